@@ -1,0 +1,70 @@
+#include "servers/net/polling_stream.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "servers/net/syscall_error.h"
+
+namespace corral::net {
+
+absl::Status PollUntil(int fd, short events, Deadline deadline) {
+  pollfd pfd{fd, events, 0};
+  for (;;) {
+    int timeout_ms = -1;
+    if (deadline != Deadline::max()) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) return absl::DeadlineExceededError("timed out");
+      timeout_ms = static_cast<int>(std::min<int64_t>(left.count(), 1 << 30));
+    }
+    int n = ::poll(&pfd, 1, timeout_ms);
+    if (n > 0) return absl::OkStatus();
+    if (n < 0 && errno != EINTR) return SyscallError("poll", errno);
+  }
+}
+
+absl::StatusOr<size_t> PollingStream::Read(void* buf, size_t len, Deadline deadline) {
+  for (;;) {
+    ssize_t n = ::recv(fd_.get(), buf, len, 0);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) return SyscallError("read", errno);
+    if (absl::Status ready = PollUntil(fd_.get(), POLLIN, deadline); !ready.ok()) return ready;
+  }
+}
+
+absl::Status PollingStream::WriteAll(const void* buf, size_t len, Deadline deadline) {
+  iovec iov{const_cast<void*>(buf), len};
+  return WriteAllV(&iov, 1, deadline);
+}
+
+absl::Status PollingStream::WriteAllV(iovec* iov, int count, Deadline deadline) {
+  while (count > 0) {
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<size_t>(count);
+    // sendmsg rather than writev: MSG_NOSIGNAL turns a closed peer into EPIPE, not SIGPIPE.
+    ssize_t n = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) return SyscallError("write", errno);
+      if (absl::Status ready = PollUntil(fd_.get(), POLLOUT, deadline); !ready.ok()) return ready;
+      continue;
+    }
+    size_t written = static_cast<size_t>(n);
+    while (count > 0 && written >= iov->iov_len) {
+      written -= iov->iov_len;
+      ++iov;
+      --count;
+    }
+    if (count > 0) {
+      iov->iov_base = static_cast<char*>(iov->iov_base) + written;
+      iov->iov_len -= written;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace corral::net

@@ -1,0 +1,76 @@
+#include "servers/net/socket.h"
+
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+#include "servers/net/syscall_error.h"
+
+namespace corral::net {
+namespace {
+
+absl::StatusOr<UniqueFd> BoundSocket(const Address& address, int type, bool reuse_port) {
+  UniqueFd fd(::socket(address.family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) return SyscallError("socket", errno);
+  int one = 1;
+  if (type == SOCK_STREAM) ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (reuse_port &&
+      ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    return SyscallError(absl::StrCat("setsockopt SO_REUSEPORT ", address.ToString()), errno);
+  }
+  if (::bind(fd.get(), address.sockaddr_ptr(), address.length()) != 0) {
+    return SyscallError(absl::StrCat("bind ", address.ToString()), errno);
+  }
+  return fd;
+}
+
+}  // namespace
+
+absl::StatusOr<UniqueFd> ListenTcp(const Address& address, const ListenOptions& options) {
+  absl::StatusOr<UniqueFd> fd = BoundSocket(address, SOCK_STREAM, options.reuse_port);
+  if (!fd.ok()) return fd.status();
+  if (::listen(fd->get(), options.backlog) != 0) {
+    return SyscallError(absl::StrCat("listen ", address.ToString()), errno);
+  }
+  return fd;
+}
+
+absl::StatusOr<UniqueFd> BindUdp(const Address& address, bool reuse_port) {
+  return BoundSocket(address, SOCK_DGRAM, reuse_port);
+}
+
+absl::StatusOr<Address> LocalAddress(int fd) {
+  sockaddr_storage storage{};
+  socklen_t len = sizeof storage;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &len) != 0) {
+    return SyscallError("getsockname", errno);
+  }
+  return Address::FromSockaddr(reinterpret_cast<sockaddr*>(&storage), len);
+}
+
+void SetNoDelay(int fd) {
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+AcceptError ClassifyAcceptErrno(int err) {
+  switch (err) {
+    case EINTR:
+    case EAGAIN:
+    case ECONNABORTED:
+    case EPROTO:
+    case EPERM:  // a firewall rule refused this one connection
+      return AcceptError::kRetry;
+    case EMFILE:
+    case ENFILE:
+    case ENOBUFS:
+    case ENOMEM:
+      return AcceptError::kOutOfFds;
+    default:
+      return AcceptError::kFatal;
+  }
+}
+
+}  // namespace corral::net

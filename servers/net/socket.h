@@ -1,0 +1,39 @@
+// Socket helpers for listeners and accepted connections. No policy here: each call does one
+// thing, closes what it opened on failure, and names the failing syscall in its error.
+// Every descriptor is created CLOEXEC and non-blocking.
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "servers/net/address.h"
+#include "servers/net/unique_fd.h"
+
+namespace corral::net {
+
+struct ListenOptions {
+  int backlog = 1024;
+  // SO_REUSEPORT, so that several listeners (one per hub or worker) share the port.
+  bool reuse_port = false;
+};
+
+// socket + SO_REUSEADDR (+ SO_REUSEPORT) + bind + listen.
+absl::StatusOr<UniqueFd> ListenTcp(const Address& address, const ListenOptions& options = {});
+
+// socket + bind for UDP.
+absl::StatusOr<UniqueFd> BindUdp(const Address& address, bool reuse_port = false);
+
+// The address a socket is bound to (after port 0, the real port).
+absl::StatusOr<Address> LocalAddress(int fd);
+
+// Disables Nagle's algorithm: request/response protocols must not wait for the ACK of the
+// previous segment.
+void SetNoDelay(int fd);
+
+// What an accept() failure means for the accept loop.
+enum class AcceptError {
+  kRetry,        // EINTR, EAGAIN, ECONNABORTED, EPROTO: nothing to do, try again when readable.
+  kOutOfFds,     // EMFILE, ENFILE, ENOBUFS, ENOMEM: back off, do not spin.
+  kFatal,        // EBADF, EINVAL, ENOTSOCK, ...: the listener is broken.
+};
+AcceptError ClassifyAcceptErrno(int err);
+
+}  // namespace corral::net

@@ -1,0 +1,17 @@
+#include "servers/protocols/tcp_echo.h"
+
+namespace corral::protocols {
+
+void TcpEcho::Serve(net::Stream& stream) const {
+  // 16 KiB: a whole typical segment burst in one read, small enough for a coroutine stack.
+  char buffer[16 * 1024];
+  for (;;) {
+    absl::StatusOr<size_t> n =
+        stream.Read(buffer, sizeof buffer, net::DeadlineAfter(options_.idle_timeout));
+    if (!n.ok() || *n == 0) return;
+    // The peer gets as long to take the echo as it had to send it.
+    if (!stream.WriteAll(buffer, *n, net::DeadlineAfter(options_.idle_timeout)).ok()) return;
+  }
+}
+
+}  // namespace corral::protocols

@@ -1,0 +1,56 @@
+#include "servers/server_kinds.h"
+
+#include <array>
+#include <utility>
+
+namespace corral {
+namespace {
+
+constexpr std::array<std::pair<ProtocolKind, std::string_view>, 4> kProtocols = {{
+    {ProtocolKind::kTcpEcho, "tcp-echo"},
+    {ProtocolKind::kUdpEcho, "udp-echo"},
+    {ProtocolKind::kHttp, "http"},
+    {ProtocolKind::kFile, "file"},
+}};
+
+constexpr std::array<std::pair<ModelKind, std::string_view>, 3> kModels = {{
+    {ModelKind::kFork, "fork"},
+    {ModelKind::kThread, "thread"},
+    {ModelKind::kCoroutine, "coroutine"},
+}};
+
+template <typename Kind, size_t N>
+std::string_view NameOf(const std::array<std::pair<Kind, std::string_view>, N>& table, Kind kind) {
+  for (const auto& [k, name] : table) {
+    if (k == kind) return name;
+  }
+  return "?";
+}
+
+template <typename Kind, size_t N>
+std::optional<Kind> KindOf(const std::array<std::pair<Kind, std::string_view>, N>& table,
+                           std::string_view name) {
+  for (const auto& [k, n] : table) {
+    if (n == name) return k;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view ProtocolName(ProtocolKind kind) { return NameOf(kProtocols, kind); }
+std::optional<ProtocolKind> ParseProtocolName(std::string_view name) {
+  return KindOf(kProtocols, name);
+}
+std::string_view ModelName(ModelKind kind) { return NameOf(kModels, kind); }
+std::optional<ModelKind> ParseModelName(std::string_view name) { return KindOf(kModels, name); }
+
+bool IsImplemented(ProtocolKind protocol, ModelKind model) {
+  return protocol == ProtocolKind::kTcpEcho && model == ModelKind::kThread;
+}
+
+bool NeedsRoot(ProtocolKind protocol) {
+  return protocol == ProtocolKind::kHttp || protocol == ProtocolKind::kFile;
+}
+
+}  // namespace corral

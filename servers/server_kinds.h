@@ -1,0 +1,28 @@
+// The names of protocols and models, shared by corral-server's flags and the agent (which turns
+// a ServerSpec into those flags). One table, so the two can never disagree.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace corral {
+
+enum class ProtocolKind { kTcpEcho, kUdpEcho, kHttp, kFile };
+enum class ModelKind { kFork, kThread, kCoroutine };
+
+// "tcp-echo", "udp-echo", "http", "file".
+std::string_view ProtocolName(ProtocolKind kind);
+std::optional<ProtocolKind> ParseProtocolName(std::string_view name);
+
+// "fork", "thread", "coroutine".
+std::string_view ModelName(ModelKind kind);
+std::optional<ModelKind> ParseModelName(std::string_view name);
+
+// Whether this protocol x model pair is built. Asking for one that is not is an UNIMPLEMENTED
+// error, never a crash.
+bool IsImplemented(ProtocolKind protocol, ModelKind model);
+
+// Whether the protocol serves files from a root directory (http, file).
+bool NeedsRoot(ProtocolKind protocol);
+
+}  // namespace corral
