@@ -1,0 +1,35 @@
+#ifndef CORRAL_SERVERS_STATS_ERROR_KIND_H_
+#define CORRAL_SERVERS_STATS_ERROR_KIND_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace corral::stats {
+
+// Errors counted per worker slot. Values index arrays in the file layout: append only.
+enum class ErrorKind : uint32_t {
+  kTimeout = 0,       // a read/write deadline passed
+  kReset = 1,         // the peer reset or broke the connection (ECONNRESET, EPIPE)
+  kProtocol = 2,      // malformed request, answered with an error or dropped
+  kRefusedAtCap = 3,  // connection refused because the worker/connection cap was reached
+};
+inline constexpr size_t kErrorKindCount = 4;
+
+constexpr std::string_view ErrorKindName(ErrorKind k) {
+  switch (k) {
+    case ErrorKind::kTimeout:
+      return "timeout";
+    case ErrorKind::kReset:
+      return "reset";
+    case ErrorKind::kProtocol:
+      return "protocol";
+    case ErrorKind::kRefusedAtCap:
+      return "refused_at_cap";
+  }
+  return "unknown";
+}
+
+}  // namespace corral::stats
+
+#endif  // CORRAL_SERVERS_STATS_ERROR_KIND_H_

@@ -1,0 +1,168 @@
+#include "servers/stats/scoreboard.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <ctime>
+#include <new>
+
+#include "absl/strings/str_cat.h"
+
+namespace corral::stats {
+namespace {
+
+// Closes a descriptor on scope exit.
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  ~FdCloser() {
+    if (fd_ >= 0) close(fd_);
+  }
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+
+ private:
+  int fd_;
+};
+
+uint64_t NowUnixNs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// The generation of a valid scoreboard already at `path`, or 0 if there is none.
+uint64_t ExistingGeneration(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  FdCloser closer(fd);
+  unsigned char bytes[sizeof(ScoreboardHeader)];
+  if (pread(fd, bytes, sizeof(bytes), 0) != static_cast<ssize_t>(sizeof(bytes))) return 0;
+  uint64_t magic = 0;
+  uint64_t generation = 0;
+  std::memcpy(&magic, bytes + offsetof(ScoreboardHeader, magic), sizeof(magic));
+  std::memcpy(&generation, bytes + offsetof(ScoreboardHeader, generation), sizeof(generation));
+  return magic == kScoreboardMagic ? generation : 0;
+}
+
+void CopyName(char (&dst)[kNameBytes], const std::string& src) {
+  std::memset(dst, 0, kNameBytes);
+  std::memcpy(dst, src.data(), src.size());
+}
+
+}  // namespace
+
+absl::StatusOr<Scoreboard> Scoreboard::Create(const ScoreboardOptions& options) {
+  const std::string what = absl::StrCat("create scoreboard ", options.path);
+  if (options.path.empty()) return absl::InvalidArgumentError("create scoreboard: empty path");
+  if (options.slot_count == 0 || options.slot_count > kMaxSlots) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": slot count ", options.slot_count, " is outside 1..", kMaxSlots));
+  }
+  if (options.protocol.size() >= kNameBytes || options.model.size() >= kNameBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": protocol and model names must be under ", kNameBytes, " bytes"));
+  }
+  const uint64_t generation =
+      options.generation != 0 ? options.generation : ExistingGeneration(options.path) + 1;
+
+  // Build the whole file under a temporary name, then rename it over `path`: a reader opening
+  // `path` sees either the previous file or this one complete, never a partial one.
+  std::string temp = options.path + ".XXXXXX";
+  const int fd = mkostemp(temp.data(), O_CLOEXEC);
+  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat(what, ": create temporary file"));
+  FdCloser closer(fd);
+  auto fail = [&](absl::Status status) {
+    unlink(temp.c_str());
+    return status;
+  };
+  const uint64_t size = ScoreboardFileSize(options.slot_count);
+  if (ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    return fail(absl::ErrnoToStatus(errno, absl::StrCat(what, ": resize to ", size, " bytes")));
+  }
+  absl::StatusOr<MappedRegion> region = MappedRegion::Map(fd, size, /*writable=*/true, what);
+  if (!region.ok()) return fail(region.status());
+
+  // The file is all zero bytes, which is a valid empty state for every field; constructing the
+  // objects in place makes them live C++ objects in this process.
+  auto* header = new (region->data()) ScoreboardHeader();
+  header->layout_version = kLayoutVersion;
+  header->header_size = sizeof(ScoreboardHeader);
+  header->slot_size = sizeof(SlotLayout);
+  header->slot_count = options.slot_count;
+  header->histogram_buckets = HistogramBuckets::kCount;
+  header->server_pid = getpid();
+  header->slots_offset = sizeof(ScoreboardHeader);
+  header->file_size = size;
+  header->start_time_unix_ns = NowUnixNs();
+  header->generation = generation;
+  CopyName(header->protocol, options.protocol);
+  CopyName(header->model, options.model);
+  auto* base = static_cast<char*>(region->data()) + header->slots_offset;
+  for (uint32_t i = 0; i < options.slot_count; ++i) {
+    auto* s = new (base + uint64_t{i} * sizeof(SlotLayout)) SlotLayout();
+    s->index = i;
+  }
+  header->magic.store(kScoreboardMagic, std::memory_order_release);
+
+  if (rename(temp.c_str(), options.path.c_str()) != 0) {
+    return fail(absl::ErrnoToStatus(errno, absl::StrCat(what, ": rename ", temp)));
+  }
+  return Scoreboard(options.path, *std::move(region));
+}
+
+SlotLayout* Scoreboard::slot(uint32_t i) const {
+  auto* base = static_cast<char*>(region_.data()) + header()->slots_offset;
+  return reinterpret_cast<SlotLayout*>(base + uint64_t{i} * sizeof(SlotLayout));
+}
+
+absl::StatusOr<SlotWriter> Scoreboard::ClaimSlot() {
+  const uint64_t me = MakeOwnerWord(getpid(), gettid());
+  const uint32_t n = slot_count();
+  for (uint32_t i = 0; i < n; ++i) {
+    SlotLayout* s = slot(i);
+    uint64_t expected = 0;
+    if (s->owner.load(std::memory_order_relaxed) != 0) continue;
+    // Acquire: continue the previous owner's counters from its final values.
+    if (!s->owner.compare_exchange_strong(expected, me, std::memory_order_acq_rel,
+                                          std::memory_order_relaxed)) {
+      continue;
+    }
+    OwnedAdd(s->claims, 1);
+    s->state.store(static_cast<uint32_t>(WorkerState::kIdle), std::memory_order_relaxed);
+    return SlotWriter(s);
+  }
+  return absl::ResourceExhaustedError(
+      absl::StrCat("claim scoreboard slot in ", path_, ": all ", n, " slots are in use"));
+}
+
+int Scoreboard::ReclaimSlotsOf(pid_t pid) {
+  int reclaimed = 0;
+  const uint32_t n = slot_count();
+  for (uint32_t i = 0; i < n; ++i) {
+    SlotLayout* s = slot(i);
+    uint64_t word = s->owner.load(std::memory_order_acquire);
+    if (word == 0 || OwnerPid(word) != pid) continue;
+    s->state.store(static_cast<uint32_t>(WorkerState::kFree), std::memory_order_relaxed);
+    if (s->owner.compare_exchange_strong(word, 0, std::memory_order_acq_rel)) ++reclaimed;
+  }
+  return reclaimed;
+}
+
+void Scoreboard::SetListenerState(ListenerState state) {
+  header()->listener.state.store(static_cast<uint32_t>(state), std::memory_order_relaxed);
+}
+
+void Scoreboard::OnRefusedAtCap() {
+  header()->listener.refused_at_cap.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Scoreboard::OnAcceptError() {
+  header()->listener.accept_errors.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace corral::stats

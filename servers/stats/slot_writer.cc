@@ -1,0 +1,23 @@
+#include "servers/stats/slot_writer.h"
+
+namespace corral::stats {
+
+SlotWriter& SlotWriter::operator=(SlotWriter&& other) noexcept {
+  if (this != &other) {
+    Release();
+    slot_ = other.slot_;
+    other.slot_ = nullptr;
+  }
+  return *this;
+}
+
+void SlotWriter::Release() noexcept {
+  if (slot_ == nullptr) return;
+  slot_->state.store(static_cast<uint32_t>(WorkerState::kFree), std::memory_order_relaxed);
+  // Release ordering: the next owner's acquiring CAS sees all our counter stores, so its
+  // load+store increments continue from our final values.
+  slot_->owner.store(0, std::memory_order_release);
+  slot_ = nullptr;
+}
+
+}  // namespace corral::stats

@@ -1,0 +1,271 @@
+#include "servers/stats/scoreboard.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "servers/stats/scoreboard_reader.h"
+#include "tests/servers/stats/temp_dir.h"
+
+namespace corral::stats {
+namespace {
+
+using ::testing::HasSubstr;
+
+ScoreboardOptions Options(const std::string& path, uint32_t slots = 4) {
+  ScoreboardOptions o;
+  o.path = path;
+  o.slot_count = slots;
+  o.protocol = "http";
+  o.model = "fork";
+  return o;
+}
+
+uint64_t NowUnixNs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+TEST(ScoreboardTest, CreatePublishesACompleteFile) {
+  TempDir dir;
+  const uint64_t before = NowUnixNs();
+  absl::StatusOr<Scoreboard> sb = Scoreboard::Create(Options(dir.File("scoreboard"), 8));
+  ASSERT_TRUE(sb.ok()) << sb.status();
+  EXPECT_EQ(sb->slot_count(), 8u);
+  EXPECT_EQ(sb->generation(), 1u);
+
+  absl::StatusOr<ScoreboardReader> reader = ScoreboardReader::Open(dir.File("scoreboard"));
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  const Snapshot snap = reader->Read();
+  EXPECT_EQ(snap.identity.server_pid, getpid());
+  EXPECT_EQ(snap.identity.generation, 1u);
+  EXPECT_GE(snap.identity.start_time_unix_ns, before);
+  EXPECT_LE(snap.identity.start_time_unix_ns, NowUnixNs());
+  EXPECT_EQ(snap.protocol, "http");
+  EXPECT_EQ(snap.model, "fork");
+  EXPECT_EQ(snap.listener_state, ListenerState::kStarting);
+  ASSERT_EQ(snap.slots.size(), 8u);
+  EXPECT_EQ(snap.free_slots(), 8u);
+  EXPECT_EQ(snap.totals, CounterSet{});
+  EXPECT_EQ(snap.latency.count, 0u);
+  // The file exists exactly once: no temporary left beside it.
+  int entries = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    ++entries;
+    EXPECT_EQ(e.path().filename(), "scoreboard");
+  }
+  EXPECT_EQ(entries, 1);
+  struct stat st;
+  ASSERT_EQ(stat(dir.File("scoreboard").c_str(), &st), 0);
+  EXPECT_EQ(static_cast<uint64_t>(st.st_size), ScoreboardFileSize(8));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST(ScoreboardTest, RecreatingThePathBumpsTheGenerationAndReplacesTheFile) {
+  TempDir dir;
+  const std::string path = dir.File("scoreboard");
+  absl::StatusOr<Scoreboard> first = Scoreboard::Create(Options(path));
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<ScoreboardReader> old_reader = ScoreboardReader::Open(path);
+  ASSERT_TRUE(old_reader.ok());
+  EXPECT_FALSE(old_reader->IsReplaced());
+  absl::StatusOr<SlotWriter> w = first->ClaimSlot();
+  ASSERT_TRUE(w.ok());
+  w->OnRequest(1000);
+
+  absl::StatusOr<Scoreboard> second = Scoreboard::Create(Options(path));
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->generation(), 2u);
+  EXPECT_TRUE(old_reader->IsReplaced());
+  // The old reader still sees the previous run's final counts.
+  EXPECT_EQ(old_reader->Read().totals.requests, 1u);
+  absl::StatusOr<ScoreboardReader> new_reader = ScoreboardReader::Open(path);
+  ASSERT_TRUE(new_reader.ok());
+  EXPECT_EQ(new_reader->identity().generation, 2u);
+  EXPECT_EQ(new_reader->Read().totals.requests, 0u);
+
+  ScoreboardOptions explicit_generation = Options(path);
+  explicit_generation.generation = 77;
+  ASSERT_EQ(Scoreboard::Create(explicit_generation)->generation(), 77u);
+  EXPECT_TRUE(new_reader->IsReplaced());
+}
+
+TEST(ScoreboardTest, CreateRejectsBadOptionsWithActionableMessages) {
+  TempDir dir;
+  ScoreboardOptions zero = Options(dir.File("sb"), 0);
+  absl::Status s = Scoreboard::Create(zero).status();
+  EXPECT_TRUE(absl::IsInvalidArgument(s));
+  EXPECT_THAT(s.message(), HasSubstr("create scoreboard " + dir.File("sb") + ": slot count 0"));
+
+  ScoreboardOptions long_name = Options(dir.File("sb"));
+  long_name.protocol = std::string(40, 'p');
+  EXPECT_TRUE(absl::IsInvalidArgument(Scoreboard::Create(long_name).status()));
+
+  absl::Status missing_dir = Scoreboard::Create(Options(dir.File("nope/sb"))).status();
+  EXPECT_TRUE(absl::IsNotFound(missing_dir)) << missing_dir;
+  EXPECT_THAT(missing_dir.message(), HasSubstr("create scoreboard " + dir.File("nope/sb")));
+  EXPECT_THAT(missing_dir.message(), HasSubstr("No such file or directory"));
+}
+
+TEST(ScoreboardTest, WriterCountsAreWhatTheReaderSees) {
+  TempDir dir;
+  absl::StatusOr<Scoreboard> sb = Scoreboard::Create(Options(dir.File("sb")));
+  ASSERT_TRUE(sb.ok());
+  absl::StatusOr<SlotWriter> w = sb->ClaimSlot();
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->slot_index(), 0u);
+  for (int i = 0; i < 3; ++i) w->OnAccept();
+  w->OnClose();
+  w->SetState(WorkerState::kReading);
+  w->OnRequest(2'000);
+  w->OnRequest(4'000'000);
+  w->AddBytesIn(100);
+  w->AddBytesOut(12345);
+  w->OnError(ErrorKind::kTimeout);
+  w->OnError(ErrorKind::kProtocol);
+  w->OnError(ErrorKind::kProtocol);
+  sb->OnRefusedAtCap();
+  sb->OnAcceptError();
+  sb->SetListenerState(ListenerState::kAccepting);
+
+  const Snapshot snap = ScoreboardReader::Open(dir.File("sb"))->Read();
+  const SlotSnapshot& slot = snap.slots[0];
+  EXPECT_EQ(slot.owner_pid, getpid());
+  EXPECT_EQ(slot.owner_tid, gettid());
+  EXPECT_EQ(slot.state, WorkerState::kReading);
+  EXPECT_EQ(slot.claims, 1u);
+  EXPECT_EQ(slot.counters.accepted, 3u);
+  EXPECT_EQ(slot.counters.closed, 1u);
+  EXPECT_EQ(slot.counters.active(), 2u);
+  EXPECT_EQ(slot.counters.requests, 2u);
+  EXPECT_EQ(slot.counters.bytes_in, 100u);
+  EXPECT_EQ(slot.counters.bytes_out, 12345u);
+  EXPECT_EQ(slot.counters.error(ErrorKind::kTimeout), 1u);
+  EXPECT_EQ(slot.counters.error(ErrorKind::kProtocol), 2u);
+  EXPECT_EQ(slot.counters.error(ErrorKind::kReset), 0u);
+  EXPECT_EQ(snap.totals.error(ErrorKind::kRefusedAtCap), 1u);  // from the listener section
+  EXPECT_EQ(snap.listener_accept_errors, 1u);
+  EXPECT_EQ(snap.listener_state, ListenerState::kAccepting);
+  EXPECT_EQ(snap.latency.count, 2u);
+  EXPECT_EQ(snap.latency.sum_ns, 4'002'000u);
+  EXPECT_EQ(snap.busy_workers(), 1u);
+  EXPECT_EQ(snap.idle_workers(), 0u);
+  EXPECT_EQ(snap.free_slots(), 3u);
+  for (size_t i = 1; i < snap.slots.size(); ++i) {
+    EXPECT_EQ(snap.slots[i].state, WorkerState::kFree);
+    EXPECT_EQ(snap.slots[i].owner_pid, 0);
+    EXPECT_EQ(snap.slots[i].counters, CounterSet{});
+  }
+}
+
+TEST(ScoreboardTest, ClaimsAreDistinctUntilExhaustedAndReleaseFreesTheSlot) {
+  TempDir dir;
+  absl::StatusOr<Scoreboard> sb = Scoreboard::Create(Options(dir.File("sb"), 3));
+  ASSERT_TRUE(sb.ok());
+  std::vector<SlotWriter> writers;
+  for (uint32_t i = 0; i < 3; ++i) {
+    absl::StatusOr<SlotWriter> w = sb->ClaimSlot();
+    ASSERT_TRUE(w.ok());
+    EXPECT_EQ(w->slot_index(), i);
+    writers.push_back(*std::move(w));
+  }
+  absl::Status full = sb->ClaimSlot().status();
+  EXPECT_TRUE(absl::IsResourceExhausted(full));
+  EXPECT_THAT(full.message(), HasSubstr("all 3 slots are in use"));
+
+  writers[1].Release();
+  EXPECT_FALSE(writers[1].attached());
+  writers[1].Release();  // idempotent
+  absl::StatusOr<SlotWriter> again = sb->ClaimSlot();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->slot_index(), 1u);
+}
+
+TEST(ScoreboardTest, SetStateCannotFreeASlotBehindTheOwnersBack) {
+  TempDir dir;
+  absl::StatusOr<Scoreboard> sb = Scoreboard::Create(Options(dir.File("sb"), 1));
+  absl::StatusOr<SlotWriter> w = sb->ClaimSlot();
+  ASSERT_TRUE(w.ok());
+  w->SetState(WorkerState::kKeepAlive);
+  w->SetState(WorkerState::kFree);
+  absl::StatusOr<ScoreboardReader> r = ScoreboardReader::Open(dir.File("sb"));
+  EXPECT_EQ(r->Read().slots[0].state, WorkerState::kKeepAlive);
+  EXPECT_FALSE(sb->ClaimSlot().ok());
+}
+
+TEST(ScoreboardTest, AReusedSlotKeepsItsCounts) {
+  TempDir dir;
+  absl::StatusOr<Scoreboard> sb = Scoreboard::Create(Options(dir.File("sb"), 1));
+  {
+    absl::StatusOr<SlotWriter> w = sb->ClaimSlot();
+    ASSERT_TRUE(w.ok());
+    for (int i = 0; i < 5; ++i) w->OnRequest(1'000);
+    w->AddBytesIn(500);
+  }  // destroyed: released
+  absl::StatusOr<ScoreboardReader> r = ScoreboardReader::Open(dir.File("sb"));
+  EXPECT_EQ(r->Read().slots[0].state, WorkerState::kFree);
+  {
+    absl::StatusOr<SlotWriter> w = sb->ClaimSlot();
+    ASSERT_TRUE(w.ok());
+    EXPECT_EQ(w->slot_index(), 0u);
+    for (int i = 0; i < 3; ++i) w->OnRequest(1'000);
+    w->AddBytesIn(7);
+    const Snapshot snap = r->Read();
+    EXPECT_EQ(snap.slots[0].claims, 2u);
+    EXPECT_EQ(snap.slots[0].state, WorkerState::kIdle);
+    EXPECT_EQ(snap.slots[0].counters.requests, 8u);
+    EXPECT_EQ(snap.slots[0].counters.bytes_in, 507u);
+    EXPECT_EQ(snap.latency.count, 8u);
+  }
+}
+
+TEST(ScoreboardTest, ParentReclaimsTheSlotOfAChildThatDiedWithoutReleasing) {
+  TempDir dir;
+  absl::StatusOr<Scoreboard> sb = Scoreboard::Create(Options(dir.File("sb"), 2));
+  ASSERT_TRUE(sb.ok());
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    absl::StatusOr<SlotWriter> w = sb->ClaimSlot();
+    if (!w.ok() || w->slot_index() != 0) _exit(2);
+    for (int i = 0; i < 10; ++i) w->OnRequest(3'000);
+    w->AddBytesOut(1000);
+    w->SetState(WorkerState::kWriting);
+    _exit(0);  // "crash": no destructor, the slot stays owned
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+  absl::StatusOr<ScoreboardReader> r = ScoreboardReader::Open(dir.File("sb"));
+  Snapshot snap = r->Read();
+  EXPECT_EQ(snap.slots[0].owner_pid, child);
+  EXPECT_EQ(snap.slots[0].state, WorkerState::kWriting);
+
+  EXPECT_EQ(sb->ReclaimSlotsOf(getpid()), 0);  // not ours
+  EXPECT_EQ(sb->ReclaimSlotsOf(child), 1);
+  EXPECT_EQ(sb->ReclaimSlotsOf(child), 0);
+  snap = r->Read();
+  EXPECT_EQ(snap.slots[0].owner_pid, 0);
+  EXPECT_EQ(snap.slots[0].state, WorkerState::kFree);
+  EXPECT_EQ(snap.slots[0].counters.requests, 10u);
+
+  absl::StatusOr<SlotWriter> w = sb->ClaimSlot();
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->slot_index(), 0u);
+  w->OnRequest(3'000);
+  w->AddBytesOut(1);
+  snap = r->Read();
+  EXPECT_EQ(snap.totals.requests, 11u);
+  EXPECT_EQ(snap.totals.bytes_out, 1001u);
+  EXPECT_EQ(snap.slots[0].claims, 2u);
+}
+
+}  // namespace
+}  // namespace corral::stats
