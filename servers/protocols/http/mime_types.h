@@ -1,0 +1,17 @@
+#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_MIME_TYPES_H_
+#define CORRAL_SERVERS_PROTOCOLS_HTTP_MIME_TYPES_H_
+
+#include <string_view>
+
+namespace corral::http {
+
+// The Content-Type for a file path, from its extension (the text after the last '.' of the
+// last path segment, compared case-insensitively): "/a/Index.HTML" -> "text/html;
+// charset=utf-8". Text types carry charset=utf-8. Unknown or missing extensions, and dot
+// files such as "/.profile", get "application/octet-stream", which a browser downloads rather
+// than sniffs and renders. Returns a view of a static string.
+std::string_view ContentTypeForPath(std::string_view path);
+
+}  // namespace corral::http
+
+#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_MIME_TYPES_H_

@@ -1,0 +1,61 @@
+#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_STATIC_FILE_H_
+#define CORRAL_SERVERS_PROTOCOLS_HTTP_STATIC_FILE_H_
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "servers/protocols/http/request.h"
+#include "servers/protocols/http/response.h"
+
+// The HTTP semantics of serving a regular file, given its stat() result: validators,
+// conditional requests (RFC 9110 13), single byte ranges (RFC 9110 14). No I/O here; the
+// connection opens the file and sends the slice this decides.
+namespace corral::http {
+
+// The parts of a stat() result that HTTP cares about.
+struct FileInfo {
+  std::uint64_t size = 0;  // bytes
+  std::int64_t mtime_seconds = 0;
+  std::int64_t mtime_nanoseconds = 0;  // 0..999999999
+  std::uint64_t inode = 0;
+
+  static FileInfo FromStat(const struct stat& st);
+};
+
+// A strong entity tag, quotes included: "\"<inode>-<size>-<mtime in ns>\"" in hex. Any write
+// changes the size or the nanosecond mtime, and a replaced file (rename over it) changes the
+// inode, so equal tags mean equal bytes in practice, which If-Range and If-Match need.
+std::string MakeETag(const FileInfo& info);
+
+// Which bytes of the file follow the head. length == 0: send no file bytes (HEAD, 304, 412,
+// 416, 405: those carry an in-memory body or none, see ResponseHasBody).
+struct FileSlice {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+// Fills *response (after Reset()) for `request` on the regular file at `path` (used only for
+// its extension) described by `info`, and returns the file bytes to send after the head.
+//
+// Evaluation order is RFC 9110 13.2.2:
+//   1. If-Match (strong comparison) fails                      -> 412
+//   2. else If-Unmodified-Since is valid and mtime is later    -> 412
+//   3. If-None-Match (weak comparison) matches                 -> 304
+//   4. else If-Modified-Since is valid and mtime is not later  -> 304
+//   5. Range on a GET, with If-Range absent or matching        -> 206, or 416 if unsatisfiable
+//   6. otherwise                                               -> 200 with the whole file
+// Methods other than GET and HEAD get 405 with "Allow: GET, HEAD". Dates compare at
+// one-second granularity (the resolution of Last-Modified). If-Range matches only a strong
+// ETag equal to ours or a date exactly equal to Last-Modified; otherwise the Range is
+// ignored. HEAD ignores Range (RFC 9110 14.2: range handling is defined only for GET).
+// 200 and 206 carry Content-Type, Last-Modified, ETag and Accept-Ranges: bytes; 206 adds
+// Content-Range; 304 carries ETag and Last-Modified; 416 carries "Content-Range: bytes */size".
+FileSlice PrepareStaticFileResponse(const Request& request, std::string_view path,
+                                    const FileInfo& info, Response* response);
+
+}  // namespace corral::http
+
+#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_STATIC_FILE_H_

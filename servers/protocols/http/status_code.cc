@@ -1,0 +1,71 @@
+#include "servers/protocols/http/status_code.h"
+
+namespace corral::http {
+
+std::string_view ReasonPhrase(StatusCode code) {
+  switch (code) {
+    case StatusCode::kContinue:
+      return "Continue";
+    case StatusCode::kOk:
+      return "OK";
+    case StatusCode::kNoContent:
+      return "No Content";
+    case StatusCode::kPartialContent:
+      return "Partial Content";
+    case StatusCode::kMovedPermanently:
+      return "Moved Permanently";
+    case StatusCode::kNotModified:
+      return "Not Modified";
+    case StatusCode::kBadRequest:
+      return "Bad Request";
+    case StatusCode::kForbidden:
+      return "Forbidden";
+    case StatusCode::kNotFound:
+      return "Not Found";
+    case StatusCode::kMethodNotAllowed:
+      return "Method Not Allowed";
+    case StatusCode::kRequestTimeout:
+      return "Request Timeout";
+    case StatusCode::kLengthRequired:
+      return "Length Required";
+    case StatusCode::kPreconditionFailed:
+      return "Precondition Failed";
+    case StatusCode::kContentTooLarge:
+      return "Content Too Large";
+    case StatusCode::kUriTooLong:
+      return "URI Too Long";
+    case StatusCode::kRangeNotSatisfiable:
+      return "Range Not Satisfiable";
+    case StatusCode::kExpectationFailed:
+      return "Expectation Failed";
+    case StatusCode::kRequestHeaderFieldsTooLarge:
+      return "Request Header Fields Too Large";
+    case StatusCode::kInternalServerError:
+      return "Internal Server Error";
+    case StatusCode::kNotImplemented:
+      return "Not Implemented";
+    case StatusCode::kServiceUnavailable:
+      return "Service Unavailable";
+    case StatusCode::kHttpVersionNotSupported:
+      return "HTTP Version Not Supported";
+  }
+  return "Unknown";
+}
+
+StatusCode HttpStatusOf(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+      return StatusCode::kOk;
+    case absl::StatusCode::kInvalidArgument:
+      return StatusCode::kBadRequest;
+    case absl::StatusCode::kNotFound:
+      return StatusCode::kNotFound;
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kFailedPrecondition:
+      return StatusCode::kForbidden;
+    default:
+      return StatusCode::kInternalServerError;
+  }
+}
+
+}  // namespace corral::http

@@ -1,0 +1,48 @@
+#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_STATUS_CODE_H_
+#define CORRAL_SERVERS_PROTOCOLS_HTTP_STATUS_CODE_H_
+
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace corral::http {
+
+// The HTTP status codes Corral's HTTP pieces produce. The value is the wire number, so
+// static_cast<int>(code) is what goes on the status line.
+enum class StatusCode : int {
+  kContinue = 100,
+  kOk = 200,
+  kNoContent = 204,
+  kPartialContent = 206,
+  kMovedPermanently = 301,
+  kNotModified = 304,
+  kBadRequest = 400,
+  kForbidden = 403,
+  kNotFound = 404,
+  kMethodNotAllowed = 405,
+  kRequestTimeout = 408,
+  kLengthRequired = 411,
+  kPreconditionFailed = 412,
+  kContentTooLarge = 413,
+  kUriTooLong = 414,
+  kRangeNotSatisfiable = 416,
+  kExpectationFailed = 417,
+  kRequestHeaderFieldsTooLarge = 431,
+  kInternalServerError = 500,
+  kNotImplemented = 501,
+  kServiceUnavailable = 503,
+  kHttpVersionNotSupported = 505,
+};
+
+// The RFC 9110 reason phrase ("Not Found"); "Unknown" for a code not in the enum. Returns a
+// view of a static string.
+std::string_view ReasonPhrase(StatusCode code);
+
+// Maps an absl::Status from the path and file helpers (request_target.h, file_resolver.h) to
+// the status a client should see: InvalidArgument -> 400, NotFound -> 404,
+// PermissionDenied -> 403, FailedPrecondition -> 403, anything else -> 500. OK maps to 200.
+StatusCode HttpStatusOf(const absl::Status& status);
+
+}  // namespace corral::http
+
+#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_STATUS_CODE_H_
