@@ -1,0 +1,34 @@
+// Event: a flag greenlets can wait for (gevent.event.Event).
+//
+// Set() wakes every waiter and lets later Wait()s pass until Clear(). Thread affinity: one hub
+// thread.
+#ifndef CORRAL_SERVERS_CORO_EVENT_H_
+#define CORRAL_SERVERS_CORO_EVENT_H_
+
+#include "servers/coro/deadline.h"
+#include "servers/coro/wait_list.h"
+
+namespace corral::coro {
+
+class Event {
+ public:
+  Event() = default;
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+
+  void Set();
+  void Clear() { set_ = false; }
+  bool is_set() const { return set_; }
+
+  // Parks until the flag is set or `deadline` passes. Returns true if it was set (also when it
+  // was cleared again before this waiter ran), false on deadline. Throws like Hub::Park.
+  bool Wait(Deadline deadline = {});
+
+ private:
+  bool set_ = false;
+  WaitList waiters_;
+};
+
+}  // namespace corral::coro
+
+#endif  // CORRAL_SERVERS_CORO_EVENT_H_

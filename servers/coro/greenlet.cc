@@ -1,0 +1,252 @@
+#include "servers/coro/greenlet.h"
+
+#include <boost/context/fiber.hpp>
+#include <cstdio>
+#include <new>
+#include <utility>
+
+#include "servers/coro/stack_pool.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+// How AddressSanitizer is told about stack switches.
+//
+// ASan keeps the bounds of "the current stack" per thread; after a context switch it would
+// otherwise think the program is running on the thread's stack while sp points into a mmapped
+// greenlet stack, and report false stack overflows or unpoison the wrong memory on exceptions.
+// So every switch is bracketed, when __SANITIZE_ADDRESS__ is defined (GCC with -fsanitize=address):
+//   before jumping:  __sanitizer_start_switch_fiber(&fake, target_bottom, target_size)
+//   after landing:   __sanitizer_finish_switch_fiber(fake, &from_bottom, &from_size)
+// `fake` is the fake stack (for detect_stack_use_after_return) of the greenlet that jumps; it is
+// kept in a local of the suspended frame and handed back when that frame resumes. A greenlet
+// that is finishing passes nullptr instead, telling ASan to free its fake stack. The root
+// greenlet's bounds are not known in advance: they are learned from `from_bottom/from_size` at
+// the first landing after the root switched away. The one jump that is not annotated is the
+// short round trip Boost.Context makes into a new stack while constructing a fiber, which runs
+// no instrumented code.
+
+namespace corral::coro {
+namespace bctx = boost::context;
+
+static_assert(sizeof(bctx::fiber) == sizeof(void*), "Greenlet::context_ holds one fiber");
+
+namespace {
+
+// Per-thread switching state. `from` is the greenlet that performed the latest switch: the one
+// that lands uses it to store the context it was resumed from. `value`/`error` carry what a
+// Switch/Throw/return delivers to the greenlet being switched to.
+struct ThreadState {
+  std::shared_ptr<Greenlet> root;
+  Greenlet* current = nullptr;
+  Greenlet* from = nullptr;
+  std::any value;
+  std::exception_ptr error;
+};
+
+thread_local ThreadState tls;
+
+}  // namespace
+
+// The Boost.Context side of Greenlet, kept out of the header.
+struct GreenletInternals {
+  static bctx::fiber& Fiber(Greenlet* g) {
+    return *std::launder(reinterpret_cast<bctx::fiber*>(g->context_));
+  }
+
+  // Stack allocator in the shape Boost.Context expects, backed by the thread's StackPool.
+  class StackAllocator {
+   public:
+    StackAllocator(Greenlet* owner) : owner_(owner) {}
+    bctx::stack_context allocate() {
+      Stack s = StackPool::ForThisThread().Allocate(owner_->stack_size_);
+      owner_->stack_bottom_ = s.bottom;
+      owner_->stack_bytes_ = s.size;
+      bctx::stack_context sc;
+      sc.size = s.size;
+      sc.sp = s.top();
+      return sc;
+    }
+    void deallocate(bctx::stack_context& sc) noexcept {
+      StackPool::ForThisThread().Release(Stack{static_cast<char*>(sc.sp) - sc.size, sc.size});
+    }
+
+   private:
+    Greenlet* owner_;  // only used during allocate(), while it is certainly alive
+  };
+
+  static ThreadState& State() {
+    if (tls.current == nullptr) {
+      // Order matters at thread exit: thread_locals die in reverse order of construction, and
+      // the pool must outlive anything (the Hub) that may still unwind greenlets.
+      StackPool::ForThisThread();
+      tls.root = std::shared_ptr<Greenlet>(new Greenlet(Greenlet::RootTag{}));
+      tls.current = tls.root.get();
+    }
+    return tls;
+  }
+
+  static bctx::fiber& EnsureStarted(Greenlet* g) {
+    if (!g->started_) {
+      g->started_ = true;
+      Fiber(g) = bctx::fiber(std::allocator_arg, StackAllocator(g),
+                             [g](bctx::fiber&& caller) { return Entry(g, std::move(caller)); });
+    }
+    return Fiber(g);
+  }
+
+  // Runs after every landing: stores the context we were resumed from in its greenlet.
+  static void Landed(ThreadState& ts, bctx::fiber&& back, const void* from_bottom,
+                     size_t from_bytes) {
+    if (ts.from->stack_bottom_ == nullptr) {  // the root: learn its bounds (for ASan)
+      ts.from->stack_bottom_ = from_bottom;
+      ts.from->stack_bytes_ = from_bytes;
+    }
+    if (back) Fiber(ts.from) = std::move(back);  // empty when `from` just finished
+  }
+
+  static std::any Deliver(ThreadState& ts) {
+    if (ts.error) std::rethrow_exception(std::exchange(ts.error, nullptr));
+    std::any v = std::move(ts.value);
+    ts.value.reset();
+    return v;
+  }
+
+  static Greenlet* LiveAncestor(Greenlet* g) {
+    while (g->dead_) g = g->parent_.get();  // the root never dies, so this ends
+    return g;
+  }
+
+  static std::any SwitchTo(Greenlet* target) {
+    ThreadState& ts = State();
+    target = LiveAncestor(target);
+    if (target == ts.current) return Deliver(ts);
+    ts.from = ts.current;
+    ts.current = target;
+    bctx::fiber& next = EnsureStarted(target);
+    const void* from_bottom = nullptr;
+    size_t from_bytes = 0;
+#if defined(__SANITIZE_ADDRESS__)
+    void* fake = nullptr;
+    __sanitizer_start_switch_fiber(&fake, target->stack_bottom_, target->stack_bytes_);
+    bctx::fiber back = std::move(next).resume();
+    __sanitizer_finish_switch_fiber(fake, &from_bottom, &from_bytes);
+#else
+    bctx::fiber back = std::move(next).resume();
+#endif
+    Landed(ts, std::move(back), from_bottom, from_bytes);
+    return Deliver(ts);
+  }
+
+  // The bottom frame of every greenlet stack.
+  static bctx::fiber Entry(Greenlet* self, bctx::fiber&& caller) {
+    ThreadState& ts = tls;
+    const void* from_bottom = nullptr;
+    size_t from_bytes = 0;
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_finish_switch_fiber(nullptr, &from_bottom, &from_bytes);
+#endif
+    Landed(ts, std::move(caller), from_bottom, from_bytes);
+    std::any result;
+    std::exception_ptr error;
+    try {
+      // A Throw() before the first switch kills the greenlet before its function runs.
+      if (ts.error) std::rethrow_exception(std::exchange(ts.error, nullptr));
+      std::any arg = std::move(ts.value);
+      ts.value.reset();
+      result = self->Run(std::move(arg));
+    } catch (const GreenletExit& e) {
+      result = e.value();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    self->fn_ = nullptr;
+    self->dead_ = true;
+    Greenlet* next = LiveAncestor(self->parent_.get());
+    ts.value = std::move(result);
+    ts.error = std::move(error);
+    ts.from = self;
+    ts.current = next;
+    bctx::fiber& resume = EnsureStarted(next);
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_start_switch_fiber(nullptr, next->stack_bottom_, next->stack_bytes_);
+#endif
+    // Boost.Context switches to `resume` and frees this stack (StackAllocator::deallocate).
+    return std::move(resume);
+  }
+};
+
+Greenlet::Greenlet(RootTag) : started_(true), root_(true) { new (context_) bctx::fiber(); }
+
+Greenlet::Greenlet(std::shared_ptr<Greenlet> parent, size_t stack_size)
+    : parent_(parent ? std::move(parent) : CurrentShared()), stack_size_(stack_size) {
+  new (context_) bctx::fiber();
+}
+
+std::shared_ptr<Greenlet> Greenlet::Create(Function fn, std::shared_ptr<Greenlet> parent,
+                                           size_t stack_size) {
+  std::shared_ptr<Greenlet> g(new Greenlet(std::move(parent), stack_size));
+  g->fn_ = std::move(fn);
+  return g;
+}
+
+Greenlet::~Greenlet() {
+  Unwind();
+  GreenletInternals::Fiber(this).~fiber();
+}
+
+Greenlet* Greenlet::Current() { return GreenletInternals::State().current; }
+
+std::shared_ptr<Greenlet> Greenlet::CurrentShared() { return Current()->shared_from_this(); }
+
+std::any Greenlet::Run(std::any arg) { return fn_ ? fn_(std::move(arg)) : std::any(); }
+
+std::any Greenlet::Switch(std::any value) {
+  ThreadState& ts = GreenletInternals::State();
+  ts.value = std::move(value);
+  ts.error = nullptr;
+  return GreenletInternals::SwitchTo(this);
+}
+
+std::any Greenlet::Throw(std::exception_ptr error) {
+  ThreadState& ts = GreenletInternals::State();
+  ts.value.reset();
+  ts.error = std::move(error);
+  return GreenletInternals::SwitchTo(this);
+}
+
+absl::Status Greenlet::SetParent(std::shared_ptr<Greenlet> parent) {
+  if (parent == nullptr) return absl::InvalidArgumentError("set greenlet parent: null parent");
+  for (Greenlet* g = parent.get(); g != nullptr; g = g->parent_.get()) {
+    if (g == this) return absl::InvalidArgumentError("set greenlet parent: cyclic parent chain");
+  }
+  parent_ = std::move(parent);
+  return absl::OkStatus();
+}
+
+void Greenlet::Unwind() {
+  if (!started_ || dead_ || root_) return;
+  ThreadState& ts = GreenletInternals::State();
+  if (ts.current == this) {
+    std::fprintf(stderr, "corral::coro: a greenlet destroyed itself while running\n");
+    std::abort();
+  }
+  // Come back here when it has unwound, wherever its parent was.
+  if (std::shared_ptr<Greenlet> here = ts.current->weak_from_this().lock()) {
+    parent_ = std::move(here);
+    try {
+      Throw();
+    } catch (...) {
+      // It ended with another exception: nowhere left to deliver it.
+    }
+  }
+  if (!dead_) {
+    // It refused to die (caught GreenletExit and switched away). Its stack may still be in use
+    // by frames we cannot see, so leak it rather than free it.
+    std::fprintf(stderr, "corral::coro: leaking the stack of a greenlet that did not exit\n");
+    new bctx::fiber(std::move(GreenletInternals::Fiber(this)));
+  }
+}
+
+}  // namespace corral::coro

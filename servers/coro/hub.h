@@ -1,0 +1,160 @@
+// Hub: the per-thread scheduler of corral::coro (gevent's hub).
+//
+// The hub is a greenlet of its own that runs the loop: fire due timers, poll epoll, resume the
+// greenlets that became ready. Every other greenlet switches to it when it blocks ("parks") and
+// is switched back when the reason it parked for is gone (Unpark). Spawned greenlets (task.h)
+// have the hub as their parent. Nothing runs until the current greenlet blocks or yields.
+//
+// The thread's root greenlet (its ordinary stack) uses the hub the same way: a blocking call
+// made from main() parks the root, runs the loop, and returns once the root is unparked. So
+// "run the loop until this greenlet finishes" is simply `handle.Join()`, and "run the loop until
+// told to stop" is `Hub::Current().Run()`.
+//
+// Thread affinity: one hub per OS thread, created on first use by Hub::Current() and destroyed
+// at thread exit (killing the greenlets still alive on it). All methods are for the hub's own
+// thread, except Stop() and RunInLoop(), which any thread may call while the hub exists (the
+// owner of the hub thread decides how long that is, e.g. by joining the thread after Stop()).
+//
+// Blocking calls must not be made on the hub's own stack (timer and RunInLoop callbacks): they
+// throw std::logic_error there.
+#ifndef CORRAL_SERVERS_CORO_HUB_H_
+#define CORRAL_SERVERS_CORO_HUB_H_
+
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "servers/coro/deadline.h"
+#include "servers/coro/greenlet.h"
+#include "servers/coro/poller.h"
+#include "servers/coro/timer_queue.h"
+
+namespace corral::coro {
+
+// Raised in the thread's root greenlet when it waits on the hub and nothing could ever wake
+// anything up again (no ready greenlet, no timer, no descriptor waited on, no Run()): the
+// program would otherwise block forever (gevent's LoopExit).
+class LoopExit : public std::runtime_error {
+ public:
+  LoopExit() : std::runtime_error("corral::coro: this operation would block forever") {}
+};
+
+class Hub {
+ public:
+  // This thread's hub, created on first use.
+  static Hub& Current();
+
+  ~Hub();
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  // ---- Hub thread only -------------------------------------------------------------------
+
+  // Blocks the current greenlet until someone calls Unpark on it. Throws (and clears) the
+  // greenlet's pending exception if one was set by Interrupt: GreenletExit after a Kill,
+  // TimeoutExpired after a Timeout, LoopExit in the root on a deadlock.
+  void Park();
+  // Makes a parked greenlet ready to resume; a no-op if it is not parked (already woken).
+  void Unpark(Greenlet* g);
+  // Schedules the first switch into `g` (a new greenlet whose parent is greenlet()).
+  void Start(Greenlet* g);
+  // Lets every other ready greenlet run once, then resumes the caller (Sleep(0)).
+  void Yield();
+  // Parks the caller until `deadline`. Deadline::Never() parks until interrupted.
+  void SleepUntil(Deadline deadline);
+  // Arranges for `error` to be thrown in `g` at its current or next blocking point, and wakes
+  // it if it is parked. (Kill and Timeout are built on this.)
+  void Interrupt(Greenlet* g, std::exception_ptr error);
+  // Withdraws `error` from `g` if it is still pending there (a Timeout that fired but was left
+  // before it could be raised).
+  void Withdraw(Greenlet* g, const std::exception_ptr& error);
+  // Throws the current greenlet's pending exception now, if it has one. For greenlets that
+  // were interrupted before they first ran.
+  static void CheckInterrupt();
+  // Parks the caller until `fd` is ready for `interest` or `deadline` passes. OK when ready (or
+  // when woken by an error/hang-up on fd: the retried syscall reports it), DeadlineExceeded,
+  // FailedPrecondition if another greenlet already waits for the same thing on fd, or the
+  // epoll_ctl errno. Throws like Park.
+  absl::Status WaitFd(int fd, Poller::Interest interest, Deadline deadline);
+
+  // Runs the loop (parks the caller) until Stop() is called, from any thread or greenlet. A
+  // Stop() that arrives while nobody is in Run() makes the next Run() return at once.
+  void Run();
+
+  // Keeps `object` alive until the next loop iteration. A greenlet that finishes uses it to drop
+  // the last reference to itself without freeing the stack it is still running on.
+  void Retire(std::shared_ptr<void> object) { zombies_.push_back(std::move(object)); }
+
+  const std::shared_ptr<Greenlet>& greenlet() const { return greenlet_; }
+  TimerQueue& timers() { return timers_; }
+  size_t ready_count() const { return ready_.size(); }
+
+  // Greenlets that the hub kills when it is destroyed (spawned tasks register themselves).
+  class Resident {
+   protected:
+    virtual ~Resident() = default;
+    // Make the greenlet finish now (it runs on this thread during ~Hub); must unlink itself.
+    virtual void KillForShutdown() = 0;
+
+   private:
+    friend class Hub;
+    Resident* prev_ = nullptr;
+    Resident* next_ = nullptr;
+  };
+  void Adopt(Resident* r);
+  void Disown(Resident* r);
+
+  // ---- Any thread -------------------------------------------------------------------------
+
+  // Asks Run() to return (see Run). Wakes the loop if it is waiting in epoll.
+  void Stop();
+  // Queues `fn` to run on the hub's stack at its next loop iteration, and wakes the loop. `fn`
+  // must not block; it may Spawn, Unpark, Stop.
+  void RunInLoop(absl::AnyInvocable<void()> fn);
+
+ private:
+  // How many greenlet resumptions may pass between two zero-timeout polls while the ready
+  // queue is never empty: bounds how long a yield-heavy workload can delay I/O and remote calls.
+  static constexpr size_t kResumesPerPoll = 64;
+
+  Hub();
+  static Hub& CreateForThisThread();
+  void Loop();
+  int PollTimeoutMs();
+  void RunReady();
+  void RunRemoteCallbacks();
+  void Suspend(Greenlet* self);
+  void CheckNotHub(Greenlet* self) const;
+
+  std::shared_ptr<Greenlet> greenlet_;
+  Poller poller_;
+  TimerQueue timers_;
+  std::vector<Greenlet*> ready_;    // resumed in order by RunReady
+  std::vector<Greenlet*> running_;  // RunReady's batch (swapped with ready_, no allocation)
+  size_t running_pos_ = 0;
+  std::vector<std::shared_ptr<void>> zombies_;
+  size_t resumes_since_poll_ = 0;
+  Greenlet* run_waiter_ = nullptr;  // the greenlet blocked in Run()
+  Resident* residents_ = nullptr;
+
+  std::atomic<bool> stop_requested_{false};
+  absl::Mutex remote_mu_;
+  std::vector<absl::AnyInvocable<void()>> remote_ ABSL_GUARDED_BY(remote_mu_);
+};
+
+// The current greenlet sleeps at least `d` (Sleep(0) or less: yields once to every other ready
+// greenlet, without starving I/O). Throws like Hub::Park (GreenletExit, TimeoutExpired).
+void Sleep(Clock::duration d);
+// Sleep(0).
+void Yield();
+
+}  // namespace corral::coro
+
+#endif  // CORRAL_SERVERS_CORO_HUB_H_

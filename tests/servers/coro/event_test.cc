@@ -1,0 +1,71 @@
+#include "servers/coro/event.h"
+
+#include <chrono>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "servers/coro/hub.h"
+#include "servers/coro/task.h"
+#include "tests/servers/coro/test_util.h"
+
+namespace corral::coro {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::InFreshThread;
+
+TEST(EventTest, SetWakesAllWaiters) {
+  InFreshThread([] {
+    Event e;
+    int woken = 0;
+    std::vector<AnyHandle> waiters;
+    for (int i = 0; i < 5; ++i) {
+      waiters.push_back(Spawn([&] {
+        EXPECT_TRUE(e.Wait());
+        ++woken;
+      }));
+    }
+    Sleep(1ms);
+    EXPECT_EQ(woken, 0);
+    e.Set();
+    JoinAll(waiters);
+    EXPECT_EQ(woken, 5);
+  });
+}
+
+TEST(EventTest, WaitOnSetEventReturnsAtOnceUntilCleared) {
+  InFreshThread([] {
+    Event e;
+    e.Set();
+    EXPECT_TRUE(e.is_set());
+    EXPECT_TRUE(e.Wait(Deadline(Clock::time_point())));  // already past: no parking needed
+    e.Clear();
+    EXPECT_FALSE(e.is_set());
+    EXPECT_FALSE(e.Wait(10ms));
+  });
+}
+
+TEST(EventTest, WaitTimesOut) {
+  InFreshThread([] {
+    Event e;
+    const auto start = Clock::now();
+    EXPECT_FALSE(e.Wait(20ms));
+    EXPECT_GE(Clock::now() - start, 20ms);
+  });
+}
+
+TEST(EventTest, SetThenClearBeforeWaiterRunsStillReportsSet) {
+  InFreshThread([] {
+    Event e;
+    bool result = false;
+    auto w = Spawn([&] { result = e.Wait(10s); });
+    Sleep(1ms);
+    e.Set();
+    e.Clear();
+    w.Join();
+    EXPECT_TRUE(result);
+  });
+}
+
+}  // namespace
+}  // namespace corral::coro

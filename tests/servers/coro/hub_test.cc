@@ -1,0 +1,206 @@
+#include "servers/coro/hub.h"
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "servers/coro/event.h"
+#include "servers/coro/socket_calls.h"
+#include "servers/coro/task.h"
+#include "tests/servers/coro/test_util.h"
+
+namespace corral::coro {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::InFreshThread;
+
+// The seed's example: two spawned functions interleave around Sleep, collected with JoinAll.
+TEST(HubTest, SpawnedFunctionsInterleaveAroundSleep) {
+  InFreshThread([] {
+    std::vector<std::string> log;
+    auto worker = [&](const std::string& name, int steps) {
+      for (int i = 0; i < steps; ++i) {
+        log.push_back(name + std::to_string(i));
+        Sleep(1ms);
+      }
+      return steps;
+    };
+    auto a = Spawn(worker, std::string("a"), 3);
+    auto b = Spawn(worker, std::string("b"), 3);
+    EXPECT_TRUE(log.empty());  // nothing runs until the spawner blocks
+    std::vector<AnyHandle> done = JoinAll({a, b});
+    EXPECT_EQ(done.size(), 2u);
+    EXPECT_EQ(log, (std::vector<std::string>{"a0", "b0", "a1", "b1", "a2", "b2"}));
+    EXPECT_EQ(a.Get(), 3);
+    EXPECT_EQ(b.Get(), 3);
+  });
+}
+
+TEST(HubTest, SleepZeroLetsOthersRunOnce) {
+  InFreshThread([] {
+    std::vector<std::string> log;
+    auto a = Spawn([&] {
+      for (int i = 0; i < 3; ++i) {
+        log.push_back("a" + std::to_string(i));
+        Sleep(0ms);
+      }
+    });
+    auto b = Spawn([&] {
+      for (int i = 0; i < 3; ++i) {
+        log.push_back("b" + std::to_string(i));
+        Yield();
+      }
+    });
+    JoinAll({a, b});
+    EXPECT_EQ(log, (std::vector<std::string>{"a0", "b0", "a1", "b1", "a2", "b2"}));
+  });
+}
+
+TEST(HubTest, SleepLastsAtLeastTheDuration) {
+  InFreshThread([] {
+    const auto start = Clock::now();
+    Sleep(30ms);
+    EXPECT_GE(Clock::now() - start, 30ms);
+  });
+}
+
+TEST(HubTest, SleepersWakeInDeadlineOrder) {
+  InFreshThread([] {
+    std::vector<int> order;
+    std::vector<AnyHandle> all;
+    for (int ms : {40, 10, 30, 20}) {
+      all.push_back(Spawn([&order, ms] {
+        Sleep(std::chrono::milliseconds(ms));
+        order.push_back(ms);
+      }));
+    }
+    JoinAll(all);
+    EXPECT_EQ(order, (std::vector<int>{10, 20, 30, 40}));
+  });
+}
+
+TEST(HubTest, BusyYieldingDoesNotStarveIo) {
+  InFreshThread([] {
+    auto [a, b] = testing::SocketPair();
+    bool stop = false;
+    long spins = 0;
+    auto spinner = Spawn([&] {
+      while (!stop) {
+        ++spins;
+        Yield();
+      }
+    });
+    auto reader = Spawn([&, fd = a.get()] {
+      char c;
+      EXPECT_TRUE(WaitReadable(fd, 10s).ok());
+      EXPECT_EQ(read(fd, &c, 1), 1);
+      stop = true;
+    });
+    auto writer = Spawn([fd = b.get()] {
+      Sleep(5ms);
+      EXPECT_EQ(write(fd, "x", 1), 1);
+    });
+    EXPECT_TRUE(reader.Join(10s));
+    EXPECT_TRUE(spinner.Join(10s));
+    EXPECT_GT(spins, 0);
+  });
+}
+
+TEST(HubTest, RunReturnsWhenStoppedFromAnotherThread) {
+  InFreshThread([] {
+    Hub& hub = Hub::Current();
+    bool ran_in_loop = false;
+    std::thread other([&] {
+      std::this_thread::sleep_for(20ms);
+      hub.RunInLoop([&] { ran_in_loop = true; });
+      hub.Stop();
+    });
+    auto ticker = Spawn([] {
+      for (;;) Sleep(1ms);
+    });
+    hub.Run();
+    other.join();
+    // The callback was queued before Stop, so it ran before Run returned.
+    EXPECT_TRUE(ran_in_loop);
+    EXPECT_FALSE(ticker.ready());
+  });
+}
+
+TEST(HubTest, RunWaitsForRemoteWorkEvenWithNothingToDo) {
+  InFreshThread([] {
+    Hub& hub = Hub::Current();
+    int spawned_ran = 0;
+    std::thread other([&] {
+      std::this_thread::sleep_for(20ms);
+      // RunInLoop callbacks must not block, but may spawn.
+      hub.RunInLoop([&] {
+        Spawn([&] {
+          ++spawned_ran;
+          Hub::Current().Stop();
+        });
+      });
+    });
+    hub.Run();  // idle until the other thread's callback arrives
+    other.join();
+    EXPECT_EQ(spawned_ran, 1);
+  });
+}
+
+TEST(HubTest, StopBeforeRunMakesRunReturnAtOnce) {
+  InFreshThread([] {
+    Hub& hub = Hub::Current();
+    hub.Stop();
+    hub.Run();
+    SUCCEED();
+  });
+}
+
+TEST(HubTest, DeadlockRaisesLoopExitInRoot) {
+  InFreshThread([] {
+    Event never;
+    auto waiter = Spawn([&] { never.Wait(); });
+    EXPECT_THROW(waiter.Join(), LoopExit);
+    EXPECT_FALSE(waiter.ready());
+  });
+}
+
+TEST(HubTest, BlockingOnTheHubStackIsRefused) {
+  InFreshThread([] {
+    Hub& hub = Hub::Current();
+    bool refused = false;
+    hub.RunInLoop([&] {
+      try {
+        Sleep(1ms);
+      } catch (const std::logic_error&) {
+        refused = true;
+      }
+    });
+    Sleep(5ms);
+    EXPECT_TRUE(refused);
+  });
+}
+
+TEST(HubTest, ThreadExitKillsRemainingGreenlets) {
+  int destroyed = 0;
+  InFreshThread([&] {
+    struct Tracker {
+      int* n;
+      ~Tracker() { ++*n; }
+    };
+    for (int i = 0; i < 3; ++i) {
+      Spawn([&] {
+        Tracker t{&destroyed};
+        Sleep(1h);
+      });
+    }
+    SpawnLater(1h, [&] { Tracker t{&destroyed}; });  // never starts
+    Sleep(1ms);                                      // let the first three park
+  });
+  EXPECT_EQ(destroyed, 3);
+}
+
+}  // namespace
+}  // namespace corral::coro
