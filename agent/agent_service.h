@@ -1,0 +1,41 @@
+// AgentService: the corral.v1.Agent gRPC service. A thin edge: each call is handed to the loop
+// thread, where the Supervisor does the work, and the call is finished from the Supervisor's
+// callback, so no gRPC thread ever blocks on supervision.
+#pragma once
+
+#include "agent/event_loop.h"
+#include "agent/supervisor.h"
+#include "corral/v1/agent.grpc.pb.h"
+
+namespace corral::agent {
+
+class AgentService final : public v1::Agent::CallbackService {
+ public:
+  // Both must outlive the service (and the gRPC server that runs it).
+  AgentService(EventLoop& loop, Supervisor& supervisor) : loop_(loop), supervisor_(supervisor) {}
+
+  grpc::ServerUnaryReactor* Start(grpc::CallbackServerContext* context,
+                                  const v1::StartRequest* request,
+                                  v1::StartResponse* response) override;
+  grpc::ServerUnaryReactor* Stop(grpc::CallbackServerContext* context,
+                                 const v1::StopRequest* request,
+                                 v1::StopResponse* response) override;
+  grpc::ServerUnaryReactor* Restart(grpc::CallbackServerContext* context,
+                                    const v1::RestartRequest* request,
+                                    v1::RestartResponse* response) override;
+  grpc::ServerUnaryReactor* Remove(grpc::CallbackServerContext* context,
+                                   const v1::RemoveRequest* request,
+                                   v1::RemoveResponse* response) override;
+  grpc::ServerUnaryReactor* List(grpc::CallbackServerContext* context,
+                                 const v1::ListRequest* request,
+                                 v1::ListResponse* response) override;
+  grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* context,
+                                const v1::GetRequest* request,
+                                v1::GetResponse* response) override;
+
+ private:
+  EventLoop& loop_;
+  Supervisor& supervisor_;
+};
+
+}  // namespace corral::agent

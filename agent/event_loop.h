@@ -1,0 +1,75 @@
+// EventLoop: the agent's single supervision thread. An epoll loop over watched descriptors
+// (pidfds, readiness pipes, the signalfd), a timer queue, and a queue of tasks handed over from
+// other threads (the gRPC handlers). All supervision state is touched only from this thread, so
+// it needs no locks.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "servers/net/unique_fd.h"
+
+namespace corral::agent {
+
+class EventLoop {
+ public:
+  using Task = std::function<void()>;
+  using IoCallback = std::function<void(uint32_t epoll_events)>;
+  using TimerId = uint64_t;
+  using Clock = std::chrono::steady_clock;
+
+  EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Creation errors (epoll, eventfd) are reported here rather than thrown.
+  absl::Status status() const { return status_; }
+
+  // Runs until Quit(). The calling thread becomes the loop thread.
+  void Run();
+
+  // Any thread. Run() returns after the current iteration.
+  void Quit();
+
+  // Any thread. Queues `task` to run in the loop thread, in order.
+  void RunInLoop(Task task);
+
+  // Loop thread only. Calls `on_ready` with the epoll events whenever `fd` is ready for
+  // `events` (level-triggered). The caller keeps owning `fd` and must Unwatch it before closing.
+  void Watch(int fd, uint32_t events, IoCallback on_ready);
+  void Unwatch(int fd);
+
+  // Loop thread only. Runs `task` once, `delay` from now. Returns an id for Cancel().
+  TimerId RunAfter(std::chrono::milliseconds delay, Task task);
+  // Loop thread only. A no-op for a timer that already ran or was cancelled, and for id 0.
+  void Cancel(TimerId id);
+
+ private:
+  void Wake();
+  int NextTimeoutMs() const;
+  void RunDueTimers();
+  void RunQueuedTasks();
+
+  absl::Status status_;
+  net::UniqueFd epoll_;
+  net::UniqueFd wakeup_;  // eventfd; written by RunInLoop and Quit
+  bool quit_ = false;     // loop thread only
+
+  std::unordered_map<int, IoCallback> watched_;
+  TimerId next_timer_id_ = 1;
+  std::map<std::pair<Clock::time_point, TimerId>, Task> timers_;
+  std::unordered_map<TimerId, Clock::time_point> timer_due_;
+
+  std::mutex mu_;
+  std::vector<Task> queued_;  // guarded by mu_
+  bool quit_requested_ = false;  // guarded by mu_
+};
+
+}  // namespace corral::agent

@@ -1,0 +1,137 @@
+// corral-agent: the supervisor daemon. Flags, then RunAgent: take the home, listen on its unix
+// socket, and run the supervision loop until SIGTERM or SIGINT.
+// Exit codes: 0 stopped cleanly, 1 could not start (the message says why), 2 bad flags.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "agent/agent_lock.h"
+#include "agent/agent_service.h"
+#include "agent/event_loop.h"
+#include "agent/home.h"
+#include "agent/supervisor.h"
+#include "servers/net/syscall_error.h"
+#include "servers/net/unique_fd.h"
+#include "spdlog/spdlog.h"
+
+namespace corral::agent {
+namespace {
+
+struct Flags {
+  std::string home;
+  std::string server_binary;
+  uint32_t restart_delay_ms = 200;
+};
+
+int Fail(const std::string& what) {
+  std::cerr << "corral-agent: " << what << "\n";
+  return 1;
+}
+
+// corral-server is installed next to corral-agent.
+std::string DefaultServerBinary() {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (self.parent_path() / "corral-server").string();
+}
+
+int RunAgent(const Flags& flags) {
+  if (absl::Status s = PrepareHome(flags.home); !s.ok()) return Fail(std::string(s.message()));
+  absl::StatusOr<AgentLock> lock = AgentLock::Acquire(flags.home);
+  if (!lock.ok()) return Fail(std::string(lock.status().message()));
+  if (::access(flags.server_binary.c_str(), X_OK) != 0) {
+    return Fail(net::SyscallError("find server binary " + flags.server_binary, errno).ToString());
+  }
+
+  // Signals are blocked before gRPC starts its threads, so they all inherit the mask and only
+  // the loop sees SIGTERM/SIGINT, through the signalfd.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  net::UniqueFd signals(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!signals) return Fail(net::SyscallError("signalfd", errno).ToString());
+
+  EventLoop loop;
+  if (!loop.status().ok()) return Fail(std::string(loop.status().message()));
+  SupervisorConfig config;
+  config.home = flags.home;
+  config.server_binary = flags.server_binary;
+  config.restart_delay = std::chrono::milliseconds(flags.restart_delay_ms);
+  Supervisor supervisor(loop, config);
+  AgentService service(loop, supervisor);
+
+  std::string socket_path = SocketPath(flags.home);
+  ::unlink(socket_path.c_str());  // stale from a crashed agent; we hold the lock
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix:" + socket_path, grpc::InsecureServerCredentials());
+  builder.RegisterService(&service);
+  mode_t old_umask = ::umask(0077);  // the socket is created 0600
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ::umask(old_umask);
+  if (server == nullptr) return Fail("listen on unix:" + socket_path + ": gRPC could not bind");
+  ::chmod(socket_path.c_str(), 0600);
+  server->GetHealthCheckService()->SetServingStatus("corral.v1.Agent", true);
+  spdlog::info("corral-agent {} listening on unix:{}", ::getpid(), socket_path);
+
+  bool stopping = false;
+  loop.Watch(signals.get(), EPOLLIN, [&](uint32_t) {
+    signalfd_siginfo info{};
+    while (::read(signals.get(), &info, sizeof info) == sizeof info) {
+    }
+    if (stopping) return;
+    stopping = true;
+    spdlog::info("signal {}: stopping every server, then exiting", info.ssi_signo);
+    supervisor.StopAll([&loop] { loop.Quit(); });
+  });
+  loop.Run();
+
+  // Calls still waiting on the loop can no longer finish; cancel them after a short grace.
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  loop.Unwatch(signals.get());
+  ::unlink(socket_path.c_str());
+  spdlog::info("corral-agent stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace corral::agent
+
+int main(int argc, char** argv) {
+  corral::agent::Flags flags;
+  flags.home = corral::agent::DefaultHome();
+  flags.server_binary = corral::agent::DefaultServerBinary();
+  CLI::App app{
+      "corral-agent: supervises corral-server processes and serves the corral.v1.Agent gRPC API\n"
+      "on a unix socket in its home directory.\n"
+      "Exit codes: 0 stopped cleanly, 1 could not start, 2 bad flags."};
+  app.add_option("--home", flags.home,
+                 "home directory (default ${CORRAL_HOME:-${XDG_RUNTIME_DIR:-/tmp}/corral-$UID})")
+      ->capture_default_str();
+  app.add_option("--server-binary", flags.server_binary, "path of corral-server")
+      ->capture_default_str();
+  app.add_option("--restart-delay-ms", flags.restart_delay_ms,
+                 "wait before respawning a server that died")
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  return corral::agent::RunAgent(flags);
+}

@@ -1,0 +1,111 @@
+#include "agent/spawner.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+#include "agent/server_kinds_proto.h"
+#include "servers/net/syscall_error.h"
+
+extern char** environ;
+
+namespace corral::agent {
+namespace {
+
+constexpr int kReadinessFd = 3;
+
+// glibc 2.36's <sys/pidfd.h> lacks C linkage for C++, so the syscall is made directly. The
+// descriptor is always close-on-exec.
+int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+// Keeps posix_spawn's attribute objects paired with their destroy calls.
+struct SpawnSetup {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  SpawnSetup() {
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+  }
+  ~SpawnSetup() {
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+  }
+};
+
+}  // namespace
+
+std::vector<std::string> ServerArgv(const std::string& server_binary, const v1::ServerSpec& spec) {
+  // The server drains for most of the stop timeout, leaving the agent a margin before SIGKILL.
+  uint32_t drain_ms = spec.stop_timeout_ms() - spec.stop_timeout_ms() / 5;
+  std::vector<std::string> argv = {
+      server_binary,
+      "--protocol", std::string(ProtocolName(*ProtocolFromProto(spec.protocol()))),
+      "--model", std::string(ModelName(*ModelFromProto(spec.model()))),
+      "--listen", spec.listen(),
+      "--max-workers", absl::StrCat(spec.max_workers()),
+      "--idle-timeout-ms", absl::StrCat(spec.idle_timeout_ms()),
+      "--drain-timeout-ms", absl::StrCat(drain_ms),
+      "--notify-fd", absl::StrCat(kReadinessFd),
+  };
+  if (!spec.root().empty()) {
+    argv.push_back("--root");
+    argv.push_back(spec.root());
+  }
+  return argv;
+}
+
+absl::StatusOr<SpawnedServer> SpawnServer(const std::vector<std::string>& argv,
+                                          const std::string& log_path) {
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return net::SyscallError("pipe2", errno);
+  net::UniqueFd read_end(pipe_fds[0]);
+  net::UniqueFd write_end(pipe_fds[1]);
+  ::fcntl(read_end.get(), F_SETFL, O_NONBLOCK);
+
+  net::UniqueFd log(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!log) return net::SyscallError(absl::StrCat("open log ", log_path), errno);
+
+  SpawnSetup setup;
+  // dup2 clears FD_CLOEXEC on the target, so exactly these three survive the exec.
+  posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&setup.actions, log.get(), STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&setup.actions, log.get(), STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&setup.actions, write_end.get(), kReadinessFd);
+
+  sigset_t empty, defaults;
+  sigemptyset(&empty);
+  sigfillset(&defaults);
+  posix_spawnattr_setsigmask(&setup.attr, &empty);
+  posix_spawnattr_setsigdefault(&setup.attr, &defaults);
+  posix_spawnattr_setpgroup(&setup.attr, 0);
+  posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                            POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_USEVFORK);
+
+  std::vector<char*> c_argv;
+  for (const std::string& arg : argv) c_argv.push_back(const_cast<char*>(arg.c_str()));
+  c_argv.push_back(nullptr);
+
+  pid_t pid = 0;
+  int err = ::posix_spawn(&pid, c_argv[0], &setup.actions, &setup.attr, c_argv.data(), environ);
+  if (err != 0) return net::SyscallError(absl::StrCat("spawn ", argv[0]), err);
+
+  SpawnedServer spawned;
+  spawned.pid = pid;
+  spawned.readiness = std::move(read_end);
+  spawned.pidfd.Reset(PidfdOpen(pid));
+  if (!spawned.pidfd) {
+    int open_err = errno;
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    return net::SyscallError(absl::StrCat("pidfd_open ", pid), open_err);
+  }
+  return spawned;
+}
+
+}  // namespace corral::agent

@@ -1,0 +1,105 @@
+#include "agent/spec_validation.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "agent/server_kinds_proto.h"
+#include "servers/net/address.h"
+
+namespace corral::agent {
+namespace {
+
+constexpr size_t kMaxNameLength = 63;
+
+// The caller knows which server it asked for, so messages do not repeat the name.
+absl::Status Invalid(const std::string& message) {
+  return absl::InvalidArgumentError(message);
+}
+
+bool IsNameChar(char c) { return absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.'; }
+
+absl::Status CheckName(const std::string& name) {
+  if (name.empty()) return Invalid("name is empty; give the server a name such as \"web\"");
+  if (name.size() > kMaxNameLength) {
+    return Invalid(absl::StrCat("name is longer than ", kMaxNameLength, " characters"));
+  }
+  if (!absl::ascii_isalnum(name[0])) {
+    return Invalid("name must start with a letter or a digit");
+  }
+  for (char c : name) {
+    if (!IsNameChar(c)) {
+      return Invalid("name may contain only letters, digits, '-', '_' and '.'");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRange(const char* field, uint32_t value,
+                        uint32_t max) {
+  if (value > max) {
+    return Invalid(absl::StrCat(field, " ", value, " is above the limit of ", max));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in) {
+  v1::ServerSpec spec = in;
+  const std::string& name = spec.name();
+  if (absl::Status s = CheckName(name); !s.ok()) return s;
+
+  std::optional<ProtocolKind> protocol = ProtocolFromProto(spec.protocol());
+  if (!protocol) {
+    return Invalid("unknown protocol; use one of tcp-echo, udp-echo, http, file");
+  }
+  std::optional<ModelKind> model = ModelFromProto(spec.model());
+  if (!model) return Invalid("unknown model; use one of fork, thread, coroutine");
+
+  if (spec.listen().empty()) {
+    return Invalid("listen address is empty; use HOST:PORT such as 127.0.0.1:8080");
+  }
+  if (absl::StatusOr<net::Address> a = net::Address::Parse(spec.listen()); !a.ok()) {
+    return Invalid(std::string(a.status().message()));
+  }
+
+  if (spec.max_workers() == 0) spec.set_max_workers(kDefaultMaxWorkers);
+  if (spec.stop_timeout_ms() == 0) spec.set_stop_timeout_ms(kDefaultStopTimeoutMs);
+  if (spec.idle_timeout_ms() == 0) spec.set_idle_timeout_ms(kDefaultIdleTimeoutMs);
+  if (absl::Status s = CheckRange("max_workers", spec.max_workers(), 65536); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckRange("stop_timeout_ms", spec.stop_timeout_ms(), 600'000);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckRange("idle_timeout_ms", spec.idle_timeout_ms(), 86'400'000);
+      !s.ok()) {
+    return s;
+  }
+
+  if (NeedsRoot(*protocol)) {
+    if (spec.root().empty()) {
+      return Invalid(absl::StrCat("protocol ", std::string(ProtocolName(*protocol)),
+                                        " needs a root directory to serve"));
+    }
+    std::error_code ec;
+    std::filesystem::path root = std::filesystem::absolute(spec.root(), ec);
+    spec.set_root(root.lexically_normal().string());
+  } else if (!spec.root().empty()) {
+    return Invalid(absl::StrCat("protocol ", std::string(ProtocolName(*protocol)),
+                                      " serves no files; leave root empty"));
+  }
+
+  if (!IsImplemented(*protocol, *model)) {
+    return absl::UnimplementedError(absl::StrCat(
+        "protocol ", std::string(ProtocolName(*protocol)), " under model ",
+        std::string(ModelName(*model)), " is not built yet; tcp-echo under thread is"));
+  }
+  return spec;
+}
+
+}  // namespace corral::agent

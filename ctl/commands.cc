@@ -1,0 +1,144 @@
+#include "ctl/commands.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "ctl/exit_codes.h"
+#include "ctl/server_format.h"
+
+namespace corral::ctl {
+namespace {
+
+std::unique_ptr<grpc::ClientContext> NewContext(const CommandContext& ctx) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + ctx.timeout);
+  return context;
+}
+
+// `what` is the action and its object, as `start "web"`.
+int ReportRpcError(const CommandContext& ctx, const std::string& what,
+                   const grpc::Status& status) {
+  int code = ExitCodeFor(status);
+  std::string message = status.error_message();
+  if (code == kExitUnreachable) {
+    message = absl::StrCat("cannot reach corral-agent at ", ctx.agent_address, " (", message,
+                           "); is it running? start it with `corral-agent &` or pass --agent");
+  }
+  std::cerr << "corralctl: " << what << ": " << message << "\n";
+  return code;
+}
+
+void PrintJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  std::cout << json;
+  if (json.empty() || json.back() != '\n') std::cout << "\n";
+}
+
+std::string Quoted(const std::string& name) { return absl::StrCat("\"", name, "\""); }
+
+// Prints the server after start/restart; a FAILED server is an error (exit 1) with its reason.
+// `verb` is the command ("start"), `done` its past tense ("started").
+int ReportStarted(const CommandContext& ctx, const std::string& verb, const std::string& done,
+                  const v1::Server& server, const google::protobuf::Message& response) {
+  if (ctx.json) PrintJson(response);
+  if (server.state() == v1::STATE_FAILED) {
+    std::cerr << "corralctl: " << verb << " " << Quoted(server.spec().name()) << ": "
+              << server.reason() << "\n";
+    return kExitFailed;
+  }
+  if (!ctx.json) {
+    std::cout << done << " " << Quoted(server.spec().name()) << ": "
+              << StateLabel(server.state());
+    if (!server.bound_address().empty()) std::cout << " on " << server.bound_address();
+    if (server.pid() != 0) std::cout << " (pid " << server.pid() << ")";
+    std::cout << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int StartCommand(CommandContext& ctx, const v1::ServerSpec& spec) {
+  v1::StartRequest request;
+  *request.mutable_spec() = spec;
+  v1::StartResponse response;
+  grpc::Status status = ctx.stub->Start(NewContext(ctx).get(), request, &response);
+  if (!status.ok()) return ReportRpcError(ctx, "start " + Quoted(spec.name()), status);
+  return ReportStarted(ctx, "start", "started", response.server(), response);
+}
+
+int StopCommand(CommandContext& ctx, const std::string& name, uint32_t timeout_ms) {
+  v1::StopRequest request;
+  request.set_name(name);
+  request.set_timeout_ms(timeout_ms);
+  v1::StopResponse response;
+  grpc::Status status = ctx.stub->Stop(NewContext(ctx).get(), request, &response);
+  if (!status.ok()) return ReportRpcError(ctx, "stop " + Quoted(name), status);
+  if (ctx.json) {
+    PrintJson(response);
+  } else {
+    std::cout << "stopped " << Quoted(name) << ": " << StateLabel(response.server().state())
+              << "\n";
+  }
+  return kExitOk;
+}
+
+int RestartCommand(CommandContext& ctx, const std::string& name) {
+  v1::RestartRequest request;
+  request.set_name(name);
+  v1::RestartResponse response;
+  grpc::Status status = ctx.stub->Restart(NewContext(ctx).get(), request, &response);
+  if (!status.ok()) return ReportRpcError(ctx, "restart " + Quoted(name), status);
+  return ReportStarted(ctx, "restart", "restarted", response.server(), response);
+}
+
+int RemoveCommand(CommandContext& ctx, const std::string& name) {
+  v1::RemoveRequest request;
+  request.set_name(name);
+  v1::RemoveResponse response;
+  grpc::Status status = ctx.stub->Remove(NewContext(ctx).get(), request, &response);
+  if (!status.ok()) return ReportRpcError(ctx, "rm " + Quoted(name), status);
+  if (ctx.json) {
+    PrintJson(response);
+  } else {
+    std::cout << "removed " << Quoted(name) << "\n";
+  }
+  return kExitOk;
+}
+
+int ListCommand(CommandContext& ctx) {
+  v1::ListResponse response;
+  grpc::Status status = ctx.stub->List(NewContext(ctx).get(), v1::ListRequest(), &response);
+  if (!status.ok()) return ReportRpcError(ctx, "ls", status);
+  if (ctx.json) {
+    PrintJson(response);
+  } else {
+    std::vector<v1::Server> servers(response.servers().begin(), response.servers().end());
+    std::cout << FormatServerTable(servers, absl::Now());
+  }
+  return kExitOk;
+}
+
+int GetCommand(CommandContext& ctx, const std::string& name) {
+  v1::GetRequest request;
+  request.set_name(name);
+  v1::GetResponse response;
+  grpc::Status status = ctx.stub->Get(NewContext(ctx).get(), request, &response);
+  if (!status.ok()) return ReportRpcError(ctx, "get " + Quoted(name), status);
+  if (ctx.json) {
+    PrintJson(response);
+  } else {
+    std::cout << FormatServerDetail(response.server(), absl::Now());
+  }
+  return kExitOk;
+}
+
+}  // namespace corral::ctl

@@ -1,0 +1,28 @@
+// The corralctl commands. Each talks to the agent through one stub, prints for a person (or
+// the proto's JSON mapping with --json) on stdout, prints one error line on stderr, and returns
+// the exit code from ctl/exit_codes.h.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "corral/v1/agent.grpc.pb.h"
+
+namespace corral::ctl {
+
+struct CommandContext {
+  std::unique_ptr<v1::Agent::Stub> stub;
+  std::string agent_address;  // for error messages
+  bool json = false;
+  std::chrono::seconds timeout{60};
+};
+
+int StartCommand(CommandContext& ctx, const v1::ServerSpec& spec);
+int StopCommand(CommandContext& ctx, const std::string& name, uint32_t timeout_ms);
+int RestartCommand(CommandContext& ctx, const std::string& name);
+int RemoveCommand(CommandContext& ctx, const std::string& name);
+int ListCommand(CommandContext& ctx);
+int GetCommand(CommandContext& ctx, const std::string& name);
+
+}  // namespace corral::ctl

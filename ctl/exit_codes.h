@@ -1,0 +1,36 @@
+// corralctl's exit codes, documented in `corralctl --help` and the README. Scripts branch on
+// them, so they never change meaning.
+#pragma once
+
+#include <grpcpp/support/status.h>
+
+namespace corral::ctl {
+
+inline constexpr int kExitOk = 0;
+// The operation ran and failed: a server ended FAILED, or the agent hit an internal error.
+inline constexpr int kExitFailed = 1;
+// The command line or the spec is wrong (also: a protocol x model pair not built yet).
+inline constexpr int kExitUsage = 2;
+// No server has that name.
+inline constexpr int kExitNotFound = 3;
+// Refused because of the current state: the name is taken, or the server is in the wrong state.
+inline constexpr int kExitConflict = 4;
+// The agent refused our credentials.
+inline constexpr int kExitPermission = 5;
+// The agent could not be reached (not running, wrong --agent, or it did not answer in time).
+inline constexpr int kExitUnreachable = 6;
+
+// The exit code for a failed RPC.
+int ExitCodeFor(const grpc::Status& status);
+
+inline constexpr const char* kExitCodesHelp =
+    "Exit codes:\n"
+    "  0  success\n"
+    "  1  the operation failed (for example the server ended FAILED)\n"
+    "  2  usage error: bad flags or an invalid spec\n"
+    "  3  no server with that name\n"
+    "  4  conflict: the name is taken, or the server's state does not allow it\n"
+    "  5  permission denied by the agent\n"
+    "  6  the agent is unreachable (is corral-agent running? see --agent)\n";
+
+}  // namespace corral::ctl

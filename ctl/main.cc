@@ -1,0 +1,112 @@
+// corralctl: the terminal client of corral-agent's gRPC API. Flags, then one command.
+#include <grpcpp/grpcpp.h>
+
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/match.h"
+#include "agent/home.h"
+#include "agent/server_kinds_proto.h"
+#include "ctl/commands.h"
+#include "ctl/exit_codes.h"
+#include "servers/server_kinds.h"
+
+namespace {
+
+// "unix:/path", "/path" (a unix socket) or "HOST:PORT".
+std::string ChannelTarget(const std::string& agent) {
+  if (absl::StartsWith(agent, "unix:")) return agent;
+  if (absl::StartsWith(agent, "/") || absl::StartsWith(agent, ".")) return "unix:" + agent;
+  return agent;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace corral;
+  CLI::App app{"corralctl: control and watch corral-agent."};
+  app.footer(ctl::kExitCodesHelp);
+  app.require_subcommand(1);
+
+  std::string agent = "unix:" + agent::SocketPath(agent::DefaultHome());
+  bool json = false;
+  int timeout_s = 60;
+  app.add_option("--agent", agent, "agent address: unix:PATH, a socket path, or HOST:PORT")
+      ->capture_default_str();
+  app.add_flag("--json", json, "print the API's JSON instead of tables");
+  app.add_option("--timeout", timeout_s, "give up on the agent after this many seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+
+  std::string name;
+  std::string protocol = "tcp-echo", model = "thread", listen = "127.0.0.1:0", root;
+  uint32_t max_workers = 0, stop_timeout_ms = 0, idle_timeout_ms = 0, timeout_ms = 0;
+
+  CLI::App* start = app.add_subcommand("start", "add a server and start it");
+  start->add_option("name", name, "server name")->required();
+  start->add_option("--protocol,-p", protocol, "tcp-echo | udp-echo | http | file")
+      ->capture_default_str();
+  start->add_option("--model,-m", model, "fork | thread | coroutine")->capture_default_str();
+  start->add_option("--listen,-l", listen, "HOST:PORT; port 0 picks a free port")
+      ->capture_default_str();
+  start->add_option("--root", root, "directory served by http and file");
+  start->add_option("--max-workers", max_workers, "most connections at once (default 1024)");
+  start->add_option("--stop-timeout-ms", stop_timeout_ms, "drain time on stop (default 5000)");
+  start->add_option("--idle-timeout-ms", idle_timeout_ms,
+                    "close silent connections after this long (default 60000)");
+
+  CLI::App* stop = app.add_subcommand("stop", "stop a server (SIGTERM, then SIGKILL)");
+  stop->add_option("name", name, "server name")->required();
+  stop->add_option("--timeout-ms", timeout_ms, "override the spec's stop timeout");
+
+  CLI::App* restart = app.add_subcommand("restart", "stop a server if it runs, then start it");
+  restart->add_option("name", name, "server name")->required();
+
+  CLI::App* rm = app.add_subcommand("rm", "stop a server and forget it");
+  rm->add_option("name", name, "server name")->required();
+
+  CLI::App* ls = app.add_subcommand("ls", "list every server");
+  CLI::App* get = app.add_subcommand("get", "show one server in detail");
+  get->add_option("name", name, "server name")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? ctl::kExitOk : ctl::kExitUsage;
+  }
+
+  ctl::CommandContext ctx;
+  ctx.agent_address = ChannelTarget(agent);
+  ctx.json = json;
+  ctx.timeout = std::chrono::seconds(timeout_s);
+  ctx.stub = v1::Agent::NewStub(
+      grpc::CreateChannel(ctx.agent_address, grpc::InsecureChannelCredentials()));
+
+  if (*start) {
+    std::optional<ProtocolKind> p = ParseProtocolName(protocol);
+    std::optional<ModelKind> m = ParseModelName(model);
+    if (!p || !m) {
+      std::cerr << "corralctl: start \"" << name << "\": unknown "
+                << (!p ? "protocol \"" + protocol + "\"; use tcp-echo, udp-echo, http or file"
+                       : "model \"" + model + "\"; use fork, thread or coroutine")
+                << "\n";
+      return ctl::kExitUsage;
+    }
+    v1::ServerSpec spec;
+    spec.set_name(name);
+    spec.set_protocol(agent::ProtocolToProto(*p));
+    spec.set_model(agent::ModelToProto(*m));
+    spec.set_listen(listen);
+    spec.set_root(root);
+    spec.set_max_workers(max_workers);
+    spec.set_stop_timeout_ms(stop_timeout_ms);
+    spec.set_idle_timeout_ms(idle_timeout_ms);
+    return ctl::StartCommand(ctx, spec);
+  }
+  if (*stop) return ctl::StopCommand(ctx, name, timeout_ms);
+  if (*restart) return ctl::RestartCommand(ctx, name);
+  if (*rm) return ctl::RemoveCommand(ctx, name);
+  if (*ls) return ctl::ListCommand(ctx);
+  if (*get) return ctl::GetCommand(ctx, name);
+  return ctl::kExitUsage;
+}

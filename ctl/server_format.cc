@@ -1,0 +1,120 @@
+#include "ctl/server_format.h"
+
+#include <string.h>
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+
+namespace corral::ctl {
+namespace {
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+// The enum value's name without its prefix, lower-cased with dashes: PROTOCOL_TCP_ECHO ->
+// tcp-echo.
+std::string EnumLabel(const std::string& full, const std::string& prefix) {
+  std::string label = full.substr(std::min(prefix.size(), full.size()));
+  return absl::StrReplaceAll(absl::AsciiStrToLower(label), {{"_", "-"}});
+}
+
+std::string Uptime(const v1::Server& server, absl::Time now) {
+  if (server.pid() == 0 || !server.has_start_time()) return "-";
+  return ShortDuration(now - FromTimestamp(server.start_time()));
+}
+
+}  // namespace
+
+std::string ProtocolLabel(v1::Protocol protocol) {
+  return EnumLabel(v1::Protocol_Name(protocol), "PROTOCOL_");
+}
+std::string ModelLabel(v1::Model model) { return EnumLabel(v1::Model_Name(model), "MODEL_"); }
+std::string StateLabel(v1::State state) {
+  return absl::AsciiStrToUpper(EnumLabel(v1::State_Name(state), "STATE_"));
+}
+
+std::string ShortDuration(absl::Duration d) {
+  int64_t s = absl::ToInt64Seconds(d);
+  if (s <= 0) return d > absl::ZeroDuration() ? "0s" : "-";
+  if (s < 60) return absl::StrCat(s, "s");
+  if (s < 3600) return absl::StrFormat("%dm%02ds", s / 60, s % 60);
+  if (s < 86400) return absl::StrFormat("%dh%02dm", s / 3600, s % 3600 / 60);
+  return absl::StrFormat("%dd%02dh", s / 86400, s % 86400 / 3600);
+}
+
+std::string ExitLabel(const v1::Server& server) {
+  if (!server.has_last_exit()) return "-";
+  const v1::ExitStatus& exit = server.last_exit();
+  if (exit.how_case() == v1::ExitStatus::kSignal) {
+    const char* abbrev = sigabbrev_np(exit.signal());
+    return absl::StrCat("signal ", exit.signal(),
+                        abbrev != nullptr ? absl::StrCat(" (SIG", abbrev, ")") : "");
+  }
+  return absl::StrCat("code ", exit.code());
+}
+
+std::string FormatServerTable(const std::vector<v1::Server>& servers, absl::Time now) {
+  std::vector<std::vector<std::string>> rows = {{"NAME", "STATE", "PROTOCOL", "MODEL", "ADDRESS",
+                                                 "PID", "UPTIME", "RESTARTS", "LAST-EXIT",
+                                                 "REASON"}};
+  for (const v1::Server& s : servers) {
+    const std::string address = s.bound_address().empty() ? s.spec().listen() : s.bound_address();
+    rows.push_back({s.spec().name(), StateLabel(s.state()), ProtocolLabel(s.spec().protocol()),
+                    ModelLabel(s.spec().model()), address,
+                    s.pid() != 0 ? absl::StrCat(s.pid()) : "-", Uptime(s, now),
+                    absl::StrCat(s.restarts()), ExitLabel(s),
+                    s.reason().empty() ? "" : s.reason()});
+  }
+  std::vector<size_t> widths(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    absl::StripTrailingAsciiWhitespace(&line);
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string FormatServerDetail(const v1::Server& s, absl::Time now) {
+  const v1::ServerSpec& spec = s.spec();
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"name", spec.name()},
+      {"state", StateLabel(s.state())},
+      {"reason", s.reason().empty() ? "-" : s.reason()},
+      {"protocol", ProtocolLabel(spec.protocol())},
+      {"model", ModelLabel(spec.model())},
+      {"listen", spec.listen()},
+      {"bound address", s.bound_address().empty() ? "-" : s.bound_address()},
+      {"pid", s.pid() != 0 ? absl::StrCat(s.pid()) : "-"},
+      {"uptime", Uptime(s, now)},
+      {"restarts", absl::StrCat(s.restarts())},
+      {"last exit", ExitLabel(s)},
+      {"max workers", absl::StrCat(spec.max_workers())},
+      {"stop timeout", absl::StrCat(spec.stop_timeout_ms(), " ms")},
+      {"idle timeout", absl::StrCat(spec.idle_timeout_ms(), " ms")},
+  };
+  if (!spec.root().empty()) fields.push_back({"root", spec.root()});
+  if (s.has_next_start_time()) {
+    fields.push_back(
+        {"next start", absl::StrCat("in ", ShortDuration(FromTimestamp(s.next_start_time()) - now))});
+  }
+  std::string out;
+  for (const auto& [key, value] : fields) {
+    out += absl::StrFormat("%-14s %s\n", key + ":", value);
+  }
+  return out;
+}
+
+}  // namespace corral::ctl

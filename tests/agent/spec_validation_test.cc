@@ -1,0 +1,114 @@
+#include "agent/spec_validation.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "absl/strings/match.h"
+
+namespace corral::agent {
+namespace {
+
+v1::ServerSpec EchoSpec() {
+  v1::ServerSpec spec;
+  spec.set_name("echo");
+  spec.set_protocol(v1::PROTOCOL_TCP_ECHO);
+  spec.set_model(v1::MODEL_THREAD);
+  spec.set_listen("127.0.0.1:0");
+  return spec;
+}
+
+// Asserts INVALID_ARGUMENT whose message contains `needle`.
+void ExpectInvalid(const v1::ServerSpec& spec, const std::string& needle) {
+  absl::StatusOr<v1::ServerSpec> result = ValidateSpec(spec);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(result.status().message(), needle)) << result.status();
+}
+
+TEST(SpecValidationTest, FillsDefaults) {
+  absl::StatusOr<v1::ServerSpec> spec = ValidateSpec(EchoSpec());
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->max_workers(), kDefaultMaxWorkers);
+  EXPECT_EQ(spec->stop_timeout_ms(), kDefaultStopTimeoutMs);
+  EXPECT_EQ(spec->idle_timeout_ms(), kDefaultIdleTimeoutMs);
+}
+
+TEST(SpecValidationTest, KeepsExplicitValues) {
+  v1::ServerSpec in = EchoSpec();
+  in.set_max_workers(7);
+  in.set_stop_timeout_ms(1234);
+  absl::StatusOr<v1::ServerSpec> spec = ValidateSpec(in);
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(spec->max_workers(), 7u);
+  EXPECT_EQ(spec->stop_timeout_ms(), 1234u);
+}
+
+TEST(SpecValidationTest, RejectsBadNames) {
+  v1::ServerSpec spec = EchoSpec();
+  spec.set_name("");
+  ExpectInvalid(spec, "name is empty");
+  spec.set_name("a/b");
+  ExpectInvalid(spec, "only letters");
+  spec.set_name("..");
+  ExpectInvalid(spec, "start with a letter or a digit");
+  spec.set_name(std::string(64, 'a'));
+  ExpectInvalid(spec, "longer than 63");
+  spec.set_name("web-1.prod_a");
+  EXPECT_TRUE(ValidateSpec(spec).ok());
+}
+
+TEST(SpecValidationTest, RejectsBadAddresses) {
+  v1::ServerSpec spec = EchoSpec();
+  spec.set_listen("");
+  ExpectInvalid(spec, "listen address is empty");
+  spec.set_listen("localhost:80");
+  ExpectInvalid(spec, "not a numeric IPv4 address");
+  spec.set_listen("127.0.0.1:65536");
+  ExpectInvalid(spec, "0 to 65535");
+  spec.set_listen("127.0.0.1");
+  ExpectInvalid(spec, "no port");
+  spec.set_listen("::1:80");
+  ExpectInvalid(spec, "in brackets");
+  spec.set_listen("[::1]:0");
+  EXPECT_TRUE(ValidateSpec(spec).ok());
+}
+
+TEST(SpecValidationTest, RejectsUnknownProtocolAndModel) {
+  v1::ServerSpec spec = EchoSpec();
+  spec.set_protocol(v1::PROTOCOL_UNSPECIFIED);
+  ExpectInvalid(spec, "unknown protocol");
+  spec = EchoSpec();
+  spec.set_model(static_cast<v1::Model>(42));
+  ExpectInvalid(spec, "unknown model");
+}
+
+TEST(SpecValidationTest, RejectsOutOfRangeLimits) {
+  v1::ServerSpec spec = EchoSpec();
+  spec.set_max_workers(65537);
+  ExpectInvalid(spec, "max_workers 65537");
+  spec = EchoSpec();
+  spec.set_stop_timeout_ms(600'001);
+  ExpectInvalid(spec, "stop_timeout_ms");
+}
+
+TEST(SpecValidationTest, RootOnlyForFileProtocols) {
+  v1::ServerSpec spec = EchoSpec();
+  spec.set_root("/srv");
+  ExpectInvalid(spec, "serves no files");
+  spec = EchoSpec();
+  spec.set_protocol(v1::PROTOCOL_HTTP);
+  ExpectInvalid(spec, "needs a root");
+}
+
+TEST(SpecValidationTest, UnbuiltPairIsUnimplemented) {
+  v1::ServerSpec spec = EchoSpec();
+  spec.set_model(v1::MODEL_COROUTINE);
+  absl::StatusOr<v1::ServerSpec> result = ValidateSpec(spec);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_TRUE(absl::StrContains(result.status().message(), "coroutine"));
+}
+
+}  // namespace
+}  // namespace corral::agent

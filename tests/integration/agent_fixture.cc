@@ -1,0 +1,149 @@
+#include "tests/integration/agent_fixture.h"
+
+#include <grpcpp/grpcpp.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "servers/net/address.h"
+#include "servers/net/polling_stream.h"
+#include "servers/net/unique_fd.h"
+
+namespace corral::testing {
+
+std::string BinaryPath(const std::string& name) { return std::string(CORRAL_BIN_DIR) + "/" + name; }
+
+void AgentTest::SetUp() {
+  char pattern[] = "/tmp/corral-test-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  home_ = pattern;
+  StartAgent();
+}
+
+void AgentTest::TearDown() {
+  stub_.reset();
+  agent_.reset();  // SIGTERM: the agent stops its servers before exiting
+  if (HasFailure()) {
+    std::cerr << "--- agent log (" << home_ << "/agent.log) ---\n";
+    std::system(("cat " + home_ + "/agent.log; tail -n 20 " + home_ + "/servers/*/log").c_str());
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(home_, ec);
+}
+
+void AgentTest::StartAgent() {
+  agent_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{BinaryPath("corral-agent"), "--home", home_},
+      home_ + "/agent.log");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  // Connecting before the socket exists would put the channel into gRPC's reconnect backoff.
+  while (!std::filesystem::exists(home_ + "/agent.sock") &&
+         std::chrono::steady_clock::now() < deadline) {
+    ASSERT_FALSE(agent_->Exited()) << "corral-agent exited during start-up";
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
+  stub_ = v1::Agent::NewStub(grpc::CreateCustomChannel(
+      socket_address(), grpc::InsecureChannelCredentials(), args));
+  while (std::chrono::steady_clock::now() < deadline) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    v1::ListResponse response;
+    if (stub_->List(&context, v1::ListRequest(), &response).ok()) return;
+    ASSERT_FALSE(agent_->Exited()) << "corral-agent exited during start-up";
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  FAIL() << "corral-agent did not answer within 20 s";
+}
+
+CommandResult AgentTest::Ctl(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {BinaryPath("corralctl"), "--agent", socket_address()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv);
+}
+
+grpc::Status AgentTest::StartEcho(const std::string& name, const std::string& listen,
+                                  v1::Server* out) {
+  v1::StartRequest request;
+  request.mutable_spec()->set_name(name);
+  request.mutable_spec()->set_protocol(v1::PROTOCOL_TCP_ECHO);
+  request.mutable_spec()->set_model(v1::MODEL_THREAD);
+  request.mutable_spec()->set_listen(listen);
+  request.mutable_spec()->set_stop_timeout_ms(3000);
+  v1::StartResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  grpc::Status status = stub_->Start(&context, request, &response);
+  if (out != nullptr) *out = response.server();
+  return status;
+}
+
+absl::StatusOr<v1::Server> AgentTest::Get(const std::string& name) {
+  v1::GetRequest request;
+  request.set_name(name);
+  v1::GetResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Status status = stub_->Get(&context, request, &response);
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        status.error_message());
+  }
+  return response.server();
+}
+
+v1::Server AgentTest::WaitUntil(const std::string& name,
+                                const std::function<bool(const v1::Server&)>& done) {
+  v1::Server last;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    absl::StatusOr<v1::Server> server = Get(name);
+    if (server.ok()) {
+      last = *server;
+      if (done(last)) return last;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ADD_FAILURE() << "server " << name << " did not reach the expected state; last seen:\n"
+                << last.DebugString();
+  return last;
+}
+
+namespace {
+
+net::UniqueFd Connect(const std::string& address) {
+  absl::StatusOr<net::Address> a = net::Address::Parse(address);
+  if (!a.ok()) return net::UniqueFd();
+  net::UniqueFd fd(::socket(a->family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd || ::connect(fd.get(), a->sockaddr_ptr(), a->length()) != 0) return net::UniqueFd();
+  ::fcntl(fd.get(), F_SETFL, O_NONBLOCK);  // PollingStream's contract
+  return fd;
+}
+
+}  // namespace
+
+std::string EchoOnce(const std::string& address, const std::string& message) {
+  net::UniqueFd fd = Connect(address);
+  if (!fd) return "";
+  net::PollingStream stream(std::move(fd));
+  net::Deadline deadline = net::DeadlineAfter(std::chrono::seconds(20));
+  if (!stream.WriteAll(message.data(), message.size(), deadline).ok()) return "";
+  std::string got(message.size(), '\0');
+  size_t have = 0;
+  while (have < got.size()) {
+    absl::StatusOr<size_t> n = stream.Read(got.data() + have, got.size() - have, deadline);
+    if (!n.ok() || *n == 0) return "";
+    have += *n;
+  }
+  return got;
+}
+
+bool CanConnect(const std::string& address) { return static_cast<bool>(Connect(address)); }
+
+}  // namespace corral::testing

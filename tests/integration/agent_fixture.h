@@ -1,0 +1,52 @@
+// AgentTest: a real corral-agent in a fresh temporary home for each test, with helpers to drive
+// it through corralctl and a gRPC stub, and to talk to the servers it runs over real sockets.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "corral/v1/agent.grpc.pb.h"
+#include "tests/integration/subprocess.h"
+
+namespace corral::testing {
+
+// Paths of the built binaries, from the build system.
+std::string BinaryPath(const std::string& name);
+
+class AgentTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // Starts (another) agent on home_, waits until it answers. Fails the test if it does not.
+  void StartAgent();
+
+  // Runs `corralctl --agent unix:HOME/agent.sock ARGS...`.
+  CommandResult Ctl(const std::vector<std::string>& args);
+
+  v1::Agent::Stub& stub() { return *stub_; }
+  std::string socket_address() const { return "unix:" + home_ + "/agent.sock"; }
+
+  // Start over gRPC with a tcp-echo/thread spec listening on `listen`.
+  grpc::Status StartEcho(const std::string& name, const std::string& listen, v1::Server* out);
+  absl::StatusOr<v1::Server> Get(const std::string& name);
+  // Polls Get until `done` holds or 20 s pass; returns the last server seen.
+  v1::Server WaitUntil(const std::string& name, const std::function<bool(const v1::Server&)>& done);
+
+  std::string home_;
+  std::unique_ptr<ChildProcess> agent_;
+  std::unique_ptr<v1::Agent::Stub> stub_;
+};
+
+// Connects to "HOST:PORT", sends `message`, reads the same number of bytes back and returns
+// them ("" on any failure).
+std::string EchoOnce(const std::string& address, const std::string& message);
+
+// Whether a TCP connect to "HOST:PORT" succeeds.
+bool CanConnect(const std::string& address);
+
+}  // namespace corral::testing

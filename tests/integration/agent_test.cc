@@ -1,0 +1,242 @@
+// The whole path, as a user runs it: corralctl and a gRPC stub -> corral-agent -> a spawned
+// corral-server -> a client on a real socket.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "servers/net/address.h"
+#include "servers/net/socket.h"
+#include "tests/integration/agent_fixture.h"
+
+namespace corral::testing {
+namespace {
+
+bool IsRunning(const v1::Server& s) { return s.state() == v1::STATE_RUNNING; }
+
+TEST_F(AgentTest, CtlStartOnPortZeroThenEcho) {
+  CommandResult start =
+      Ctl({"start", "echo", "--protocol", "tcp-echo", "--model", "thread", "--listen",
+           "127.0.0.1:0"});
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(start.out, m, std::regex(R"(RUNNING on (127\.0\.0\.1:(\d+)))")))
+      << start.out;
+  const std::string address = m[1];
+  EXPECT_NE(m[2], "0");
+  EXPECT_EQ(EchoOnce(address, "hello, corral"), "hello, corral");
+
+  CommandResult ls = Ctl({"ls"});
+  ASSERT_EQ(ls.exit_code, 0) << ls.err;
+  EXPECT_TRUE(absl::StrContains(ls.out, "NAME")) << ls.out;
+  EXPECT_TRUE(std::regex_search(ls.out, std::regex("echo +RUNNING +tcp-echo +thread +" + address)))
+      << ls.out;
+
+  CommandResult json = Ctl({"--json", "get", "echo"});
+  ASSERT_EQ(json.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(json.out, "\"boundAddress\": \"" + address + "\"")) << json.out;
+  EXPECT_TRUE(absl::StrContains(json.out, "\"state\": \"STATE_RUNNING\"")) << json.out;
+}
+
+TEST_F(AgentTest, LargeEchoRoundTrips) {
+  v1::Server server;
+  ASSERT_TRUE(StartEcho("big", "127.0.0.1:0", &server).ok());
+  std::string payload(1 << 20, '\0');
+  for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(i * 131 + 7);
+  EXPECT_TRUE(EchoOnce(server.bound_address(), payload) == payload);
+}
+
+TEST_F(AgentTest, StopClosesThePortAndIsHarmlessTwice) {
+  v1::Server server;
+  ASSERT_TRUE(StartEcho("echo", "127.0.0.1:0", &server).ok());
+  ASSERT_TRUE(CanConnect(server.bound_address()));
+  const int pid = server.pid();
+
+  CommandResult stop = Ctl({"stop", "echo"});
+  ASSERT_EQ(stop.exit_code, 0) << stop.err;
+  EXPECT_TRUE(absl::StrContains(stop.out, "STOPPED")) << stop.out;
+  EXPECT_FALSE(CanConnect(server.bound_address()));
+  EXPECT_FALSE(ProcessAlive(pid));
+  absl::StatusOr<v1::Server> stopped = Get("echo");
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_EQ(stopped->state(), v1::STATE_STOPPED);
+  EXPECT_EQ(stopped->pid(), 0);
+  ASSERT_TRUE(stopped->has_last_exit());
+  EXPECT_EQ(stopped->last_exit().code(), 0);  // drained and exited cleanly on SIGTERM
+
+  EXPECT_EQ(Ctl({"stop", "echo"}).exit_code, 0);
+
+  // Restart brings it back; rm forgets it.
+  CommandResult restart = Ctl({"restart", "echo"});
+  ASSERT_EQ(restart.exit_code, 0) << restart.err;
+  absl::StatusOr<v1::Server> again = Get("echo");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->state(), v1::STATE_RUNNING);
+  EXPECT_EQ(EchoOnce(again->bound_address(), "again"), "again");
+  EXPECT_EQ(again->restarts(), 0u);  // asked for, so not counted
+
+  ASSERT_EQ(Ctl({"rm", "echo"}).exit_code, 0);
+  EXPECT_FALSE(CanConnect(again->bound_address()));
+  EXPECT_EQ(Get("echo").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(AgentTest, DuplicateNameIsAlreadyExists) {
+  ASSERT_TRUE(StartEcho("echo", "127.0.0.1:0", nullptr).ok());
+  grpc::Status again = StartEcho("echo", "127.0.0.1:0", nullptr);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_TRUE(absl::StrContains(again.error_message(), "already exists"));
+
+  CommandResult ctl = Ctl({"start", "echo"});
+  EXPECT_EQ(ctl.exit_code, 4);
+  EXPECT_TRUE(absl::StartsWith(ctl.err, "corralctl: start \"echo\": ")) << ctl.err;
+}
+
+TEST_F(AgentTest, UnknownNameIsNotFound) {
+  for (const char* verb : {"stop", "restart", "rm", "get"}) {
+    CommandResult ctl = Ctl({verb, "ghost"});
+    EXPECT_EQ(ctl.exit_code, 3) << verb;
+    EXPECT_TRUE(absl::StartsWith(ctl.err, std::string("corralctl: ") + verb + " \"ghost\": "))
+        << ctl.err;
+    EXPECT_TRUE(absl::StrContains(ctl.err, "no such server")) << ctl.err;
+  }
+  v1::GetRequest request;
+  request.set_name("ghost");
+  v1::GetResponse response;
+  grpc::ClientContext context;
+  EXPECT_EQ(stub().Get(&context, request, &response).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(AgentTest, InvalidSpecsAreRefusedWithoutSideEffects) {
+  struct Case {
+    std::string name, listen;
+    v1::Protocol protocol;
+    std::string expected;
+  } cases[] = {
+      {"", "127.0.0.1:0", v1::PROTOCOL_TCP_ECHO, "name is empty"},
+      {"bad/name", "127.0.0.1:0", v1::PROTOCOL_TCP_ECHO, "only letters"},
+      {"web", "127.0.0.1:99999", v1::PROTOCOL_TCP_ECHO, "0 to 65535"},
+      {"web", "nowhere", v1::PROTOCOL_TCP_ECHO, "no port"},
+      {"web", "127.0.0.1:0", v1::PROTOCOL_UNSPECIFIED, "unknown protocol"},
+  };
+  for (const Case& c : cases) {
+    v1::StartRequest request;
+    request.mutable_spec()->set_name(c.name);
+    request.mutable_spec()->set_protocol(c.protocol);
+    request.mutable_spec()->set_model(v1::MODEL_THREAD);
+    request.mutable_spec()->set_listen(c.listen);
+    v1::StartResponse response;
+    grpc::ClientContext context;
+    grpc::Status status = stub().Start(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.expected;
+    EXPECT_TRUE(absl::StrContains(status.error_message(), c.expected)) << status.error_message();
+  }
+  CommandResult ctl = Ctl({"start", "web", "--listen", "localhost:80"});
+  EXPECT_EQ(ctl.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(ctl.err, "not a numeric IPv4 address")) << ctl.err;
+  EXPECT_EQ(Ctl({"start", "web", "--protocol", "gopher"}).exit_code, 2);
+  EXPECT_EQ(Ctl({"frobnicate"}).exit_code, 2);
+
+  v1::ListResponse list;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub().List(&context, v1::ListRequest(), &list).ok());
+  EXPECT_EQ(list.servers_size(), 0);
+  EXPECT_FALSE(std::filesystem::exists(home_ + "/servers/web"));
+}
+
+TEST_F(AgentTest, UnbuiltPairIsUnimplemented) {
+  CommandResult ctl = Ctl({"start", "co", "--model", "coroutine"});
+  EXPECT_EQ(ctl.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(ctl.err, "not built yet")) << ctl.err;
+  EXPECT_EQ(Get("co").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(AgentTest, PortInUseEndsFailedWithTheReason) {
+  absl::StatusOr<net::UniqueFd> taken = net::ListenTcp(*net::Address::Parse("127.0.0.1:0"));
+  ASSERT_TRUE(taken.ok());
+  std::string address = net::LocalAddress(taken->get())->ToString();
+
+  CommandResult ctl = Ctl({"start", "web", "--listen", address});
+  EXPECT_EQ(ctl.exit_code, 1);
+  EXPECT_EQ(ctl.err, "corralctl: start \"web\": bind " + address + ": address already in use\n");
+
+  absl::StatusOr<v1::Server> server = Get("web");
+  ASSERT_TRUE(server.ok());
+  EXPECT_EQ(server->state(), v1::STATE_FAILED);
+  EXPECT_EQ(server->reason(), "bind " + address + ": address already in use");
+  // FAILED is final: nothing respawns it behind the operator's back.
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  server = Get("web");
+  EXPECT_EQ(server->state(), v1::STATE_FAILED);
+  EXPECT_EQ(server->pid(), 0);
+  EXPECT_EQ(server->restarts(), 0u);
+  CommandResult ls = Ctl({"ls"});
+  EXPECT_TRUE(absl::StrContains(ls.out, "address already in use")) << ls.out;
+
+  // The agent keeps serving everything else.
+  v1::Server other;
+  ASSERT_TRUE(StartEcho("other", "127.0.0.1:0", &other).ok());
+  EXPECT_EQ(EchoOnce(other.bound_address(), "still here"), "still here");
+
+  // Once the port is free, restart recovers it.
+  taken->Reset();
+  CommandResult restart = Ctl({"restart", "web"});
+  EXPECT_EQ(restart.exit_code, 0) << restart.err;
+  EXPECT_EQ(EchoOnce(address, "back"), "back");
+}
+
+TEST_F(AgentTest, KilledServerIsRestartedAndServesAgain) {
+  v1::Server server;
+  ASSERT_TRUE(StartEcho("echo", "127.0.0.1:0", &server).ok());
+  const int old_pid = server.pid();
+  ASSERT_EQ(kill(old_pid, SIGKILL), 0);
+
+  v1::Server again = WaitUntil("echo", [&](const v1::Server& s) {
+    return IsRunning(s) && s.pid() != 0 && s.pid() != old_pid;
+  });
+  EXPECT_EQ(again.restarts(), 1u);
+  ASSERT_TRUE(again.has_last_exit());
+  EXPECT_EQ(again.last_exit().signal(), SIGKILL);
+  EXPECT_EQ(EchoOnce(again.bound_address(), "reborn"), "reborn");
+}
+
+TEST_F(AgentTest, SecondAgentOnTheSameHomeRefuses) {
+  CommandResult second = RunCommand({BinaryPath("corral-agent"), "--home", home_});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(second.err, "another corral-agent (pid " +
+                                                std::to_string(agent_->pid()) + ") already runs"))
+      << second.err;
+  // The first one is unharmed.
+  EXPECT_EQ(Ctl({"ls"}).exit_code, 0);
+}
+
+TEST_F(AgentTest, HomeAndSocketArePrivate) {
+  struct stat st {};
+  ASSERT_EQ(stat(home_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(stat((home_ + "/agent.sock").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(AgentTest, UnreachableAgentHasItsOwnExitCode) {
+  CommandResult ctl =
+      RunCommand({BinaryPath("corralctl"), "--agent", "unix:" + home_ + "/nothing.sock", "ls"});
+  EXPECT_EQ(ctl.exit_code, 6);
+  EXPECT_TRUE(absl::StrContains(ctl.err, "cannot reach corral-agent")) << ctl.err;
+}
+
+TEST_F(AgentTest, AgentShutdownStopsItsServers) {
+  v1::Server server;
+  ASSERT_TRUE(StartEcho("echo", "127.0.0.1:0", &server).ok());
+  int status = agent_->SignalAndWait(SIGTERM, std::chrono::seconds(20));
+  ASSERT_NE(status, -1);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_FALSE(ProcessAlive(server.pid()));
+  EXPECT_FALSE(CanConnect(server.bound_address()));
+}
+
+}  // namespace
+}  // namespace corral::testing
