@@ -1,27 +1,13 @@
 // Checks the promise in request_parser.h and response.h: a small GET through parser, router
-// and response head costs no heap allocation. This file replaces the global operator
-// new/delete of the test binary with counting versions that forward to malloc/free.
-#include <atomic>
-#include <cstdlib>
-#include <new>
+// and response head costs no heap allocation (allocation_counter.cc counts operator new).
+#include <memory>
 #include <string>
 
 #include "gtest/gtest.h"
 #include "servers/protocols/http/request_parser.h"
 #include "servers/protocols/http/response.h"
 #include "servers/protocols/http/router.h"
-
-namespace {
-std::atomic<long> allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "tests/servers/protocols/http/allocation_counter.h"
 
 namespace corral::http {
 namespace {
@@ -40,6 +26,12 @@ constexpr std::string_view kBrowserGet =
     "Sec-Fetch-Mode: navigate\r\n"
     "\r\n";
 
+TEST(HotPathAllocationTest, CounterSeesAllocations) {
+  long before = test_support::AllocationCount();
+  auto text = std::make_unique<std::string>(100, 'x');
+  EXPECT_GE(test_support::AllocationCount() - before, 2);  // the string object and its buffer
+}
+
 TEST(HotPathAllocationTest, SmallGetAllocatesNothing) {
   Router router;
   ASSERT_TRUE(router
@@ -54,7 +46,7 @@ TEST(HotPathAllocationTest, SmallGetAllocatesNothing) {
   std::string head;
   head.reserve(1024);
 
-  long before = allocations.load();
+  long before = test_support::AllocationCount();
   for (int round = 0; round < 3; ++round) {
     // Split in two reads to exercise buffering as well.
     FeedResult first = parser.Feed(kBrowserGet.substr(0, 100));
@@ -63,13 +55,14 @@ TEST(HotPathAllocationTest, SmallGetAllocatesNothing) {
     ASSERT_EQ(second.status, ParseStatus::kComplete);
     ASSERT_EQ(parser.request().path, "/health");
     router.Dispatch(parser.request(), response);
-    response.SerializeHead({.keep_alive = parser.request().keep_alive,
-                            .version = parser.request().version,
-                            .date = "Sun, 06 Nov 1994 08:49:37 GMT"},
-                           &head);
+    HeadOptions options;
+    options.keep_alive = parser.request().keep_alive;
+    options.version = parser.request().version;
+    options.date = "Sun, 06 Nov 1994 08:49:37 GMT";
+    response.SerializeHead(options, &head);
     parser.Reset();
   }
-  EXPECT_EQ(allocations.load() - before, 0);
+  EXPECT_EQ(test_support::AllocationCount() - before, 0);
   EXPECT_EQ(response.body(), "ok\n");
   EXPECT_EQ(head.rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
 }
@@ -93,9 +86,9 @@ TEST(HotPathAllocationTest, ReusedParserStopsAllocatingAfterTheFirstBody) {
     parser.Reset();
   };
   parse();  // grows the body buffer once
-  long before = allocations.load();
+  long before = test_support::AllocationCount();
   for (int i = 0; i < 3; ++i) parse();
-  EXPECT_EQ(allocations.load() - before, 0);
+  EXPECT_EQ(test_support::AllocationCount() - before, 0);
 }
 
 }  // namespace

@@ -1,0 +1,14 @@
+#ifndef CORRAL_TESTS_SERVERS_PROTOCOLS_HTTP_ALLOCATION_COUNTER_H_
+#define CORRAL_TESTS_SERVERS_PROTOCOLS_HTTP_ALLOCATION_COUNTER_H_
+
+namespace corral::http::test_support {
+
+// How many times the global operator new has run in this test binary so far (all threads).
+// allocation_counter.cc replaces operator new/delete with counting versions over malloc/free;
+// they live in their own file so no caller can inline them (GCC then misreports a
+// new/free mismatch).
+long AllocationCount();
+
+}  // namespace corral::http::test_support
+
+#endif  // CORRAL_TESTS_SERVERS_PROTOCOLS_HTTP_ALLOCATION_COUNTER_H_
