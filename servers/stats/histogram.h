@@ -41,6 +41,9 @@ class HistogramBuckets {
   static constexpr uint64_t Width(size_t i) {
     return i < 2 * kSubBucketCount ? 1 : uint64_t{1} << ((i >> kSubBucketBits) - 1);
   }
+  // The smallest bucket upper bound >= ns: where to put a Prometheus `le` boundary so that
+  // HistogramSnapshot::CountAtOrBelow is exact (1 ms snaps to 1'007'615 ns: within 1/64).
+  static constexpr uint64_t SnapToUpperBound(uint64_t ns) { return UpperBound(Index(ns)); }
   // The value reported for samples in bucket `i`: its midpoint (its only value when width 1).
   static constexpr uint64_t Representative(size_t i) { return LowerBound(i) + (Width(i) - 1) / 2; }
 };

@@ -25,8 +25,8 @@ namespace corral::stats {
 
 inline constexpr size_t kCacheLineBytes = 64;
 inline constexpr uint32_t kLayoutVersion = 1;
-inline constexpr uint32_t kMaxSlots = 65536;
-inline constexpr size_t kNameBytes = 32;  // protocol / model strings, NUL-padded
+inline constexpr uint32_t kMaxSlots = 16384;  // ~270 MiB of (sparse) file at most
+inline constexpr size_t kNameBytes = 32;      // protocol / model strings, NUL-padded
 
 // "CORRALSB" as it appears in a hex dump of the file.
 inline constexpr uint64_t kScoreboardMagic = [] {

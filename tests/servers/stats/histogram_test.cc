@@ -147,6 +147,18 @@ TEST(HistogramSnapshotTest, CountAtOrBelowIsExactAtBucketUpperBounds) {
   EXPECT_EQ(h->CountAtOrBelow(10), 0u);
 }
 
+TEST(HistogramBucketsTest, SnapToUpperBoundGivesANearbyExactBoundary) {
+  EXPECT_EQ(B::SnapToUpperBound(1'000'000), 1'007'615u);
+  EXPECT_EQ(B::SnapToUpperBound(100), 100u);  // exact buckets: unchanged
+  for (uint64_t le : {1'000ull, 2'500'000ull, 5'000'000ull, 1'000'000'000ull, 60'000'000'000ull}) {
+    const uint64_t snapped = B::SnapToUpperBound(le);
+    EXPECT_GE(snapped, le);
+    EXPECT_LE(static_cast<double>(snapped - le) / le, 1.0 / 64);
+    EXPECT_EQ(B::UpperBound(B::Index(snapped)), snapped);
+    EXPECT_EQ(B::SnapToUpperBound(snapped), snapped);
+  }
+}
+
 TEST(LatencyHistogramTest, ZeroBytesAreAnEmptyHistogramAndRecordMatchesSnapshot) {
   // As inside a freshly created scoreboard file: raw zeroed memory.
   auto raw = std::make_unique<unsigned char[]>(sizeof(LatencyHistogram));
