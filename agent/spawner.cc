@@ -53,10 +53,15 @@ std::vector<std::string> ServerArgv(const std::string& server_binary, const v1::
       "--drain-timeout-ms", absl::StrCat(drain_ms),
       "--notify-fd", absl::StrCat(kReadinessFd),
   };
-  if (!spec.root().empty()) {
-    argv.push_back("--root");
-    argv.push_back(spec.root());
-  }
+  auto add = [&argv](const char* flag, std::string value) {
+    argv.push_back(flag);
+    argv.push_back(std::move(value));
+  };
+  if (!spec.root().empty()) add("--root", spec.root());
+  if (spec.pool_size() != 0) add("--pool-size", absl::StrCat(spec.pool_size()));
+  if (spec.hubs() != 0) add("--hubs", absl::StrCat(spec.hubs()));
+  if (spec.allow_overwrite()) argv.push_back("--allow-overwrite");
+  if (spec.max_upload_bytes() != 0) add("--max-upload-bytes", absl::StrCat(spec.max_upload_bytes()));
   return argv;
 }
 

@@ -81,6 +81,18 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in) {
     return s;
   }
 
+  if (absl::Status s = CheckRange("pool_size", spec.pool_size(), 4096); !s.ok()) return s;
+  if (absl::Status s = CheckRange("hubs", spec.hubs(), 256); !s.ok()) return s;
+  if (spec.pool_size() != 0 && *model == ModelKind::kCoroutine) {
+    return Invalid("pool_size applies to the fork and thread models; use hubs for coroutine");
+  }
+  if (spec.hubs() != 0 && *model != ModelKind::kCoroutine) {
+    return Invalid("hubs applies to the coroutine model; use pool_size for fork and thread");
+  }
+  if (*protocol != ProtocolKind::kFile && (spec.allow_overwrite() || spec.max_upload_bytes())) {
+    return Invalid("allow_overwrite and max_upload_bytes apply to the file protocol only");
+  }
+
   if (NeedsRoot(*protocol)) {
     if (spec.root().empty()) {
       return Invalid(absl::StrCat("protocol ", std::string(ProtocolName(*protocol)),

@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
   std::string name;
   std::string protocol = "tcp-echo", model = "thread", listen = "127.0.0.1:0", root;
   uint32_t max_workers = 0, stop_timeout_ms = 0, idle_timeout_ms = 0, timeout_ms = 0;
+  uint32_t pool_size = 0, hubs = 0;
+  uint64_t max_upload_bytes = 0;
+  bool allow_overwrite = false;
 
   CLI::App* start = app.add_subcommand("start", "add a server and start it");
   start->add_option("name", name, "server name")->required();
@@ -54,6 +57,11 @@ int main(int argc, char** argv) {
   start->add_option("--stop-timeout-ms", stop_timeout_ms, "drain time on stop (default 5000)");
   start->add_option("--idle-timeout-ms", idle_timeout_ms,
                     "close silent connections after this long (default 60000)");
+  start->add_option("--pool-size", pool_size,
+                    "fork/thread: N pre-started workers instead of one per connection");
+  start->add_option("--hubs", hubs, "coroutine: hub threads (default one per CPU)");
+  start->add_flag("--allow-overwrite", allow_overwrite, "file: uploads may replace files");
+  start->add_option("--max-upload-bytes", max_upload_bytes, "file: largest upload (default 1 GiB)");
 
   CLI::App* stop = app.add_subcommand("stop", "stop a server (SIGTERM, then SIGKILL)");
   stop->add_option("name", name, "server name")->required();
@@ -101,6 +109,10 @@ int main(int argc, char** argv) {
     spec.set_max_workers(max_workers);
     spec.set_stop_timeout_ms(stop_timeout_ms);
     spec.set_idle_timeout_ms(idle_timeout_ms);
+    spec.set_pool_size(pool_size);
+    spec.set_hubs(hubs);
+    spec.set_allow_overwrite(allow_overwrite);
+    spec.set_max_upload_bytes(max_upload_bytes);
     return ctl::StartCommand(ctx, spec);
   }
   if (*stop) return ctl::StopCommand(ctx, name, timeout_ms);

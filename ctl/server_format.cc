@@ -106,6 +106,11 @@ std::string FormatServerDetail(const v1::Server& s, absl::Time now) {
       {"idle timeout", absl::StrCat(spec.idle_timeout_ms(), " ms")},
   };
   if (!spec.root().empty()) fields.push_back({"root", spec.root()});
+  if (spec.pool_size() != 0) fields.push_back({"pool size", absl::StrCat(spec.pool_size())});
+  if (spec.hubs() != 0) fields.push_back({"hubs", absl::StrCat(spec.hubs())});
+  if (spec.protocol() == v1::PROTOCOL_FILE) {
+    fields.push_back({"overwrite", spec.allow_overwrite() ? "allowed" : "refused"});
+  }
   if (s.has_next_start_time()) {
     fields.push_back(
         {"next start", absl::StrCat("in ", ShortDuration(FromTimestamp(s.next_start_time()) - now))});

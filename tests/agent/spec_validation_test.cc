@@ -101,6 +101,22 @@ TEST(SpecValidationTest, RootOnlyForFileProtocols) {
   ExpectInvalid(spec, "needs a root");
 }
 
+TEST(SpecValidationTest, ModelAndProtocolOptionsMustFit) {
+  v1::ServerSpec spec = EchoSpec();
+  spec.set_hubs(2);
+  ExpectInvalid(spec, "hubs applies to the coroutine model");
+  spec = EchoSpec();
+  spec.set_model(v1::MODEL_COROUTINE);
+  spec.set_pool_size(4);
+  ExpectInvalid(spec, "pool_size applies to the fork and thread models");
+  spec = EchoSpec();
+  spec.set_allow_overwrite(true);
+  ExpectInvalid(spec, "file protocol only");
+  spec = EchoSpec();
+  spec.set_pool_size(5000);
+  ExpectInvalid(spec, "pool_size 5000");
+}
+
 TEST(SpecValidationTest, UnbuiltPairIsUnimplemented) {
   v1::ServerSpec spec = EchoSpec();
   spec.set_model(v1::MODEL_COROUTINE);
