@@ -27,8 +27,8 @@ void Response::Reset() {
   status_ = StatusCode::kOk;
   headers_.clear();
   body_.clear();
-  has_external_body_ = false;
-  external_body_length_ = 0;
+  has_file_body_ = false;
+  file_body_.path.clear();
   close_requested_ = false;
 }
 
@@ -48,21 +48,21 @@ absl::Status Response::AddHeader(std::string_view name, std::string_view value) 
 }
 
 void Response::SetBody(std::string_view body) {
-  has_external_body_ = false;
-  external_body_length_ = 0;
+  has_file_body_ = false;
   body_.assign(body.data(), body.size());
 }
 
 void Response::AppendBody(std::string_view data) {
-  has_external_body_ = false;
-  external_body_length_ = 0;
+  has_file_body_ = false;
   body_.append(data.data(), data.size());
 }
 
-void Response::SetExternalBody(std::uint64_t length) {
+void Response::SetFileBody(std::string_view path, std::uint64_t offset, std::uint64_t length) {
   body_.clear();
-  has_external_body_ = true;
-  external_body_length_ = length;
+  has_file_body_ = true;
+  file_body_.path.assign(path.data(), path.size());
+  file_body_.offset = offset;
+  file_body_.length = length;
 }
 
 void Response::SerializeHead(const HeadOptions& options, std::string* out) const {

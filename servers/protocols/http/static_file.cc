@@ -82,12 +82,12 @@ std::string MakeETag(const FileInfo& info) {
   return StrCat("\"", Hex(info.inode), "-", Hex(info.size), "-", Hex(mtime_ns), "\"");
 }
 
-FileSlice PrepareStaticFileResponse(const Request& request, std::string_view path,
-                                    const FileInfo& info, Response* response) {
+void PrepareStaticFileResponse(const Request& request, std::string_view path, const FileInfo& info,
+                               Response* response) {
   response->Reset();
   if (!IsGetOrHead(request.method)) {
     MakeMethodNotAllowedResponse("GET, HEAD", response);
-    return {};
+    return;
   }
   const std::string etag = MakeETag(info);
   char last_modified[kHttpDateLength];
@@ -98,13 +98,13 @@ FileSlice PrepareStaticFileResponse(const Request& request, std::string_view pat
   if (request.FindHeader("If-Match")) {
     if (!AnyETagHeaderMatches(request, "If-Match", etag, Comparison::kStrong)) {
       MakeErrorResponse(StatusCode::kPreconditionFailed, response);
-      return {};
+      return;
     }
   } else if (std::optional<std::string_view> since = request.FindHeader("If-Unmodified-Since")) {
     std::optional<std::time_t> date = ParseHttpDate(*since);
     if (date && info.mtime_seconds > static_cast<std::int64_t>(*date)) {
       MakeErrorResponse(StatusCode::kPreconditionFailed, response);
-      return {};
+      return;
     }
   }
   // Steps 3 and 4: the cache's validation.
@@ -118,7 +118,7 @@ FileSlice PrepareStaticFileResponse(const Request& request, std::string_view pat
   if (not_modified) {
     response->SetStatus(StatusCode::kNotModified);
     AddValidators(etag, last_modified_text, response);
-    return {};
+    return;
   }
 
   // Step 5: a single byte range.
@@ -133,24 +133,24 @@ FileSlice PrepareStaticFileResponse(const Request& request, std::string_view pat
   if (range.kind == RangeDecision::Kind::kUnsatisfiable) {
     MakeErrorResponse(StatusCode::kRangeNotSatisfiable, response);
     response->AddHeader("Content-Range", StrCat("bytes */", info.size)).IgnoreError();
-    return {};
+    return;
   }
 
   response->AddHeader("Content-Type", ContentTypeForPath(path)).IgnoreError();
   AddValidators(etag, last_modified_text, response);
   response->AddHeader("Accept-Ranges", "bytes").IgnoreError();
-  FileSlice slice{0, info.size};
+  std::uint64_t offset = 0;
+  std::uint64_t length = info.size;
   if (range.kind == RangeDecision::Kind::kPartial) {
     response->SetStatus(StatusCode::kPartialContent);
     response
         ->AddHeader("Content-Range", StrCat("bytes ", range.first, "-",
                                             range.first + range.length - 1, "/", info.size))
         .IgnoreError();
-    slice = FileSlice{range.first, range.length};
+    offset = range.first;
+    length = range.length;
   }
-  response->SetExternalBody(slice.length);
-  if (request.method == Method::kHead) slice.length = 0;
-  return slice;
+  response->SetFileBody(path, offset, length);
 }
 
 }  // namespace corral::http

@@ -30,15 +30,10 @@ struct FileInfo {
 // inode, so equal tags mean equal bytes in practice, which If-Range and If-Match need.
 std::string MakeETag(const FileInfo& info);
 
-// Which bytes of the file follow the head. length == 0: send no file bytes (HEAD, 304, 412,
-// 416, 405: those carry an in-memory body or none, see ResponseHasBody).
-struct FileSlice {
-  std::uint64_t offset = 0;
-  std::uint64_t length = 0;
-};
-
-// Fills *response (after Reset()) for `request` on the regular file at `path` (used only for
-// its extension) described by `info`, and returns the file bytes to send after the head.
+// Fills *response (after Reset()) for `request` on the regular file at `path`, described by
+// `info`. A 200 or 206 gets SetFileBody(path, offset, length) with the bytes to send; every
+// other outcome (304, 405, 412, 416) an in-memory body or none. `path`'s extension picks the
+// Content-Type.
 //
 // Evaluation order is RFC 9110 13.2.2:
 //   1. If-Match (strong comparison) fails                      -> 412
@@ -50,11 +45,12 @@ struct FileSlice {
 // Methods other than GET and HEAD get 405 with "Allow: GET, HEAD". Dates compare at
 // one-second granularity (the resolution of Last-Modified). If-Range matches only a strong
 // ETag equal to ours or a date exactly equal to Last-Modified; otherwise the Range is
-// ignored. HEAD ignores Range (RFC 9110 14.2: range handling is defined only for GET).
+// ignored. HEAD ignores Range (RFC 9110 14.2: range handling is defined only for GET); its
+// file body describes the whole file, and ResponseHasBody() keeps the bytes from being sent.
 // 200 and 206 carry Content-Type, Last-Modified, ETag and Accept-Ranges: bytes; 206 adds
 // Content-Range; 304 carries ETag and Last-Modified; 416 carries "Content-Range: bytes */size".
-FileSlice PrepareStaticFileResponse(const Request& request, std::string_view path,
-                                    const FileInfo& info, Response* response);
+void PrepareStaticFileResponse(const Request& request, std::string_view path, const FileInfo& info,
+                               Response* response);
 
 }  // namespace corral::http
 

@@ -65,15 +65,18 @@ TEST(ResponseTest, NoContentLengthFor204And304AndInterim) {
   EXPECT_EQ(kContinueResponse, "HTTP/1.1 100 Continue\r\n\r\n");
 }
 
-TEST(ResponseTest, ExternalBodyOnlyContributesItsLength) {
+TEST(ResponseTest, FileBodyOnlyContributesItsLength) {
   Response response;
   response.SetBody("ignored");
-  response.SetExternalBody(1234567890123);
-  EXPECT_TRUE(response.has_external_body());
+  response.SetFileBody("/srv/www/big.iso", 100, 1234567890123);
+  EXPECT_TRUE(response.has_file_body());
+  EXPECT_EQ(response.file_body().path, "/srv/www/big.iso");
+  EXPECT_EQ(response.file_body().offset, 100u);
+  EXPECT_EQ(response.file_body().length, 1234567890123u);
   EXPECT_EQ(response.body(), "");
   EXPECT_NE(Head(response).find("Content-Length: 1234567890123\r\n"), std::string::npos);
   response.AppendBody("abc");
-  EXPECT_FALSE(response.has_external_body());
+  EXPECT_FALSE(response.has_file_body());
   EXPECT_EQ(response.content_length(), 3u);
 }
 
@@ -99,7 +102,9 @@ TEST(ResponseTest, ResetKeepsNothingButCapacity) {
   ASSERT_TRUE(response.AddHeader("X-A", "1").ok());
   response.SetBody("body");
   response.RequestClose();
+  response.SetFileBody("/f", 1, 2);
   response.Reset();
+  EXPECT_FALSE(response.has_file_body());
   EXPECT_EQ(response.status(), StatusCode::kOk);
   EXPECT_EQ(response.headers(), "");
   EXPECT_EQ(response.body(), "");

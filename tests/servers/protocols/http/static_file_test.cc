@@ -25,9 +25,15 @@ FileInfo Info() {
   return info;
 }
 
+// The file bytes a connection would send after the head.
+struct Slice {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
 struct Outcome {
   Response response;
-  FileSlice slice;
+  Slice slice;
 };
 
 Outcome Serve(Method method, std::vector<Header> headers, std::string_view path = "/app.js") {
@@ -36,7 +42,15 @@ Outcome Serve(Method method, std::vector<Header> headers, std::string_view path 
   request.path = path;
   request.headers = std::move(headers);
   Outcome outcome;
-  outcome.slice = PrepareStaticFileResponse(request, path, Info(), &outcome.response);
+  PrepareStaticFileResponse(request, path, Info(), &outcome.response);
+  const Response& response = outcome.response;
+  if (response.has_file_body()) {
+    EXPECT_EQ(response.file_body().path, path);
+    EXPECT_EQ(response.content_length(), response.file_body().length);
+    if (ResponseHasBody(method, response.status())) {
+      outcome.slice = Slice{response.file_body().offset, response.file_body().length};
+    }
+  }
   return outcome;
 }
 
@@ -69,7 +83,7 @@ TEST(StaticFileTest, PlainGetIs200WithValidators) {
                 "\r\n"
                 "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
                 "Accept-Ranges: bytes\r\n");
-  EXPECT_TRUE(o.response.has_external_body());
+  EXPECT_TRUE(o.response.has_file_body());
   EXPECT_EQ(o.response.content_length(), 10000u);
   EXPECT_EQ(o.slice.offset, 0u);
   EXPECT_EQ(o.slice.length, 10000u);
@@ -181,7 +195,7 @@ TEST(StaticFileTest, UnsatisfiableRangeIs416) {
   EXPECT_EQ(o.response.status(), StatusCode::kRangeNotSatisfiable);
   EXPECT_TRUE(HasHeader(o.response, "Content-Range: bytes */10000"));
   EXPECT_EQ(o.response.body(), "416 Range Not Satisfiable\n");
-  EXPECT_FALSE(o.response.has_external_body());
+  EXPECT_FALSE(o.response.has_file_body());
   EXPECT_EQ(o.slice.length, 0u);
 }
 
@@ -221,10 +235,11 @@ TEST(StaticFileTest, EmptyFile) {
   FileInfo empty = Info();
   empty.size = 0;
   Response response;
-  FileSlice slice = PrepareStaticFileResponse(request, "/empty.txt", empty, &response);
+  PrepareStaticFileResponse(request, "/empty.txt", empty, &response);
   EXPECT_EQ(response.status(), StatusCode::kOk);
   EXPECT_EQ(response.content_length(), 0u);
-  EXPECT_EQ(slice.length, 0u);
+  EXPECT_TRUE(response.has_file_body());
+  EXPECT_EQ(response.file_body().length, 0u);
   request.headers.push_back({"Range", "bytes=0-"});
   PrepareStaticFileResponse(request, "/empty.txt", empty, &response);
   EXPECT_EQ(response.status(), StatusCode::kRangeNotSatisfiable);

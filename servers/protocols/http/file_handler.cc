@@ -1,0 +1,52 @@
+#include "servers/protocols/http/file_handler.h"
+
+#include <utility>
+
+#include "servers/protocols/http/error_response.h"
+#include "servers/protocols/http/static_file.h"
+#include "servers/protocols/http/text_util.h"
+
+namespace corral::http {
+namespace {
+
+// The path of the request-target as the client spelled it (still percent-encoded), which is
+// what a Location header must carry; the decoded Request::path may hold spaces or raw UTF-8.
+std::string_view RawPath(std::string_view target) {
+  if (!target.starts_with("/")) {
+    // absolute-form: skip "scheme://authority".
+    std::size_t scheme_end = target.find("://");
+    if (scheme_end == std::string_view::npos) return "/";
+    std::size_t path_start = target.find_first_of("/?", scheme_end + 3);
+    if (path_start == std::string_view::npos || target[path_start] == '?') return "/";
+    target.remove_prefix(path_start);
+  }
+  return target.substr(0, target.find('?'));
+}
+
+void Serve(const FileResolver& resolver, const Request& request, Response& response) {
+  absl::StatusOr<ResolvedFile> file = resolver.Resolve(request.path);
+  if (!file.ok()) {
+    MakeErrorResponse(HttpStatusOf(file.status()), &response);
+    return;
+  }
+  if (file->directory_without_slash &&
+      (request.method == Method::kGet || request.method == Method::kHead)) {
+    MakeErrorResponse(StatusCode::kMovedPermanently, &response);
+    std::string location = StrCat(RawPath(request.target), "/");
+    if (!request.query.empty()) StrAppend(&location, "?", request.query);
+    // The raw target passed the parser's visible-ASCII check, so this cannot fail.
+    response.AddHeader("Location", location).IgnoreError();
+    return;
+  }
+  PrepareStaticFileResponse(request, file->path, FileInfo::FromStat(file->info), &response);
+}
+
+}  // namespace
+
+Handler MakeFileHandler(FileResolver resolver) {
+  return [resolver = std::move(resolver)](const Request& request, Response& response) {
+    Serve(resolver, request, response);
+  };
+}
+
+}  // namespace corral::http
