@@ -45,7 +45,9 @@ struct ThreadState {
   std::exception_ptr error;
 };
 
-thread_local ThreadState tls;
+// The hot path reads a plain pointer (no TLS init guard); the state itself is created on a
+// thread's first use.
+thread_local ThreadState* tls_state = nullptr;
 
 }  // namespace
 
@@ -77,14 +79,19 @@ struct GreenletInternals {
   };
 
   static ThreadState& State() {
-    if (tls.current == nullptr) {
-      // Order matters at thread exit: thread_locals die in reverse order of construction, and
-      // the pool must outlive anything (the Hub) that may still unwind greenlets.
-      StackPool::ForThisThread();
-      tls.root = std::shared_ptr<Greenlet>(new Greenlet(Greenlet::RootTag{}));
-      tls.current = tls.root.get();
-    }
-    return tls;
+    if (tls_state != nullptr) [[likely]] return *tls_state;
+    return InitState();
+  }
+
+  [[gnu::noinline]] static ThreadState& InitState() {
+    thread_local ThreadState state;
+    // Order matters at thread exit: thread_locals die in reverse order of construction, and
+    // the pool must outlive anything (the Hub) that may still unwind greenlets.
+    StackPool::ForThisThread();
+    state.root = std::shared_ptr<Greenlet>(new Greenlet(Greenlet::RootTag{}));
+    state.current = state.root.get();
+    tls_state = &state;
+    return state;
   }
 
   static bctx::fiber& EnsureStarted(Greenlet* g) {
@@ -97,17 +104,27 @@ struct GreenletInternals {
   }
 
   // Runs after every landing: stores the context we were resumed from in its greenlet.
-  static void Landed(ThreadState& ts, bctx::fiber&& back, const void* from_bottom,
+  [[gnu::always_inline]] static void Landed(ThreadState& ts, bctx::fiber&& back, const void* from_bottom,
                      size_t from_bytes) {
-    if (ts.from->stack_bottom_ == nullptr) {  // the root: learn its bounds (for ASan)
+#if defined(__SANITIZE_ADDRESS__)
+    if (ts.from->stack_bottom_ == nullptr) {  // the root: learn its bounds
       ts.from->stack_bottom_ = from_bottom;
       ts.from->stack_bytes_ = from_bytes;
     }
-    if (back) Fiber(ts.from) = std::move(back);  // empty when `from` just finished
+#else
+    (void)from_bottom;
+    (void)from_bytes;
+#endif
+    // `from`'s slot is empty (its context was running); `back` is empty if `from` just finished.
+    Fiber(ts.from).swap(back);
   }
 
-  static std::any Deliver(ThreadState& ts) {
-    if (ts.error) std::rethrow_exception(std::exchange(ts.error, nullptr));
+  [[gnu::always_inline]] static std::any Deliver(ThreadState& ts) {
+    if (ts.error) {
+      ts.value.reset();
+      std::rethrow_exception(std::exchange(ts.error, nullptr));
+    }
+    if (!ts.value.has_value()) return {};  // the hub's switches carry nothing
     std::any v = std::move(ts.value);
     ts.value.reset();
     return v;
@@ -118,7 +135,7 @@ struct GreenletInternals {
     return g;
   }
 
-  static std::any SwitchTo(Greenlet* target) {
+  [[gnu::always_inline]] static std::any SwitchTo(Greenlet* target) {
     ThreadState& ts = State();
     target = LiveAncestor(target);
     if (target == ts.current) return Deliver(ts);
@@ -141,7 +158,7 @@ struct GreenletInternals {
 
   // The bottom frame of every greenlet stack.
   static bctx::fiber Entry(Greenlet* self, bctx::fiber&& caller) {
-    ThreadState& ts = tls;
+    ThreadState& ts = *tls_state;
     const void* from_bottom = nullptr;
     size_t from_bytes = 0;
 #if defined(__SANITIZE_ADDRESS__)
@@ -204,14 +221,18 @@ std::any Greenlet::Run(std::any arg) { return fn_ ? fn_(std::move(arg)) : std::a
 
 std::any Greenlet::Switch(std::any value) {
   ThreadState& ts = GreenletInternals::State();
-  ts.value = std::move(value);
-  ts.error = nullptr;
+  // Both are empty at rest (Deliver empties them); skip the stores when there is nothing to carry.
+  if (value.has_value()) ts.value = std::move(value);
+  return GreenletInternals::SwitchTo(this);
+}
+
+std::any Greenlet::Switch() {
+  GreenletInternals::State();
   return GreenletInternals::SwitchTo(this);
 }
 
 std::any Greenlet::Throw(std::exception_ptr error) {
   ThreadState& ts = GreenletInternals::State();
-  ts.value.reset();
   ts.error = std::move(error);
   return GreenletInternals::SwitchTo(this);
 }

@@ -75,7 +75,9 @@ class Greenlet : public std::enable_shared_from_this<Greenlet> {
   // Returns the value the caller is eventually switched back with, or throws the exception it is
   // thrown (by Throw, or one propagated from a child that ended with it). Switching to a dead
   // greenlet switches to its nearest live ancestor; switching to Current() returns `value`.
-  std::any Switch(std::any value = {});
+  std::any Switch(std::any value);
+  // Switch with no value (the hub's way to resume a greenlet: nothing to construct or carry).
+  std::any Switch();
 
   // Like Switch, but `error` is raised inside this greenlet where it is suspended (or, if it
   // has not started, before its function runs; it then dies without running it). Returns what
