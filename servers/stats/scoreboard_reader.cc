@@ -126,9 +126,10 @@ Snapshot ScoreboardReader::Read(const ReadOptions& options) const {
     if (out.claims == 0) continue;  // never owned: every counter is still zero
 
     const SlotCounters& c = s->counters;
-    // `closed` before `accepted`: a close always follows its accept, so active never reads < 0.
-    out.counters.closed = c.closed.load(std::memory_order_acquire);
-    out.counters.accepted = c.accepted.load(std::memory_order_acquire);
+    // `closed` before `accepted`: a close always follows its accept, so on x86 (stores seen in
+    // order) active never reads below 0; elsewhere CounterSet::active() floors it.
+    out.counters.closed = c.closed.load(std::memory_order_relaxed);
+    out.counters.accepted = c.accepted.load(std::memory_order_relaxed);
     out.counters.requests = c.requests.load(std::memory_order_relaxed);
     out.counters.bytes_in = c.bytes_in.load(std::memory_order_relaxed);
     out.counters.bytes_out = c.bytes_out.load(std::memory_order_relaxed);
