@@ -67,6 +67,23 @@ TEST(ScoreboardTest, CreatePublishesACompleteFile) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
+size_t OpenDescriptors() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+TEST(ScoreboardTest, WriterAndReaderHoldNoDescriptorsOnlyMappings) {
+  TempDir dir;
+  const size_t before = OpenDescriptors();
+  absl::StatusOr<Scoreboard> sb = Scoreboard::Create(Options(dir.File("sb")));
+  ASSERT_TRUE(sb.ok());
+  absl::StatusOr<ScoreboardReader> r = ScoreboardReader::Open(dir.File("sb"));
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(Scoreboard::Create(Options(dir.File("sb"))).ok());  // reads the old generation
+  EXPECT_EQ(OpenDescriptors(), before);
+}
+
 TEST(ScoreboardTest, RecreatingThePathBumpsTheGenerationAndReplacesTheFile) {
   TempDir dir;
   const std::string path = dir.File("scoreboard");
