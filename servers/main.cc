@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <string>
+#include <variant>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
@@ -13,7 +14,7 @@
 #include "servers/models/model.h"
 #include "servers/net/socket.h"
 #include "servers/net/syscall_error.h"
-#include "servers/protocols/tcp_echo.h"
+#include "servers/protocols/make_protocol.h"
 #include "servers/readiness.h"
 #include "servers/server_kinds.h"
 #include "spdlog/spdlog.h"
@@ -29,6 +30,10 @@ struct Flags {
   uint32_t max_workers = 1024;
   uint32_t idle_timeout_ms = 60'000;
   uint32_t drain_timeout_ms = 5'000;
+  uint32_t pool_size = 0;
+  uint32_t hubs = 0;
+  bool allow_overwrite = false;
+  uint64_t max_upload_bytes = 1ull << 30;
   int notify_fd = -1;
 };
 
@@ -39,54 +44,77 @@ int FailStart(const Flags& flags, const std::string& reason) {
   return kExitBadConfig;
 }
 
-// Blocks the stop signals in every thread (threads inherit the mask) and returns a descriptor
-// that becomes readable when one arrives: the models poll it; no handler runs.
+// Blocks the stop signals and SIGCHLD in every thread (threads and forked workers inherit the
+// mask) and returns a descriptor that becomes readable when a stop signal arrives: the models
+// poll it; no handler runs. SIGCHLD is read by the fork model's own signalfd.
 int StopSignalFd() {
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGTERM);
   sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGCHLD);
   pthread_sigmask(SIG_BLOCK, &mask, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  sigdelset(&mask, SIGCHLD);
   return ::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
 int Run(const Flags& flags) {
-  std::optional<ProtocolKind> protocol = ParseProtocolName(flags.protocol);
-  std::optional<ModelKind> model = ParseModelName(flags.model);
-  if (!protocol) return FailStart(flags, absl::StrCat("unknown protocol \"", flags.protocol, "\""));
-  if (!model) return FailStart(flags, absl::StrCat("unknown model \"", flags.model, "\""));
-  if (!IsImplemented(*protocol, *model)) {
+  std::optional<ProtocolKind> protocol_kind = ParseProtocolName(flags.protocol);
+  std::optional<ModelKind> model_kind = ParseModelName(flags.model);
+  if (!protocol_kind) {
+    return FailStart(flags, absl::StrCat("unknown protocol \"", flags.protocol, "\""));
+  }
+  if (!model_kind) return FailStart(flags, absl::StrCat("unknown model \"", flags.model, "\""));
+  if (!IsImplemented(*protocol_kind, *model_kind)) {
     return FailStart(flags, absl::StrCat("protocol \"", flags.protocol, "\" under model \"",
                                          flags.model, "\" is not built yet"));
   }
-
   absl::StatusOr<net::Address> address = net::Address::Parse(flags.listen);
   if (!address.ok()) return FailStart(flags, std::string(address.status().message()));
 
-  int stop_fd = StopSignalFd();
-  if (stop_fd < 0) return FailStart(flags, net::SyscallError("signalfd", errno).ToString());
+  protocols::ProtocolConfig protocol_config;
+  protocol_config.root = flags.root;
+  protocol_config.allow_overwrite = flags.allow_overwrite;
+  protocol_config.max_upload_bytes = flags.max_upload_bytes;
+  protocol_config.idle_timeout = std::chrono::milliseconds(flags.idle_timeout_ms);
+  absl::StatusOr<protocols::AnyProtocol> protocol =
+      protocols::MakeProtocol(*protocol_kind, protocol_config);
+  if (!protocol.ok()) return FailStart(flags, std::string(protocol.status().message()));
 
   models::ModelOptions model_options;
   model_options.max_workers = flags.max_workers;
   model_options.drain_timeout = std::chrono::milliseconds(flags.drain_timeout_ms);
-  absl::StatusOr<std::unique_ptr<models::Model>> server_model =
-      models::MakeModel(*model, model_options);
-  if (!server_model.ok()) return FailStart(flags, std::string(server_model.status().message()));
+  model_options.pool_size = flags.pool_size;
+  model_options.hubs = flags.hubs;
+  absl::StatusOr<std::unique_ptr<models::Model>> model =
+      models::MakeModel(*model_kind, model_options);
+  if (!model.ok()) return FailStart(flags, std::string(model.status().message()));
 
-  protocols::ProtocolOptions protocol_options;
-  protocol_options.idle_timeout = std::chrono::milliseconds(flags.idle_timeout_ms);
-  protocols::TcpEcho echo(protocol_options);
+  int stop_fd = StopSignalFd();
+  if (stop_fd < 0) return FailStart(flags, net::SyscallError("signalfd", errno).ToString());
 
-  absl::StatusOr<net::UniqueFd> listener = net::ListenTcp(*address);
-  if (!listener.ok()) return FailStart(flags, std::string(listener.status().message()));
-  absl::StatusOr<net::Address> bound = net::LocalAddress(listener->get());
+  const bool datagrams = std::holds_alternative<std::unique_ptr<protocols::DatagramProtocol>>(
+      *protocol);
+  absl::StatusOr<net::UniqueFd> socket =
+      datagrams ? net::BindUdp(*address) : net::ListenTcp(*address);
+  if (!socket.ok()) return FailStart(flags, std::string(socket.status().message()));
+  absl::StatusOr<net::Address> bound = net::LocalAddress(socket->get());
   if (!bound.ok()) return FailStart(flags, std::string(bound.status().message()));
 
-  spdlog::info("serving {} ({} model) on {}", flags.protocol, flags.model, bound->ToString());
+  spdlog::info("serving {} ({} model{}) on {}", flags.protocol, flags.model,
+               flags.pool_size > 0 ? absl::StrCat(", pool of ", flags.pool_size) : "",
+               bound->ToString());
   SendReadiness(flags.notify_fd, Readiness{true, bound->ToString()});
 
-  absl::Status served = (*server_model)->Serve(std::move(*listener), stop_fd, echo);
+  absl::Status served =
+      datagrams
+          ? (*model)->ServeDatagrams(
+                std::move(*socket), stop_fd,
+                *std::get<std::unique_ptr<protocols::DatagramProtocol>>(*protocol))
+          : (*model)->ServeStreams(
+                std::move(*socket), stop_fd,
+                *std::get<std::unique_ptr<protocols::StreamProtocol>>(*protocol));
   if (!served.ok()) {
     spdlog::error("serving stopped: {}", std::string(served.message()));
     return kExitRuntimeFailure;
@@ -119,6 +147,14 @@ int main(int argc, char** argv) {
   app.add_option("--drain-timeout-ms", flags.drain_timeout_ms,
                  "on SIGTERM, how long in-flight connections may finish")
       ->capture_default_str();
+  app.add_option("--pool-size", flags.pool_size,
+                 "fork/thread: N pre-started workers instead of one per connection")
+      ->check(CLI::Range(0u, 4096u));
+  app.add_option("--hubs", flags.hubs, "coroutine: hub threads (0: one per CPU)")
+      ->check(CLI::Range(0u, 256u));
+  app.add_flag("--allow-overwrite", flags.allow_overwrite, "file: uploads may replace files");
+  app.add_option("--max-upload-bytes", flags.max_upload_bytes, "file: largest upload accepted")
+      ->capture_default_str();
   app.add_option("--notify-fd", flags.notify_fd,
                  "descriptor to report readiness on (used by corral-agent)");
   try {
@@ -127,5 +163,10 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : corral::kExitBadConfig;
   }
-  return corral::Run(flags);
+  int code = corral::Run(flags);
+  // Leave without running static destructors: a worker thread cut at the drain deadline may
+  // still be unwinding, and must not find the process half torn down.
+  spdlog::shutdown();
+  std::fflush(nullptr);
+  std::_Exit(code);
 }

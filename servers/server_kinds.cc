@@ -46,7 +46,8 @@ std::string_view ModelName(ModelKind kind) { return NameOf(kModels, kind); }
 std::optional<ModelKind> ParseModelName(std::string_view name) { return KindOf(kModels, name); }
 
 bool IsImplemented(ProtocolKind protocol, ModelKind model) {
-  return protocol == ProtocolKind::kTcpEcho && model == ModelKind::kThread;
+  bool echo = protocol == ProtocolKind::kTcpEcho || protocol == ProtocolKind::kUdpEcho;
+  return echo && (model == ModelKind::kThread || model == ModelKind::kFork);
 }
 
 bool NeedsRoot(ProtocolKind protocol) {

@@ -2,20 +2,28 @@
 
 #include "absl/strings/str_cat.h"
 #include "servers/models/model.h"
-#include "servers/models/thread_model.h"
+#include "servers/models/per_connection_model.h"
+#include "servers/models/pool_model.h"
 
 namespace corral::models {
 
 absl::StatusOr<std::unique_ptr<Model>> MakeModel(ModelKind kind, const ModelOptions& options) {
   switch (kind) {
     case ModelKind::kThread:
-      return std::make_unique<ThreadModel>(options);
     case ModelKind::kFork:
+      if (options.hubs != 0) {
+        return absl::InvalidArgumentError("--hubs applies to the coroutine model only");
+      }
+      if (options.pool_size > 0) return std::make_unique<PoolModel>(kind, options);
+      return std::make_unique<PerConnectionModel>(kind, options);
     case ModelKind::kCoroutine:
+      if (options.pool_size != 0) {
+        return absl::InvalidArgumentError("--pool-size applies to the fork and thread models");
+      }
       break;
   }
   return absl::UnimplementedError(
-      absl::StrCat("model \"", std::string(ModelName(kind)), "\" is not built yet; use \"thread\""));
+      absl::StrCat("model \"", std::string(ModelName(kind)), "\" is not built yet"));
 }
 
 }  // namespace corral::models

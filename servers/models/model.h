@@ -1,6 +1,6 @@
-// Model: how an accepted connection gets a worker (a process, a thread, or a greenlet). Every
-// model runs any StreamProtocol unchanged; see design decision 2. MakeModel() is the one
-// factory.
+// Model: how an accepted connection or a received datagram gets a worker (a process, a thread,
+// or a greenlet). Every model runs any StreamProtocol or DatagramProtocol unchanged; see design
+// decision 2. MakeModel() is the one factory.
 #pragma once
 
 #include <chrono>
@@ -9,32 +9,42 @@
 
 #include "absl/status/statusor.h"
 #include "servers/net/unique_fd.h"
+#include "servers/protocols/datagram_protocol.h"
 #include "servers/protocols/stream_protocol.h"
 #include "servers/server_kinds.h"
 
 namespace corral::models {
 
 struct ModelOptions {
-  // At most this many connections are served at once; at the cap the model stops accepting
-  // (clients wait in the listen backlog) rather than refusing or dropping anyone.
+  // At most this many connections (or datagrams) are served at once; at the cap the model stops
+  // accepting (clients wait in the listen backlog) rather than refusing or dropping anyone.
   uint32_t max_workers = 1024;
-  // After shutdown is asked, in-flight connections get this long to finish before they are cut.
+  // After shutdown is asked, in-flight work gets this long to finish before it is cut.
   std::chrono::milliseconds drain_timeout{5000};
+  // fork and thread: 0 = a worker per connection or datagram; N = N pre-started workers.
+  uint32_t pool_size = 0;
+  // coroutine: hub threads; 0 = one per online CPU.
+  uint32_t hubs = 0;
 };
 
 class Model {
  public:
   virtual ~Model() = default;
 
-  // Serves connections accepted on `listener` with `protocol` until `stop_fd` becomes readable
-  // (the server's signalfd), then closes the listener, lets in-flight connections finish within
-  // the drain timeout, cuts the rest, and returns. Returns an error only when accepting fails
-  // in a way that retrying cannot fix. Call once, from the server's main thread.
-  virtual absl::Status Serve(net::UniqueFd listener, int stop_fd,
-                             const protocols::StreamProtocol& protocol) = 0;
+  // Serves connections accepted on `listener` until `stop_fd` becomes readable (the server's
+  // signalfd), then closes the listener, lets in-flight connections finish within the drain
+  // timeout, cuts the rest, and returns. Returns an error only when accepting fails in a way
+  // retrying cannot fix. Call once, from the server's main thread.
+  virtual absl::Status ServeStreams(net::UniqueFd listener, int stop_fd,
+                                    const protocols::StreamProtocol& protocol) = 0;
+
+  // The same for datagrams received on the bound UDP `socket`.
+  virtual absl::Status ServeDatagrams(net::UniqueFd socket, int stop_fd,
+                                      const protocols::DatagramProtocol& protocol) = 0;
 };
 
-// UNIMPLEMENTED for a model that is named by the API but not built yet.
+// INVALID_ARGUMENT for options the model does not take (pool_size for coroutine, hubs for fork
+// and thread).
 absl::StatusOr<std::unique_ptr<Model>> MakeModel(ModelKind kind, const ModelOptions& options);
 
 }  // namespace corral::models

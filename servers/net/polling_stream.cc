@@ -27,11 +27,11 @@ absl::Status PollUntil(int fd, short events, Deadline deadline) {
 
 absl::StatusOr<size_t> PollingStream::Read(void* buf, size_t len, Deadline deadline) {
   for (;;) {
-    ssize_t n = ::recv(fd_.get(), buf, len, 0);
+    ssize_t n = ::recv(fd_, buf, len, 0);
     if (n >= 0) return static_cast<size_t>(n);
     if (errno == EINTR) continue;
     if (errno != EAGAIN) return SyscallError("read", errno);
-    if (absl::Status ready = PollUntil(fd_.get(), POLLIN, deadline); !ready.ok()) return ready;
+    if (absl::Status ready = PollUntil(fd_, POLLIN, deadline); !ready.ok()) return ready;
   }
 }
 
@@ -46,11 +46,11 @@ absl::Status PollingStream::WriteAllV(iovec* iov, int count, Deadline deadline) 
     msg.msg_iov = iov;
     msg.msg_iovlen = static_cast<size_t>(count);
     // sendmsg rather than writev: MSG_NOSIGNAL turns a closed peer into EPIPE, not SIGPIPE.
-    ssize_t n = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
+    ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN) return SyscallError("write", errno);
-      if (absl::Status ready = PollUntil(fd_.get(), POLLOUT, deadline); !ready.ok()) return ready;
+      if (absl::Status ready = PollUntil(fd_, POLLOUT, deadline); !ready.ok()) return ready;
       continue;
     }
     size_t written = static_cast<size_t>(n);

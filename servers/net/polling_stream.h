@@ -11,15 +11,18 @@ namespace corral::net {
 class PollingStream final : public Stream {
  public:
   // Takes ownership of the non-blocking socket `fd`; closes it on destruction.
-  explicit PollingStream(UniqueFd fd) : fd_(std::move(fd)) {}
+  explicit PollingStream(UniqueFd fd) : owned_(std::move(fd)), fd_(owned_.get()) {}
+  // Uses the non-blocking socket `fd` without owning it.
+  explicit PollingStream(int fd) : fd_(fd) {}
 
   absl::StatusOr<size_t> Read(void* buf, size_t len, Deadline deadline) override;
   absl::Status WriteAll(const void* buf, size_t len, Deadline deadline) override;
   absl::Status WriteAllV(iovec* iov, int count, Deadline deadline) override;
-  int fd() const override { return fd_.get(); }
+  int fd() const override { return fd_; }
 
  private:
-  UniqueFd fd_;
+  UniqueFd owned_;
+  int fd_;
 };
 
 // Waits until `fd` is ready for `events` (POLLIN / POLLOUT) or `deadline` passes. Retries

@@ -1,0 +1,107 @@
+#include "servers/models/per_connection_model.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "servers/models/process_workers.h"
+#include "servers/models/thread_workers.h"
+#include "servers/models/wait_for_work.h"
+#include "servers/net/polling_datagram_sender.h"
+#include "servers/net/polling_stream.h"
+#include "servers/net/syscall_error.h"
+#include "spdlog/spdlog.h"
+
+namespace corral::models {
+
+std::unique_ptr<Workers> PerConnectionModel::MakeWorkers(int close_in_child) const {
+  if (kind_ == ModelKind::kThread) return std::make_unique<ThreadWorkers>();
+  return std::make_unique<ProcessWorkers>([close_in_child] {
+    if (close_in_child >= 0) ::close(close_in_child);
+  });
+}
+
+absl::Status PerConnectionModel::ServeStreams(net::UniqueFd listener, int stop_fd,
+                                              const protocols::StreamProtocol& protocol) {
+  std::unique_ptr<Workers> workers = MakeWorkers(listener.get());
+  absl::Status error;
+  bool resting = false;  // out of descriptors: accept again only after a pause
+  for (;;) {
+    bool at_cap = workers->active() >= options_.max_workers;
+    Wake wake = WaitForWork(stop_fd, at_cap || resting ? -1 : listener.get(),
+                            workers->finished_fd(), resting ? kOutOfFdsBackoffMs : -1);
+    if (wake == Wake::kStop) break;
+    if (wake == Wake::kFinished) workers->Collect();
+    if (wake == Wake::kTimeout) resting = false;
+    if (wake != Wake::kWork) continue;
+
+    while (workers->active() < options_.max_workers) {
+      Accepted accepted = AcceptConnection(listener.get());
+      if (!accepted.fd) {
+        if (accepted.error == net::AcceptError::kOutOfFds) {
+          spdlog::warn("accept: {}; pausing accepts for {} ms", net::ErrnoText(accepted.err),
+                       kOutOfFdsBackoffMs);
+          resting = true;
+        } else if (accepted.error == net::AcceptError::kFatal) {
+          error = net::SyscallError("accept", accepted.err);
+        }
+        break;
+      }
+      int fd = accepted.fd.Release();
+      workers->Launch(fd, [fd, &protocol] {
+        net::PollingStream stream(fd);
+        protocol.Serve(stream);
+      });
+    }
+    if (!error.ok()) break;
+  }
+  listener.Reset();  // new clients are refused from here on, not left in the backlog
+  workers->Drain(net::Clock::now() + options_.drain_timeout);
+  return error;
+}
+
+absl::Status PerConnectionModel::ServeDatagrams(net::UniqueFd socket, int stop_fd,
+                                                const protocols::DatagramProtocol& protocol) {
+  // Children keep the socket: they send their reply on it.
+  std::unique_ptr<Workers> workers = MakeWorkers(-1);
+  const int fd = socket.get();
+  std::string buffer(protocols::kMaxDatagramSize, '\0');
+  absl::Status error;
+  for (;;) {
+    bool at_cap = workers->active() >= options_.max_workers;
+    Wake wake = WaitForWork(stop_fd, at_cap ? -1 : fd, workers->finished_fd(), -1);
+    if (wake == Wake::kStop) break;
+    if (wake == Wake::kFinished) workers->Collect();
+    if (wake != Wake::kWork) continue;
+
+    while (workers->active() < options_.max_workers) {
+      sockaddr_storage peer{};
+      socklen_t peer_len = sizeof peer;
+      ssize_t n = ::recvfrom(fd, buffer.data(), buffer.size(), 0,
+                             reinterpret_cast<sockaddr*>(&peer), &peer_len);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        // ECONNREFUSED and friends report an earlier send's ICMP error; nothing to serve.
+        if (errno != EAGAIN && errno != ECONNREFUSED && errno != EHOSTUNREACH &&
+            errno != ENETUNREACH) {
+          error = net::SyscallError("recvfrom", errno);
+        }
+        break;
+      }
+      // The worker gets its own copy: the buffer is reused for the next datagram at once.
+      auto request = std::make_shared<const std::string>(buffer.data(), static_cast<size_t>(n));
+      net::Address from = net::Address::FromSockaddr(reinterpret_cast<sockaddr*>(&peer), peer_len);
+      workers->Launch(-1, [fd, request, from, &protocol] {
+        net::PollingDatagramSender sender(fd);
+        protocol.Serve(protocols::Datagram{request->data(), request->size(), from}, sender);
+      });
+    }
+    if (!error.ok()) break;
+  }
+  workers->Drain(net::Clock::now() + options_.drain_timeout);
+  return error;
+}
+
+}  // namespace corral::models

@@ -1,0 +1,98 @@
+#include "servers/models/pool_model.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <string>
+
+#include "servers/models/process_workers.h"
+#include "servers/models/thread_workers.h"
+#include "servers/models/wait_for_work.h"
+#include "servers/net/polling_datagram_sender.h"
+#include "servers/net/polling_stream.h"
+#include "servers/net/syscall_error.h"
+#include "spdlog/spdlog.h"
+
+namespace corral::models {
+namespace {
+
+// One pool worker's life for streams: wait, accept (another worker may win the race: EAGAIN),
+// serve, until the stop descriptor fires (a shared signalfd for threads; each child's own
+// pending SIGTERM for processes).
+void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& protocol) {
+  int rest_ms = -1;
+  for (;;) {
+    Wake wake = WaitForWork(stop_fd, rest_ms < 0 ? listener : -1, -1, rest_ms);
+    if (wake == Wake::kStop) return;
+    rest_ms = -1;
+    if (wake != Wake::kWork) continue;
+    Accepted accepted = AcceptConnection(listener);
+    if (!accepted.fd) {
+      if (accepted.error == net::AcceptError::kOutOfFds) rest_ms = kOutOfFdsBackoffMs;
+      if (accepted.error == net::AcceptError::kFatal) {
+        spdlog::error("{}", std::string(net::SyscallError("accept", accepted.err).message()));
+        return;
+      }
+      continue;
+    }
+    net::PollingStream stream(std::move(accepted.fd));
+    protocol.Serve(stream);
+  }
+}
+
+// The same for datagrams: each worker receives and answers in turn.
+void ReceiveAndServe(int socket, int stop_fd, const protocols::DatagramProtocol& protocol) {
+  std::string buffer(protocols::kMaxDatagramSize, '\0');
+  net::PollingDatagramSender sender(socket);
+  for (;;) {
+    if (WaitForWork(stop_fd, socket, -1, -1) == Wake::kStop) return;
+    sockaddr_storage peer{};
+    socklen_t peer_len = sizeof peer;
+    ssize_t n = ::recvfrom(socket, buffer.data(), buffer.size(), 0,
+                           reinterpret_cast<sockaddr*>(&peer), &peer_len);
+    if (n < 0) continue;  // EAGAIN (another worker took it), EINTR, or a stale ICMP error
+    protocol.Serve(protocols::Datagram{buffer.data(), static_cast<size_t>(n),
+                                       net::Address::FromSockaddr(
+                                           reinterpret_cast<sockaddr*>(&peer), peer_len)},
+                   sender);
+  }
+}
+
+}  // namespace
+
+absl::Status PoolModel::RunPool(int stop_fd, const std::function<void()>& loop) {
+  std::unique_ptr<Workers> workers;
+  if (kind_ == ModelKind::kThread) {
+    workers = std::make_unique<ThreadWorkers>();
+  } else {
+    workers = std::make_unique<ProcessWorkers>(nullptr);
+  }
+  for (;;) {
+    while (workers->active() < options_.pool_size) {
+      if (!workers->Launch(-1, loop)) break;  // logged; retried when a worker ends
+    }
+    Wake wake = WaitForWork(stop_fd, -1, workers->finished_fd(), -1);
+    if (wake == Wake::kStop) break;
+    workers->Collect();
+    if (workers->active() < options_.pool_size) {
+      spdlog::warn("{} of {} pool workers left; starting replacements", workers->active(),
+                   options_.pool_size);
+    }
+  }
+  workers->Drain(net::Clock::now() + options_.drain_timeout);
+  return absl::OkStatus();
+}
+
+absl::Status PoolModel::ServeStreams(net::UniqueFd listener, int stop_fd,
+                                     const protocols::StreamProtocol& protocol) {
+  const int fd = listener.get();
+  return RunPool(stop_fd, [fd, stop_fd, &protocol] { AcceptAndServe(fd, stop_fd, protocol); });
+}
+
+absl::Status PoolModel::ServeDatagrams(net::UniqueFd socket, int stop_fd,
+                                       const protocols::DatagramProtocol& protocol) {
+  const int fd = socket.get();
+  return RunPool(stop_fd, [fd, stop_fd, &protocol] { ReceiveAndServe(fd, stop_fd, protocol); });
+}
+
+}  // namespace corral::models

@@ -1,0 +1,30 @@
+// PoolModel: N pre-started workers (threads or forked processes) that each accept connections
+// or receive datagrams themselves and serve them one at a time, as Apache's worker and prefork
+// MPMs. The pool keeps N alive: a worker that dies is replaced. Per-datagram fork cannot be
+// fast; this is how the fork model serves UDP at speed.
+#pragma once
+
+#include "servers/models/model.h"
+#include "servers/models/workers.h"
+
+namespace corral::models {
+
+class PoolModel final : public Model {
+ public:
+  // `kind` is kThread or kFork; options.pool_size > 0.
+  PoolModel(ModelKind kind, const ModelOptions& options) : kind_(kind), options_(options) {}
+
+  absl::Status ServeStreams(net::UniqueFd listener, int stop_fd,
+                            const protocols::StreamProtocol& protocol) override;
+  absl::Status ServeDatagrams(net::UniqueFd socket, int stop_fd,
+                              const protocols::DatagramProtocol& protocol) override;
+
+ private:
+  // Starts the pool with `loop` as every worker's body and keeps it at pool_size until stop.
+  absl::Status RunPool(int stop_fd, const std::function<void()>& loop);
+
+  const ModelKind kind_;
+  const ModelOptions options_;
+};
+
+}  // namespace corral::models

@@ -1,0 +1,42 @@
+// ProcessWorkers: a forked child process per unit of work, as Python's ForkingMixIn. Children
+// are reaped from the server's loop through a SIGCHLD signalfd (never a busy wait), so there
+// are never zombies, and each child asks the kernel to SIGKILL it if the server dies, so none
+// outlives the server.
+//
+// Requires SIGCHLD to be blocked in every thread (corral-server's main does this) and a server
+// with no other threads, since only the forking thread survives in a child.
+#pragma once
+
+#include <sys/types.h>
+
+#include <unordered_set>
+
+#include "servers/models/workers.h"
+#include "servers/net/unique_fd.h"
+
+namespace corral::models {
+
+class ProcessWorkers final : public Workers {
+ public:
+  // `in_child` runs in each child before its work (to close what the child must not hold,
+  // such as the listening socket).
+  explicit ProcessWorkers(std::function<void()> in_child);
+  ~ProcessWorkers() override;
+
+  bool Launch(int handoff_fd, std::function<void()> work) override;
+  size_t active() const override { return children_.size(); }
+  int finished_fd() const override { return sigchld_.get(); }
+  void Collect() override;
+  void Drain(net::Deadline deadline) override;
+
+ private:
+  // Waits for children until `deadline` or none is left.
+  void WaitChildren(net::Deadline deadline);
+
+  std::function<void()> in_child_;
+  net::UniqueFd sigchld_;  // signalfd for SIGCHLD
+  pid_t parent_;
+  std::unordered_set<pid_t> children_;
+};
+
+}  // namespace corral::models

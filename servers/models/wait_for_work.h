@@ -1,0 +1,30 @@
+// The blocking step shared by every accept and receive loop of the fork and thread models: wait
+// until there is work, a worker finished, or the server is asked to stop; and accept one
+// connection with errno sorted the way the loop must react.
+#pragma once
+
+#include "servers/net/socket.h"
+#include "servers/net/unique_fd.h"
+
+namespace corral::models {
+
+enum class Wake { kStop, kWork, kFinished, kTimeout };
+
+// Polls `stop_fd`, `work_fd` and `finished_fd` (either of the last two may be -1) for up to
+// `timeout_ms` (-1: no limit). Stop wins over work, work over finished. Retries EINTR.
+Wake WaitForWork(int stop_fd, int work_fd, int finished_fd, int timeout_ms);
+
+struct Accepted {
+  net::UniqueFd fd;          // the connection (non-blocking, CLOEXEC, TCP_NODELAY) or invalid
+  net::AcceptError error{};  // why not, when invalid
+  int err = 0;               // the errno, when invalid
+};
+
+// One accept4(). EAGAIN comes back as kRetry with err == EAGAIN: nothing is pending.
+Accepted AcceptConnection(int listener);
+
+// How long an accept loop rests when the process is out of descriptors, instead of spinning on
+// a listener that stays readable.
+inline constexpr int kOutOfFdsBackoffMs = 100;
+
+}  // namespace corral::models

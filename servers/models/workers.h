@@ -1,0 +1,40 @@
+// Workers: how the fork and thread models run a unit of work (one connection, one datagram, or
+// a pool worker's whole loop) in its own thread or process, count what runs, learn when a
+// worker ends, and drain. ThreadWorkers and ProcessWorkers implement it, so the accept and
+// receive loops (per_connection_model, pool_model) are written once for both models.
+//
+// All methods are called from the server's main thread.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+#include "servers/net/stream.h"
+
+namespace corral::models {
+
+class Workers {
+ public:
+  virtual ~Workers() = default;
+
+  // Runs `work` in a new worker. `handoff_fd` (or -1) is a socket handed to the work: Launch
+  // owns it from here on and closes it once the work is done (for a process, the server's copy
+  // right after the fork), so the work only borrows it; a drain that runs out of time shuts it
+  // down. Returns false when no worker could be started (the descriptor is closed then).
+  virtual bool Launch(int handoff_fd, std::function<void()> work) = 0;
+
+  // Workers started and not yet collected.
+  virtual size_t active() const = 0;
+
+  // A descriptor that becomes readable when a worker has ended; Collect() then updates
+  // active() and makes it unreadable again.
+  virtual int finished_fd() const = 0;
+  virtual void Collect() = 0;
+
+  // Asks running workers to stop taking new work (pool workers watch their stop descriptor;
+  // forked ones get SIGTERM), waits for every worker until `deadline`, then ends the rest
+  // (threads: their sockets are shut down; processes: SIGKILL) and waits a short grace.
+  virtual void Drain(net::Deadline deadline) = 0;
+};
+
+}  // namespace corral::models

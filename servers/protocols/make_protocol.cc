@@ -1,0 +1,25 @@
+#include "servers/protocols/make_protocol.h"
+
+#include "absl/strings/str_cat.h"
+#include "servers/protocols/tcp_echo.h"
+#include "servers/protocols/udp_echo.h"
+
+namespace corral::protocols {
+
+absl::StatusOr<AnyProtocol> MakeProtocol(ProtocolKind kind, const ProtocolConfig& config) {
+  ProtocolOptions options;
+  options.idle_timeout = config.idle_timeout;
+  switch (kind) {
+    case ProtocolKind::kTcpEcho:
+      return AnyProtocol(std::make_unique<TcpEcho>(options));
+    case ProtocolKind::kUdpEcho:
+      return AnyProtocol(std::make_unique<UdpEcho>());
+    case ProtocolKind::kHttp:
+    case ProtocolKind::kFile:
+      break;
+  }
+  return absl::UnimplementedError(
+      absl::StrCat("protocol \"", std::string(ProtocolName(kind)), "\" is not built yet"));
+}
+
+}  // namespace corral::protocols

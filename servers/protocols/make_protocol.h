@@ -1,0 +1,32 @@
+// The one factory that turns corral-server's protocol flags into a handler: a StreamProtocol for
+// TCP protocols or a DatagramProtocol for UDP ones.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "absl/status/statusor.h"
+#include "servers/protocols/datagram_protocol.h"
+#include "servers/protocols/stream_protocol.h"
+#include "servers/server_kinds.h"
+
+namespace corral::protocols {
+
+struct ProtocolConfig {
+  std::string root;
+  bool allow_overwrite = false;
+  uint64_t max_upload_bytes = 1ull << 30;
+  std::chrono::milliseconds idle_timeout{60'000};
+};
+
+using AnyProtocol =
+    std::variant<std::unique_ptr<StreamProtocol>, std::unique_ptr<DatagramProtocol>>;
+
+// FAILED_PRECONDITION / NOT_FOUND when the root cannot be served; UNIMPLEMENTED for a protocol
+// not built yet.
+absl::StatusOr<AnyProtocol> MakeProtocol(ProtocolKind kind, const ProtocolConfig& config);
+
+}  // namespace corral::protocols
