@@ -84,7 +84,7 @@ struct alignas(kCacheLineBytes) SlotLayout {
   // Line 0: ownership, touched by claimers scanning for a free slot.
   std::atomic<uint64_t> owner;   // owner word, CAS'd 0 -> word on claim
   std::atomic<uint32_t> state;   // WorkerState; owner writes, kFree on release
-  uint32_t index;                // this slot's position, written at creation
+  uint32_t reserved;             // zero
   std::atomic<uint64_t> claims;  // how many times the slot was claimed (owners so far)
   // Next lines: hot counters and the histogram, written only by the owner.
   alignas(kCacheLineBytes) SlotCounters counters;

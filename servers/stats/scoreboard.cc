@@ -87,8 +87,8 @@ absl::StatusOr<Scoreboard> Scoreboard::Create(const ScoreboardOptions& options) 
   absl::StatusOr<MappedRegion> region = MappedRegion::Map(fd, size, /*writable=*/true, what);
   if (!region.ok()) return fail(region.status());
 
-  // The file is all zero bytes, which is a valid empty state for every field; constructing the
-  // objects in place makes them live C++ objects in this process.
+  // The file is all zero bytes, which is a valid empty state for every field. Only the header is
+  // written: the slots stay holes in the file, costing no memory until a worker uses one.
   auto* header = new (region->data()) ScoreboardHeader();
   header->layout_version = kLayoutVersion;
   header->header_size = sizeof(ScoreboardHeader);
@@ -102,11 +102,6 @@ absl::StatusOr<Scoreboard> Scoreboard::Create(const ScoreboardOptions& options) 
   header->generation = generation;
   CopyName(header->protocol, options.protocol);
   CopyName(header->model, options.model);
-  auto* base = static_cast<char*>(region->data()) + header->slots_offset;
-  for (uint32_t i = 0; i < options.slot_count; ++i) {
-    auto* s = new (base + uint64_t{i} * sizeof(SlotLayout)) SlotLayout();
-    s->index = i;
-  }
   header->magic.store(kScoreboardMagic, std::memory_order_release);
 
   if (rename(temp.c_str(), options.path.c_str()) != 0) {
@@ -134,7 +129,7 @@ absl::StatusOr<SlotWriter> Scoreboard::ClaimSlot() {
     }
     OwnedAdd(s->claims, 1);
     s->state.store(static_cast<uint32_t>(WorkerState::kIdle), std::memory_order_relaxed);
-    return SlotWriter(s);
+    return SlotWriter(s, i);
   }
   return absl::ResourceExhaustedError(
       absl::StrCat("claim scoreboard slot in ", path_, ": all ", n, " slots are in use"));

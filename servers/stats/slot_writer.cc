@@ -6,6 +6,7 @@ SlotWriter& SlotWriter::operator=(SlotWriter&& other) noexcept {
   if (this != &other) {
     Release();
     slot_ = other.slot_;
+    index_ = other.index_;
     other.slot_ = nullptr;
   }
   return *this;

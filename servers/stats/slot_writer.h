@@ -22,8 +22,10 @@ namespace corral::stats {
 class SlotWriter {
  public:
   SlotWriter() = default;  // detached: must not be used until assigned from ClaimSlot()
-  explicit SlotWriter(SlotLayout* slot) : slot_(slot) {}
-  SlotWriter(SlotWriter&& other) noexcept : slot_(other.slot_) { other.slot_ = nullptr; }
+  SlotWriter(SlotLayout* slot, uint32_t index) : slot_(slot), index_(index) {}
+  SlotWriter(SlotWriter&& other) noexcept : slot_(other.slot_), index_(other.index_) {
+    other.slot_ = nullptr;
+  }
   SlotWriter& operator=(SlotWriter&& other) noexcept;
   SlotWriter(const SlotWriter&) = delete;
   SlotWriter& operator=(const SlotWriter&) = delete;
@@ -51,10 +53,11 @@ class SlotWriter {
   void Release() noexcept;
 
   bool attached() const { return slot_ != nullptr; }
-  uint32_t slot_index() const { return slot_->index; }
+  uint32_t slot_index() const { return index_; }  // position in the scoreboard
 
  private:
   SlotLayout* slot_ = nullptr;
+  uint32_t index_ = 0;
 };
 
 }  // namespace corral::stats

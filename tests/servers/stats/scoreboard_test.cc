@@ -67,6 +67,16 @@ TEST(ScoreboardTest, CreatePublishesACompleteFile) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
+TEST(ScoreboardTest, UnusedSlotsCostNoStorage) {
+  TempDir dir;
+  absl::StatusOr<Scoreboard> sb = Scoreboard::Create(Options(dir.File("sb"), 1024));  // 17 MB
+  ASSERT_TRUE(sb.ok());
+  struct stat st;
+  ASSERT_EQ(stat(dir.File("sb").c_str(), &st), 0);
+  EXPECT_GT(st.st_size, 16 * 1024 * 1024);
+  EXPECT_LT(st.st_blocks * 512, 64 * 1024) << "the file should be sparse until slots are used";
+}
+
 size_t OpenDescriptors() {
   size_t n = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
