@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <future>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -126,6 +128,41 @@ TEST(ProcFsTest, RealChildrenAndRecycledPidDetection) {
   ASSERT_EQ(waitpid(child, nullptr, 0), child);
   // Gone: the agent's (pid, start time) check fails with NotFound.
   EXPECT_TRUE(absl::IsNotFound(fs.StartTimeTicks(child).status()));
+}
+
+TEST(ProcFsTest, ChildForkedByASecondThreadIsFound) {
+  // The kernel lists a child in the children file of the thread that forked it (while that thread
+  // lives), not in the main thread's.
+  int hold[2];
+  ASSERT_EQ(pipe2(hold, O_CLOEXEC), 0);
+  std::promise<pid_t> forked;
+  std::promise<void> checked;
+  std::thread forker([&] {
+    const pid_t child = fork();
+    if (child == 0) {
+      close(hold[1]);
+      char byte;
+      (void)!read(hold[0], &byte, 1);
+      _exit(0);
+    }
+    forked.set_value(child);
+    checked.get_future().wait();  // stay alive, so the child stays listed under this thread
+  });
+  const pid_t child = forked.get_future().get();
+  ASSERT_GT(child, 0);
+  close(hold[0]);
+  const ProcFs fs;
+  const absl::StatusOr<std::string> main_thread_children =
+      ReadSmallFile(absl::StrCat("/proc/", getpid(), "/task/", getpid(), "/children"));
+  ASSERT_TRUE(main_thread_children.ok());
+  EXPECT_THAT(*main_thread_children, ::testing::Not(HasSubstr(absl::StrCat(child))));
+  absl::StatusOr<std::vector<pid_t>> children = fs.ChildrenOf(getpid());
+  checked.set_value();
+  forker.join();
+  ASSERT_TRUE(children.ok()) << children.status();
+  EXPECT_THAT(*children, ::testing::Contains(child));
+  close(hold[1]);
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);
 }
 
 }  // namespace
