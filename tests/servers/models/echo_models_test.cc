@@ -1,0 +1,164 @@
+// tcp-echo and udp-echo through real corral-server processes, under every model configuration:
+// the same handler must behave the same whichever way its workers are made.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "servers/net/polling_stream.h"
+#include "tests/servers/models/server_process.h"
+
+namespace corral::testing {
+namespace {
+
+struct ModelCase {
+  std::string name;
+  std::vector<std::string> flags;
+};
+
+std::vector<ModelCase> AllModels() {
+  return {
+      {"thread", {"--model", "thread"}},
+      {"fork", {"--model", "fork"}},
+      {"thread_pool", {"--model", "thread", "--pool-size", "4"}},
+      {"fork_pool", {"--model", "fork", "--pool-size", "4"}},
+  };
+}
+
+class EchoModelsTest : public ::testing::TestWithParam<ModelCase> {
+ protected:
+  std::vector<std::string> Args(const std::string& protocol,
+                                std::vector<std::string> extra = {}) const {
+    std::vector<std::string> args = {"--protocol", protocol, "--listen", "127.0.0.1:0"};
+    args.insert(args.end(), GetParam().flags.begin(), GetParam().flags.end());
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+};
+
+TEST_P(EchoModelsTest, TcpOneClientManyRoundTrips) {
+  ServerProcess server(Args("tcp-echo"));
+  ASSERT_TRUE(server.ready()) << server.detail();
+  net::UniqueFd fd = ConnectTcp(server.detail());
+  ASSERT_TRUE(fd);
+  for (int i = 0; i < 200; ++i) {
+    std::string message = Pattern(1 + i * 37, i);
+    ASSERT_EQ(EchoOn(fd.get(), message), message) << "round trip " << i;
+  }
+}
+
+TEST_P(EchoModelsTest, TcpOneMebibyte) {
+  ServerProcess server(Args("tcp-echo"));
+  ASSERT_TRUE(server.ready()) << server.detail();
+  net::UniqueFd fd = ConnectTcp(server.detail());
+  ASSERT_TRUE(fd);
+  std::string message = Pattern(1 << 20, 7);
+  EXPECT_TRUE(EchoOn(fd.get(), message) == message);
+}
+
+TEST_P(EchoModelsTest, TcpHundredConcurrentClients) {
+  ServerProcess server(Args("tcp-echo"));
+  ASSERT_TRUE(server.ready()) << server.detail();
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 100; ++c) {
+    clients.emplace_back([&, c] {
+      net::UniqueFd fd = ConnectTcp(server.detail());
+      if (!fd) return;
+      for (int i = 0; i < 5; ++i) {
+        std::string message = Pattern(1000 + c * 10 + i, c);
+        if (EchoOn(fd.get(), message) != message) return;
+      }
+      ++ok;
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(ok.load(), 100);
+}
+
+TEST_P(EchoModelsTest, UdpMaximumSizeDatagrams) {
+  ServerProcess server(Args("udp-echo"));
+  ASSERT_TRUE(server.ready()) << server.detail();
+  for (size_t size : {size_t{0}, size_t{1}, size_t{64}, size_t{1472}, size_t{65507}}) {
+    std::string message = Pattern(size, 3);
+    EXPECT_TRUE(UdpRoundTrip(server.detail(), message) == message) << size;
+  }
+}
+
+TEST_P(EchoModelsTest, UdpHundredConcurrentSockets) {
+  ServerProcess server(Args("udp-echo"));
+  ASSERT_TRUE(server.ready()) << server.detail();
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 100; ++c) {
+    clients.emplace_back([&, c] {
+      std::string message = Pattern(100 + c, c);
+      if (UdpRoundTrip(server.detail(), message) == message) ++ok;
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  // UDP may drop under load, but not on an idle loopback with 100 small datagrams.
+  EXPECT_EQ(ok.load(), 100);
+}
+
+TEST_P(EchoModelsTest, SigtermDrainsConnectedClientsThenExits) {
+  ServerProcess server(Args("tcp-echo", {"--drain-timeout-ms", "20000"}));
+  ASSERT_TRUE(server.ready()) << server.detail();
+  net::UniqueFd fd = ConnectTcp(server.detail());
+  ASSERT_TRUE(fd);
+  ASSERT_EQ(EchoOn(fd.get(), "before"), "before");
+
+  std::atomic<int> status{-2};
+  std::thread stopper([&] { status = server.SignalAndWait(SIGTERM, std::chrono::seconds(30)); });
+  // The connected client is still served while the server drains ...
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(status.load(), -2) << "exited before its client was done";
+  EXPECT_EQ(EchoOn(fd.get(), "during drain"), "during drain");
+  // ... new clients are not ...
+  // (The listener is closed: see StopClosesTheListener.)
+  // ... and once the client leaves, the server exits cleanly.
+  fd.Reset();
+  stopper.join();
+  ASSERT_NE(status.load(), -1) << "did not exit after its last client left";
+  EXPECT_TRUE(WIFEXITED(status.load()) && WEXITSTATUS(status.load()) == 0);
+}
+
+TEST_P(EchoModelsTest, DrainDeadlineCutsIdleClients) {
+  ServerProcess server(Args("tcp-echo", {"--drain-timeout-ms", "300"}));
+  ASSERT_TRUE(server.ready()) << server.detail();
+  net::UniqueFd fd = ConnectTcp(server.detail());
+  ASSERT_TRUE(fd);
+  ASSERT_EQ(EchoOn(fd.get(), "x"), "x");
+  int status = server.SignalAndWait(SIGTERM, std::chrono::seconds(20));
+  ASSERT_NE(status, -1) << "the drain deadline did not end the server";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+TEST_P(EchoModelsTest, IdleConnectionsAreClosed) {
+  ServerProcess server(Args("tcp-echo", {"--idle-timeout-ms", "200"}));
+  ASSERT_TRUE(server.ready()) << server.detail();
+  net::UniqueFd fd = ConnectTcp(server.detail());
+  ASSERT_TRUE(fd);
+  net::PollingStream stream(fd.get());
+  char c;
+  absl::StatusOr<size_t> n = stream.Read(&c, 1, net::DeadlineAfter(std::chrono::seconds(20)));
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 0u) << "the server should have closed the idle connection";
+}
+
+TEST_P(EchoModelsTest, StopClosesTheListener) {
+  ServerProcess server(Args("tcp-echo"));
+  ASSERT_TRUE(server.ready()) << server.detail();
+  int status = server.SignalAndWait(SIGTERM);
+  ASSERT_NE(status, -1);
+  EXPECT_FALSE(ConnectTcp(server.detail()));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, EchoModelsTest, ::testing::ValuesIn(AllModels()),
+                         [](const ::testing::TestParamInfo<ModelCase>& param) { return param.param.name; });
+
+}  // namespace
+}  // namespace corral::testing

@@ -1,0 +1,90 @@
+// What only the fork model can get wrong: zombies, leftover children, children outliving the
+// server, and the cap on concurrent children.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <thread>
+
+#include "servers/net/polling_stream.h"
+#include "tests/servers/models/server_process.h"
+
+namespace corral::testing {
+namespace {
+
+bool Alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  size_t paren = line.rfind(')');
+  return paren != std::string::npos && line[paren + 2] != 'Z';
+}
+
+// Polls `done` for up to 20 s.
+template <typename F>
+bool Eventually(F done) {
+  for (int i = 0; i < 2000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+TEST(ForkModelTest, ThousandConnectionsLeaveNoZombieAndNoChild) {
+  ServerProcess server({"--protocol", "tcp-echo", "--model", "fork", "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server.ready()) << server.detail();
+  for (int i = 0; i < 1000; ++i) {
+    net::UniqueFd fd = ConnectTcp(server.detail());
+    ASSERT_TRUE(fd) << i;
+    ASSERT_EQ(EchoOn(fd.get(), "ping"), "ping") << i;
+  }
+  // Every child is reaped (a zombie would still be listed as a child).
+  EXPECT_TRUE(Eventually([&] { return server.Children().empty(); }))
+      << server.Children().size() << " children left";
+}
+
+TEST(ForkModelTest, KillingTheServerKillsItsChildren) {
+  ServerProcess server({"--protocol", "tcp-echo", "--model", "fork", "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server.ready()) << server.detail();
+  net::UniqueFd a = ConnectTcp(server.detail());
+  net::UniqueFd b = ConnectTcp(server.detail());
+  ASSERT_EQ(EchoOn(a.get(), "a"), "a");
+  ASSERT_EQ(EchoOn(b.get(), "b"), "b");
+  std::vector<pid_t> children = server.Children();
+  ASSERT_EQ(children.size(), 2u);
+  ASSERT_NE(server.SignalAndWait(SIGKILL), -1);
+  for (pid_t child : children) {
+    EXPECT_TRUE(Eventually([&] { return !Alive(child); })) << "child " << child << " outlived";
+  }
+}
+
+TEST(ForkModelTest, TheCapPausesAcceptingWithoutDroppingAnyone) {
+  ServerProcess server({"--protocol", "tcp-echo", "--model", "fork", "--max-workers", "2",
+                        "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server.ready()) << server.detail();
+  net::UniqueFd a = ConnectTcp(server.detail());
+  net::UniqueFd b = ConnectTcp(server.detail());
+  ASSERT_EQ(EchoOn(a.get(), "a"), "a");
+  ASSERT_EQ(EchoOn(b.get(), "b"), "b");
+
+  // The third connects (the backlog holds it) but is not served while two children run.
+  net::UniqueFd c = ConnectTcp(server.detail());
+  ASSERT_TRUE(c);
+  ASSERT_EQ(write(c.get(), "c", 1), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  char byte;
+  EXPECT_EQ(recv(c.get(), &byte, 1, MSG_DONTWAIT), -1) << "served beyond the cap";
+  EXPECT_EQ(server.Children().size(), 2u);
+
+  // When one leaves, the waiting client is served: stalled, never dropped.
+  a.Reset();
+  net::PollingStream stream(c.get());
+  absl::StatusOr<size_t> n = stream.Read(&byte, 1, net::DeadlineAfter(std::chrono::seconds(20)));
+  ASSERT_TRUE(n.ok() && *n == 1) << "the waiting client was not served";
+  EXPECT_EQ(byte, 'c');
+}
+
+}  // namespace
+}  // namespace corral::testing
