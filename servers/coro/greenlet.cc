@@ -79,7 +79,8 @@ struct GreenletInternals {
   };
 
   static ThreadState& State() {
-    if (tls_state != nullptr) [[likely]] return *tls_state;
+    if (tls_state != nullptr) [[likely]]
+      return *tls_state;
     return InitState();
   }
 
@@ -104,8 +105,8 @@ struct GreenletInternals {
   }
 
   // Runs after every landing: stores the context we were resumed from in its greenlet.
-  [[gnu::always_inline]] static void Landed(ThreadState& ts, bctx::fiber&& back, const void* from_bottom,
-                     size_t from_bytes) {
+  [[gnu::always_inline]] static void Landed(ThreadState& ts, bctx::fiber&& back,
+                                            const void* from_bottom, size_t from_bytes) {
 #if defined(__SANITIZE_ADDRESS__)
     if (ts.from->stack_bottom_ == nullptr) {  // the root: learn its bounds
       ts.from->stack_bottom_ = from_bottom;

@@ -23,10 +23,8 @@ class WakeTimer final : public TimerQueue::Timer {
   bool fired() const { return fired_; }
 
  private:
-  void Fire() override {
-    fired_ = true;
-    hub_->Unpark(g_);
-  }
+  // Counts only if it is what woke the greenlet: readiness seen in the same loop iteration wins.
+  void Fire() override { fired_ = hub_->Unpark(g_); }
   Hub* hub_;
   Greenlet* g_;
   bool fired_ = false;
@@ -179,10 +177,11 @@ void Hub::Park() {
   Suspend(self);
 }
 
-void Hub::Unpark(Greenlet* g) {
-  if (!g->parked_) return;
+bool Hub::Unpark(Greenlet* g) {
+  if (!g->parked_) return false;
   g->parked_ = false;
   ready_.push_back(g);
+  return true;
 }
 
 void Hub::Start(Greenlet* g) {

@@ -61,8 +61,9 @@ class Hub {
   // greenlet's pending exception if one was set by Interrupt: GreenletExit after a Kill,
   // TimeoutExpired after a Timeout, LoopExit in the root on a deadlock.
   void Park();
-  // Makes a parked greenlet ready to resume; a no-op if it is not parked (already woken).
-  void Unpark(Greenlet* g);
+  // Makes a parked greenlet ready to resume and returns true; a no-op returning false if it is
+  // not parked (already woken by something else).
+  bool Unpark(Greenlet* g);
   // Schedules the first switch into `g` (a new greenlet whose parent is greenlet()).
   void Start(Greenlet* g);
   // Lets every other ready greenlet run once, then resumes the caller (Sleep(0)).
