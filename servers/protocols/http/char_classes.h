@@ -11,26 +11,7 @@ namespace corral::http {
 // "~" / DIGIT / ALPHA.
 constexpr bool IsTokenChar(unsigned char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
+  return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
 constexpr bool IsToken(std::string_view s) {
@@ -45,6 +26,16 @@ constexpr bool IsToken(std::string_view s) {
 // LF and the other controls, DEL) is rejected; accepting bare CR or NUL is how request
 // smuggling between a lenient and a strict parser starts.
 constexpr bool IsFieldValueChar(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
+
+// A byte allowed in a Host value (RFC 9112 3.2: uri-host [":" port]): the unreserved,
+// sub-delims and pct-encoded characters of a reg-name, plus ':' and the brackets of an IP
+// literal. Excludes '/', '?', '#', '@' and whitespace, which would smuggle a path or
+// userinfo into what later code takes for a host name.
+constexpr bool IsHostChar(unsigned char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("-._~%!$&'()*+,;=:[]").find(static_cast<char>(c)) !=
+         std::string_view::npos;
+}
 
 constexpr bool IsWhitespace(char c) { return c == ' ' || c == '\t'; }
 

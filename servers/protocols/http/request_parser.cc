@@ -241,6 +241,11 @@ bool RequestParser::ParseHeaderLine(std::string_view line) {
 
   if (EqualsIgnoreCase(name, "Host")) {
     ++host_count_;
+    for (char c : value) {
+      if (!IsHostChar(static_cast<unsigned char>(c))) {
+        return SetError(StatusCode::kBadRequest, "invalid Host header");
+      }
+    }
   } else if (EqualsIgnoreCase(name, "Content-Length")) {
     // A list of identical values ("5, 5", or the same header twice) is one length (RFC 9110
     // 8.6); anything else is a framing conflict.

@@ -23,6 +23,9 @@ TEST(RequestParserErrorTest, MalformedRequestsAre400) {
       "GET / HTTP/1.1\r\n\r\n",                                  // missing Host
       "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",            // duplicate Host
       "GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",            // duplicate, even if equal
+      "GET / HTTP/1.1\r\nHost: a b\r\n\r\n",                     // space in Host
+      "GET / HTTP/1.1\r\nHost: evil.example/path\r\n\r\n",       // path in Host
+      "GET / HTTP/1.1\r\nHost: user@evil.example\r\n\r\n",       // userinfo in Host
       "GET  / HTTP/1.1\r\nHost: a\r\n\r\n",                      // double space
       "GET / HTTP/1.1 \r\nHost: a\r\n\r\n",                      // trailing space
       "GET /\r\nHost: a\r\n\r\n",                                // HTTP/0.9 style

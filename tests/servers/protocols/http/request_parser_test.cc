@@ -231,6 +231,16 @@ TEST(RequestParserTest, HeaderValuesAreTrimmedAndMayBeEmpty) {
   EXPECT_EQ(parser.request().FindHeader("x-obs"), "caf\xc3\xa9");
 }
 
+TEST(RequestParserTest, HostFormsThatAreAccepted) {
+  for (std::string_view host : {"localhost", "127.0.0.1:8080", "[::1]:8080",
+                                "xn--bcher-kva.example", "my_host.local", ""}) {
+    RequestParser parser;
+    std::string request = "GET / HTTP/1.1\r\nHost: " + std::string(host) + "\r\n\r\n";
+    ASSERT_EQ(parser.Feed(request).status, ParseStatus::kComplete) << host;
+    EXPECT_EQ(parser.request().FindHeader("host"), host);
+  }
+}
+
 TEST(RequestParserTest, DuplicateIdenticalContentLengthIsOneLength) {
   RequestParser parser;
   std::size_t consumed = 0;
