@@ -1,6 +1,7 @@
 #include "servers/protocols/file/file_session.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,10 @@ namespace {
 // Body chunk for GET and PUT: large enough to amortise syscalls, and on the heap so that a
 // coroutine stack stays small.
 constexpr size_t kChunk = 64 * 1024;
+
+// Bounds of LingeringClose: enough for a client to notice the refusal and stop sending.
+constexpr std::chrono::milliseconds kLingerTime(1000);
+constexpr size_t kLingerBytes = 256 * 1024;
 
 // LIST replies are sent in batches of about this size rather than one write per entry.
 constexpr size_t kListBatch = 64 * 1024;
@@ -49,6 +54,7 @@ void FileSession::Run() {
       } else if (absl::IsResourceExhausted(line.status())) {
         Refuse(absl::ResourceExhaustedError(
             absl::StrCat("request line longer than ", kMaxRequestLine, " bytes; closing")));
+        LingeringClose();
       }
       return;
     }
@@ -56,6 +62,20 @@ void FileSession::Run() {
     absl::StatusOr<Request> request = ParseRequest(**line);
     Next next = request.ok() ? Handle(*request) : Refuse(request.status());
     if (next == Next::kClose) return;
+  }
+}
+
+void FileSession::LingeringClose() {
+  // Closing a socket with unread input makes the kernel send a reset, which can destroy the
+  // refusal still in flight to the client. So: end our side, then read and drop what the
+  // client still sends, for a bounded time and amount, before the caller closes.
+  ::shutdown(stream_.fd(), SHUT_WR);
+  net::Deadline deadline = net::DeadlineAfter(std::min(options_.idle_timeout, kLingerTime));
+  char sink[4096];
+  for (size_t drained = 0; drained < kLingerBytes;) {
+    absl::StatusOr<size_t> n = reader_.ReadSome(sink, sizeof sink, deadline);
+    if (!n.ok() || *n == 0) return;
+    drained += *n;
   }
 }
 

@@ -35,6 +35,8 @@ class FileSession {
   Next Send(const std::string& line);
   Next Refuse(const absl::Status& status) { return Send(ErrorLine(status)); }
   net::Deadline IdleDeadline() const;
+  // Before closing with a refusal the client may not have read yet (see the .cc).
+  void LingeringClose();
 
   const ConfinedRoot& root_;
   const FileOptions& options_;
