@@ -59,7 +59,9 @@ struct FeedResult {
 //   switch (r.status) {
 //     case kNeedMore: read more and Feed again (pending is now empty).
 //     case kHeadComplete: if request().expect_continue, write kContinueResponse
-//                         (response.h) or reject early; then Feed the rest of pending.
+//                         (response.h) and Feed the rest of pending; or reject now
+//                         (e.g. 413, 401) and close: the unread body would otherwise be
+//                         parsed as the next request.
 //     case kComplete: handle request(); send the response; parser.Reset(); whatever is
 //                     left in `pending` is the start of the next (pipelined) request.
 //     case kError: answer error().status with Connection: close, then close.
