@@ -96,8 +96,12 @@ int Run(const Flags& flags) {
 
   const bool datagrams = std::holds_alternative<std::unique_ptr<protocols::DatagramProtocol>>(
       *protocol);
-  absl::StatusOr<net::UniqueFd> socket =
-      datagrams ? net::BindUdp(*address) : net::ListenTcp(*address);
+  // The coroutine model gives each hub its own socket on the port (SO_REUSEPORT).
+  const bool shared_port = *model_kind == ModelKind::kCoroutine;
+  net::ListenOptions listen_options;
+  listen_options.reuse_port = shared_port;
+  absl::StatusOr<net::UniqueFd> socket = datagrams ? net::BindUdp(*address, shared_port)
+                                                   : net::ListenTcp(*address, listen_options);
   if (!socket.ok()) return FailStart(flags, std::string(socket.status().message()));
   absl::StatusOr<net::Address> bound = net::LocalAddress(socket->get());
   if (!bound.ok()) return FailStart(flags, std::string(bound.status().message()));

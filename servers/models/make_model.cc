@@ -1,6 +1,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "servers/models/coroutine_model.h"
 #include "servers/models/model.h"
 #include "servers/models/per_connection_model.h"
 #include "servers/models/pool_model.h"
@@ -20,10 +21,9 @@ absl::StatusOr<std::unique_ptr<Model>> MakeModel(ModelKind kind, const ModelOpti
       if (options.pool_size != 0) {
         return absl::InvalidArgumentError("--pool-size applies to the fork and thread models");
       }
-      break;
+      return std::make_unique<CoroutineModel>(options);
   }
-  return absl::UnimplementedError(
-      absl::StrCat("model \"", std::string(ModelName(kind)), "\" is not built yet"));
+  return absl::InvalidArgumentError("unknown model");
 }
 
 }  // namespace corral::models

@@ -11,6 +11,17 @@
 namespace corral::net {
 namespace {
 
+absl::StatusOr<UniqueFd> BoundSocket(const Address& address, int type, bool reuse_port);
+
+// SO_REUSEPORT lets any socket of the same user that also sets it share the port, so a second
+// server on a taken port would bind without complaint. A first bind without it tells whether
+// the port is free; it is released at once (a port-0 request needs no check).
+absl::Status CheckPortFree(const Address& address, int type) {
+  if (address.port() == 0) return absl::OkStatus();
+  absl::StatusOr<UniqueFd> probe = BoundSocket(address, type, /*reuse_port=*/false);
+  return probe.status();
+}
+
 absl::StatusOr<UniqueFd> BoundSocket(const Address& address, int type, bool reuse_port) {
   UniqueFd fd(::socket(address.family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) return SyscallError("socket", errno);
@@ -29,6 +40,9 @@ absl::StatusOr<UniqueFd> BoundSocket(const Address& address, int type, bool reus
 }  // namespace
 
 absl::StatusOr<UniqueFd> ListenTcp(const Address& address, const ListenOptions& options) {
+  if (options.reuse_port && options.check_port_free) {
+    if (absl::Status free = CheckPortFree(address, SOCK_STREAM); !free.ok()) return free;
+  }
   absl::StatusOr<UniqueFd> fd = BoundSocket(address, SOCK_STREAM, options.reuse_port);
   if (!fd.ok()) return fd.status();
   if (::listen(fd->get(), options.backlog) != 0) {
@@ -37,7 +51,11 @@ absl::StatusOr<UniqueFd> ListenTcp(const Address& address, const ListenOptions& 
   return fd;
 }
 
-absl::StatusOr<UniqueFd> BindUdp(const Address& address, bool reuse_port) {
+absl::StatusOr<UniqueFd> BindUdp(const Address& address, bool reuse_port,
+                                 bool check_port_free) {
+  if (reuse_port && check_port_free) {
+    if (absl::Status free = CheckPortFree(address, SOCK_DGRAM); !free.ok()) return free;
+  }
   return BoundSocket(address, SOCK_DGRAM, reuse_port);
 }
 

@@ -13,13 +13,17 @@ struct ListenOptions {
   int backlog = 1024;
   // SO_REUSEPORT, so that several listeners (one per hub or worker) share the port.
   bool reuse_port = false;
+  // With reuse_port: first make sure no other socket holds the port (the first listener of a
+  // group checks; the ones that join it on the now-known port do not).
+  bool check_port_free = true;
 };
 
 // socket + SO_REUSEADDR (+ SO_REUSEPORT) + bind + listen.
 absl::StatusOr<UniqueFd> ListenTcp(const Address& address, const ListenOptions& options = {});
 
-// socket + bind for UDP.
-absl::StatusOr<UniqueFd> BindUdp(const Address& address, bool reuse_port = false);
+// socket + bind for UDP; reuse_port and check_port_free as in ListenOptions.
+absl::StatusOr<UniqueFd> BindUdp(const Address& address, bool reuse_port = false,
+                                 bool check_port_free = true);
 
 // The address a socket is bound to (after port 0, the real port).
 absl::StatusOr<Address> LocalAddress(int fd);

@@ -25,6 +25,8 @@ std::vector<ModelCase> AllModels() {
       {"fork", {"--model", "fork"}},
       {"thread_pool", {"--model", "thread", "--pool-size", "4"}},
       {"fork_pool", {"--model", "fork", "--pool-size", "4"}},
+      {"coroutine", {"--model", "coroutine", "--hubs", "2"}},
+      {"coroutine_one_hub", {"--model", "coroutine", "--hubs", "1"}},
   };
 }
 

@@ -1,0 +1,62 @@
+#include "servers/models/coroutine_stream.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "servers/coro/socket_calls.h"
+#include "servers/net/syscall_error.h"
+
+namespace corral::models {
+namespace {
+
+// net::Deadline::max() means "never", as coro::Deadline's default does.
+coro::Deadline ToCoro(net::Deadline deadline) {
+  return deadline == net::Deadline::max() ? coro::Deadline::Never() : coro::Deadline(deadline);
+}
+
+}  // namespace
+
+absl::StatusOr<size_t> CoroutineStream::Read(void* buf, size_t len, net::Deadline deadline) {
+  return coro::Recv(fd_, buf, len, ToCoro(deadline));
+}
+
+absl::Status CoroutineStream::WriteAll(const void* buf, size_t len, net::Deadline deadline) {
+  return coro::SendAll(fd_, buf, len, ToCoro(deadline));
+}
+
+absl::Status CoroutineStream::WriteAllV(iovec* iov, int count, net::Deadline deadline) {
+  while (count > 0) {
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<size_t>(count);
+    ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) return net::SyscallError("write", errno);
+      if (absl::Status ready = coro::WaitWritable(fd_, ToCoro(deadline)); !ready.ok()) {
+        return ready;
+      }
+      continue;
+    }
+    size_t written = static_cast<size_t>(n);
+    while (count > 0 && written >= iov->iov_len) {
+      written -= iov->iov_len;
+      ++iov;
+      --count;
+    }
+    if (count > 0) {
+      iov->iov_base = static_cast<char*>(iov->iov_base) + written;
+      iov->iov_len -= written;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CoroutineDatagramSender::SendTo(const void* data, size_t size,
+                                             const net::Address& peer, net::Deadline deadline) {
+  return coro::SendTo(fd_, data, size, peer.sockaddr_ptr(), peer.length(), ToCoro(deadline))
+      .status();
+}
+
+}  // namespace corral::models

@@ -1,0 +1,36 @@
+// The coroutine model's Stream and DatagramSender: the same blocking-style calls as
+// PollingStream, made cooperative by corral::coro, so a handler's Read parks its greenlet on the
+// hub instead of blocking the thread. A hub's Kill or Timeout surfaces from these calls as
+// coro::GreenletExit / coro::TimeoutExpired, which a handler must let pass.
+#pragma once
+
+#include "servers/net/datagram_sender.h"
+#include "servers/net/stream.h"
+
+namespace corral::models {
+
+// Borrows the non-blocking socket `fd`. Hub thread only.
+class CoroutineStream final : public net::Stream {
+ public:
+  explicit CoroutineStream(int fd) : fd_(fd) {}
+  absl::StatusOr<size_t> Read(void* buf, size_t len, net::Deadline deadline) override;
+  absl::Status WriteAll(const void* buf, size_t len, net::Deadline deadline) override;
+  absl::Status WriteAllV(iovec* iov, int count, net::Deadline deadline) override;
+  int fd() const override { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Borrows the non-blocking UDP socket `fd`. Hub thread only.
+class CoroutineDatagramSender final : public net::DatagramSender {
+ public:
+  explicit CoroutineDatagramSender(int fd) : fd_(fd) {}
+  absl::Status SendTo(const void* data, size_t size, const net::Address& peer,
+                      net::Deadline deadline) override;
+
+ private:
+  int fd_;
+};
+
+}  // namespace corral::models

@@ -1,0 +1,146 @@
+#include "servers/models/hub_server.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <unordered_map>
+
+#include "servers/coro/event.h"
+#include "servers/coro/semaphore.h"
+#include "servers/coro/socket_calls.h"
+#include "servers/coro/task.h"
+#include "servers/models/coroutine_stream.h"
+#include "servers/net/socket.h"
+#include "spdlog/spdlog.h"
+
+namespace corral::models {
+namespace {
+
+constexpr auto kOutOfFdsBackoff = std::chrono::milliseconds(100);
+constexpr auto kKillGrace = std::chrono::seconds(1);
+
+}  // namespace
+
+struct HubServer::State {
+  explicit State(uint32_t max_active) : slots(static_cast<int>(max_active)) {}
+
+  coro::Semaphore slots;  // one permit per greenlet that may serve at once
+  coro::Event idle;       // set when the last worker greenlet ends during a drain
+  bool draining = false;
+  uint64_t next_id = 0;
+  std::unordered_map<uint64_t, coro::Handle<void>> workers;
+  coro::Handle<void> taker;  // the acceptor or receiver
+
+  // Spawns `work` as a worker greenlet that holds one slot until it ends.
+  void SpawnWorker(std::function<void()> work) {
+    uint64_t id = next_id++;
+    workers.emplace(id, coro::Spawn([this, id, work = std::move(work)] {
+      struct Done {  // runs on normal return and on Kill alike
+        State* state;
+        uint64_t id;
+        ~Done() {
+          state->slots.Release();
+          state->workers.erase(id);
+          if (state->draining && state->workers.empty()) state->idle.Set();
+        }
+      } done{this, id};
+      work();
+    }));
+  }
+};
+
+void HubServer::Run(const std::function<void(State&)>& take_work, std::latch& started) {
+  coro::Hub& hub = coro::Hub::Current();
+  State state(max_active_);
+  state_ = &state;
+  state.taker = coro::Spawn([&] { take_work(state); });
+  hub_.store(&hub);
+  started.count_down();
+  hub.Run();
+  state_ = nullptr;
+}
+
+void HubServer::RequestDrain() {
+  coro::Hub* hub = hub_.load();
+  hub->RunInLoop([this] {
+    // The drain blocks (joins, waits), so it runs in a greenlet of its own, not on the hub.
+    coro::Spawn([this] {
+      State& state = *state_;
+      state.draining = true;
+      state.taker.Kill();
+      // A listener closes now, so new clients are refused rather than left in the backlog; a
+      // datagram socket stays open until the last reply is sent.
+      if (close_socket_early_) socket_.Reset();
+      if (!state.workers.empty() && !state.idle.Wait(drain_timeout_)) {
+        spdlog::warn("drain deadline passed; killing {} connection greenlet(s)",
+                     state.workers.size());
+        std::vector<coro::Handle<void>> left;
+        for (auto& [id, handle] : state.workers) left.push_back(handle);
+        for (auto& handle : left) handle.Kill(/*block=*/false);
+        state.idle.Wait(kKillGrace);
+      }
+      socket_.Reset();
+      coro::Hub::Current().Stop();
+    });
+  });
+}
+
+void HubServer::ServeStreams(const protocols::StreamProtocol& protocol, std::latch& started) {
+  const int listener = socket_.get();
+  close_socket_early_ = true;
+  Run(
+      [listener, &protocol](State& state) {
+        for (;;) {
+          state.slots.Acquire();  // at the cap, wait here: clients stay in the backlog
+          absl::StatusOr<int> fd = coro::Accept(listener);
+          if (!fd.ok()) {
+            state.slots.Release();
+            if (absl::IsResourceExhausted(fd.status())) {
+              spdlog::warn("accept: {}; pausing accepts", std::string(fd.status().message()));
+              coro::Sleep(kOutOfFdsBackoff);
+              continue;
+            }
+            spdlog::error("accept: {}", std::string(fd.status().message()));
+            return;
+          }
+          net::SetNoDelay(*fd);
+          state.SpawnWorker([conn = *fd, &protocol] {
+            net::UniqueFd owned(conn);
+            CoroutineStream stream(conn);
+            protocol.Serve(stream);
+          });
+        }
+      },
+      started);
+}
+
+void HubServer::ServeDatagrams(const protocols::DatagramProtocol& protocol,
+                               std::latch& started) {
+  const int socket = socket_.get();
+  Run(
+      [socket, &protocol](State& state) {
+        std::string buffer(protocols::kMaxDatagramSize, '\0');
+        for (;;) {
+          state.slots.Acquire();
+          sockaddr_storage peer{};
+          socklen_t peer_len = sizeof peer;
+          absl::StatusOr<size_t> n =
+              coro::RecvFrom(socket, buffer.data(), buffer.size(), &peer, &peer_len);
+          if (!n.ok()) {
+            state.slots.Release();
+            continue;  // a stale ICMP error from an earlier reply; nothing to serve
+          }
+          auto request = std::make_shared<const std::string>(buffer.data(), *n);
+          net::Address from =
+              net::Address::FromSockaddr(reinterpret_cast<sockaddr*>(&peer), peer_len);
+          state.SpawnWorker([socket, request, from, &protocol] {
+            CoroutineDatagramSender sender(socket);
+            protocol.Serve(protocols::Datagram{request->data(), request->size(), from}, sender);
+          });
+        }
+      },
+      started);
+}
+
+}  // namespace corral::models

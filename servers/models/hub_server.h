@@ -1,0 +1,46 @@
+// HubServer: what one hub thread of the coroutine model runs. An acceptor (or receiver)
+// greenlet takes connections (or datagrams) from this hub's own SO_REUSEPORT socket and spawns a
+// greenlet for each; a semaphore caps how many run at once, pausing the acceptor at the cap.
+// On RequestDrain the acceptor is killed and the socket closed, in-flight greenlets get until
+// the drain deadline, the rest are killed at their next blocking point, and the hub stops.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <latch>
+#include <memory>
+
+#include "servers/coro/hub.h"
+#include "servers/net/unique_fd.h"
+#include "servers/protocols/datagram_protocol.h"
+#include "servers/protocols/stream_protocol.h"
+
+namespace corral::models {
+
+class HubServer {
+ public:
+  HubServer(net::UniqueFd socket, uint32_t max_active, std::chrono::milliseconds drain_timeout)
+      : socket_(std::move(socket)), max_active_(max_active), drain_timeout_(drain_timeout) {}
+
+  // Runs on the calling thread (which becomes this hub's thread) until drained. `started` is
+  // counted down once the hub exists, so RequestDrain may be called from then on.
+  void ServeStreams(const protocols::StreamProtocol& protocol, std::latch& started);
+  void ServeDatagrams(const protocols::DatagramProtocol& protocol, std::latch& started);
+
+  // Any thread, after `started`.
+  void RequestDrain();
+
+ private:
+  struct State;  // lives on the hub thread's stack while it serves
+  void Run(const std::function<void(State&)>& take_work, std::latch& started);
+
+  net::UniqueFd socket_;
+  bool close_socket_early_ = false;  // set before the hub starts
+  const uint32_t max_active_;
+  const std::chrono::milliseconds drain_timeout_;
+  std::atomic<coro::Hub*> hub_{nullptr};
+  State* state_ = nullptr;  // hub thread only
+};
+
+}  // namespace corral::models

@@ -1,0 +1,76 @@
+// What only the coroutine model can get wrong: many connections on few threads, and the cap.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <fstream>
+#include <thread>
+
+#include "servers/net/polling_stream.h"
+#include "tests/servers/models/server_process.h"
+
+namespace corral::testing {
+namespace {
+
+int ThreadCount(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+TEST(CoroutineModelTest, ThousandConnectionsOnTwoHubThreads) {
+  // The cap is split evenly across hubs and the kernel's hash need not split clients evenly,
+  // so leave room: this test is about concurrency, not the cap.
+  ServerProcess server({"--protocol", "tcp-echo", "--model", "coroutine", "--hubs", "2",
+                        "--max-workers", "4096", "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server.ready()) << server.detail();
+  std::vector<net::UniqueFd> connections;
+  for (int i = 0; i < 1000; ++i) {
+    connections.push_back(ConnectTcp(server.detail()));
+    ASSERT_TRUE(connections.back()) << i;
+  }
+  // Every connection is served, concurrently, by greenlets: the thread count stays at the
+  // main thread plus two hubs.
+  for (size_t i = 0; i < connections.size(); ++i) {
+    std::string message = Pattern(100, static_cast<unsigned>(i));
+    ASSERT_EQ(EchoOn(connections[i].get(), message), message) << i;
+  }
+  EXPECT_EQ(ThreadCount(server.pid()), 3);
+}
+
+TEST(CoroutineModelTest, TheCapPausesAcceptingWithoutDroppingAnyone) {
+  ServerProcess server({"--protocol", "tcp-echo", "--model", "coroutine", "--hubs", "1",
+                        "--max-workers", "2", "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server.ready()) << server.detail();
+  net::UniqueFd a = ConnectTcp(server.detail());
+  net::UniqueFd b = ConnectTcp(server.detail());
+  ASSERT_EQ(EchoOn(a.get(), "a"), "a");
+  ASSERT_EQ(EchoOn(b.get(), "b"), "b");
+  net::UniqueFd c = ConnectTcp(server.detail());
+  ASSERT_TRUE(c);
+  ASSERT_EQ(write(c.get(), "c", 1), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  char byte;
+  EXPECT_EQ(recv(c.get(), &byte, 1, MSG_DONTWAIT), -1) << "served beyond the cap";
+  a.Reset();
+  net::PollingStream stream(c.get());
+  absl::StatusOr<size_t> n = stream.Read(&byte, 1, net::DeadlineAfter(std::chrono::seconds(20)));
+  ASSERT_TRUE(n.ok() && *n == 1) << "the waiting client was not served";
+  EXPECT_EQ(byte, 'c');
+}
+
+TEST(CoroutineModelTest, PortInUseIsStillDetected) {
+  ServerProcess first(
+      {"--protocol", "tcp-echo", "--model", "coroutine", "--hubs", "2", "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(first.ready()) << first.detail();
+  // SO_REUSEPORT must not let a second server silently share the port.
+  ServerProcess second(
+      {"--protocol", "tcp-echo", "--model", "coroutine", "--listen", first.detail()});
+  EXPECT_FALSE(second.ready());
+  EXPECT_EQ(second.detail(), "bind " + first.detail() + ": address already in use");
+}
+
+}  // namespace
+}  // namespace corral::testing
