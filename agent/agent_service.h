@@ -1,8 +1,10 @@
 // AgentService: the corral.v1.Agent gRPC service. A thin edge: each call is handed to the loop
 // thread, where the Supervisor does the work, and the call is finished from the Supervisor's
-// callback, so no gRPC thread ever blocks on supervision.
+// callback, so no gRPC thread ever blocks on supervision. The two streams (WatchEvents,
+// TailLogs) are fed from the loop through a bounded StreamQueue.
 #pragma once
 
+#include "agent/event_bus.h"
 #include "agent/event_loop.h"
 #include "agent/supervisor.h"
 #include "corral/v1/agent.grpc.pb.h"
@@ -11,8 +13,9 @@ namespace corral::agent {
 
 class AgentService final : public v1::Agent::CallbackService {
  public:
-  // Both must outlive the service (and the gRPC server that runs it).
-  AgentService(EventLoop& loop, Supervisor& supervisor) : loop_(loop), supervisor_(supervisor) {}
+  // All three must outlive the service (and the gRPC server that runs it).
+  AgentService(EventLoop& loop, Supervisor& supervisor, EventBus& events)
+      : loop_(loop), supervisor_(supervisor), events_(events) {}
 
   grpc::ServerUnaryReactor* Start(grpc::CallbackServerContext* context,
                                   const v1::StartRequest* request,
@@ -29,13 +32,17 @@ class AgentService final : public v1::Agent::CallbackService {
   grpc::ServerUnaryReactor* List(grpc::CallbackServerContext* context,
                                  const v1::ListRequest* request,
                                  v1::ListResponse* response) override;
-  grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* context,
-                                const v1::GetRequest* request,
+  grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* context, const v1::GetRequest* request,
                                 v1::GetResponse* response) override;
+  grpc::ServerWriteReactor<v1::Event>* WatchEvents(grpc::CallbackServerContext* context,
+                                                   const v1::WatchEventsRequest* request) override;
+  grpc::ServerWriteReactor<v1::LogLines>* TailLogs(grpc::CallbackServerContext* context,
+                                                   const v1::TailLogsRequest* request) override;
 
  private:
   EventLoop& loop_;
   Supervisor& supervisor_;
+  EventBus& events_;
 };
 
 }  // namespace corral::agent

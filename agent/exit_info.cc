@@ -25,7 +25,15 @@ ExitInfo ExitInfo::FromSiginfo(const siginfo_t& info, absl::Time when) {
   return exit;
 }
 
+ExitInfo ExitInfo::Unknown(absl::Time when) {
+  ExitInfo exit;
+  exit.unknown = true;
+  exit.time = when;
+  return exit;
+}
+
 std::string ExitInfo::ToString() const {
+  if (unknown) return "exited (status unknown: adopted)";
   if (!signaled) return absl::StrCat("exited with code ", code);
   const char* abbrev = sigabbrev_np(signal);
   std::string name = abbrev != nullptr ? absl::StrCat(" (SIG", abbrev, ")") : "";

@@ -15,12 +15,17 @@ struct ExitInfo {
   int code = 0;
   int signal = 0;
   bool core_dumped = false;
+  // The process was adopted from a previous agent: not our child, so waitid() cannot tell how
+  // it ended.
+  bool unknown = false;
   absl::Time time;
+
+  static ExitInfo Unknown(absl::Time when);
 
   static ExitInfo FromSiginfo(const siginfo_t& info, absl::Time when);
 
   // "exited with code 1", "killed by signal 9 (SIGKILL)", "killed by signal 11 (SIGSEGV), core
-  // dumped".
+  // dumped", "exited (status unknown: adopted)".
   std::string ToString() const;
 };
 

@@ -1,5 +1,7 @@
 // corral-agent: the supervisor daemon. Flags, then RunAgent: take the home, listen on its unix
-// socket, and run the supervision loop until SIGTERM or SIGINT.
+// socket, restore the saved servers (adopting the processes still running), and run the
+// supervision loop until SIGTERM or SIGINT. On those the servers keep running (a new agent
+// adopts them) unless --stop-servers-on-exit.
 // Exit codes: 0 stopped cleanly, 1 could not start (the message says why), 2 bad flags.
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
@@ -18,8 +20,10 @@
 #include "CLI/CLI.hpp"
 #include "agent/agent_lock.h"
 #include "agent/agent_service.h"
+#include "agent/event_bus.h"
 #include "agent/event_loop.h"
 #include "agent/home.h"
+#include "agent/state_file.h"
 #include "agent/supervisor.h"
 #include "servers/net/syscall_error.h"
 #include "servers/net/unique_fd.h"
@@ -31,7 +35,8 @@ namespace {
 struct Flags {
   std::string home;
   std::string server_binary;
-  uint32_t restart_delay_ms = 200;
+  std::string logger_binary;
+  bool stop_servers_on_exit = false;
 };
 
 int Fail(const std::string& what) {
@@ -39,20 +44,24 @@ int Fail(const std::string& what) {
   return 1;
 }
 
-// corral-server is installed next to corral-agent.
-std::string DefaultServerBinary() {
+// corral-server and corral-logger are installed next to corral-agent.
+std::string SiblingBinary(const char* name) {
   std::error_code ec;
   std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return (self.parent_path() / "corral-server").string();
+  return (self.parent_path() / name).string();
 }
 
 int RunAgent(const Flags& flags) {
   if (absl::Status s = PrepareHome(flags.home); !s.ok()) return Fail(std::string(s.message()));
   absl::StatusOr<AgentLock> lock = AgentLock::Acquire(flags.home);
   if (!lock.ok()) return Fail(std::string(lock.status().message()));
-  if (::access(flags.server_binary.c_str(), X_OK) != 0) {
-    return Fail(net::SyscallError("find server binary " + flags.server_binary, errno).ToString());
+  for (const std::string& binary : {flags.server_binary, flags.logger_binary}) {
+    if (::access(binary.c_str(), X_OK) != 0) {
+      return Fail(net::SyscallError("find binary " + binary, errno).ToString());
+    }
   }
+  absl::StatusOr<v1::StateFile> saved = LoadStateFile(StateFilePath(flags.home));
+  if (!saved.ok()) return Fail(std::string(saved.status().message()));
 
   // Signals are blocked before gRPC starts its threads, so they all inherit the mask and only
   // the loop sees SIGTERM/SIGINT, through the signalfd.
@@ -70,9 +79,11 @@ int RunAgent(const Flags& flags) {
   SupervisorConfig config;
   config.home = flags.home;
   config.server_binary = flags.server_binary;
-  config.restart_delay = std::chrono::milliseconds(flags.restart_delay_ms);
-  Supervisor supervisor(loop, config);
-  AgentService service(loop, supervisor);
+  config.logger_binary = flags.logger_binary;
+  EventBus events;
+  Supervisor supervisor(loop, events, config);
+  supervisor.Restore(*saved);
+  AgentService service(loop, supervisor, events);
 
   std::string socket_path = SocketPath(flags.home);
   ::unlink(socket_path.c_str());  // stale from a crashed agent; we hold the lock
@@ -96,6 +107,12 @@ int RunAgent(const Flags& flags) {
     }
     if (stopping) return;
     stopping = true;
+    if (!flags.stop_servers_on_exit) {
+      spdlog::info("signal {}: exiting; the servers keep running for the next agent",
+                   info.ssi_signo);
+      loop.Quit();
+      return;
+    }
     spdlog::info("signal {}: stopping every server, then exiting", info.ssi_signo);
     supervisor.StopAll([&loop] { loop.Quit(); });
   });
@@ -115,7 +132,8 @@ int RunAgent(const Flags& flags) {
 int main(int argc, char** argv) {
   corral::agent::Flags flags;
   flags.home = corral::agent::DefaultHome();
-  flags.server_binary = corral::agent::DefaultServerBinary();
+  flags.server_binary = corral::agent::SiblingBinary("corral-server");
+  flags.logger_binary = corral::agent::SiblingBinary("corral-logger");
   CLI::App app{
       "corral-agent: supervises corral-server processes and serves the corral.v1.Agent gRPC API\n"
       "on a unix socket in its home directory.\n"
@@ -125,9 +143,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--server-binary", flags.server_binary, "path of corral-server")
       ->capture_default_str();
-  app.add_option("--restart-delay-ms", flags.restart_delay_ms,
-                 "wait before respawning a server that died")
+  app.add_option("--logger-binary", flags.logger_binary, "path of corral-logger")
       ->capture_default_str();
+  app.add_flag("--stop-servers-on-exit", flags.stop_servers_on_exit,
+               "on SIGTERM/SIGINT, stop every server before exiting (default: leave them "
+               "running for the next agent to adopt)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

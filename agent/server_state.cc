@@ -20,15 +20,22 @@ struct Row {
 constexpr std::array kTable = {
     Row{S::kStopped, E::kStartRequested, S::kStarting, A::kSpawn},
     Row{S::kFailed, E::kStartRequested, S::kStarting, A::kSpawn},
+    Row{S::kFatal, E::kStartRequested, S::kStarting, A::kSpawn},
+    Row{S::kStopped, E::kAdopted, S::kRunning, A::kNone},
 
     Row{S::kStarting, E::kReady, S::kRunning, A::kNone},
     Row{S::kStarting, E::kStartFailed, S::kFailed, A::kNone},
-    Row{S::kStarting, E::kExitedFatal, S::kFailed, A::kNone},
     Row{S::kStarting, E::kReadyTimeout, S::kFailed, A::kKillAndFail},
+    Row{S::kStarting, E::kExitedRestart, S::kBackoff, A::kScheduleRestart},
+    Row{S::kStarting, E::kExitedGiveUp, S::kFatal, A::kNone},
+    Row{S::kStarting, E::kExitedBadConfig, S::kFailed, A::kNone},
+    Row{S::kStarting, E::kExitedDone, S::kStopped, A::kNone},
     Row{S::kStarting, E::kStopRequested, S::kStopping, A::kTerminate},
 
-    Row{S::kRunning, E::kExited, S::kBackoff, A::kScheduleRestart},
-    Row{S::kRunning, E::kExitedFatal, S::kFailed, A::kNone},
+    Row{S::kRunning, E::kExitedRestart, S::kBackoff, A::kScheduleRestart},
+    Row{S::kRunning, E::kExitedGiveUp, S::kFatal, A::kNone},
+    Row{S::kRunning, E::kExitedBadConfig, S::kFailed, A::kNone},
+    Row{S::kRunning, E::kExitedDone, S::kStopped, A::kNone},
     Row{S::kRunning, E::kStopRequested, S::kStopping, A::kTerminate},
 
     Row{S::kBackoff, E::kBackoffElapsed, S::kStarting, A::kSpawn},
@@ -42,13 +49,13 @@ constexpr std::array kTable = {
     Row{S::kStopping, E::kStartFailed, S::kStopping, A::kNone},
 
     // A process that said FAILED (or was killed for not saying READY) exits afterwards.
-    Row{S::kFailed, E::kExited, S::kFailed, A::kNone},
-    Row{S::kFailed, E::kExitedFatal, S::kFailed, A::kNone},
+    Row{S::kFailed, E::kStoppedExit, S::kFailed, A::kNone},
     Row{S::kFailed, E::kStartFailed, S::kFailed, A::kNone},
 
     // Stopping what does not run is harmless.
     Row{S::kStopped, E::kStopRequested, S::kStopped, A::kNone},
     Row{S::kFailed, E::kStopRequested, S::kFailed, A::kNone},
+    Row{S::kFatal, E::kStopRequested, S::kFatal, A::kNone},
 };
 
 }  // namespace
@@ -62,28 +69,52 @@ std::optional<Transition> NextTransition(ServerState state, ServerEvent event) {
 
 std::string_view StateName(ServerState state) {
   switch (state) {
-    case S::kStarting: return "STARTING";
-    case S::kRunning: return "RUNNING";
-    case S::kBackoff: return "BACKOFF";
-    case S::kStopping: return "STOPPING";
-    case S::kStopped: return "STOPPED";
-    case S::kFailed: return "FAILED";
+    case S::kStarting:
+      return "STARTING";
+    case S::kRunning:
+      return "RUNNING";
+    case S::kBackoff:
+      return "BACKOFF";
+    case S::kStopping:
+      return "STOPPING";
+    case S::kStopped:
+      return "STOPPED";
+    case S::kFailed:
+      return "FAILED";
+    case S::kFatal:
+      return "FATAL";
   }
   return "?";
 }
 
 std::string_view EventName(ServerEvent event) {
   switch (event) {
-    case E::kStartRequested: return "start-requested";
-    case E::kReady: return "ready";
-    case E::kStartFailed: return "start-failed";
-    case E::kReadyTimeout: return "ready-timeout";
-    case E::kExited: return "exited";
-    case E::kExitedFatal: return "exited-fatal";
-    case E::kStopRequested: return "stop-requested";
-    case E::kStopDeadline: return "stop-deadline";
-    case E::kStoppedExit: return "stopped-exit";
-    case E::kBackoffElapsed: return "backoff-elapsed";
+    case E::kStartRequested:
+      return "start-requested";
+    case E::kReady:
+      return "ready";
+    case E::kStartFailed:
+      return "start-failed";
+    case E::kReadyTimeout:
+      return "ready-timeout";
+    case E::kAdopted:
+      return "adopted";
+    case E::kExitedRestart:
+      return "exited-restart";
+    case E::kExitedGiveUp:
+      return "exited-give-up";
+    case E::kExitedBadConfig:
+      return "exited-bad-config";
+    case E::kExitedDone:
+      return "exited-done";
+    case E::kStopRequested:
+      return "stop-requested";
+    case E::kStopDeadline:
+      return "stop-deadline";
+    case E::kStoppedExit:
+      return "stopped-exit";
+    case E::kBackoffElapsed:
+      return "backoff-elapsed";
   }
   return "?";
 }

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/server_kinds_proto.h"
+#include "agent/tree_kill.h"
 #include "servers/net/syscall_error.h"
 
 extern char** environ;
@@ -19,10 +20,6 @@ namespace corral::agent {
 namespace {
 
 constexpr int kReadinessFd = 3;
-
-// glibc 2.36's <sys/pidfd.h> lacks C linkage for C++, so the syscall is made directly. The
-// descriptor is always close-on-exec.
-int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
 // Keeps posix_spawn's attribute objects paired with their destroy calls.
 struct SpawnSetup {
@@ -45,13 +42,20 @@ std::vector<std::string> ServerArgv(const std::string& server_binary, const v1::
   uint32_t drain_ms = spec.stop_timeout_ms() - spec.stop_timeout_ms() / 5;
   std::vector<std::string> argv = {
       server_binary,
-      "--protocol", std::string(ProtocolName(*ProtocolFromProto(spec.protocol()))),
-      "--model", std::string(ModelName(*ModelFromProto(spec.model()))),
-      "--listen", spec.listen(),
-      "--max-workers", absl::StrCat(spec.max_workers()),
-      "--idle-timeout-ms", absl::StrCat(spec.idle_timeout_ms()),
-      "--drain-timeout-ms", absl::StrCat(drain_ms),
-      "--notify-fd", absl::StrCat(kReadinessFd),
+      "--protocol",
+      std::string(ProtocolName(*ProtocolFromProto(spec.protocol()))),
+      "--model",
+      std::string(ModelName(*ModelFromProto(spec.model()))),
+      "--listen",
+      spec.listen(),
+      "--max-workers",
+      absl::StrCat(spec.max_workers()),
+      "--idle-timeout-ms",
+      absl::StrCat(spec.idle_timeout_ms()),
+      "--drain-timeout-ms",
+      absl::StrCat(drain_ms),
+      "--notify-fd",
+      absl::StrCat(kReadinessFd),
   };
   auto add = [&argv](const char* flag, std::string value) {
     argv.push_back(flag);
@@ -61,55 +65,98 @@ std::vector<std::string> ServerArgv(const std::string& server_binary, const v1::
   if (spec.pool_size() != 0) add("--pool-size", absl::StrCat(spec.pool_size()));
   if (spec.hubs() != 0) add("--hubs", absl::StrCat(spec.hubs()));
   if (spec.allow_overwrite()) argv.push_back("--allow-overwrite");
-  if (spec.max_upload_bytes() != 0) add("--max-upload-bytes", absl::StrCat(spec.max_upload_bytes()));
+  if (spec.max_upload_bytes() != 0)
+    add("--max-upload-bytes", absl::StrCat(spec.max_upload_bytes()));
   return argv;
 }
 
+namespace {
+
+// Default dispositions, an empty mask and a process group of its own for every spawned child.
+void SetChildAttributes(posix_spawnattr_t* attr) {
+  sigset_t empty, defaults;
+  sigemptyset(&empty);
+  sigfillset(&defaults);
+  posix_spawnattr_setsigmask(attr, &empty);
+  posix_spawnattr_setsigdefault(attr, &defaults);
+  posix_spawnattr_setpgroup(attr, 0);
+  posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                     POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_USEVFORK);
+}
+
+absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, SpawnSetup& setup) {
+  std::vector<char*> c_argv;
+  for (const std::string& arg : argv) c_argv.push_back(const_cast<char*>(arg.c_str()));
+  c_argv.push_back(nullptr);
+  pid_t pid = 0;
+  int err = ::posix_spawn(&pid, c_argv[0], &setup.actions, &setup.attr, c_argv.data(), environ);
+  if (err != 0) return net::SyscallError(absl::StrCat("spawn ", argv[0]), err);
+  return pid;
+}
+
+absl::StatusOr<net::UniqueFd> OpenPidfd(pid_t pid) {
+  net::UniqueFd pidfd(PidfdOpen(pid));
+  if (!pidfd) {
+    int open_err = errno;
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    return net::SyscallError(absl::StrCat("pidfd_open ", pid), open_err);
+  }
+  return pidfd;
+}
+
+// The logger reads `read_end` as its stdin; its own complaints go to the agent's stderr.
+absl::StatusOr<net::UniqueFd> SpawnLogger(const LogSettings& log, int read_end) {
+  SpawnSetup setup;
+  posix_spawn_file_actions_adddup2(&setup.actions, read_end, STDIN_FILENO);
+  posix_spawn_file_actions_addopen(&setup.actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  SetChildAttributes(&setup.attr);
+  absl::StatusOr<pid_t> pid =
+      Spawn({log.logger_binary, log.dir, absl::StrCat(log.max_bytes), absl::StrCat(log.keep_files)},
+            setup);
+  if (!pid.ok()) return pid.status();
+  return OpenPidfd(*pid);
+}
+
+}  // namespace
+
 absl::StatusOr<SpawnedServer> SpawnServer(const std::vector<std::string>& argv,
-                                          const std::string& log_path) {
+                                          const LogSettings& log) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return net::SyscallError("pipe2", errno);
   net::UniqueFd read_end(pipe_fds[0]);
   net::UniqueFd write_end(pipe_fds[1]);
   ::fcntl(read_end.get(), F_SETFL, O_NONBLOCK);
 
-  net::UniqueFd log(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-  if (!log) return net::SyscallError(absl::StrCat("open log ", log_path), errno);
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return net::SyscallError("pipe2", errno);
+  net::UniqueFd log_read(pipe_fds[0]);
+  net::UniqueFd log_write(pipe_fds[1]);
+  absl::StatusOr<net::UniqueFd> logger = SpawnLogger(log, log_read.get());
+  if (!logger.ok()) return logger.status();
+  log_read.Reset();
 
   SpawnSetup setup;
-  // dup2 clears FD_CLOEXEC on the target, so exactly these three survive the exec.
+  // dup2 clears FD_CLOEXEC on the target, so exactly these four survive the exec.
   posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&setup.actions, log.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&setup.actions, log.get(), STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&setup.actions, log_write.get(), STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&setup.actions, log_write.get(), STDERR_FILENO);
   posix_spawn_file_actions_adddup2(&setup.actions, write_end.get(), kReadinessFd);
-
-  sigset_t empty, defaults;
-  sigemptyset(&empty);
-  sigfillset(&defaults);
-  posix_spawnattr_setsigmask(&setup.attr, &empty);
-  posix_spawnattr_setsigdefault(&setup.attr, &defaults);
-  posix_spawnattr_setpgroup(&setup.attr, 0);
-  posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-                                            POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_USEVFORK);
-
-  std::vector<char*> c_argv;
-  for (const std::string& arg : argv) c_argv.push_back(const_cast<char*>(arg.c_str()));
-  c_argv.push_back(nullptr);
-
-  pid_t pid = 0;
-  int err = ::posix_spawn(&pid, c_argv[0], &setup.actions, &setup.attr, c_argv.data(), environ);
-  if (err != 0) return net::SyscallError(absl::StrCat("spawn ", argv[0]), err);
-
-  SpawnedServer spawned;
-  spawned.pid = pid;
-  spawned.readiness = std::move(read_end);
-  spawned.pidfd.Reset(PidfdOpen(pid));
-  if (!spawned.pidfd) {
-    int open_err = errno;
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-    return net::SyscallError(absl::StrCat("pidfd_open ", pid), open_err);
+  SetChildAttributes(&setup.attr);
+  absl::StatusOr<pid_t> pid = Spawn(argv, setup);
+  absl::StatusOr<net::UniqueFd> pidfd =
+      pid.ok() ? OpenPidfd(*pid) : absl::StatusOr<net::UniqueFd>(pid.status());
+  log_write.Reset();
+  if (!pidfd.ok()) {
+    // Without a writer the logger sees EOF at once; wait for it so it leaves no zombie.
+    siginfo_t info{};
+    ::waitid(P_PIDFD, logger->get(), &info, WEXITED);
+    return pidfd.status();
   }
+  SpawnedServer spawned;
+  spawned.pid = *pid;
+  spawned.readiness = std::move(read_end);
+  spawned.logger_pidfd = *std::move(logger);
+  spawned.pidfd = *std::move(pidfd);
   return spawned;
 }
 

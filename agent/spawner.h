@@ -1,7 +1,9 @@
 // Spawner: starts corral-server processes with posix_spawn (a vfork+exec, never a fork of the
 // multi-threaded agent; design decision 1). Each server gets its own process group, so a stop
 // can signal its whole tree, a readiness pipe on descriptor 3, its log on stdout and stderr,
-// /dev/null on stdin, default signal dispositions and an empty signal mask.
+// /dev/null on stdin, default signal dispositions and an empty signal mask. Its stdout and stderr
+// are a pipe to its own corral-logger (agent/logger), spawned first in a process group of its
+// own, so the logger drains the last lines after the server dies and outlives an agent restart.
 #pragma once
 
 #include <sys/types.h>
@@ -17,15 +19,24 @@ namespace corral::agent {
 
 struct SpawnedServer {
   pid_t pid = 0;
-  net::UniqueFd pidfd;      // readable once the process has exited
-  net::UniqueFd readiness;  // read end of the readiness pipe (non-blocking)
+  net::UniqueFd pidfd;         // readable once the process has exited
+  net::UniqueFd readiness;     // read end of the readiness pipe (non-blocking)
+  net::UniqueFd logger_pidfd;  // the logger's; it exits once the server's output is closed
+};
+
+struct LogSettings {
+  std::string logger_binary;  // path of corral-logger
+  std::string dir;            // HOME/servers/NAME; the log is DIR/log
+  uint64_t max_bytes = 0;
+  uint32_t keep_files = 0;
 };
 
 // corral-server's command line for `spec` (already validated), readiness on descriptor 3.
 std::vector<std::string> ServerArgv(const std::string& server_binary, const v1::ServerSpec& spec);
 
-// Spawns `argv` with stdout and stderr appended to `log_path`. Errors name the step that failed.
+// Spawns the logger, then `argv` with its output going to the logger. Errors name the step that
+// failed.
 absl::StatusOr<SpawnedServer> SpawnServer(const std::vector<std::string>& argv,
-                                          const std::string& log_path);
+                                          const LogSettings& log);
 
 }  // namespace corral::agent

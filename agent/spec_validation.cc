@@ -2,10 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "agent/restart_policy.h"
 #include "agent/server_kinds_proto.h"
 #include "servers/net/address.h"
 
@@ -15,9 +17,7 @@ namespace {
 constexpr size_t kMaxNameLength = 63;
 
 // The caller knows which server it asked for, so messages do not repeat the name.
-absl::Status Invalid(const std::string& message) {
-  return absl::InvalidArgumentError(message);
-}
+absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
 
 bool IsNameChar(char c) { return absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.'; }
 
@@ -37,10 +37,51 @@ absl::Status CheckName(const std::string& name) {
   return absl::OkStatus();
 }
 
-absl::Status CheckRange(const char* field, uint32_t value,
-                        uint32_t max) {
+absl::Status CheckRange(const char* field, uint32_t value, uint32_t max) {
   if (value > max) {
     return Invalid(absl::StrCat(field, " ", value, " is above the limit of ", max));
+  }
+  return absl::OkStatus();
+}
+
+// Fills the supervision fields' defaults into `spec` and checks their ranges.
+absl::Status CheckPolicy(v1::ServerSpec& spec) {
+  if (!v1::RestartPolicy_IsValid(spec.restart_policy())) {
+    return Invalid("unknown restart_policy; use never, on-failure or always");
+  }
+  if (spec.restart_policy() == v1::RESTART_POLICY_UNSPECIFIED) {
+    spec.set_restart_policy(v1::RESTART_ALWAYS);
+  }
+  if (spec.backoff_initial_ms() == 0) spec.set_backoff_initial_ms(kDefaultBackoffInitialMs);
+  if (spec.backoff_max_ms() == 0) {
+    spec.set_backoff_max_ms(std::max(kDefaultBackoffMaxMs, spec.backoff_initial_ms()));
+  }
+  if (spec.stable_after_ms() == 0) spec.set_stable_after_ms(kDefaultStableAfterMs);
+  if (spec.max_failures() == 0) spec.set_max_failures(kDefaultMaxFailures);
+  if (spec.ready_timeout_ms() == 0) spec.set_ready_timeout_ms(kDefaultReadyTimeoutMs);
+  if (spec.log_max_bytes() == 0) spec.set_log_max_bytes(kDefaultLogMaxBytes);
+  if (spec.log_keep_files() == 0) spec.set_log_keep_files(kDefaultLogKeepFiles);
+  struct Limit {
+    const char* field;
+    uint32_t value, max;
+  } limits[] = {
+      {"backoff_initial_ms", spec.backoff_initial_ms(), 600'000},
+      {"backoff_max_ms", spec.backoff_max_ms(), 3'600'000},
+      {"stable_after_ms", spec.stable_after_ms(), 86'400'000},
+      {"max_failures", spec.max_failures(), 1000},
+      {"ready_timeout_ms", spec.ready_timeout_ms(), 600'000},
+      {"log_keep_files", spec.log_keep_files(), 100},
+  };
+  for (const Limit& limit : limits) {
+    if (absl::Status s = CheckRange(limit.field, limit.value, limit.max); !s.ok()) return s;
+  }
+  if (spec.backoff_initial_ms() > spec.backoff_max_ms()) {
+    return Invalid(absl::StrCat("backoff_initial_ms ", spec.backoff_initial_ms(),
+                                " is above backoff_max_ms ", spec.backoff_max_ms()));
+  }
+  if (spec.log_max_bytes() < 4096 || spec.log_max_bytes() > (uint64_t{1} << 30)) {
+    return Invalid(
+        absl::StrCat("log_max_bytes ", spec.log_max_bytes(), " is outside 4096 to 1073741824"));
   }
   return absl::OkStatus();
 }
@@ -72,14 +113,14 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in) {
   if (absl::Status s = CheckRange("max_workers", spec.max_workers(), 65536); !s.ok()) {
     return s;
   }
-  if (absl::Status s = CheckRange("stop_timeout_ms", spec.stop_timeout_ms(), 600'000);
-      !s.ok()) {
+  if (absl::Status s = CheckRange("stop_timeout_ms", spec.stop_timeout_ms(), 600'000); !s.ok()) {
     return s;
   }
-  if (absl::Status s = CheckRange("idle_timeout_ms", spec.idle_timeout_ms(), 86'400'000);
-      !s.ok()) {
+  if (absl::Status s = CheckRange("idle_timeout_ms", spec.idle_timeout_ms(), 86'400'000); !s.ok()) {
     return s;
   }
+
+  if (absl::Status s = CheckPolicy(spec); !s.ok()) return s;
 
   if (absl::Status s = CheckRange("pool_size", spec.pool_size(), 4096); !s.ok()) return s;
   if (absl::Status s = CheckRange("hubs", spec.hubs(), 256); !s.ok()) return s;
@@ -96,20 +137,20 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in) {
   if (NeedsRoot(*protocol)) {
     if (spec.root().empty()) {
       return Invalid(absl::StrCat("protocol ", std::string(ProtocolName(*protocol)),
-                                        " needs a root directory to serve"));
+                                  " needs a root directory to serve"));
     }
     std::error_code ec;
     std::filesystem::path root = std::filesystem::absolute(spec.root(), ec);
     spec.set_root(root.lexically_normal().string());
   } else if (!spec.root().empty()) {
     return Invalid(absl::StrCat("protocol ", std::string(ProtocolName(*protocol)),
-                                      " serves no files; leave root empty"));
+                                " serves no files; leave root empty"));
   }
 
   if (!IsImplemented(*protocol, *model)) {
-    return absl::UnimplementedError(absl::StrCat(
-        "protocol ", std::string(ProtocolName(*protocol)), " under model ",
-        std::string(ModelName(*model)), " is not built yet; tcp-echo under thread is"));
+    return absl::UnimplementedError(absl::StrCat("protocol ", std::string(ProtocolName(*protocol)),
+                                                 " under model ", std::string(ModelName(*model)),
+                                                 " is not built yet; tcp-echo under thread is"));
   }
   return spec;
 }

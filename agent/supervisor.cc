@@ -1,86 +1,42 @@
 #include "agent/supervisor.h"
 
 #include <signal.h>
-#include <sys/epoll.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "agent/exit_info.h"
-#include "agent/spawner.h"
+#include "agent/server_record.h"
 #include "agent/spec_validation.h"
-#include "servers/exit_codes.h"
-#include "servers/net/syscall_error.h"
-#include "servers/net/unique_fd.h"
-#include "servers/readiness.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::agent {
 namespace {
 
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  int64_t ns = absl::ToUnixNanos(t);
-  ts.set_seconds(ns / 1'000'000'000);
-  ts.set_nanos(static_cast<int32_t>(ns % 1'000'000'000));
-  return ts;
+bool StartSettled(ServerState s) {
+  return s == ServerState::kRunning || s == ServerState::kBackoff || s == ServerState::kFailed ||
+         s == ServerState::kFatal || s == ServerState::kStopped;
 }
 
-v1::State ToProtoState(ServerState state) {
-  switch (state) {
-    case ServerState::kStarting: return v1::STATE_STARTING;
-    case ServerState::kRunning: return v1::STATE_RUNNING;
-    case ServerState::kBackoff: return v1::STATE_BACKOFF;
-    case ServerState::kStopping: return v1::STATE_STOPPING;
-    case ServerState::kStopped: return v1::STATE_STOPPED;
-    case ServerState::kFailed: return v1::STATE_FAILED;
-  }
-  return v1::STATE_UNSPECIFIED;
+bool StopSettled(ServerState s) {
+  return s == ServerState::kStopped || s == ServerState::kFailed || s == ServerState::kFatal;
 }
 
-// Readiness messages are one short line; anything longer is a misbehaving process.
-constexpr size_t kMaxReadinessBytes = 4096;
+absl::Status StateSaveError(const absl::Status& status) {
+  return absl::FailedPreconditionError(
+      absl::StrCat(std::string(status.message()), "; nothing was changed"));
+}
 
 }  // namespace
 
-struct Supervisor::Waiter {
-  std::function<bool(const Record&)> settled;
-  std::function<void()> fire;
-};
-
-struct Supervisor::Record {
-  uint64_t id = 0;
-  v1::ServerSpec spec;
-  ServerState state = ServerState::kStopped;
-
-  // The current process, if any.
-  pid_t pid = 0;
-  net::UniqueFd pidfd;
-  net::UniqueFd readiness;
-  std::string readiness_buffer;
-  absl::Time start_time;
-  std::string bound_address;
-
-  uint32_t restarts = 0;
-  std::optional<ExitInfo> last_exit;
-  std::string reason;
-  absl::Time next_start_time;
-  uint32_t stop_timeout_override_ms = 0;
-
-  EventLoop::TimerId timer = 0;  // the one deadline that matters in the current state
-  std::vector<Waiter> waiters;
-};
-
-Supervisor::Supervisor(EventLoop& loop, SupervisorConfig config)
-    : loop_(loop), config_(std::move(config)) {}
+Supervisor::Supervisor(EventLoop& loop, EventBus& events, SupervisorConfig config)
+    : loop_(loop),
+      events_(events),
+      config_(std::move(config)),
+      loggers_(loop),
+      random_(std::random_device{}()) {}
 
 Supervisor::~Supervisor() {
   for (auto& [name, record] : servers_) {
+    loop_.Cancel(record->timer);
     if (record->pidfd) loop_.Unwatch(record->pidfd.get());
     if (record->readiness) loop_.Unwatch(record->readiness.get());
   }
@@ -96,7 +52,16 @@ Supervisor::Record* Supervisor::Find(const std::string& name, uint64_t id) const
   return record != nullptr && record->id == id ? record : nullptr;
 }
 
-absl::Status Supervisor::NotFound(const std::string& name) const {
+Supervisor::Record& Supervisor::Add(const v1::ServerSpec& spec) {
+  auto owned = std::make_unique<Record>();
+  Record& record = *owned;
+  record.id = next_id_++;
+  record.spec = spec;
+  servers_.emplace(spec.name(), std::move(owned));
+  return record;
+}
+
+absl::Status Supervisor::NotFound() {
   return absl::NotFoundError("no such server; `corralctl ls` lists the servers");
 }
 
@@ -108,63 +73,60 @@ void Supervisor::Start(const v1::ServerSpec& requested, ServerCallback done) {
         "a server with this name already exists; restart it, or remove it first with "
         "`corralctl rm`"));
   }
-  auto owned = std::make_unique<Record>();
-  Record& record = *owned;
-  record.id = next_id_++;
-  record.spec = *std::move(spec);
-  servers_.emplace(record.spec.name(), std::move(owned));
+  v1::ServerRecord saved;
+  *saved.mutable_spec() = *spec;
+  saved.set_desired(v1::STATE_RUNNING);
+  if (absl::Status s = SaveState(spec->name(), &saved); !s.ok()) return done(StateSaveError(s));
+  StartExisting(Add(*spec), std::move(done));
+}
 
+void Supervisor::StartExisting(Record& record, ServerCallback done) {
+  record.consecutive_failures = 0;
   WhenSettled(
-      record,
-      [](const Record& r) {
-        return r.state == ServerState::kRunning || r.state == ServerState::kFailed;
-      },
-      [this, name = record.spec.name(), done] {
-        done(Get(name));
-      });
+      record, [](const Record& r) { return StartSettled(r.state); },
+      [this, name = record.spec.name(), done] { done(Get(name)); });
   Dispatch(record, ServerEvent::kStartRequested);
 }
 
 void Supervisor::Stop(const std::string& name, uint32_t timeout_ms, ServerCallback done) {
   Record* record = Find(name);
-  if (record == nullptr) return done(NotFound(name));
+  if (record == nullptr) return done(NotFound());
+  if (!StopSettled(record->state)) {
+    v1::ServerRecord saved = ToRecord(*record, v1::STATE_STOPPED);
+    if (absl::Status s = SaveState(name, &saved); !s.ok()) return done(StateSaveError(s));
+  }
   record->stop_timeout_override_ms = timeout_ms;
+  record->consecutive_failures = 0;
   WhenSettled(
-      *record,
-      [](const Record& r) {
-        return r.pid == 0 &&
-               (r.state == ServerState::kStopped || r.state == ServerState::kFailed);
-      },
+      *record, [](const Record& r) { return r.pid == 0 && StopSettled(r.state); },
       [this, name, done] { done(Get(name)); });
   Dispatch(*record, ServerEvent::kStopRequested);
 }
 
 void Supervisor::Restart(const std::string& name, ServerCallback done) {
   Record* record = Find(name);
-  if (record == nullptr) return done(NotFound(name));
+  if (record == nullptr) return done(NotFound());
   Stop(name, 0, [this, name, id = record->id, done](absl::StatusOr<v1::Server> stopped) {
+    if (!stopped.ok()) return done(stopped.status());
     Record* again = Find(name, id);
-    if (!stopped.ok() || again == nullptr) return done(NotFound(name));
-    WhenSettled(
-        *again,
-        [](const Record& r) {
-          return r.state == ServerState::kRunning || r.state == ServerState::kFailed;
-        },
-        [this, name, done] { done(Get(name)); });
-    Dispatch(*again, ServerEvent::kStartRequested);
+    if (again == nullptr) return done(NotFound());
+    v1::ServerRecord saved = ToRecord(*again, v1::STATE_RUNNING);
+    if (absl::Status s = SaveState(name, &saved); !s.ok()) return done(StateSaveError(s));
+    StartExisting(*again, done);
   });
 }
 
 void Supervisor::Remove(const std::string& name, DoneCallback done) {
   Record* record = Find(name);
-  if (record == nullptr) return done(NotFound(name));
+  if (record == nullptr) return done(NotFound());
   Stop(name, 0, [this, name, id = record->id, done](absl::StatusOr<v1::Server> stopped) {
-    Record* again = Find(name, id);
-    if (again == nullptr) return done(NotFound(name));
+    if (!stopped.ok()) return done(stopped.status());
     // Erased from the loop, not here: this runs while the supervisor still holds the record.
     loop_.RunInLoop([this, name, id, done] {
       Record* gone = Find(name, id);
-      if (gone == nullptr) return done(NotFound(name));
+      if (gone == nullptr) return done(NotFound());
+      if (absl::Status s = SaveState(name, nullptr); !s.ok()) return done(StateSaveError(s));
+      Publish(*gone, v1::Event::REMOVED);
       loop_.Cancel(gone->timer);
       servers_.erase(name);
       spdlog::info("server \"{}\" removed", name);
@@ -181,8 +143,13 @@ std::vector<v1::Server> Supervisor::List() const {
 
 absl::StatusOr<v1::Server> Supervisor::Get(const std::string& name) const {
   Record* record = Find(name);
-  if (record == nullptr) return NotFound(name);
+  if (record == nullptr) return NotFound();
   return ToProto(*record);
+}
+
+absl::StatusOr<std::string> Supervisor::LogDir(const std::string& name) const {
+  if (Find(name) == nullptr) return NotFound();
+  return config_.home + "/servers/" + name;
 }
 
 void Supervisor::StopAll(std::function<void()> done) {
@@ -203,7 +170,8 @@ void Supervisor::Dispatch(Record& record, ServerEvent event, std::string reason)
     FireSettledWaiters(record);
     return;
   }
-  if (transition->next != record.state) {
+  const bool changed = transition->next != record.state;
+  if (changed) {
     spdlog::info("server \"{}\": {} -> {} ({}){}", record.spec.name(), StateName(record.state),
                  StateName(transition->next), EventName(event),
                  reason.empty() ? "" : ": " + reason);
@@ -217,6 +185,39 @@ void Supervisor::Dispatch(Record& record, ServerEvent event, std::string reason)
   }
   if (!reason.empty()) record.reason = std::move(reason);
   Perform(record, transition->action);
+  if (changed) {
+    switch (record.state) {
+      case ServerState::kRunning: {
+        Publish(record, event == ServerEvent::kAdopted ? v1::Event::ADOPTED : v1::Event::READY);
+        // A run that lasts clears the failure count, as the next exit's decision would.
+        const std::string name = record.spec.name();
+        const uint64_t id = record.id;
+        record.timer = loop_.RunAfter(std::chrono::milliseconds(record.spec.stable_after_ms()),
+                                      [this, name, id] {
+                                        if (Record* r = Find(name, id)) {
+                                          r->timer = 0;
+                                          r->consecutive_failures = 0;
+                                        }
+                                      });
+        break;
+      }
+      case ServerState::kBackoff:
+        Publish(record, v1::Event::BACKOFF);
+        break;
+      case ServerState::kFailed:
+        Publish(record, v1::Event::FAILED);
+        break;
+      case ServerState::kFatal:
+        Publish(record, v1::Event::FATAL);
+        break;
+      case ServerState::kStopped:
+        Publish(record, v1::Event::STOPPED);
+        break;
+      default:
+        break;
+    }
+    SaveStateOrWarn();
+  }
   FireSettledWaiters(record);
 }
 
@@ -230,6 +231,8 @@ void Supervisor::Perform(Record& record, Action action) {
       SpawnProcess(record);
       break;
     case Action::kTerminate: {
+      // Seen now, while the server lives: its children are findable only through it.
+      record.tree.Snapshot(record.pid);
       ::kill(record.pid, SIGTERM);
       uint32_t timeout_ms = record.stop_timeout_override_ms != 0 ? record.stop_timeout_override_ms
                                                                  : record.spec.stop_timeout_ms();
@@ -242,16 +245,19 @@ void Supervisor::Perform(Record& record, Action action) {
       break;
     }
     case Action::kKill:
-      spdlog::warn("server \"{}\": still running after the stop timeout; killing its process group",
+      spdlog::warn("server \"{}\": still running after the stop timeout; killing its process tree",
                    name);
-      ::killpg(record.pid, SIGKILL);
+      record.tree.Snapshot(record.pid);
+      ::kill(record.pid, SIGKILL);
+      record.tree.KillAll(record.pid);
       break;
     case Action::kKillAndFail:
-      ::killpg(record.pid, SIGKILL);
+      ::kill(record.pid, SIGKILL);
+      record.tree.KillAll(record.pid);
       break;
     case Action::kScheduleRestart:
-      record.next_start_time = absl::Now() + absl::FromChrono(config_.restart_delay);
-      record.timer = loop_.RunAfter(config_.restart_delay, [this, name, id] {
+      record.next_start_time = absl::Now() + absl::FromChrono(record.backoff_delay);
+      record.timer = loop_.RunAfter(record.backoff_delay, [this, name, id] {
         if (Record* r = Find(name, id)) {
           r->timer = 0;
           ++r->restarts;
@@ -261,120 +267,6 @@ void Supervisor::Perform(Record& record, Action action) {
       break;
     case Action::kCancelRestart:
       break;  // Dispatch already cancelled the timer when the state changed
-  }
-}
-
-void Supervisor::SpawnProcess(Record& record) {
-  const std::string name = record.spec.name();
-  const uint64_t id = record.id;
-  std::string servers_dir = config_.home + "/servers";
-  std::string dir = servers_dir + "/" + name;
-  ::mkdir(servers_dir.c_str(), 0700);
-  ::mkdir(dir.c_str(), 0700);
-
-  record.bound_address.clear();
-  record.readiness_buffer.clear();
-  absl::StatusOr<SpawnedServer> spawned =
-      SpawnServer(ServerArgv(config_.server_binary, record.spec), dir + "/log");
-  if (!spawned.ok()) {
-    // Dispatch from the loop, not from inside this transition.
-    loop_.RunInLoop([this, name, id, why = std::string(spawned.status().message())] {
-      if (Record* r = Find(name, id)) Dispatch(*r, ServerEvent::kStartFailed, why);
-    });
-    return;
-  }
-  record.pid = spawned->pid;
-  record.pidfd = std::move(spawned->pidfd);
-  record.readiness = std::move(spawned->readiness);
-  record.start_time = absl::Now();
-  spdlog::info("server \"{}\": spawned pid {}", name, record.pid);
-
-  loop_.Watch(record.pidfd.get(), EPOLLIN, [this, name, id](uint32_t) {
-    if (Record* r = Find(name, id)) OnProcessExit(*r);
-  });
-  loop_.Watch(record.readiness.get(), EPOLLIN, [this, name, id](uint32_t) {
-    if (Record* r = Find(name, id)) OnReadinessReadable(*r);
-  });
-  record.timer = loop_.RunAfter(config_.ready_timeout, [this, name, id] {
-    if (Record* r = Find(name, id)) {
-      r->timer = 0;
-      Dispatch(*r, ServerEvent::kReadyTimeout,
-               absl::StrCat("did not report ready within ",
-                            absl::FormatDuration(absl::FromChrono(config_.ready_timeout)),
-                            "; killed"));
-    }
-  });
-}
-
-void Supervisor::OnReadinessReadable(Record& record) {
-  char buf[512];
-  for (;;) {
-    ssize_t n = ::read(record.readiness.get(), buf, sizeof buf);
-    if (n > 0) {
-      record.readiness_buffer.append(buf, static_cast<size_t>(n));
-      if (record.readiness_buffer.size() > kMaxReadinessBytes) break;
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) {
-      if (record.readiness_buffer.find('\n') == std::string::npos) return;  // more to come
-    }
-    break;  // EOF, error, or a whole line
-  }
-  CloseReadiness(record);
-  std::optional<Readiness> readiness = ParseReadiness(record.readiness_buffer);
-  if (!readiness) return;  // silence; the exit (or the ready timeout) decides
-  if (readiness->ready) {
-    record.bound_address = readiness->detail;
-    Dispatch(record, ServerEvent::kReady);
-  } else {
-    Dispatch(record, ServerEvent::kStartFailed, readiness->detail);
-  }
-}
-
-void Supervisor::CloseReadiness(Record& record) {
-  if (!record.readiness) return;
-  loop_.Unwatch(record.readiness.get());
-  record.readiness.Reset();
-}
-
-void Supervisor::OnProcessExit(Record& record) {
-  // A message written just before exiting may still sit in the pipe.
-  if (record.readiness) OnReadinessReadable(record);
-
-  // Kill what is left of the process group (forked children) while the zombie still holds the
-  // group id, so no orphan outlives its server and the id cannot have been recycled.
-  ::killpg(record.pid, SIGKILL);
-  siginfo_t info{};
-  if (::waitid(P_PIDFD, record.pidfd.get(), &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0) {
-    return;  // not exited after all
-  }
-  ExitInfo exit = ExitInfo::FromSiginfo(info, absl::Now());
-  spdlog::info("server \"{}\": pid {} {}", record.spec.name(), record.pid, exit.ToString());
-  loop_.Unwatch(record.pidfd.get());
-  record.pidfd.Reset();
-  record.pid = 0;
-  record.bound_address.clear();
-  record.last_exit = exit;
-
-  bool fatal = !exit.signaled && exit.code == kExitBadConfig;
-  switch (record.state) {
-    case ServerState::kStopping:
-      Dispatch(record, ServerEvent::kStoppedExit);
-      break;
-    case ServerState::kStarting:
-      Dispatch(record, ServerEvent::kStartFailed,
-               absl::StrCat("exited before it was ready: ", exit.ToString(),
-                            "; see servers/", record.spec.name(), "/log in the agent's home"));
-      break;
-    case ServerState::kRunning:
-      Dispatch(record, fatal ? ServerEvent::kExitedFatal : ServerEvent::kExited,
-               absl::StrCat(fatal ? "exited with the bad-configuration code: " : "died: ",
-                            exit.ToString()));
-      break;
-    default:
-      Dispatch(record, fatal ? ServerEvent::kExitedFatal : ServerEvent::kExited);
-      break;
   }
 }
 
@@ -396,31 +288,6 @@ void Supervisor::FireSettledWaiters(Record& record) {
   }
   // Fired after the scan: a callback may start new operations on this very record.
   for (auto& fire : ready) fire();
-}
-
-v1::Server Supervisor::ToProto(const Record& record) const {
-  v1::Server server;
-  *server.mutable_spec() = record.spec;
-  server.set_state(ToProtoState(record.state));
-  server.set_pid(record.pid);
-  server.set_bound_address(record.bound_address);
-  if (record.pid != 0) *server.mutable_start_time() = ToTimestamp(record.start_time);
-  server.set_restarts(record.restarts);
-  if (record.last_exit) {
-    v1::ExitStatus* exit = server.mutable_last_exit();
-    if (record.last_exit->signaled) {
-      exit->set_signal(record.last_exit->signal);
-    } else {
-      exit->set_code(record.last_exit->code);
-    }
-    exit->set_core_dumped(record.last_exit->core_dumped);
-    *exit->mutable_time() = ToTimestamp(record.last_exit->time);
-  }
-  server.set_reason(record.reason);
-  if (record.state == ServerState::kBackoff) {
-    *server.mutable_next_start_time() = ToTimestamp(record.next_start_time);
-  }
-  return server;
 }
 
 }  // namespace corral::agent

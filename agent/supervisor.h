@@ -1,31 +1,39 @@
-// Supervisor: owns every server record, spawns and reaps corral-server processes, and carries
-// out the actions of the state machine in server_state.h. Every method must be called in the
-// loop thread; results are delivered through callbacks, also in the loop thread, once the
-// operation has settled (a Start once the server is RUNNING or FAILED, a Stop once the process
-// is gone), so a gRPC handler can finish its call without blocking any thread.
+// Supervisor: owns every server record, spawns, adopts and reaps corral-server processes, and
+// carries out the actions of the state machine in server_state.h, with the restart policy of
+// restart_policy.h deciding what a process exit means. Every method must be called in the loop
+// thread; results are delivered through callbacks, also in the loop thread, once the operation
+// has settled (a Start once the server is RUNNING, BACKOFF, FAILED or FATAL, a Stop once no
+// process is left), so a gRPC handler can finish its call without blocking any thread.
+//
+// The desired state is saved to HOME/state.pb (state_file.h) before every operation acts and
+// after every process change, so a new agent can Restore it and adopt what still runs.
+//
+// Implementation: supervisor.cc (operations, dispatch), supervisor_process.cc (spawn,
+// readiness, exit, adoption), supervisor_record.cc (state file, proto views, events).
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "agent/child_reaper.h"
+#include "agent/event_bus.h"
 #include "agent/event_loop.h"
 #include "agent/server_state.h"
+#include "corral/v1/agent.pb.h"
 #include "corral/v1/server.pb.h"
 
 namespace corral::agent {
 
 struct SupervisorConfig {
-  std::string home;           // servers/NAME/ (log) live below it
+  std::string home;           // state.pb and servers/NAME/ (log) live below it
   std::string server_binary;  // path of corral-server
-  // Wait before spawning a server again after it died on its own.
-  std::chrono::milliseconds restart_delay{200};
-  // A spawned server that has not said READY or FAILED by then is killed and FAILED.
-  std::chrono::milliseconds ready_timeout{10'000};
+  std::string logger_binary;  // path of corral-logger
 };
 
 class Supervisor {
@@ -33,27 +41,39 @@ class Supervisor {
   using ServerCallback = std::function<void(absl::StatusOr<v1::Server>)>;
   using DoneCallback = std::function<void(absl::Status)>;
 
-  Supervisor(EventLoop& loop, SupervisorConfig config);
+  // `loop` and `events` must outlive the supervisor.
+  Supervisor(EventLoop& loop, EventBus& events, SupervisorConfig config);
+  // Stops watching; the server processes keep running (an agent restart adopts them).
   ~Supervisor();
 
-  // Validates and adds the server, spawns it, and calls `done` once it is RUNNING or FAILED.
-  // Errors (nothing added): INVALID_ARGUMENT, UNIMPLEMENTED, ALREADY_EXISTS.
+  // Takes over the servers of a saved state: adopts each process that is still the one
+  // recorded (same pid and start time) and had reported READY, spawns the ones that should run
+  // and do not, and keeps the others STOPPED, FAILED or FATAL. Call once, before any other
+  // method.
+  void Restore(const v1::StateFile& state);
+
+  // Validates and adds the server, saves the state, spawns it, and calls `done` once it is
+  // RUNNING, BACKOFF, FAILED or FATAL. Errors (nothing added): INVALID_ARGUMENT, UNIMPLEMENTED,
+  // ALREADY_EXISTS, FAILED_PRECONDITION when the state file cannot be written.
   void Start(const v1::ServerSpec& spec, ServerCallback done);
 
-  // SIGTERM, then SIGKILL of the process group after `timeout_ms` (0: the spec's). Calls `done`
-  // once no process of the server runs. NOT_FOUND for an unknown name.
+  // SIGTERM, then SIGKILL of the whole process tree after `timeout_ms` (0: the spec's). Calls
+  // `done` once no process of the server runs. NOT_FOUND, FAILED_PRECONDITION (state file).
   void Stop(const std::string& name, uint32_t timeout_ms, ServerCallback done);
 
-  // Stop (if running) then start; `done` once RUNNING or FAILED. NOT_FOUND.
+  // Stop (if running) then start; `done` as for Start. NOT_FOUND, FAILED_PRECONDITION.
   void Restart(const std::string& name, ServerCallback done);
 
-  // Stop (if running) then forget. NOT_FOUND.
+  // Stop (if running) then forget. NOT_FOUND, FAILED_PRECONDITION.
   void Remove(const std::string& name, DoneCallback done);
 
   std::vector<v1::Server> List() const;
   absl::StatusOr<v1::Server> Get(const std::string& name) const;
 
-  // Stops every server; `done` once none runs. For the agent's own shutdown.
+  // HOME/servers/NAME, where the server's log lives. NOT_FOUND.
+  absl::StatusOr<std::string> LogDir(const std::string& name) const;
+
+  // Stops every server; `done` once none runs. For `--stop-servers-on-exit`.
   void StopAll(std::function<void()> done);
 
  private:
@@ -62,26 +82,45 @@ class Supervisor {
 
   Record* Find(const std::string& name) const;
   Record* Find(const std::string& name, uint64_t id) const;
-  absl::Status NotFound(const std::string& name) const;
+  Record& Add(const v1::ServerSpec& spec);
+  static absl::Status NotFound();
+  void StartExisting(Record& record, ServerCallback done);
 
+  // supervisor.cc
   void Dispatch(Record& record, ServerEvent event, std::string reason = "");
   void Perform(Record& record, Action action);
-  void SpawnProcess(Record& record);
-  void OnReadinessReadable(Record& record);
-  void OnProcessExit(Record& record);
-  void CloseReadiness(Record& record);
-
-  // Calls `fire` (once) as soon as `settled` holds for the record, checked after every change.
   void WhenSettled(Record& record, std::function<bool(const Record&)> settled,
                    std::function<void()> fire);
   void FireSettledWaiters(Record& record);
 
+  // supervisor_process.cc
+  void SpawnProcess(Record& record);
+  bool TryAdopt(Record& record, const v1::ServerRecord& saved);
+  void WatchProcess(Record& record);
+  void OnReadinessReadable(Record& record);
+  void OnProcessExit(Record& record);
+  void CloseReadiness(Record& record);
+  void ForgetProcess(Record& record);
+
+  // supervisor_record.cc
+  // Saves the state with `name` replaced by `replacement` (or left out when null). The error
+  // says which file could not be written; nothing is changed then.
+  absl::Status SaveState(const std::string& name, const v1::ServerRecord* replacement);
+  // Saves the current state; a failure is logged (the process change already happened).
+  void SaveStateOrWarn();
+  v1::ServerRecord ToRecord(const Record& record, v1::State desired) const;
   v1::Server ToProto(const Record& record) const;
+  void Publish(const Record& record, v1::Event::Kind kind);
 
   EventLoop& loop_;
+  EventBus& events_;
   const SupervisorConfig config_;
+  ChildReaper loggers_;
+  std::mt19937_64 random_;
   uint64_t next_id_ = 1;
   std::map<std::string, std::unique_ptr<Record>> servers_;
+  std::string last_saved_;  // the bytes of the last successful save, to skip identical writes
+  bool restoring_ = false;  // no saves while Restore has added only part of the servers
 };
 
 }  // namespace corral::agent

@@ -20,8 +20,7 @@ std::unique_ptr<grpc::ClientContext> NewContext(const CommandContext& ctx) {
 }
 
 // `what` is the action and its object, as `start "web"`.
-int ReportRpcError(const CommandContext& ctx, const std::string& what,
-                   const grpc::Status& status) {
+int ReportRpcError(const CommandContext& ctx, const std::string& what, const grpc::Status& status) {
   int code = ExitCodeFor(status);
   std::string message = status.error_message();
   if (code == kExitUnreachable) {
@@ -49,14 +48,16 @@ std::string Quoted(const std::string& name) { return absl::StrCat("\"", name, "\
 int ReportStarted(const CommandContext& ctx, const std::string& verb, const std::string& done,
                   const v1::Server& server, const google::protobuf::Message& response) {
   if (ctx.json) PrintJson(response);
-  if (server.state() == v1::STATE_FAILED) {
+  if (server.state() == v1::STATE_FAILED || server.state() == v1::STATE_FATAL ||
+      server.state() == v1::STATE_BACKOFF) {
     std::cerr << "corralctl: " << verb << " " << Quoted(server.spec().name()) << ": "
-              << server.reason() << "\n";
+              << server.reason()
+              << (server.state() == v1::STATE_BACKOFF ? " (BACKOFF: it will be tried again)" : "")
+              << "\n";
     return kExitFailed;
   }
   if (!ctx.json) {
-    std::cout << done << " " << Quoted(server.spec().name()) << ": "
-              << StateLabel(server.state());
+    std::cout << done << " " << Quoted(server.spec().name()) << ": " << StateLabel(server.state());
     if (!server.bound_address().empty()) std::cout << " on " << server.bound_address();
     if (server.pid() != 0) std::cout << " (pid " << server.pid() << ")";
     std::cout << "\n";
@@ -138,6 +139,49 @@ int GetCommand(CommandContext& ctx, const std::string& name) {
   } else {
     std::cout << FormatServerDetail(response.server(), absl::Now());
   }
+  return kExitOk;
+}
+
+int LogsCommand(CommandContext& ctx, const std::string& name, uint32_t lines, bool follow) {
+  v1::TailLogsRequest request;
+  request.set_name(name);
+  request.set_lines(lines);
+  request.set_follow(follow);
+  grpc::ClientContext context;
+  // Following has no end; only the connection attempt is bounded.
+  if (!follow) context.set_deadline(std::chrono::system_clock::now() + ctx.timeout);
+  std::unique_ptr<grpc::ClientReader<v1::LogLines>> reader = ctx.stub->TailLogs(&context, request);
+  v1::LogLines message;
+  while (reader->Read(&message)) {
+    for (const std::string& line : message.lines()) std::cout << line << "\n";
+    std::cout.flush();
+  }
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) return ReportRpcError(ctx, "logs " + Quoted(name), status);
+  return kExitOk;
+}
+
+int EventsCommand(CommandContext& ctx, const std::string& name) {
+  v1::WatchEventsRequest request;
+  request.set_name(name);
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<v1::Event>> reader = ctx.stub->WatchEvents(&context, request);
+  v1::Event event;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  while (reader->Read(&event)) {
+    if (ctx.json) {
+      std::string json;
+      (void)google::protobuf::util::MessageToJsonString(event, &json, options);
+      std::cout << json << "\n";
+    } else {
+      std::cout << FormatEvent(event) << "\n";
+    }
+    std::cout.flush();
+  }
+  grpc::Status status = reader->Finish();
+  if (!status.ok())
+    return ReportRpcError(ctx, name.empty() ? "events" : "events " + Quoted(name), status);
   return kExitOk;
 }
 

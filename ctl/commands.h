@@ -24,5 +24,10 @@ int RestartCommand(CommandContext& ctx, const std::string& name);
 int RemoveCommand(CommandContext& ctx, const std::string& name);
 int ListCommand(CommandContext& ctx);
 int GetCommand(CommandContext& ctx, const std::string& name);
+// The last `lines` lines of the server's log, then with `follow` new ones until interrupted.
+int LogsCommand(CommandContext& ctx, const std::string& name, uint32_t lines, bool follow);
+// Supervision events (of `name`, or of every server when empty) until interrupted; one line
+// each, or one JSON object per line with --json.
+int EventsCommand(CommandContext& ctx, const std::string& name);
 
 }  // namespace corral::ctl

@@ -2,6 +2,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <iostream>
+#include <map>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
@@ -42,6 +43,11 @@ int main(int argc, char** argv) {
   std::string protocol = "tcp-echo", model = "thread", listen = "127.0.0.1:0", root;
   uint32_t max_workers = 0, stop_timeout_ms = 0, idle_timeout_ms = 0, timeout_ms = 0;
   uint32_t pool_size = 0, hubs = 0;
+  std::string restart_policy = "always";
+  uint32_t backoff_initial_ms = 0, backoff_max_ms = 0, stable_after_ms = 0, max_failures = 0;
+  uint32_t ready_timeout_ms = 0, log_keep = 0, lines = 10;
+  uint64_t log_max_bytes = 0;
+  bool follow = false;
   uint64_t max_upload_bytes = 0;
   bool allow_overwrite = false;
 
@@ -62,6 +68,20 @@ int main(int argc, char** argv) {
   start->add_option("--hubs", hubs, "coroutine: hub threads (default one per CPU)");
   start->add_flag("--allow-overwrite", allow_overwrite, "file: uploads may replace files");
   start->add_option("--max-upload-bytes", max_upload_bytes, "file: largest upload (default 1 GiB)");
+  start->add_option("--restart", restart_policy, "restart policy: never | on-failure | always")
+      ->capture_default_str();
+  start->add_option("--backoff-initial-ms", backoff_initial_ms,
+                    "first delay after a quick failure, doubled each time (default 100)");
+  start->add_option("--backoff-max-ms", backoff_max_ms, "longest restart delay (default 30000)");
+  start->add_option("--stable-after-ms", stable_after_ms,
+                    "a run this long resets the failure count (default 10000)");
+  start->add_option("--max-failures", max_failures,
+                    "consecutive failures before FATAL (default 5)");
+  start->add_option("--ready-timeout-ms", ready_timeout_ms,
+                    "kill and fail a start not ready by then (default 10000)");
+  start->add_option("--log-max-bytes", log_max_bytes,
+                    "rotate the log at this size (default 10 MiB)");
+  start->add_option("--log-keep", log_keep, "rotated logs kept (default 5)");
 
   CLI::App* stop = app.add_subcommand("stop", "stop a server (SIGTERM, then SIGKILL)");
   stop->add_option("name", name, "server name")->required();
@@ -76,6 +96,15 @@ int main(int argc, char** argv) {
   CLI::App* ls = app.add_subcommand("ls", "list every server");
   CLI::App* get = app.add_subcommand("get", "show one server in detail");
   get->add_option("name", name, "server name")->required();
+
+  CLI::App* logs =
+      app.add_subcommand("logs", "print a server's log (timestamped stdout and stderr)");
+  logs->add_option("name", name, "server name")->required();
+  logs->add_option("-n,--lines", lines, "how many of the last lines")->capture_default_str();
+  logs->add_flag("-f,--follow", follow, "keep printing new lines until interrupted");
+
+  CLI::App* events = app.add_subcommand("events", "print supervision events as they happen");
+  events->add_option("name", name, "only this server's");
 
   try {
     app.parse(argc, argv);
@@ -113,6 +142,24 @@ int main(int argc, char** argv) {
     spec.set_hubs(hubs);
     spec.set_allow_overwrite(allow_overwrite);
     spec.set_max_upload_bytes(max_upload_bytes);
+    static const std::map<std::string, v1::RestartPolicy> kPolicies = {
+        {"never", v1::RESTART_NEVER},
+        {"on-failure", v1::RESTART_ON_FAILURE},
+        {"always", v1::RESTART_ALWAYS}};
+    auto policy = kPolicies.find(restart_policy);
+    if (policy == kPolicies.end()) {
+      std::cerr << "corralctl: start \"" << name << "\": unknown restart policy \""
+                << restart_policy << "\"; use never, on-failure or always\n";
+      return ctl::kExitUsage;
+    }
+    spec.set_restart_policy(policy->second);
+    spec.set_backoff_initial_ms(backoff_initial_ms);
+    spec.set_backoff_max_ms(backoff_max_ms);
+    spec.set_stable_after_ms(stable_after_ms);
+    spec.set_max_failures(max_failures);
+    spec.set_ready_timeout_ms(ready_timeout_ms);
+    spec.set_log_max_bytes(log_max_bytes);
+    spec.set_log_keep_files(log_keep);
     return ctl::StartCommand(ctx, spec);
   }
   if (*stop) return ctl::StopCommand(ctx, name, timeout_ms);
@@ -120,5 +167,7 @@ int main(int argc, char** argv) {
   if (*rm) return ctl::RemoveCommand(ctx, name);
   if (*ls) return ctl::ListCommand(ctx);
   if (*get) return ctl::GetCommand(ctx, name);
+  if (*logs) return ctl::LogsCommand(ctx, name, lines, follow);
+  if (*events) return ctl::EventsCommand(ctx, name);
   return ctl::kExitUsage;
 }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 
 namespace corral::ctl {
 namespace {
@@ -34,6 +35,10 @@ std::string ProtocolLabel(v1::Protocol protocol) {
   return EnumLabel(v1::Protocol_Name(protocol), "PROTOCOL_");
 }
 std::string ModelLabel(v1::Model model) { return EnumLabel(v1::Model_Name(model), "MODEL_"); }
+std::string PolicyLabel(v1::RestartPolicy policy) {
+  if (policy == v1::RESTART_POLICY_UNSPECIFIED) return "always";
+  return EnumLabel(v1::RestartPolicy_Name(policy), "RESTART_");
+}
 std::string StateLabel(v1::State state) {
   return absl::AsciiStrToUpper(EnumLabel(v1::State_Name(state), "STATE_"));
 }
@@ -47,9 +52,10 @@ std::string ShortDuration(absl::Duration d) {
   return absl::StrFormat("%dd%02dh", s / 86400, s % 86400 / 3600);
 }
 
-std::string ExitLabel(const v1::Server& server) {
-  if (!server.has_last_exit()) return "-";
-  const v1::ExitStatus& exit = server.last_exit();
+namespace {
+
+std::string ExitStatusLabel(const v1::ExitStatus& exit) {
+  if (exit.how_case() == v1::ExitStatus::kUnknown) return "unknown (adopted)";
   if (exit.how_case() == v1::ExitStatus::kSignal) {
     const char* abbrev = sigabbrev_np(exit.signal());
     return absl::StrCat("signal ", exit.signal(),
@@ -58,17 +64,56 @@ std::string ExitLabel(const v1::Server& server) {
   return absl::StrCat("code ", exit.code());
 }
 
+}  // namespace
+
+std::string ExitLabel(const v1::Server& server) {
+  if (!server.has_last_exit()) return "-";
+  return ExitStatusLabel(server.last_exit());
+}
+
+std::string NextStartLabel(const v1::Server& server, absl::Time now) {
+  if (!server.has_next_start_time()) return "-";
+  absl::Duration left = FromTimestamp(server.next_start_time()) - now;
+  if (left < absl::Seconds(1)) {
+    return absl::StrFormat("in %.1fs", std::max(0.0, absl::ToDoubleSeconds(left)));
+  }
+  return "in " + ShortDuration(left);
+}
+
+std::string FormatEvent(const v1::Event& event) {
+  std::string kind = v1::Event::Kind_Name(event.kind());
+  std::string line = absl::StrCat(
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", FromTimestamp(event.time()), absl::UTCTimeZone()),
+      "  ", event.name(), "  ", kind);
+  if (event.pid() != 0) absl::StrAppend(&line, "  pid ", event.pid());
+  if (event.kind() == v1::Event::READY || event.kind() == v1::Event::ADOPTED) {
+    absl::StrAppend(&line, "  on ", event.bound_address());
+  }
+  if (event.has_exit()) absl::StrAppend(&line, "  ", ExitStatusLabel(event.exit()));
+  if (event.kind() == v1::Event::BACKOFF) {
+    absl::StrAppend(&line, "  restart at ",
+                    absl::FormatTime("%H:%M:%E3SZ", FromTimestamp(event.next_start_time()),
+                                     absl::UTCTimeZone()));
+  }
+  if (!event.reason().empty()) absl::StrAppend(&line, "  ", event.reason());
+  if (event.dropped_before() != 0) {
+    absl::StrAppend(&line, "  (", event.dropped_before(),
+                    " earlier events dropped: reading too slowly)");
+  }
+  return line;
+}
+
 std::string FormatServerTable(const std::vector<v1::Server>& servers, absl::Time now) {
   std::vector<std::vector<std::string>> rows = {{"NAME", "STATE", "PROTOCOL", "MODEL", "ADDRESS",
-                                                 "PID", "UPTIME", "RESTARTS", "LAST-EXIT",
-                                                 "REASON"}};
+                                                 "PID", "UPTIME", "RESTARTS", "FAILS", "NEXT",
+                                                 "LAST-EXIT", "REASON"}};
   for (const v1::Server& s : servers) {
     const std::string address = s.bound_address().empty() ? s.spec().listen() : s.bound_address();
     rows.push_back({s.spec().name(), StateLabel(s.state()), ProtocolLabel(s.spec().protocol()),
                     ModelLabel(s.spec().model()), address,
                     s.pid() != 0 ? absl::StrCat(s.pid()) : "-", Uptime(s, now),
-                    absl::StrCat(s.restarts()), ExitLabel(s),
-                    s.reason().empty() ? "" : s.reason()});
+                    absl::StrCat(s.restarts()), absl::StrCat(s.consecutive_failures()),
+                    NextStartLabel(s, now), ExitLabel(s), s.reason().empty() ? "" : s.reason()});
   }
   std::vector<size_t> widths(rows[0].size(), 0);
   for (const auto& row : rows) {
@@ -100,7 +145,17 @@ std::string FormatServerDetail(const v1::Server& s, absl::Time now) {
       {"pid", s.pid() != 0 ? absl::StrCat(s.pid()) : "-"},
       {"uptime", Uptime(s, now)},
       {"restarts", absl::StrCat(s.restarts())},
+      {"failures",
+       absl::StrCat(s.consecutive_failures(), " in a row (fatal at ", spec.max_failures(), ")")},
+      {"next start", NextStartLabel(s, now)},
       {"last exit", ExitLabel(s)},
+      {"adopted", s.adopted() ? "yes" : "no"},
+      {"restart", PolicyLabel(spec.restart_policy())},
+      {"backoff", absl::StrCat(spec.backoff_initial_ms(), " ms doubling to ", spec.backoff_max_ms(),
+                               " ms; stable after ", spec.stable_after_ms(), " ms")},
+      {"ready timeout", absl::StrCat(spec.ready_timeout_ms(), " ms")},
+      {"log", absl::StrCat("rotated at ", spec.log_max_bytes(), " bytes, ", spec.log_keep_files(),
+                           " kept")},
       {"max workers", absl::StrCat(spec.max_workers())},
       {"stop timeout", absl::StrCat(spec.stop_timeout_ms(), " ms")},
       {"idle timeout", absl::StrCat(spec.idle_timeout_ms(), " ms")},
@@ -110,10 +165,6 @@ std::string FormatServerDetail(const v1::Server& s, absl::Time now) {
   if (spec.hubs() != 0) fields.push_back({"hubs", absl::StrCat(spec.hubs())});
   if (spec.protocol() == v1::PROTOCOL_FILE) {
     fields.push_back({"overwrite", spec.allow_overwrite() ? "allowed" : "refused"});
-  }
-  if (s.has_next_start_time()) {
-    fields.push_back(
-        {"next start", absl::StrCat("in ", ShortDuration(FromTimestamp(s.next_start_time()) - now))});
   }
   std::string out;
   for (const auto& [key, value] : fields) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "corral/v1/agent.pb.h"
 #include "corral/v1/server.pb.h"
 
 namespace corral::ctl {
@@ -15,6 +16,8 @@ namespace corral::ctl {
 std::string ProtocolLabel(v1::Protocol protocol);
 std::string ModelLabel(v1::Model model);
 std::string StateLabel(v1::State state);
+// "never", "on-failure", "always".
+std::string PolicyLabel(v1::RestartPolicy policy);
 
 // "45s", "3m12s", "2h05m", "3d04h"; "-" for a zero or negative duration.
 std::string ShortDuration(absl::Duration d);
@@ -22,9 +25,18 @@ std::string ShortDuration(absl::Duration d);
 // "code 1", "signal 9 (SIGKILL)", "-".
 std::string ExitLabel(const v1::Server& server);
 
-// Columns NAME STATE PROTOCOL MODEL ADDRESS PID UPTIME RESTARTS LAST-EXIT REASON, aligned,
-// one line per server, each line ending in '\n'.
+// "in 1.2s" until the next restart when one is scheduled, else "-".
+std::string NextStartLabel(const v1::Server& server, absl::Time now);
+
+// Columns NAME STATE PROTOCOL MODEL ADDRESS PID UPTIME RESTARTS FAILS NEXT LAST-EXIT REASON,
+// aligned, one line per server, each line ending in '\n'. FAILS counts consecutive failures,
+// NEXT is the time to the next restart.
+
 std::string FormatServerTable(const std::vector<v1::Server>& servers, absl::Time now);
+
+// One line for a supervision event, as `corralctl events` prints it:
+// "2026-11-30T04:30:00.123Z  echo  EXITED  pid 4242 killed by signal 9 (SIGKILL)".
+std::string FormatEvent(const v1::Event& event);
 
 // "field: value" lines for one server.
 std::string FormatServerDetail(const v1::Server& server, absl::Time now);

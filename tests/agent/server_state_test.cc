@@ -29,7 +29,7 @@ TEST(ServerStateTest, StartThenReadyRuns) {
 }
 
 TEST(ServerStateTest, CrashAfterReadyBacksOffThenRespawns) {
-  std::optional<Transition> t = NextTransition(S::kRunning, E::kExited);
+  std::optional<Transition> t = NextTransition(S::kRunning, E::kExitedRestart);
   ASSERT_TRUE(t);
   EXPECT_EQ(t->next, S::kBackoff);
   EXPECT_EQ(t->action, Action::kScheduleRestart);
@@ -42,7 +42,7 @@ TEST(ServerStateTest, CrashAfterReadyBacksOffThenRespawns) {
 TEST(ServerStateTest, StartFailureIsFinalUntilRestart) {
   EXPECT_EQ(Replay(S::kStopped, {E::kStartRequested, E::kStartFailed}), S::kFailed);
   // The failed process exits afterwards; nothing is respawned.
-  std::optional<Transition> t = NextTransition(S::kFailed, E::kExited);
+  std::optional<Transition> t = NextTransition(S::kFailed, E::kStoppedExit);
   ASSERT_TRUE(t);
   EXPECT_EQ(t->next, S::kFailed);
   EXPECT_EQ(t->action, Action::kNone);
@@ -50,10 +50,63 @@ TEST(ServerStateTest, StartFailureIsFinalUntilRestart) {
 }
 
 TEST(ServerStateTest, BadConfigurationExitIsNotRespawned) {
-  std::optional<Transition> t = NextTransition(S::kRunning, E::kExitedFatal);
+  for (S state : {S::kStarting, S::kRunning}) {
+    std::optional<Transition> t = NextTransition(state, E::kExitedBadConfig);
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->next, S::kFailed);
+    EXPECT_EQ(t->action, Action::kNone);
+  }
+}
+
+TEST(ServerStateTest, CrashBeforeReadyBacksOffToo) {
+  std::optional<Transition> t = NextTransition(S::kStarting, E::kExitedRestart);
   ASSERT_TRUE(t);
-  EXPECT_EQ(t->next, S::kFailed);
+  EXPECT_EQ(t->next, S::kBackoff);
+  EXPECT_EQ(t->action, Action::kScheduleRestart);
+}
+
+TEST(ServerStateTest, GivingUpIsFatalUntilRestart) {
+  for (S state : {S::kStarting, S::kRunning}) {
+    std::optional<Transition> t = NextTransition(state, E::kExitedGiveUp);
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->next, S::kFatal);
+    EXPECT_EQ(t->action, Action::kNone);
+  }
+  // Nothing respawns a FATAL server but an explicit start.
+  EXPECT_FALSE(NextTransition(S::kFatal, E::kBackoffElapsed));
+  EXPECT_EQ(Replay(S::kFatal, {E::kStartRequested, E::kReady}), S::kRunning);
+}
+
+TEST(ServerStateTest, CleanExitUnderOnFailureStops) {
+  std::optional<Transition> t = NextTransition(S::kRunning, E::kExitedDone);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->next, S::kStopped);
   EXPECT_EQ(t->action, Action::kNone);
+}
+
+TEST(ServerStateTest, AdoptionRunsWithoutSpawning) {
+  std::optional<Transition> t = NextTransition(S::kStopped, E::kAdopted);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->next, S::kRunning);
+  EXPECT_EQ(t->action, Action::kNone);
+  // An adopted server stops like any other.
+  EXPECT_EQ(Replay(S::kStopped, {E::kAdopted, E::kStopRequested, E::kStoppedExit}), S::kStopped);
+}
+
+TEST(ServerStateTest, CrashLoopReachesFatal) {
+  EXPECT_EQ(
+      Replay(S::kStopped, {E::kStartRequested, E::kReady, E::kExitedRestart, E::kBackoffElapsed,
+                           E::kExitedRestart, E::kBackoffElapsed, E::kReady, E::kExitedGiveUp}),
+      S::kFatal);
+}
+
+TEST(ServerStateTest, EveryStateHasANameAndEveryRowIsReachable) {
+  for (S state :
+       {S::kStarting, S::kRunning, S::kBackoff, S::kStopping, S::kStopped, S::kFailed, S::kFatal}) {
+    EXPECT_NE(StateName(state), "?");
+    // Stop is accepted in every state: an operator can always stop.
+    EXPECT_TRUE(NextTransition(state, E::kStopRequested)) << StateName(state);
+  }
 }
 
 TEST(ServerStateTest, ReadyTimeoutKillsAndFails) {
@@ -75,7 +128,7 @@ TEST(ServerStateTest, StopTerminatesThenKillsAtDeadline) {
 }
 
 TEST(ServerStateTest, StoppingTwiceOrStoppingWhatDoesNotRunIsHarmless) {
-  for (S state : {S::kStopping, S::kStopped, S::kFailed}) {
+  for (S state : {S::kStopping, S::kStopped, S::kFailed, S::kFatal}) {
     std::optional<Transition> t = NextTransition(state, E::kStopRequested);
     ASSERT_TRUE(t) << StateName(state);
     EXPECT_EQ(t->next, state);

@@ -61,6 +61,65 @@ TEST(ServerFormatTest, TableIsAlignedAndShowsTheFacts) {
   EXPECT_NE(lines[2].find("address already in use"), std::string::npos);
 }
 
+TEST(ServerFormatTest, TableShowsFailuresAndTheNextRestart) {
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  v1::Server backoff = RunningEcho(now);
+  backoff.set_state(v1::STATE_BACKOFF);
+  backoff.set_pid(0);
+  backoff.set_consecutive_failures(3);
+  backoff.mutable_next_start_time()->set_seconds(absl::ToUnixSeconds(now) + 12);
+  backoff.set_reason("died: killed by signal 9 (SIGKILL)");
+  v1::Server fatal = backoff;
+  fatal.mutable_spec()->set_name("gone");
+  fatal.set_state(v1::STATE_FATAL);
+  fatal.clear_next_start_time();
+  fatal.set_consecutive_failures(5);
+  std::string table = FormatServerTable({backoff, fatal}, now);
+  std::vector<std::string> lines = absl::StrSplit(table, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 3u);
+  size_t fails_col = lines[0].find("FAILS");
+  size_t next_col = lines[0].find("NEXT");
+  ASSERT_NE(fails_col, std::string::npos);
+  EXPECT_EQ(lines[1].find("3", fails_col), fails_col);
+  EXPECT_EQ(lines[1].find("in 12s"), next_col);
+  EXPECT_EQ(lines[2].find("FATAL"), lines[0].find("STATE"));
+  EXPECT_EQ(lines[2].find("5", fails_col), fails_col);
+  EXPECT_EQ(lines[2].find("-", next_col), next_col);
+}
+
+TEST(ServerFormatTest, NextStartUnderASecondHasTenths) {
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  v1::Server s;
+  s.mutable_next_start_time()->set_seconds(absl::ToUnixSeconds(now));
+  s.mutable_next_start_time()->set_nanos(250'000'000);
+  EXPECT_EQ(NextStartLabel(s, now), "in 0.2s");
+  EXPECT_EQ(NextStartLabel(v1::Server(), now), "-");
+}
+
+TEST(ServerFormatTest, EventsAreOneLineEach) {
+  v1::Event event;
+  event.set_kind(v1::Event::EXITED);
+  event.set_name("echo");
+  event.mutable_time()->set_seconds(1'790'000'000);
+  event.mutable_time()->set_nanos(5'000'000);
+  event.set_pid(4242);
+  event.mutable_exit()->set_signal(9);
+  EXPECT_EQ(FormatEvent(event),
+            "2026-09-21T14:13:20.005Z  echo  EXITED  pid 4242  signal 9 (SIGKILL)");
+  v1::Event adopted_exit = event;
+  adopted_exit.mutable_exit()->set_unknown(true);
+  adopted_exit.set_dropped_before(3);
+  EXPECT_EQ(FormatEvent(adopted_exit),
+            "2026-09-21T14:13:20.005Z  echo  EXITED  pid 4242  unknown (adopted)  (3 earlier "
+            "events dropped: reading too slowly)");
+}
+
+TEST(ServerFormatTest, PolicyLabels) {
+  EXPECT_EQ(PolicyLabel(v1::RESTART_ON_FAILURE), "on-failure");
+  EXPECT_EQ(PolicyLabel(v1::RESTART_POLICY_UNSPECIFIED), "always");
+  EXPECT_EQ(StateLabel(v1::STATE_FATAL), "FATAL");
+}
+
 TEST(ServerFormatTest, DetailListsFields) {
   absl::Time now = absl::FromUnixSeconds(1'800'000'000);
   std::string detail = FormatServerDetail(RunningEcho(now - absl::Seconds(5)), now);

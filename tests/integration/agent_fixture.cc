@@ -1,11 +1,14 @@
 #include "tests/integration/agent_fixture.h"
 
-#include <grpcpp/grpcpp.h>
 #include <fcntl.h>
+#include <grpcpp/grpcpp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "servers/net/address.h"
@@ -34,10 +37,10 @@ void AgentTest::TearDown() {
   std::filesystem::remove_all(home_, ec);
 }
 
-void AgentTest::StartAgent() {
-  agent_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{BinaryPath("corral-agent"), "--home", home_},
-      home_ + "/agent.log");
+void AgentTest::StartAgent(std::vector<std::string> extra_args) {
+  std::vector<std::string> argv = {BinaryPath("corral-agent"), "--home", home_};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  agent_ = std::make_unique<ChildProcess>(argv, home_ + "/agent.log");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   // Connecting before the socket exists would put the channel into gRPC's reconnect backoff.
   while (!std::filesystem::exists(home_ + "/agent.sock") &&
@@ -49,8 +52,8 @@ void AgentTest::StartAgent() {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
-  stub_ = v1::Agent::NewStub(grpc::CreateCustomChannel(
-      socket_address(), grpc::InsecureChannelCredentials(), args));
+  stub_ = v1::Agent::NewStub(
+      grpc::CreateCustomChannel(socket_address(), grpc::InsecureChannelCredentials(), args));
   while (std::chrono::steady_clock::now() < deadline) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
@@ -69,13 +72,15 @@ CommandResult AgentTest::Ctl(const std::vector<std::string>& args) {
 }
 
 grpc::Status AgentTest::StartEcho(const std::string& name, const std::string& listen,
-                                  v1::Server* out) {
+                                  v1::Server* out,
+                                  const std::function<void(v1::ServerSpec&)>& tweak) {
   v1::StartRequest request;
   request.mutable_spec()->set_name(name);
   request.mutable_spec()->set_protocol(v1::PROTOCOL_TCP_ECHO);
   request.mutable_spec()->set_model(v1::MODEL_THREAD);
   request.mutable_spec()->set_listen(listen);
   request.mutable_spec()->set_stop_timeout_ms(3000);
+  if (tweak) tweak(*request.mutable_spec());
   v1::StartResponse response;
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
@@ -92,8 +97,7 @@ absl::StatusOr<v1::Server> AgentTest::Get(const std::string& name) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   grpc::Status status = stub_->Get(&context, request, &response);
   if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        status.error_message());
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
   }
   return response.server();
 }
@@ -145,5 +149,24 @@ std::string EchoOnce(const std::string& address, const std::string& message) {
 }
 
 bool CanConnect(const std::string& address) { return static_cast<bool>(Connect(address)); }
+
+std::vector<pid_t> ProcessGroupMembers(pid_t pgid) {
+  std::vector<pid_t> members;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    size_t paren = line.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream rest(line.substr(paren + 2));
+    char state;
+    pid_t ppid, group;
+    if (!(rest >> state >> ppid >> group)) continue;
+    if (group == pgid && state != 'Z') members.push_back(std::stoi(name));
+  }
+  return members;
+}
 
 }  // namespace corral::testing

@@ -23,7 +23,8 @@ class AgentTest : public ::testing::Test {
   void TearDown() override;
 
   // Starts (another) agent on home_, waits until it answers. Fails the test if it does not.
-  void StartAgent();
+  // By default with --stop-servers-on-exit, so that no test leaves a server behind.
+  void StartAgent(std::vector<std::string> extra_args = {"--stop-servers-on-exit"});
 
   // Runs `corralctl --agent unix:HOME/agent.sock ARGS...`.
   CommandResult Ctl(const std::vector<std::string>& args);
@@ -31,8 +32,10 @@ class AgentTest : public ::testing::Test {
   v1::Agent::Stub& stub() { return *stub_; }
   std::string socket_address() const { return "unix:" + home_ + "/agent.sock"; }
 
-  // Start over gRPC with a tcp-echo/thread spec listening on `listen`.
-  grpc::Status StartEcho(const std::string& name, const std::string& listen, v1::Server* out);
+  // Start over gRPC with a tcp-echo/thread spec listening on `listen`; `tweak` may change the
+  // spec first.
+  grpc::Status StartEcho(const std::string& name, const std::string& listen, v1::Server* out,
+                         const std::function<void(v1::ServerSpec&)>& tweak = nullptr);
   absl::StatusOr<v1::Server> Get(const std::string& name);
   // Polls Get until `done` holds or 20 s pass; returns the last server seen.
   v1::Server WaitUntil(const std::string& name, const std::function<bool(const v1::Server&)>& done);
@@ -48,5 +51,8 @@ std::string EchoOnce(const std::string& address, const std::string& message);
 
 // Whether a TCP connect to "HOST:PORT" succeeds.
 bool CanConnect(const std::string& address);
+
+// Live (non-zombie) processes whose process group is `pgid`.
+std::vector<pid_t> ProcessGroupMembers(pid_t pgid);
 
 }  // namespace corral::testing

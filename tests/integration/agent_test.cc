@@ -18,9 +18,8 @@ namespace {
 bool IsRunning(const v1::Server& s) { return s.state() == v1::STATE_RUNNING; }
 
 TEST_F(AgentTest, CtlStartOnPortZeroThenEcho) {
-  CommandResult start =
-      Ctl({"start", "echo", "--protocol", "tcp-echo", "--model", "thread", "--listen",
-           "127.0.0.1:0"});
+  CommandResult start = Ctl(
+      {"start", "echo", "--protocol", "tcp-echo", "--model", "thread", "--listen", "127.0.0.1:0"});
   ASSERT_EQ(start.exit_code, 0) << start.err;
   std::smatch m;
   ASSERT_TRUE(std::regex_search(start.out, m, std::regex(R"(RUNNING on (127\.0\.0\.1:(\d+)))")))
@@ -205,8 +204,8 @@ TEST_F(AgentTest, KilledServerIsRestartedAndServesAgain) {
 TEST_F(AgentTest, SecondAgentOnTheSameHomeRefuses) {
   CommandResult second = RunCommand({BinaryPath("corral-agent"), "--home", home_});
   EXPECT_EQ(second.exit_code, 1);
-  EXPECT_TRUE(absl::StrContains(second.err, "another corral-agent (pid " +
-                                                std::to_string(agent_->pid()) + ") already runs"))
+  EXPECT_TRUE(absl::StrContains(
+      second.err, "another corral-agent (pid " + std::to_string(agent_->pid()) + ") already runs"))
       << second.err;
   // The first one is unharmed.
   EXPECT_EQ(Ctl({"ls"}).exit_code, 0);
@@ -228,7 +227,32 @@ TEST_F(AgentTest, UnreachableAgentHasItsOwnExitCode) {
   EXPECT_TRUE(absl::StrContains(ctl.err, "cannot reach corral-agent")) << ctl.err;
 }
 
-TEST_F(AgentTest, AgentShutdownStopsItsServers) {
+TEST_F(AgentTest, AgentShutdownLeavesServersRunningByDefault) {
+  agent_->SignalAndWait(SIGTERM);
+  StartAgent({});  // the default: no --stop-servers-on-exit
+  v1::Server server;
+  ASSERT_TRUE(StartEcho("echo", "127.0.0.1:0", &server).ok());
+  int status = agent_->SignalAndWait(SIGTERM, std::chrono::seconds(20));
+  ASSERT_NE(status, -1);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_TRUE(ProcessAlive(server.pid()));
+  EXPECT_EQ(EchoOnce(server.bound_address(), "still here"), "still here");
+
+  // The next agent adopts it, and (started with the option) stops it on SIGTERM.
+  StartAgent();
+  absl::StatusOr<v1::Server> adopted = Get("echo");
+  ASSERT_TRUE(adopted.ok());
+  EXPECT_EQ(adopted->state(), v1::STATE_RUNNING);
+  EXPECT_EQ(adopted->pid(), server.pid());
+  EXPECT_TRUE(adopted->adopted());
+  status = agent_->SignalAndWait(SIGTERM, std::chrono::seconds(20));
+  ASSERT_NE(status, -1);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_FALSE(ProcessAlive(server.pid()));
+  EXPECT_FALSE(CanConnect(server.bound_address()));
+}
+
+TEST_F(AgentTest, AgentShutdownWithTheOptionStopsItsServers) {
   v1::Server server;
   ASSERT_TRUE(StartEcho("echo", "127.0.0.1:0", &server).ok());
   int status = agent_->SignalAndWait(SIGTERM, std::chrono::seconds(20));

@@ -1,0 +1,53 @@
+// Supervisor::Record: everything the supervisor knows of one server. Private to the
+// supervisor's translation units (supervisor*.cc); loop thread only.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "agent/event_loop.h"
+#include "agent/exit_info.h"
+#include "agent/server_state.h"
+#include "agent/supervisor.h"
+#include "agent/tree_kill.h"
+#include "servers/net/unique_fd.h"
+
+namespace corral::agent {
+
+struct Supervisor::Waiter {
+  std::function<bool(const Record&)> settled;
+  std::function<void()> fire;
+};
+
+struct Supervisor::Record {
+  uint64_t id = 0;  // distinguishes a removed-then-re-added server in pending callbacks
+  v1::ServerSpec spec;
+  ServerState state = ServerState::kStopped;
+
+  // The current process, if any.
+  pid_t pid = 0;
+  uint64_t pid_start_ticks = 0;  // /proc start time; with the pid, names the process
+  net::UniqueFd pidfd;
+  net::UniqueFd readiness;
+  std::string readiness_buffer;
+  absl::Time start_time;
+  std::string bound_address;
+  bool ready = false;    // this process said READY
+  bool adopted = false;  // this process was started by a previous agent
+  TreeKill tree;         // its descendants, as seen while stopping
+
+  uint32_t restarts = 0;
+  uint32_t consecutive_failures = 0;
+  std::chrono::milliseconds backoff_delay{0};
+  std::optional<ExitInfo> last_exit;
+  std::string reason;
+  absl::Time next_start_time;
+  uint32_t stop_timeout_override_ms = 0;
+
+  EventLoop::TimerId timer = 0;  // the one deadline that matters in the current state
+  std::vector<Waiter> waiters;
+};
+
+}  // namespace corral::agent

@@ -1,0 +1,132 @@
+// StreamQueue: the send side of a server-streaming gRPC call (a ServerWriteReactor) fed from the
+// loop thread. Push() may be called from any thread; at most one write is in flight, and at most
+// `capacity` messages wait behind it: beyond that the oldest are dropped (and counted, so the
+// stream can tell its client), so a slow client never makes the agent buffer without bound.
+// The call ends with CANCELLED when the client goes away. The object is owned through
+// shared_ptr: by itself until gRPC's OnDone (HoldUntilDone), and by whoever feeds it until
+// `on_done` tells them to let go.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+namespace corral::agent {
+
+template <typename Message>
+class StreamQueue final : public grpc::ServerWriteReactor<Message> {
+ public:
+  // `stamp_dropped(message, n)` records on the next message that n were dropped before it.
+  StreamQueue(size_t capacity, std::function<void(Message&, uint64_t)> stamp_dropped)
+      : capacity_(capacity), stamp_dropped_(std::move(stamp_dropped)) {}
+
+  // Call once, before handing the reactor to gRPC: keeps the object alive until gRPC is done
+  // with it, then calls `on_done` (on a gRPC thread; it must not block) and lets go.
+  void HoldUntilDone(std::shared_ptr<StreamQueue> self, std::function<void()> on_done) {
+    std::lock_guard lock(mu_);
+    self_ = std::move(self);
+    on_done_ = std::move(on_done);
+  }
+
+  // Any thread. Returns false once the call is over (the feeder should stop).
+  bool Push(Message message) {
+    std::lock_guard lock(mu_);
+    if (finished_) return false;
+    if (pending_.size() >= capacity_) {
+      pending_.pop_front();
+      ++dropped_;
+    }
+    pending_.push_back(std::move(message));
+    if (!writing_) WriteNextLocked();
+    return true;
+  }
+
+  // Any thread. Whether a write is in flight or waiting (to pace a feeder that can wait).
+  bool busy() {
+    std::lock_guard lock(mu_);
+    return writing_ || !pending_.empty();
+  }
+
+  bool finished() {
+    std::lock_guard lock(mu_);
+    return finished_;
+  }
+
+  // Any thread. Ends the call with `status` at once (once), dropping what waits.
+  void End(const grpc::Status& status) {
+    std::lock_guard lock(mu_);
+    FinishLocked(status);
+  }
+
+  // Any thread. Ends the call with `status` once every message pushed so far is written.
+  void EndWhenDrained(const grpc::Status& status) {
+    std::lock_guard lock(mu_);
+    if (!writing_ && pending_.empty()) return FinishLocked(status);
+    end_when_drained_ = status;
+    drain_then_end_ = true;
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mu_);
+    writing_ = false;
+    if (!ok) return FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+    if (!pending_.empty()) return WriteNextLocked();
+    if (drain_then_end_) FinishLocked(end_when_drained_);
+  }
+
+  void OnCancel() override {
+    std::lock_guard lock(mu_);
+    FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+  }
+
+  void OnDone() override {
+    std::shared_ptr<StreamQueue> self;  // destroyed last: may delete this
+    std::function<void()> on_done;
+    {
+      std::lock_guard lock(mu_);
+      finished_ = true;
+      on_done.swap(on_done_);
+      self.swap(self_);
+    }
+    if (on_done) on_done();
+  }
+
+ private:
+  void WriteNextLocked() {
+    current_ = std::move(pending_.front());
+    pending_.pop_front();
+    if (dropped_ > 0) {
+      stamp_dropped_(current_, dropped_);
+      dropped_ = 0;
+    }
+    writing_ = true;
+    this->StartWrite(&current_);
+  }
+
+  void FinishLocked(const grpc::Status& status) {
+    if (finish_called_) return;
+    finish_called_ = true;
+    finished_ = true;
+    pending_.clear();
+    this->Finish(status);
+  }
+
+  const size_t capacity_;
+  const std::function<void(Message&, uint64_t)> stamp_dropped_;
+  std::mutex mu_;
+  std::deque<Message> pending_;
+  Message current_;  // the message in flight; gRPC reads it until OnWriteDone
+  uint64_t dropped_ = 0;
+  bool writing_ = false;
+  bool finish_called_ = false;
+  bool finished_ = false;
+  bool drain_then_end_ = false;
+  grpc::Status end_when_drained_;
+  std::function<void()> on_done_;
+  std::shared_ptr<StreamQueue> self_;
+};
+
+}  // namespace corral::agent

@@ -1,0 +1,203 @@
+// The process side of the Supervisor: spawning, the readiness report, exits, adoption.
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "agent/procfs/proc_fs.h"
+#include "agent/restart_policy.h"
+#include "agent/server_record.h"
+#include "agent/spawner.h"
+#include "agent/supervisor.h"
+#include "servers/readiness.h"
+#include "spdlog/spdlog.h"
+
+namespace corral::agent {
+namespace {
+
+// Readiness messages are one short line; anything longer is a misbehaving process.
+constexpr size_t kMaxReadinessBytes = 4096;
+
+}  // namespace
+
+void Supervisor::SpawnProcess(Record& record) {
+  const std::string name = record.spec.name();
+  const uint64_t id = record.id;
+  std::string servers_dir = config_.home + "/servers";
+  std::string dir = servers_dir + "/" + name;
+  ::mkdir(servers_dir.c_str(), 0700);
+  ::mkdir(dir.c_str(), 0700);
+
+  record.bound_address.clear();
+  record.readiness_buffer.clear();
+  record.ready = false;
+  record.adopted = false;
+  LogSettings log{config_.logger_binary, dir, record.spec.log_max_bytes(),
+                  record.spec.log_keep_files()};
+  absl::StatusOr<SpawnedServer> spawned =
+      SpawnServer(ServerArgv(config_.server_binary, record.spec), log);
+  if (!spawned.ok()) {
+    // Dispatch from the loop, not from inside this transition.
+    loop_.RunInLoop([this, name, id, why = std::string(spawned.status().message())] {
+      if (Record* r = Find(name, id)) Dispatch(*r, ServerEvent::kStartFailed, why);
+    });
+    return;
+  }
+  record.pid = spawned->pid;
+  record.pidfd = std::move(spawned->pidfd);
+  record.readiness = std::move(spawned->readiness);
+  record.start_time = absl::Now();
+  record.pid_start_ticks = procfs::StartTimeTicks(record.pid).value_or(0);
+  loggers_.Reap(std::move(spawned->logger_pidfd));
+  spdlog::info("server \"{}\": spawned pid {}", name, record.pid);
+  Publish(record, v1::Event::STARTED);
+  SaveStateOrWarn();  // before anything else: a new agent must know this pid
+
+  WatchProcess(record);
+  loop_.Watch(record.readiness.get(), EPOLLIN, [this, name, id](uint32_t) {
+    if (Record* r = Find(name, id)) OnReadinessReadable(*r);
+  });
+  auto ready_timeout = std::chrono::milliseconds(record.spec.ready_timeout_ms());
+  record.timer = loop_.RunAfter(ready_timeout, [this, name, id, ready_timeout] {
+    if (Record* r = Find(name, id)) {
+      r->timer = 0;
+      Dispatch(*r, ServerEvent::kReadyTimeout,
+               absl::StrCat("did not report ready within ",
+                            absl::FormatDuration(absl::FromChrono(ready_timeout)),
+                            "; killed (see `corralctl logs ", name, "`)"));
+    }
+  });
+}
+
+void Supervisor::WatchProcess(Record& record) {
+  loop_.Watch(record.pidfd.get(), EPOLLIN,
+              [this, name = record.spec.name(), id = record.id](uint32_t) {
+                if (Record* r = Find(name, id)) OnProcessExit(*r);
+              });
+}
+
+bool Supervisor::TryAdopt(Record& record, const v1::ServerRecord& saved) {
+  if (saved.pid() <= 0) return false;
+  net::UniqueFd pidfd(PidfdOpen(saved.pid()));
+  if (!pidfd) return false;  // gone
+  absl::StatusOr<uint64_t> ticks = procfs::StartTimeTicks(saved.pid());
+  if (!ticks.ok() || *ticks != saved.pid_start_ticks()) {
+    spdlog::info("server \"{}\": pid {} now belongs to another process; not adopting it",
+                 record.spec.name(), saved.pid());
+    return false;
+  }
+  if (saved.bound_address().empty()) {
+    // It never told the previous agent it was listening, and its readiness pipe died with
+    // that agent: it cannot be trusted to serve. Kill it (and its group) and start afresh.
+    spdlog::info("server \"{}\": pid {} was still starting; killing it to start it again",
+                 record.spec.name(), saved.pid());
+    TreeKill tree;
+    tree.Snapshot(saved.pid());
+    PidfdSendSignal(pidfd.get(), SIGKILL);
+    tree.KillAll(saved.pid());
+    return false;
+  }
+  record.pid = saved.pid();
+  record.pid_start_ticks = saved.pid_start_ticks();
+  record.pidfd = std::move(pidfd);
+  record.bound_address = saved.bound_address();
+  record.start_time = absl::FromUnixSeconds(saved.start_time().seconds()) +
+                      absl::Nanoseconds(saved.start_time().nanos());
+  record.ready = true;
+  record.adopted = true;
+  spdlog::info("server \"{}\": adopted pid {} listening on {}", record.spec.name(), record.pid,
+               record.bound_address);
+  WatchProcess(record);
+  Dispatch(record, ServerEvent::kAdopted);
+  return true;
+}
+
+void Supervisor::OnReadinessReadable(Record& record) {
+  char buf[512];
+  for (;;) {
+    ssize_t n = ::read(record.readiness.get(), buf, sizeof buf);
+    if (n > 0) {
+      record.readiness_buffer.append(buf, static_cast<size_t>(n));
+      if (record.readiness_buffer.size() > kMaxReadinessBytes) break;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      if (record.readiness_buffer.find('\n') == std::string::npos) return;  // more to come
+    }
+    break;  // EOF, error, or a whole line
+  }
+  CloseReadiness(record);
+  std::optional<Readiness> readiness = ParseReadiness(record.readiness_buffer);
+  if (!readiness) return;  // silence; the exit (or the ready timeout) decides
+  if (readiness->ready) {
+    record.bound_address = readiness->detail;
+    record.ready = true;
+    Dispatch(record, ServerEvent::kReady);
+  } else {
+    Dispatch(record, ServerEvent::kStartFailed, readiness->detail);
+  }
+}
+
+void Supervisor::CloseReadiness(Record& record) {
+  if (!record.readiness) return;
+  loop_.Unwatch(record.readiness.get());
+  record.readiness.Reset();
+}
+
+void Supervisor::ForgetProcess(Record& record) {
+  loop_.Unwatch(record.pidfd.get());
+  record.pidfd.Reset();
+  record.pid = 0;
+  record.pid_start_ticks = 0;
+  record.bound_address.clear();
+  record.tree.Clear();
+}
+
+void Supervisor::OnProcessExit(Record& record) {
+  // A message written just before exiting may still sit in the pipe.
+  if (record.readiness) OnReadinessReadable(record);
+
+  // Kill what is left of the tree (forked children) while the process group id cannot have
+  // been recycled: our zombie still holds it, or (adopted) its surviving members do.
+  record.tree.KillAll(record.pid);
+  ExitInfo exit;
+  if (record.adopted) {
+    exit = ExitInfo::Unknown(absl::Now());  // not our child: waitid() cannot see it
+  } else {
+    siginfo_t info{};
+    if (::waitid(P_PIDFD, record.pidfd.get(), &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0) {
+      return;  // not exited after all
+    }
+    exit = ExitInfo::FromSiginfo(info, absl::Now());
+  }
+  spdlog::info("server \"{}\": pid {} {}", record.spec.name(), record.pid, exit.ToString());
+  const auto uptime = absl::ToChronoMilliseconds(exit.time - record.start_time);
+  const bool was_ready = record.ready;
+  record.last_exit = exit;
+  Publish(record, v1::Event::EXITED);
+  ForgetProcess(record);
+
+  switch (record.state) {
+    case ServerState::kStarting:
+    case ServerState::kRunning: {
+      std::uniform_real_distribution<double> jitter(-1.0, 1.0);
+      RestartDecision decision = DecideAfterExit(record.spec, exit, was_ready, uptime,
+                                                 record.consecutive_failures, jitter(random_));
+      record.consecutive_failures = decision.consecutive_failures;
+      record.backoff_delay = decision.delay;
+      Dispatch(record, decision.event, decision.reason);
+      break;
+    }
+    default:  // stopping, or failed already: how it ended changes nothing
+      Dispatch(record, ServerEvent::kStoppedExit);
+      break;
+  }
+}
+
+}  // namespace corral::agent

@@ -1,0 +1,42 @@
+// TreeKill: kills every process of a server, including forked children that left its process
+// group (setsid, setpgid). A snapshot of the tree is held as pidfds, taken while the server
+// still runs (its descendants are only findable while their parent lives), so a later kill
+// can never hit a pid the kernel recycled meanwhile. Loop thread only (not thread-safe).
+#pragma once
+
+#include <sys/types.h>
+
+#include <vector>
+
+#include "servers/net/unique_fd.h"
+
+namespace corral::agent {
+
+class TreeKill {
+ public:
+  // Adds `root`'s current descendants (from /proc) to the snapshot. Cheap enough to call at
+  // every stop step; processes already held are not duplicated.
+  void Snapshot(pid_t root);
+
+  // SIGKILLs process group `pgid` and every process in the snapshot that is still alive.
+  void KillAll(pid_t pgid);
+
+  // Forgets the snapshot (closes the pidfds).
+  void Clear();
+
+  size_t size() const { return members_.size(); }
+
+ private:
+  struct Member {
+    pid_t pid;
+    net::UniqueFd pidfd;
+  };
+  std::vector<Member> members_;
+};
+
+// pidfd_open(2) / pidfd_send_signal(2), which glibc 2.36 does not wrap for C++. The descriptor is
+// close-on-exec. -1 with errno on failure.
+int PidfdOpen(pid_t pid);
+int PidfdSendSignal(int pidfd, int signal);
+
+}  // namespace corral::agent
