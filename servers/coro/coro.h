@@ -20,6 +20,10 @@
 //              TimeoutExpired (timeout.h).
 //   GreenletExit  The exception that ends a greenlet quietly; Kill() raises it.
 //
+// Stacks: each greenlet runs on a pooled 64 KiB stack (StackPool::SetDefaultStackSize changes
+// it) with a guard page below. Keep large buffers off it (a `char buf[65536]` local overflows
+// into the guard page, which kills the process with SIGSEGV rather than corrupting memory).
+//
 // Thread model: one hub per OS thread; greenlets, tasks and sync primitives belong to the thread
 // that made them. Other threads talk to a hub only through Hub::Stop and Hub::RunInLoop.
 //

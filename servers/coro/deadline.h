@@ -27,7 +27,7 @@ class Deadline {
   constexpr Deadline(Clock::time_point when) : when_(when) {}  // NOLINT: implicit by design
   template <typename Rep, typename Period>
   Deadline(std::chrono::duration<Rep, Period> from_now)  // NOLINT: implicit by design
-      : when_(After(std::chrono::duration_cast<Clock::duration>(from_now))) {}
+      : when_(After(from_now)) {}
 
   static constexpr Deadline Never() { return Deadline(); }
 
@@ -40,11 +40,17 @@ class Deadline {
   friend constexpr auto operator<=>(Deadline a, Deadline b) { return a.when_ <=> b.when_; }
 
  private:
-  // Saturates instead of overflowing, so `Deadline(hours::max())` means "never".
-  static Clock::time_point After(Clock::duration d) {
+  // Saturates instead of overflowing, so `Deadline(hours::max())` means "never". The comparison
+  // happens in the caller's units: converting hours::max() to nanoseconds would itself overflow.
+  template <typename Rep, typename Period>
+  static Clock::time_point After(std::chrono::duration<Rep, Period> d) {
+    using D = std::chrono::duration<Rep, Period>;
     const Clock::time_point now = Clock::now();
-    if (d > Clock::time_point::max() - now) return Clock::time_point::max();
-    return now + d;
+    if (d <= D::zero()) return now;  // already passed
+    if (d >= std::chrono::duration_cast<D>(Clock::time_point::max() - now)) {
+      return Clock::time_point::max();
+    }
+    return now + std::chrono::duration_cast<Clock::duration>(d);
   }
 
   Clock::time_point when_ = Clock::time_point::max();

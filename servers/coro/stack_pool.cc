@@ -7,6 +7,10 @@
 #include <atomic>
 #include <new>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace corral::coro {
 namespace {
 
@@ -22,6 +26,16 @@ std::atomic<size_t> default_size{kInitialDefault};
 size_t PageSize() {
   static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   return page;
+}
+
+// A stack handed out must look fresh to AddressSanitizer: frames of the greenlet that used it
+// before (or of an earlier mapping at the same address) leave poisoned shadow bytes behind.
+void Unpoison(const Stack& s) {
+#if defined(__SANITIZE_ADDRESS__)
+  __asan_unpoison_memory_region(s.bottom, s.size);
+#else
+  (void)s;
+#endif
 }
 
 size_t RoundToPages(size_t bytes) {
@@ -54,6 +68,7 @@ Stack StackPool::Allocate(size_t size) {
       Stack s = free_[i];
       free_[i] = free_.back();
       free_.pop_back();
+      Unpoison(s);
       return s;
     }
   }
@@ -66,7 +81,9 @@ Stack StackPool::Allocate(size_t size) {
     munmap(base, size + guard);
     throw std::bad_alloc();
   }
-  return Stack{static_cast<char*>(base) + guard, size};
+  Stack s{static_cast<char*>(base) + guard, size};
+  Unpoison(s);
+  return s;
 }
 
 void StackPool::Release(Stack stack) {

@@ -5,6 +5,10 @@
 
 namespace corral::coro {
 
+WaitList::~WaitList() {
+  while (head_ != nullptr) Unlink(head_);
+}
+
 bool WaitList::Wait(Deadline deadline) {
   Node node;
   node.greenlet = Greenlet::Current();

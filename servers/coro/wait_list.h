@@ -21,6 +21,9 @@ class Greenlet;
 class WaitList {
  public:
   WaitList() = default;
+  // Waiters still parked stay parked (until killed or timed out) but no longer refer to the list,
+  // so destroying an Event or Queue that greenlets wait on is not a use-after-free.
+  ~WaitList();
   WaitList(const WaitList&) = delete;
   WaitList& operator=(const WaitList&) = delete;
 

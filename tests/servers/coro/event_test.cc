@@ -67,5 +67,18 @@ TEST(EventTest, SetThenClearBeforeWaiterRunsStillReportsSet) {
   });
 }
 
+TEST(EventTest, DestroyingAnEventWithWaitersDetachesThem) {
+  InFreshThread([] {
+    AnyHandle waiter;
+    {
+      Event e;
+      waiter = Spawn([&] { e.Wait(); });
+      Sleep(1ms);
+    }  // `e` is gone; the waiter still parks, harmlessly
+    EXPECT_FALSE(waiter.ready());
+    EXPECT_TRUE(waiter.Kill(true, 10s));
+  });
+}
+
 }  // namespace
 }  // namespace corral::coro

@@ -164,6 +164,7 @@ TEST(HubTest, DeadlockRaisesLoopExitInRoot) {
     auto waiter = Spawn([&] { never.Wait(); });
     EXPECT_THROW(waiter.Join(), LoopExit);
     EXPECT_FALSE(waiter.ready());
+    waiter.Kill();  // before `never` goes out of scope
   });
 }
 
@@ -200,6 +201,58 @@ TEST(HubTest, ThreadExitKillsRemainingGreenlets) {
     Sleep(1ms);                                      // let the first three park
   });
   EXPECT_EQ(destroyed, 3);
+}
+
+TEST(HubTest, EachThreadHasItsOwnHub) {
+  // What the coroutine server model does: N threads, one hub each, running side by side.
+  constexpr int kThreads = 4;
+  std::vector<int> results(kThreads, 0);
+  std::vector<Hub*> hubs(kThreads, nullptr);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      hubs[static_cast<size_t>(t)] = &Hub::Current();
+      std::vector<AnyHandle> all;
+      int sum = 0;
+      for (int i = 1; i <= 100; ++i) {
+        all.push_back(Spawn([&sum, i] {
+          Sleep(std::chrono::microseconds(i * 10));
+          sum += i;
+        }));
+      }
+      JoinAll(all);
+      results[static_cast<size_t>(t)] = sum;
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(results[static_cast<size_t>(t)], 5050);
+    for (int u = 0; u < t; ++u)
+      EXPECT_NE(hubs[static_cast<size_t>(t)], hubs[static_cast<size_t>(u)]);
+  }
+}
+
+TEST(HubTest, RemoteCallbacksRunOnTheHubThreadInOrder) {
+  InFreshThread([] {
+    Hub& hub = Hub::Current();
+    const std::thread::id hub_thread = std::this_thread::get_id();
+    std::vector<int> seen;
+    bool all_on_hub_thread = true;
+    std::thread other([&] {
+      for (int i = 0; i < 100; ++i) {
+        hub.RunInLoop([&, i] {
+          seen.push_back(i);
+          all_on_hub_thread &= std::this_thread::get_id() == hub_thread;
+        });
+      }
+      hub.RunInLoop([&] { hub.Stop(); });
+    });
+    hub.Run();
+    other.join();
+    ASSERT_EQ(seen.size(), 100u);
+    for (int i = 0; i < 100; ++i) EXPECT_EQ(seen[static_cast<size_t>(i)], i);
+    EXPECT_TRUE(all_on_hub_thread);
+  });
 }
 
 }  // namespace
