@@ -84,10 +84,7 @@ TEST_P(AtomicFileTest, CommitTwiceIsRefused) {
   EXPECT_EQ(Names(dir_.path()), std::vector<std::string>{"a.txt"});
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, AtomicFileTest, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool>& info) {
-                           return info.param ? "Tmpfile" : "NamedTemp";
-                         });
+INSTANTIATE_TEST_SUITE_P(Modes, AtomicFileTest, ::testing::Bool(), testing::TempFileModeName);
 
 TEST(NameExists, SeesFilesAndDanglingSymlinks) {
   TempDir dir;

@@ -175,10 +175,7 @@ TEST_P(UploadTest, ConcurrentUploadsOfOneNameWithoutOverwriteHaveOneWinner) {
   EXPECT_EQ(Names(root_.path().string()), std::vector<std::string>{"same.bin"});
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, UploadTest, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool>& info) {
-                           return info.param ? "Tmpfile" : "NamedTemp";
-                         });
+INSTANTIATE_TEST_SUITE_P(Modes, UploadTest, ::testing::Bool(), testing::TempFileModeName);
 
 }  // namespace
 }  // namespace corral::protocols::file

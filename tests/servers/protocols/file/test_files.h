@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "gtest/gtest.h"
+
 namespace corral::protocols::file::testing {
 
 // mkdtemp under the test temp directory; removed recursively on destruction.
@@ -30,5 +32,10 @@ std::vector<std::string> Names(const std::string& dir);
 // `size` bytes of a deterministic, non-repeating-looking pattern (so shifted or duplicated
 // chunks are caught by a byte comparison).
 std::string Pattern(size_t size, unsigned seed = 1);
+
+// Test names for suites run with O_TMPFILE (true) and with the named-temp-file fallback (false).
+inline std::string TempFileModeName(const ::testing::TestParamInfo<bool>& mode) {
+  return mode.param ? "Tmpfile" : "NamedTemp";
+}
 
 }  // namespace corral::protocols::file::testing
