@@ -95,13 +95,17 @@ struct GreenletInternals {
     return state;
   }
 
-  static bctx::fiber& EnsureStarted(Greenlet* g) {
-    if (!g->started_) {
-      g->started_ = true;
-      Fiber(g) = bctx::fiber(std::allocator_arg, StackAllocator(g),
-                             [g](bctx::fiber&& caller) { return Entry(g, std::move(caller)); });
+  [[gnu::always_inline]] static bctx::fiber& EnsureStarted(Greenlet* g) {
+    if (!g->started_) [[unlikely]] {
+      CreateFiber(g);
     }
     return Fiber(g);
+  }
+
+  [[gnu::noinline]] static void CreateFiber(Greenlet* g) {
+    g->started_ = true;
+    Fiber(g) = bctx::fiber(std::allocator_arg, StackAllocator(g),
+                           [g](bctx::fiber&& caller) { return Entry(g, std::move(caller)); });
   }
 
   // Runs after every landing: stores the context we were resumed from in its greenlet.
@@ -131,7 +135,7 @@ struct GreenletInternals {
     return v;
   }
 
-  static Greenlet* LiveAncestor(Greenlet* g) {
+  [[gnu::always_inline]] static Greenlet* LiveAncestor(Greenlet* g) {
     while (g->dead_) g = g->parent_.get();  // the root never dies, so this ends
     return g;
   }
