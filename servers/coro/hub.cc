@@ -98,6 +98,7 @@ void Hub::Loop() {
     }
     if (!timers_.empty()) timers_.FireExpired(Clock::now());
     if (run_waiter_ != nullptr && stop_requested_.exchange(false, std::memory_order_acq_rel)) {
+      RunRemoteCallbacks();  // work queued before the Stop() happens before Run() returns
       Unpark(std::exchange(run_waiter_, nullptr));
     }
     RunReady();

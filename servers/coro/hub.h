@@ -114,7 +114,9 @@ class Hub {
 
   // ---- Any thread -------------------------------------------------------------------------
 
-  // Asks Run() to return (see Run). Wakes the loop if it is waiting in epoll.
+  // Asks Run() to return (see Run). Wakes the loop if it is waiting in epoll. RunInLoop
+  // callbacks queued before Stop() (in the same thread's order) have run by the time Run()
+  // returns.
   void Stop();
   // Queues `fn` to run on the hub's stack at its next loop iteration, and wakes the loop. `fn`
   // must not block; it may Spawn, Unpark, Stop.
