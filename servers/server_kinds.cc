@@ -47,7 +47,8 @@ std::optional<ModelKind> ParseModelName(std::string_view name) { return KindOf(k
 
 bool IsImplemented(ProtocolKind protocol, ModelKind model) {
   (void)model;  // every model runs every protocol that is built
-  return protocol == ProtocolKind::kTcpEcho || protocol == ProtocolKind::kUdpEcho;
+  return protocol == ProtocolKind::kTcpEcho || protocol == ProtocolKind::kUdpEcho ||
+         protocol == ProtocolKind::kHttp;
 }
 
 bool NeedsRoot(ProtocolKind protocol) {

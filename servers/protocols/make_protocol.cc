@@ -1,6 +1,7 @@
 #include "servers/protocols/make_protocol.h"
 
 #include "absl/strings/str_cat.h"
+#include "servers/protocols/http/http_protocol.h"
 #include "servers/protocols/tcp_echo.h"
 #include "servers/protocols/udp_echo.h"
 
@@ -14,7 +15,16 @@ absl::StatusOr<AnyProtocol> MakeProtocol(ProtocolKind kind, const ProtocolConfig
       return AnyProtocol(std::make_unique<TcpEcho>(options));
     case ProtocolKind::kUdpEcho:
       return AnyProtocol(std::make_unique<UdpEcho>());
-    case ProtocolKind::kHttp:
+    case ProtocolKind::kHttp: {
+      http::HttpOptions http_options;
+      http_options.root = config.root;
+      http_options.idle_timeout = config.idle_timeout;
+      http_options.header_timeout = config.header_timeout;
+      absl::StatusOr<std::unique_ptr<http::HttpProtocol>> http =
+          http::HttpProtocol::Create(std::move(http_options));
+      if (!http.ok()) return http.status();
+      return AnyProtocol(std::unique_ptr<StreamProtocol>(*std::move(http)));
+    }
     case ProtocolKind::kFile:
       break;
   }

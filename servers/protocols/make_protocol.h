@@ -20,6 +20,9 @@ struct ProtocolConfig {
   bool allow_overwrite = false;
   uint64_t max_upload_bytes = 1ull << 30;
   std::chrono::milliseconds idle_timeout{60'000};
+  // http: how long a request's head may take from its first byte (then 408). Zero derives it
+  // from the idle timeout: min(10 s, idle_timeout).
+  std::chrono::milliseconds header_timeout{0};
 };
 
 using AnyProtocol =

@@ -1,0 +1,184 @@
+#include "servers/protocols/http/http_connection.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "servers/net/unique_fd.h"
+#include "servers/protocols/http/error_response.h"
+
+namespace corral::http {
+namespace {
+
+// What a failed open() of a file the resolver accepted means for the client: the file went
+// away or was swapped for a symlink (O_NOFOLLOW) since it was resolved.
+StatusCode StatusOfOpenError(int error) {
+  switch (error) {
+    case ENOENT:
+    case ENOTDIR:
+      return StatusCode::kNotFound;
+    case ELOOP:
+    case EACCES:
+    case EPERM:
+      return StatusCode::kForbidden;
+    default:
+      return StatusCode::kInternalServerError;
+  }
+}
+
+// Reads exactly `length` bytes at `offset`, retrying EINTR; false if the file is shorter.
+bool PreadFully(int fd, char* out, std::size_t length, off_t offset) {
+  while (length > 0) {
+    ssize_t n = ::pread(fd, out, length, offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    out += n;
+    length -= static_cast<std::size_t>(n);
+    offset += n;
+  }
+  return true;
+}
+
+}  // namespace
+
+HttpConnection::HttpConnection(const Router& router, const HttpOptions& options,
+                               net::Stream& stream)
+    : router_(router),
+      options_(options),
+      stream_(stream),
+      parser_(options.limits),
+      read_buffer_(std::make_unique_for_overwrite<char[]>(kReadBufferBytes)) {}
+
+void HttpConnection::Run() {
+  std::string_view pending;  // read, not yet fed to the parser
+  bool in_body = false;      // the current request's head is complete, its body is not
+  net::Deadline header_deadline = net::Deadline::max();
+  net::Clock::time_point last_read = net::Clock::now();
+  for (;;) {
+    while (!pending.empty()) {
+      FeedResult result = parser_.Feed(pending);
+      pending.remove_prefix(result.consumed);
+      switch (result.status) {
+        case ParseStatus::kNeedMore:
+          break;
+        case ParseStatus::kHeadComplete:
+          in_body = true;
+          if (parser_.request().expect_continue && !Write(kContinueResponse).ok()) return;
+          break;
+        case ParseStatus::kComplete:
+          if (!Answer()) return;
+          parser_.Reset();
+          in_body = false;
+          header_deadline = net::Deadline::max();
+          break;
+        case ParseStatus::kError:
+          AnswerErrorAndClose(parser_.error().status);
+          return;
+      }
+    }
+    const bool in_head = parser_.started() && !in_body;
+    // The header clock starts with the read that brought the request's first byte.
+    if (in_head && header_deadline == net::Deadline::max()) {
+      header_deadline = last_read + options_.header_timeout;
+    }
+    net::Deadline deadline = net::DeadlineAfter(options_.idle_timeout);
+    if (in_head) deadline = std::min(deadline, header_deadline);
+    absl::StatusOr<std::size_t> n = stream_.Read(read_buffer_.get(), kReadBufferBytes, deadline);
+    if (!n.ok()) {
+      // Silence between requests ends the connection quietly; inside one it is a 408.
+      if (absl::IsDeadlineExceeded(n.status()) && parser_.started()) {
+        AnswerErrorAndClose(StatusCode::kRequestTimeout);
+      }
+      return;
+    }
+    if (*n == 0) return;  // the client closed; a half-received request has no one to answer
+    last_read = net::Clock::now();
+    pending = std::string_view(read_buffer_.get(), *n);
+  }
+}
+
+bool HttpConnection::Answer() {
+  const Request& request = parser_.request();
+  router_.Dispatch(request, response_);
+  HeadOptions options;
+  options.keep_alive = request.keep_alive;
+  options.version = request.version;
+  if (!Send(request.method, options)) return false;
+  if (response_.KeepsAlive(options)) return true;
+  LingeringClose();
+  return false;
+}
+
+void HttpConnection::AnswerErrorAndClose(StatusCode status) {
+  MakeErrorResponse(status, &response_);
+  HeadOptions options;
+  options.keep_alive = false;
+  // The request is unknown or incomplete: answer as for a GET, with the error body.
+  if (Send(Method::kGet, options)) LingeringClose();
+}
+
+bool HttpConnection::Send(Method method, const HeadOptions& options) {
+  if (!ResponseHasBody(method, response_.status())) {
+    response_.SerializeHead(options, &head_);
+    return Write(head_).ok();
+  }
+  if (response_.has_file_body()) return SendFileBody(method, options);
+  response_.SerializeHead(options, &head_);
+  std::string_view body = response_.body();
+  iovec iov[2] = {{head_.data(), head_.size()}, {const_cast<char*>(body.data()), body.size()}};
+  return stream_.WriteAllV(iov, body.empty() ? 1 : 2, net::DeadlineAfter(options_.idle_timeout))
+      .ok();
+}
+
+bool HttpConnection::SendFileBody(Method method, const HeadOptions& options) {
+  const FileBody& file = response_.file_body();
+  net::UniqueFd fd(::open(file.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) {
+    MakeErrorResponse(StatusOfOpenError(errno), &response_);
+    return Send(method, options);  // an in-memory body now: no recursion past this
+  }
+  response_.SerializeHead(options, &head_);
+  const off_t offset = static_cast<off_t>(file.offset);
+  if (file.length <= kSmallFileBytes) {
+    if (!file_buffer_) file_buffer_ = std::make_unique_for_overwrite<char[]>(kSmallFileBytes);
+    // Shorter than stat() said: it shrank since; the head would lie, so send nothing.
+    if (!PreadFully(fd.get(), file_buffer_.get(), file.length, offset)) return false;
+    iovec iov[2] = {{head_.data(), head_.size()}, {file_buffer_.get(), file.length}};
+    return stream_.WriteAllV(iov, 2, net::DeadlineAfter(options_.idle_timeout)).ok();
+  }
+  if (!Write(head_).ok()) return false;
+  // A fresh deadline per chunk: a large file to a slow but steady client must not fail just
+  // because the whole transfer outlasts the idle timeout.
+  for (std::uint64_t sent = 0; sent < file.length;) {
+    const std::size_t chunk =
+        static_cast<std::size_t>(std::min<std::uint64_t>(file.length - sent, kSendFileChunkBytes));
+    if (!stream_
+             .SendFile(fd.get(), offset + static_cast<off_t>(sent), chunk,
+                       net::DeadlineAfter(options_.idle_timeout))
+             .ok()) {
+      return false;
+    }
+    sent += chunk;
+  }
+  return true;
+}
+
+void HttpConnection::LingeringClose() {
+  if (::shutdown(stream_.fd(), SHUT_WR) != 0) return;
+  const net::Deadline until =
+      net::DeadlineAfter(std::min<std::chrono::milliseconds>(kLingerTime, options_.idle_timeout));
+  for (std::size_t discarded = 0; discarded < kLingerBytes;) {
+    absl::StatusOr<std::size_t> n = stream_.Read(read_buffer_.get(), kReadBufferBytes, until);
+    if (!n.ok() || *n == 0) return;
+    discarded += *n;
+  }
+}
+
+absl::Status HttpConnection::Write(std::string_view bytes) {
+  return stream_.WriteAll(bytes.data(), bytes.size(), net::DeadlineAfter(options_.idle_timeout));
+}
+
+}  // namespace corral::http

@@ -1,0 +1,80 @@
+#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_HTTP_CONNECTION_H_
+#define CORRAL_SERVERS_PROTOCOLS_HTTP_HTTP_CONNECTION_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "servers/net/stream.h"
+#include "servers/protocols/http/http_protocol.h"
+#include "servers/protocols/http/request_parser.h"
+#include "servers/protocols/http/response.h"
+#include "servers/protocols/http/router.h"
+
+namespace corral::http {
+
+// HttpConnection: one client connection of HttpProtocol, from the first read to the close
+// (which the caller does). It owns everything a request needs and reuses it for the next one
+// on the connection: the 16 KiB read buffer, the parser, the Response, the head buffer and
+// the small-file buffer, so a keep-alive connection's steady state allocates only what its
+// handlers do.
+//
+// The rules it implements (RFC 9112):
+//  - Persistent by default; "Connection: close", an HTTP/1.0 request without keep-alive, a
+//    handler's RequestClose() or any parse error end the connection after the response.
+//  - Pipelined requests are parsed from the bytes already read and answered in order.
+//  - Timeouts: between requests, idle_timeout of silence closes quietly. From the first
+//    byte of a request its head must be complete within header_timeout, and each read of
+//    a body must progress within idle_timeout; otherwise 408 and close.
+//  - Sending: a response without body bytes (HEAD, 304, ...) is one write of the head; an
+//    in-memory body goes with the head in one writev; a file body of at most
+//    kSmallFileBytes is pread and sent with the head in one writev (one segment on the wire
+//    for a small page), a larger one as head then sendfile. Files are opened with
+//    O_NOFOLLOW: the resolver checked the path, and a symlink swapped in since is refused.
+//  - When the server closes first it shuts its sending side down and discards what the
+//    client still sends, briefly (at most kLingerTime / kLingerBytes), so the client reads
+//    the final response instead of a reset caused by unread pipelined bytes.
+//
+// Lives on the serving worker's stack (or greenlet's); not thread-safe. `router`, `options`
+// and `stream` must outlive it.
+class HttpConnection {
+ public:
+  static constexpr std::size_t kReadBufferBytes = 16 * 1024;
+  static constexpr std::size_t kSmallFileBytes = 16 * 1024;
+  static constexpr std::size_t kSendFileChunkBytes = 1024 * 1024;  // each with a fresh deadline
+  static constexpr std::chrono::milliseconds kLingerTime{1'000};
+  static constexpr std::size_t kLingerBytes = 256 * 1024;
+
+  HttpConnection(const Router& router, const HttpOptions& options, net::Stream& stream);
+
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
+
+  // Serves requests until the connection is to be closed.
+  void Run();
+
+ private:
+  // Dispatches the complete request and sends the response. False when the connection ends.
+  bool Answer();
+  // Sends `status` with Connection: close, then lingers. The connection ends.
+  void AnswerErrorAndClose(StatusCode status);
+  // Sends response_ for a request of `method`. False when the connection broke.
+  bool Send(Method method, const HeadOptions& options);
+  bool SendFileBody(Method method, const HeadOptions& options);
+  void LingeringClose();
+  absl::Status Write(std::string_view bytes);
+
+  const Router& router_;
+  const HttpOptions& options_;
+  net::Stream& stream_;
+  RequestParser parser_;
+  Response response_;
+  std::string head_;
+  std::unique_ptr<char[]> read_buffer_;
+  std::unique_ptr<char[]> file_buffer_;  // kSmallFileBytes, allocated at the first small file
+};
+
+}  // namespace corral::http
+
+#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_HTTP_CONNECTION_H_

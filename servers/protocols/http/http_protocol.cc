@@ -1,0 +1,42 @@
+#include "servers/protocols/http/http_protocol.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "servers/protocols/http/builtin_routes.h"
+#include "servers/protocols/http/file_handler.h"
+#include "servers/protocols/http/file_resolver.h"
+#include "servers/protocols/http/http_connection.h"
+
+namespace corral::http {
+namespace {
+
+constexpr std::chrono::milliseconds kDefaultHeaderTimeout{10'000};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<HttpProtocol>> HttpProtocol::Create(HttpOptions options) {
+  if (options.root.empty()) {
+    return absl::InvalidArgumentError("http protocol: --root is required (the served directory)");
+  }
+  if (options.idle_timeout.count() <= 0) {
+    return absl::InvalidArgumentError("http protocol: the idle timeout must be positive");
+  }
+  if (options.header_timeout.count() <= 0) {
+    options.header_timeout = std::min(kDefaultHeaderTimeout, options.idle_timeout);
+  }
+  absl::StatusOr<FileResolver> resolver = FileResolver::Create(options.root);
+  if (!resolver.ok()) return resolver.status();
+  std::unique_ptr<HttpProtocol> protocol(new HttpProtocol(std::move(options)));
+  absl::Status routes = AddBuiltinRoutes(protocol->options_.stats_provider, &protocol->router_);
+  if (!routes.ok()) return routes;
+  protocol->router_.SetFallback(MakeFileHandler(*std::move(resolver)));
+  return protocol;
+}
+
+void HttpProtocol::Serve(net::Stream& stream) const {
+  HttpConnection connection(router_, options_, stream);
+  connection.Run();
+}
+
+}  // namespace corral::http

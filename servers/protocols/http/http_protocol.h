@@ -1,0 +1,81 @@
+#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_HTTP_PROTOCOL_H_
+#define CORRAL_SERVERS_PROTOCOLS_HTTP_HTTP_PROTOCOL_H_
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "servers/protocols/http/request_parser.h"
+#include "servers/protocols/http/router.h"
+#include "servers/protocols/stream_protocol.h"
+
+namespace corral::http {
+
+// Returns a JSON object describing the server's live counters (the scoreboard's view).
+// Called on the serving thread for every GET of /_corral/stats; must be thread-safe.
+using StatsProvider = std::function<std::string()>;
+
+struct HttpOptions {
+  // The served directory (corral-server --root). Required.
+  std::string root;
+  // A connection with no request in progress that sends nothing for this long is closed
+  // quietly; also bounds each read of a body and each write to a peer that stopped reading.
+  std::chrono::milliseconds idle_timeout{60'000};
+  // How long a request's head may take to arrive, counted from its first byte. Slower -> 408
+  // and close, so a slow client (slowloris) cannot hold a worker by dribbling header bytes.
+  // Zero or negative derives it: min(10 s, idle_timeout).
+  std::chrono::milliseconds header_timeout{0};
+  ParserLimits limits;
+  // Serves GET /_corral/stats when set. Without one the route does not exist: counters this
+  // handler kept in its own memory would be per process under the fork model (each child
+  // seeing only itself), so only the scoreboard can answer truthfully.
+  StatsProvider stats_provider;
+};
+
+// HttpProtocol: Corral's HTTP/1.1 server (RFC 9110/9112) as a StreamProtocol, written once
+// for every concurrency model. Per connection it reads into a reused 16 KiB buffer, parses
+// (request_parser.h), dispatches through a Router, and writes each response as one writev
+// (head and in-memory body, or head and a small file's bytes) or a writev of the head and a
+// sendfile of the file; see http_connection.h for the connection's rules.
+//
+// Routes: built in are GET /healthz ("ok\n"), POST and PUT /echo (the request body back, for
+// conformance tools) and, with a stats provider, GET /_corral/stats. Every other path is a
+// static file under the root (file_handler.h).
+//
+// Thread-safety: configure (Route) before the first Serve; afterwards the object is immutable
+// and Serve() runs concurrently on any number of threads, greenlets or forked children.
+class HttpProtocol final : public protocols::StreamProtocol {
+ public:
+  // Opens the root and registers the built-in routes. NOT_FOUND / FAILED_PRECONDITION naming
+  // the root when it cannot be served; INVALID_ARGUMENT for an empty root or a zero idle
+  // timeout.
+  static absl::StatusOr<std::unique_ptr<HttpProtocol>> Create(HttpOptions options);
+
+  // Adds a route (router.h); taken routes are ALREADY_EXISTS. Only before serving.
+  absl::Status Route(Method method, std::string_view path, Handler handler) {
+    return router_.Add(method, path, std::move(handler));
+  }
+
+  // Serves one connection until the peer closes it, it idles past the idle timeout, a
+  // response asks for close, or an I/O error. Under the coroutine model Stream calls may
+  // throw coro::GreenletExit / TimeoutExpired at drain time; they pass through unchanged and
+  // every resource is released by its destructor.
+  void Serve(net::Stream& stream) const override;
+
+  // The options in effect, header_timeout resolved.
+  const HttpOptions& options() const { return options_; }
+
+ private:
+  explicit HttpProtocol(HttpOptions options) : options_(std::move(options)) {}
+
+  HttpOptions options_;
+  Router router_;
+};
+
+}  // namespace corral::http
+
+#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_HTTP_PROTOCOL_H_
