@@ -73,6 +73,9 @@ void HttpConnection::Run() {
           parser_.Reset();
           in_body = false;
           header_deadline = net::Deadline::max();
+          // A pipelined request's clock starts now, not while the previous response (maybe
+          // a long file) was being sent.
+          if (!pending.empty()) last_read = net::Clock::now();
           break;
         case ParseStatus::kError:
           AnswerErrorAndClose(parser_.error().status);

@@ -79,6 +79,7 @@ class HttpModelsTest : public ::testing::TestWithParam<ModelCase> {
     WriteFile(dir_ + "/secret.txt", kSecret);
     WriteFile(root_ + "/index.html", kIndex);
     WriteFile(root_ + "/digits.txt", "0123456789");
+    WriteFile(root_ + "/empty.txt", "");
     WriteFile(root_ + "/sub/index.html", "sub index\n");
     medium_ = Pattern(kMediumSize, 1);
     big_ = Pattern(kBigSize, 2);
@@ -138,6 +139,12 @@ TEST_P(HttpModelsTest, ServesFilesWithValidators) {
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->status, 200);
   EXPECT_EQ(reply->body, "sub index\n");
+
+  reply = FetchOnce(server->detail(), Request("GET", "/empty.txt"));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 200);
+  EXPECT_EQ(reply->Header("Content-Length"), "0");
+  EXPECT_EQ(reply->body, "");
 
   reply = FetchOnce(server->detail(), Request("GET", "/healthz"));
   ASSERT_TRUE(reply);
