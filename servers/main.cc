@@ -17,6 +17,7 @@
 #include "servers/protocols/make_protocol.h"
 #include "servers/readiness.h"
 #include "servers/server_kinds.h"
+#include "servers/stats/scoreboard.h"
 #include "spdlog/spdlog.h"
 
 namespace corral {
@@ -34,6 +35,7 @@ struct Flags {
   uint32_t hubs = 0;
   bool allow_overwrite = false;
   uint64_t max_upload_bytes = 1ull << 30;
+  std::string scoreboard;
   int notify_fd = -1;
 };
 
@@ -87,6 +89,19 @@ int Run(const Flags& flags) {
   model_options.drain_timeout = std::chrono::milliseconds(flags.drain_timeout_ms);
   model_options.pool_size = flags.pool_size;
   model_options.hubs = flags.hubs;
+
+  // Created before any worker exists, so forked children inherit the mapping.
+  std::optional<stats::Scoreboard> scoreboard;
+  if (!flags.scoreboard.empty()) {
+    absl::StatusOr<stats::Scoreboard> created = stats::Scoreboard::Create(
+        {.path = flags.scoreboard,
+         .slot_count = models::SlotsNeeded(*model_kind, model_options),
+         .protocol = flags.protocol,
+         .model = flags.model});
+    if (!created.ok()) return FailStart(flags, std::string(created.status().message()));
+    scoreboard.emplace(*std::move(created));
+    model_options.scoreboard = &*scoreboard;
+  }
   absl::StatusOr<std::unique_ptr<models::Model>> model =
       models::MakeModel(*model_kind, model_options);
   if (!model.ok()) return FailStart(flags, std::string(model.status().message()));
@@ -109,6 +124,7 @@ int Run(const Flags& flags) {
   spdlog::info("serving {} ({} model{}) on {}", flags.protocol, flags.model,
                flags.pool_size > 0 ? absl::StrCat(", pool of ", flags.pool_size) : "",
                bound->ToString());
+  if (scoreboard) scoreboard->SetListenerState(stats::ListenerState::kAccepting);
   SendReadiness(flags.notify_fd, Readiness{true, bound->ToString()});
 
   absl::Status served =
@@ -119,6 +135,7 @@ int Run(const Flags& flags) {
           : (*model)->ServeStreams(
                 std::move(*socket), stop_fd,
                 *std::get<std::unique_ptr<protocols::StreamProtocol>>(*protocol));
+  if (scoreboard) scoreboard->SetListenerState(stats::ListenerState::kStopped);
   if (!served.ok()) {
     spdlog::error("serving stopped: {}", std::string(served.message()));
     return kExitRuntimeFailure;
@@ -159,6 +176,8 @@ int main(int argc, char** argv) {
   app.add_flag("--allow-overwrite", flags.allow_overwrite, "file: uploads may replace files");
   app.add_option("--max-upload-bytes", flags.max_upload_bytes, "file: largest upload accepted")
       ->capture_default_str();
+  app.add_option("--scoreboard", flags.scoreboard,
+                 "file to keep live stats in (created; read by corral-agent)");
   app.add_option("--notify-fd", flags.notify_fd,
                  "descriptor to report readiness on (used by corral-agent)");
   try {

@@ -23,7 +23,7 @@ absl::Status RunHubs(std::vector<net::UniqueFd> sockets, int stop_fd,
   std::vector<std::unique_ptr<HubServer>> servers;
   for (net::UniqueFd& socket : sockets) {
     servers.push_back(std::make_unique<HubServer>(std::move(socket), per_hub,
-                                                  options.drain_timeout));
+                                                  options.drain_timeout, options.scoreboard));
   }
   std::latch started(hubs);
   std::vector<std::thread> threads;

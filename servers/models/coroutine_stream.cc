@@ -5,6 +5,8 @@
 #include <cerrno>
 
 #include "servers/coro/socket_calls.h"
+#include "servers/net/polling_stream.h"
+#include "servers/net/stream_accounting.h"
 #include "servers/net/syscall_error.h"
 
 namespace corral::models {
@@ -17,15 +19,11 @@ coro::Deadline ToCoro(net::Deadline deadline) {
 
 }  // namespace
 
-absl::StatusOr<size_t> CoroutineStream::Read(void* buf, size_t len, net::Deadline deadline) {
+absl::StatusOr<size_t> CoroutineStream::DoRead(void* buf, size_t len, net::Deadline deadline) {
   return coro::Recv(fd_, buf, len, ToCoro(deadline));
 }
 
-absl::Status CoroutineStream::WriteAll(const void* buf, size_t len, net::Deadline deadline) {
-  return coro::SendAll(fd_, buf, len, ToCoro(deadline));
-}
-
-absl::Status CoroutineStream::WriteAllV(iovec* iov, int count, net::Deadline deadline) {
+absl::Status CoroutineStream::DoWriteAllV(iovec* iov, int count, net::Deadline deadline) {
   while (count > 0) {
     msghdr msg{};
     msg.msg_iov = iov;
@@ -53,10 +51,19 @@ absl::Status CoroutineStream::WriteAllV(iovec* iov, int count, net::Deadline dea
   return absl::OkStatus();
 }
 
+absl::Status CoroutineStream::DoSendFile(int file_fd, off_t offset, size_t count,
+                                       net::Deadline deadline) {
+  return net::SendFileWith(fd_, file_fd, offset, count,
+                           [this, deadline] { return coro::WaitWritable(fd_, ToCoro(deadline)); });
+}
+
 absl::Status CoroutineDatagramSender::SendTo(const void* data, size_t size,
                                              const net::Address& peer, net::Deadline deadline) {
-  return coro::SendTo(fd_, data, size, peer.sockaddr_ptr(), peer.length(), ToCoro(deadline))
-      .status();
+  absl::Status status =
+      coro::SendTo(fd_, data, size, peer.sockaddr_ptr(), peer.length(), ToCoro(deadline))
+          .status();
+  net::CountWrite(stats_, status, size);
+  return status;
 }
 
 }  // namespace corral::models

@@ -13,12 +13,14 @@ namespace corral::models {
 class CoroutineStream final : public net::Stream {
  public:
   explicit CoroutineStream(int fd) : fd_(fd) {}
-  absl::StatusOr<size_t> Read(void* buf, size_t len, net::Deadline deadline) override;
-  absl::Status WriteAll(const void* buf, size_t len, net::Deadline deadline) override;
-  absl::Status WriteAllV(iovec* iov, int count, net::Deadline deadline) override;
   int fd() const override { return fd_; }
 
  private:
+  absl::StatusOr<size_t> DoRead(void* buf, size_t len, net::Deadline deadline) override;
+  absl::Status DoWriteAllV(iovec* iov, int count, net::Deadline deadline) override;
+  absl::Status DoSendFile(int file_fd, off_t offset, size_t count,
+                          net::Deadline deadline) override;
+
   int fd_;
 };
 

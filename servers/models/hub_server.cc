@@ -11,6 +11,7 @@
 #include "servers/coro/socket_calls.h"
 #include "servers/coro/task.h"
 #include "servers/models/coroutine_stream.h"
+#include "servers/models/worker_stats.h"
 #include "servers/net/socket.h"
 #include "spdlog/spdlog.h"
 
@@ -23,7 +24,10 @@ constexpr auto kKillGrace = std::chrono::seconds(1);
 }  // namespace
 
 struct HubServer::State {
-  explicit State(uint32_t max_active) : slots(static_cast<int>(max_active)) {}
+  State(uint32_t max_active, stats::Scoreboard* board)
+      : slots(max_active), stats(ClaimWorkerSlot(board)) {}
+
+  stats::SlotWriter* slot() { return stats ? &*stats : nullptr; }
 
   coro::Semaphore slots;  // one permit per greenlet that may serve at once
   coro::Event idle;       // set when the last worker greenlet ends during a drain
@@ -31,6 +35,7 @@ struct HubServer::State {
   uint64_t next_id = 0;
   std::unordered_map<uint64_t, coro::Handle<void>> workers;
   coro::Handle<void> taker;  // the acceptor or receiver
+  std::optional<stats::SlotWriter> stats;  // this hub's slot, shared by its greenlets
 
   // Spawns `work` as a worker greenlet that holds one slot until it ends.
   void SpawnWorker(std::function<void()> work) {
@@ -52,7 +57,7 @@ struct HubServer::State {
 
 void HubServer::Run(const std::function<void(State&)>& take_work, std::latch& started) {
   coro::Hub& hub = coro::Hub::Current();
-  State state(max_active_);
+  State state(max_active_, board_);
   state_ = &state;
   state.taker = coro::Spawn([&] { take_work(state); });
   hub_.store(&hub);
@@ -105,10 +110,10 @@ void HubServer::ServeStreams(const protocols::StreamProtocol& protocol, std::lat
             return;
           }
           net::SetNoDelay(*fd);
-          state.SpawnWorker([conn = *fd, &protocol] {
+          state.SpawnWorker([conn = *fd, &protocol, slot = state.slot()] {
             net::UniqueFd owned(conn);
             CoroutineStream stream(conn);
-            protocol.Serve(stream);
+            ServeConnection(stream, slot, protocol);
           });
         }
       },
@@ -134,9 +139,10 @@ void HubServer::ServeDatagrams(const protocols::DatagramProtocol& protocol,
           auto request = std::make_shared<const std::string>(buffer.data(), *n);
           net::Address from =
               net::Address::FromSockaddr(reinterpret_cast<sockaddr*>(&peer), peer_len);
-          state.SpawnWorker([socket, request, from, &protocol] {
+          state.SpawnWorker([socket, request, from, &protocol, slot = state.slot()] {
             CoroutineDatagramSender sender(socket);
-            protocol.Serve(protocols::Datagram{request->data(), request->size(), from}, sender);
+            ServeDatagram(protocols::Datagram{request->data(), request->size(), from}, sender,
+                          slot, protocol);
           });
         }
       },

@@ -15,13 +15,19 @@
 #include "servers/net/unique_fd.h"
 #include "servers/protocols/datagram_protocol.h"
 #include "servers/protocols/stream_protocol.h"
+#include "servers/stats/scoreboard.h"
 
 namespace corral::models {
 
 class HubServer {
  public:
-  HubServer(net::UniqueFd socket, uint32_t max_active, std::chrono::milliseconds drain_timeout)
-      : socket_(std::move(socket)), max_active_(max_active), drain_timeout_(drain_timeout) {}
+  // `board` (may be null) gets one slot for this hub, shared by its greenlets.
+  HubServer(net::UniqueFd socket, uint32_t max_active, std::chrono::milliseconds drain_timeout,
+            stats::Scoreboard* board)
+      : socket_(std::move(socket)),
+        max_active_(max_active),
+        drain_timeout_(drain_timeout),
+        board_(board) {}
 
   // Runs on the calling thread (which becomes this hub's thread) until drained. `started` is
   // counted down once the hub exists, so RequestDrain may be called from then on.
@@ -39,6 +45,7 @@ class HubServer {
   bool close_socket_early_ = false;  // set before the hub starts
   const uint32_t max_active_;
   const std::chrono::milliseconds drain_timeout_;
+  stats::Scoreboard* const board_;
   std::atomic<coro::Hub*> hub_{nullptr};
   State* state_ = nullptr;  // hub thread only
 };

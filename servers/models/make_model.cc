@@ -8,6 +8,11 @@
 
 namespace corral::models {
 
+uint32_t SlotsNeeded(ModelKind kind, const ModelOptions& options) {
+  if (kind == ModelKind::kCoroutine) return CoroutineModel::HubCount(options) + 1;
+  return (options.pool_size > 0 ? options.pool_size : options.max_workers) + 1;
+}
+
 absl::StatusOr<std::unique_ptr<Model>> MakeModel(ModelKind kind, const ModelOptions& options) {
   switch (kind) {
     case ModelKind::kThread:

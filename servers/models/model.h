@@ -12,6 +12,7 @@
 #include "servers/protocols/datagram_protocol.h"
 #include "servers/protocols/stream_protocol.h"
 #include "servers/server_kinds.h"
+#include "servers/stats/scoreboard.h"
 
 namespace corral::models {
 
@@ -25,7 +26,13 @@ struct ModelOptions {
   uint32_t pool_size = 0;
   // coroutine: hub threads; 0 = one per online CPU.
   uint32_t hubs = 0;
+  // Where workers count what they serve; null keeps no stats. Not owned; outlives the model.
+  stats::Scoreboard* scoreboard = nullptr;
 };
+
+// How many scoreboard slots a model with `options` can have live at once: one per worker
+// (connection thread or child, pool worker, or hub), plus one spare.
+uint32_t SlotsNeeded(ModelKind kind, const ModelOptions& options);
 
 class Model {
  public:

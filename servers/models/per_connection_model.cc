@@ -9,6 +9,7 @@
 #include "servers/models/process_workers.h"
 #include "servers/models/thread_workers.h"
 #include "servers/models/wait_for_work.h"
+#include "servers/models/worker_stats.h"
 #include "servers/net/polling_datagram_sender.h"
 #include "servers/net/polling_stream.h"
 #include "servers/net/syscall_error.h"
@@ -18,9 +19,14 @@ namespace corral::models {
 
 std::unique_ptr<Workers> PerConnectionModel::MakeWorkers(int close_in_child) const {
   if (kind_ == ModelKind::kThread) return std::make_unique<ThreadWorkers>();
-  return std::make_unique<ProcessWorkers>([close_in_child] {
-    if (close_in_child >= 0) ::close(close_in_child);
-  });
+  stats::Scoreboard* board = options_.scoreboard;
+  return std::make_unique<ProcessWorkers>(
+      [close_in_child] {
+        if (close_in_child >= 0) ::close(close_in_child);
+      },
+      [board](pid_t pid) {
+        if (board != nullptr) board->ReclaimSlotsOf(pid);  // a child that died mid-request
+      });
 }
 
 absl::Status PerConnectionModel::ServeStreams(net::UniqueFd listener, int stop_fd,
@@ -50,9 +56,10 @@ absl::Status PerConnectionModel::ServeStreams(net::UniqueFd listener, int stop_f
         break;
       }
       int fd = accepted.fd.Release();
-      workers->Launch(fd, [fd, &protocol] {
+      workers->Launch(fd, [fd, &protocol, board = options_.scoreboard] {
+        std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
         net::PollingStream stream(fd);
-        protocol.Serve(stream);
+        ServeConnection(stream, slot ? &*slot : nullptr, protocol);
       });
     }
     if (!error.ok()) break;
@@ -93,9 +100,11 @@ absl::Status PerConnectionModel::ServeDatagrams(net::UniqueFd socket, int stop_f
       // The worker gets its own copy: the buffer is reused for the next datagram at once.
       auto request = std::make_shared<const std::string>(buffer.data(), static_cast<size_t>(n));
       net::Address from = net::Address::FromSockaddr(reinterpret_cast<sockaddr*>(&peer), peer_len);
-      workers->Launch(-1, [fd, request, from, &protocol] {
+      workers->Launch(-1, [fd, request, from, &protocol, board = options_.scoreboard] {
+        std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
         net::PollingDatagramSender sender(fd);
-        protocol.Serve(protocols::Datagram{request->data(), request->size(), from}, sender);
+        ServeDatagram(protocols::Datagram{request->data(), request->size(), from}, sender,
+                      slot ? &*slot : nullptr, protocol);
       });
     }
     if (!error.ok()) break;

@@ -8,6 +8,7 @@
 #include "servers/models/process_workers.h"
 #include "servers/models/thread_workers.h"
 #include "servers/models/wait_for_work.h"
+#include "servers/models/worker_stats.h"
 #include "servers/net/polling_datagram_sender.h"
 #include "servers/net/polling_stream.h"
 #include "servers/net/syscall_error.h"
@@ -19,7 +20,9 @@ namespace {
 // One pool worker's life for streams: wait, accept (another worker may win the race: EAGAIN),
 // serve, until the stop descriptor fires (a shared signalfd for threads; each child's own
 // pending SIGTERM for processes).
-void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& protocol) {
+void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& protocol,
+                    stats::Scoreboard* board) {
+  std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
   int rest_ms = -1;
   for (;;) {
     Wake wake = WaitForWork(stop_fd, rest_ms < 0 ? listener : -1, -1, rest_ms);
@@ -36,12 +39,14 @@ void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& 
       continue;
     }
     net::PollingStream stream(std::move(accepted.fd));
-    protocol.Serve(stream);
+    ServeConnection(stream, slot ? &*slot : nullptr, protocol);
   }
 }
 
 // The same for datagrams: each worker receives and answers in turn.
-void ReceiveAndServe(int socket, int stop_fd, const protocols::DatagramProtocol& protocol) {
+void ReceiveAndServe(int socket, int stop_fd, const protocols::DatagramProtocol& protocol,
+                     stats::Scoreboard* board) {
+  std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
   std::string buffer(protocols::kMaxDatagramSize, '\0');
   net::PollingDatagramSender sender(socket);
   for (;;) {
@@ -51,10 +56,10 @@ void ReceiveAndServe(int socket, int stop_fd, const protocols::DatagramProtocol&
     ssize_t n = ::recvfrom(socket, buffer.data(), buffer.size(), 0,
                            reinterpret_cast<sockaddr*>(&peer), &peer_len);
     if (n < 0) continue;  // EAGAIN (another worker took it), EINTR, or a stale ICMP error
-    protocol.Serve(protocols::Datagram{buffer.data(), static_cast<size_t>(n),
-                                       net::Address::FromSockaddr(
-                                           reinterpret_cast<sockaddr*>(&peer), peer_len)},
-                   sender);
+    ServeDatagram(protocols::Datagram{buffer.data(), static_cast<size_t>(n),
+                                      net::Address::FromSockaddr(
+                                          reinterpret_cast<sockaddr*>(&peer), peer_len)},
+                  sender, slot ? &*slot : nullptr, protocol);
   }
 }
 
@@ -65,7 +70,10 @@ absl::Status PoolModel::RunPool(int stop_fd, const std::function<void()>& loop) 
   if (kind_ == ModelKind::kThread) {
     workers = std::make_unique<ThreadWorkers>();
   } else {
-    workers = std::make_unique<ProcessWorkers>(nullptr);
+    stats::Scoreboard* board = options_.scoreboard;
+    workers = std::make_unique<ProcessWorkers>(nullptr, [board](pid_t pid) {
+      if (board != nullptr) board->ReclaimSlotsOf(pid);
+    });
   }
   for (;;) {
     while (workers->active() < options_.pool_size) {
@@ -86,13 +94,17 @@ absl::Status PoolModel::RunPool(int stop_fd, const std::function<void()>& loop) 
 absl::Status PoolModel::ServeStreams(net::UniqueFd listener, int stop_fd,
                                      const protocols::StreamProtocol& protocol) {
   const int fd = listener.get();
-  return RunPool(stop_fd, [fd, stop_fd, &protocol] { AcceptAndServe(fd, stop_fd, protocol); });
+  return RunPool(stop_fd, [fd, stop_fd, &protocol, board = options_.scoreboard] {
+    AcceptAndServe(fd, stop_fd, protocol, board);
+  });
 }
 
 absl::Status PoolModel::ServeDatagrams(net::UniqueFd socket, int stop_fd,
                                        const protocols::DatagramProtocol& protocol) {
   const int fd = socket.get();
-  return RunPool(stop_fd, [fd, stop_fd, &protocol] { ReceiveAndServe(fd, stop_fd, protocol); });
+  return RunPool(stop_fd, [fd, stop_fd, &protocol, board = options_.scoreboard] {
+    ReceiveAndServe(fd, stop_fd, protocol, board);
+  });
 }
 
 }  // namespace corral::models

@@ -26,8 +26,12 @@ net::UniqueFd SigchldFd() {
 
 }  // namespace
 
-ProcessWorkers::ProcessWorkers(std::function<void()> in_child)
-    : in_child_(std::move(in_child)), sigchld_(SigchldFd()), parent_(::getpid()) {}
+ProcessWorkers::ProcessWorkers(std::function<void()> in_child,
+                               std::function<void(pid_t)> on_reaped)
+    : in_child_(std::move(in_child)),
+      on_reaped_(std::move(on_reaped)),
+      sigchld_(SigchldFd()),
+      parent_(::getpid()) {}
 
 ProcessWorkers::~ProcessWorkers() {
   for (pid_t pid : children_) ::kill(pid, SIGKILL);
@@ -67,6 +71,7 @@ void ProcessWorkers::Collect() {
     pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid <= 0) break;
     children_.erase(pid);
+    if (on_reaped_) on_reaped_(pid);
     if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL) {
       spdlog::warn("worker process {} killed by signal {}", pid, WTERMSIG(status));
     }

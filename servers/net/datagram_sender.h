@@ -18,6 +18,12 @@ class DatagramSender {
   // `deadline`; other errors as the syscall reported them.
   virtual absl::Status SendTo(const void* data, size_t size, const Address& peer,
                               Deadline deadline) = 0;
+
+  // As Stream::stats(): the sender counts the bytes it sends into the worker's slot.
+  void set_stats(stats::SlotWriter* stats) { stats_ = stats; }
+
+ protected:
+  stats::SlotWriter* stats_ = nullptr;
 };
 
 }  // namespace corral::net

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "servers/net/polling_stream.h"
+#include "servers/net/stream_accounting.h"
 #include "servers/net/syscall_error.h"
 
 namespace corral::net {
@@ -14,11 +15,16 @@ absl::Status PollingDatagramSender::SendTo(const void* data, size_t size, const 
                                            Deadline deadline) {
   for (;;) {
     if (::sendto(fd_, data, size, MSG_NOSIGNAL, peer.sockaddr_ptr(), peer.length()) >= 0) {
+      CountWrite(stats_, absl::OkStatus(), size);
       return absl::OkStatus();
     }
     if (errno == EINTR) continue;
-    if (errno != EAGAIN) return SyscallError("sendto " + peer.ToString(), errno);
-    if (absl::Status ready = PollUntil(fd_, POLLOUT, deadline); !ready.ok()) return ready;
+    absl::Status failed = errno == EAGAIN ? PollUntil(fd_, POLLOUT, deadline)
+                                          : SyscallError("sendto " + peer.ToString(), errno);
+    if (!failed.ok()) {
+      CountWrite(stats_, failed, size);
+      return failed;
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 #include "servers/net/polling_stream.h"
 
 #include <poll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -25,7 +26,7 @@ absl::Status PollUntil(int fd, short events, Deadline deadline) {
   }
 }
 
-absl::StatusOr<size_t> PollingStream::Read(void* buf, size_t len, Deadline deadline) {
+absl::StatusOr<size_t> PollingStream::DoRead(void* buf, size_t len, Deadline deadline) {
   for (;;) {
     ssize_t n = ::recv(fd_, buf, len, 0);
     if (n >= 0) return static_cast<size_t>(n);
@@ -35,12 +36,7 @@ absl::StatusOr<size_t> PollingStream::Read(void* buf, size_t len, Deadline deadl
   }
 }
 
-absl::Status PollingStream::WriteAll(const void* buf, size_t len, Deadline deadline) {
-  iovec iov{const_cast<void*>(buf), len};
-  return WriteAllV(&iov, 1, deadline);
-}
-
-absl::Status PollingStream::WriteAllV(iovec* iov, int count, Deadline deadline) {
+absl::Status PollingStream::DoWriteAllV(iovec* iov, int count, Deadline deadline) {
   while (count > 0) {
     msghdr msg{};
     msg.msg_iov = iov;
@@ -65,6 +61,27 @@ absl::Status PollingStream::WriteAllV(iovec* iov, int count, Deadline deadline) 
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status SendFileWith(int socket_fd, int file_fd, off_t offset, size_t count,
+                          const std::function<absl::Status()>& wait_writable) {
+  while (count > 0) {
+    ssize_t n = ::sendfile(socket_fd, file_fd, &offset, count);
+    if (n > 0) {
+      count -= static_cast<size_t>(n);
+      continue;
+    }
+    if (n == 0) return absl::DataLossError("sendfile: the file ended early (it shrank)");
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) return SyscallError("sendfile", errno);
+    if (absl::Status ready = wait_writable(); !ready.ok()) return ready;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PollingStream::DoSendFile(int file_fd, off_t offset, size_t count, Deadline deadline) {
+  return SendFileWith(fd_, file_fd, offset, count,
+                      [this, deadline] { return PollUntil(fd_, POLLOUT, deadline); });
 }
 
 }  // namespace corral::net

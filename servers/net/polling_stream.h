@@ -3,6 +3,8 @@
 // EAGAIN, so a ready socket costs one syscall, the same shape as the coroutine model's calls.
 #pragma once
 
+#include <functional>
+
 #include "servers/net/stream.h"
 #include "servers/net/unique_fd.h"
 
@@ -15,15 +17,21 @@ class PollingStream final : public Stream {
   // Uses the non-blocking socket `fd` without owning it.
   explicit PollingStream(int fd) : fd_(fd) {}
 
-  absl::StatusOr<size_t> Read(void* buf, size_t len, Deadline deadline) override;
-  absl::Status WriteAll(const void* buf, size_t len, Deadline deadline) override;
-  absl::Status WriteAllV(iovec* iov, int count, Deadline deadline) override;
   int fd() const override { return fd_; }
 
  private:
+  absl::StatusOr<size_t> DoRead(void* buf, size_t len, Deadline deadline) override;
+  absl::Status DoWriteAllV(iovec* iov, int count, Deadline deadline) override;
+  absl::Status DoSendFile(int file_fd, off_t offset, size_t count, Deadline deadline) override;
+
   UniqueFd owned_;
   int fd_;
 };
+
+// The sendfile loop shared by every Stream: sends until done, calling `wait_writable` on EAGAIN
+// (poll(2) for PollingStream, parking the greenlet for the coroutine model).
+absl::Status SendFileWith(int socket_fd, int file_fd, off_t offset, size_t count,
+                          const std::function<absl::Status()>& wait_writable);
 
 // Waits until `fd` is ready for `events` (POLLIN / POLLOUT) or `deadline` passes. Retries
 // EINTR. Returns OK when ready (or on error/hang-up: the next syscall reports it),

@@ -6,6 +6,7 @@
 // A Stream is used by one worker at a time; it is not thread-safe.
 #pragma once
 
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #include <chrono>
@@ -13,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "servers/stats/slot_writer.h"
 
 namespace corral::net {
 
@@ -29,18 +31,38 @@ class Stream {
   // Reads up to `len` (> 0) bytes. Returns the count read (> 0), or 0 when the peer closed its
   // side. DEADLINE_EXCEEDED when nothing arrived before `deadline`; UNAVAILABLE when the
   // connection broke (reset). Never returns a partial failure: bytes read are always reported.
-  virtual absl::StatusOr<size_t> Read(void* buf, size_t len, Deadline deadline) = 0;
+  absl::StatusOr<size_t> Read(void* buf, size_t len, Deadline deadline);
 
   // Writes all `len` bytes, or fails: DEADLINE_EXCEEDED when the peer did not take them before
   // `deadline`, UNAVAILABLE when the connection broke (reset, or the peer closed).
-  virtual absl::Status WriteAll(const void* buf, size_t len, Deadline deadline) = 0;
+  absl::Status WriteAll(const void* buf, size_t len, Deadline deadline);
 
   // Writes every byte of the `count` buffers, in order (one writev where the socket takes it
   // all). Same errors as WriteAll. The iovec array may be modified.
-  virtual absl::Status WriteAllV(iovec* iov, int count, Deadline deadline) = 0;
+  absl::Status WriteAllV(iovec* iov, int count, Deadline deadline);
 
-  // The underlying descriptor, for socket options and sendfile; the stream keeps owning it.
+  // Sends `count` bytes of the file `file_fd` from `offset` with sendfile(2) (no copy through
+  // user space). Same errors as WriteAll; a file shorter than offset + count is DATA_LOSS (it
+  // shrank while being sent: the connection is no longer framed and must be closed).
+  absl::Status SendFile(int file_fd, off_t offset, size_t count, Deadline deadline);
+
+  // The underlying descriptor, for socket options; the stream keeps owning it.
   virtual int fd() const = 0;
+
+  // The worker's scoreboard slot, or null when the server keeps no stats. The calls above count
+  // bytes, timeouts and resets into it and set the reading/writing state; a protocol adds what
+  // only it knows: OnRequest(latency) per request, OnError(kProtocol).
+  stats::SlotWriter* stats() const { return stats_; }
+  void set_stats(stats::SlotWriter* stats) { stats_ = stats; }
+
+ protected:
+  // What a model implements: the calls above, minus the accounting, with the same contracts.
+  virtual absl::StatusOr<size_t> DoRead(void* buf, size_t len, Deadline deadline) = 0;
+  virtual absl::Status DoWriteAllV(iovec* iov, int count, Deadline deadline) = 0;
+  virtual absl::Status DoSendFile(int file_fd, off_t offset, size_t count, Deadline deadline) = 0;
+
+ private:
+  stats::SlotWriter* stats_ = nullptr;
 };
 
 }  // namespace corral::net

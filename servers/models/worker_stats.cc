@@ -1,0 +1,57 @@
+#include "servers/models/worker_stats.h"
+
+#include <atomic>
+#include <chrono>
+#include <string>
+
+#include "spdlog/spdlog.h"
+
+namespace corral::models {
+
+std::optional<stats::SlotWriter> ClaimWorkerSlot(stats::Scoreboard* board) {
+  if (board == nullptr) return std::nullopt;
+  absl::StatusOr<stats::SlotWriter> slot = board->ClaimSlot();
+  if (!slot.ok()) {
+    static std::atomic<bool> warned{false};
+    if (!warned.exchange(true)) {
+      spdlog::warn("scoreboard: {}; extra workers run uncounted",
+                   std::string(slot.status().message()));
+    }
+    return std::nullopt;
+  }
+  slot->SetState(stats::WorkerState::kIdle);
+  return *std::move(slot);
+}
+
+void ServeConnection(net::Stream& stream, stats::SlotWriter* slot,
+                     const protocols::StreamProtocol& protocol) {
+  if (slot == nullptr) return protocol.Serve(stream);
+  // Counted closed even when a coroutine drain kills the greenlet mid-connection.
+  struct Closer {
+    stats::SlotWriter* slot;
+    ~Closer() {
+      slot->OnClose();
+      slot->SetState(stats::WorkerState::kIdle);
+    }
+  };
+  slot->OnAccept();
+  Closer closer{slot};
+  stream.set_stats(slot);
+  protocol.Serve(stream);
+}
+
+void ServeDatagram(const protocols::Datagram& request, net::DatagramSender& sender,
+                   stats::SlotWriter* slot, const protocols::DatagramProtocol& protocol) {
+  if (slot == nullptr) return protocol.Serve(request, sender);
+  auto start = std::chrono::steady_clock::now();
+  slot->AddBytesIn(request.size);
+  slot->SetState(stats::WorkerState::kWriting);
+  sender.set_stats(slot);
+  protocol.Serve(request, sender);
+  slot->OnRequest(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                            std::chrono::steady_clock::now() - start)
+                                            .count()));
+  slot->SetState(stats::WorkerState::kIdle);
+}
+
+}  // namespace corral::models
