@@ -1,7 +1,9 @@
 // The http protocol through real corral-server processes, under every model configuration,
 // spoken to by a raw-socket client (exact bytes, pipelining, hostile input) and by curl.
 #include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -450,6 +452,26 @@ TEST_P(HttpModelsTest, SlowClientsGet408WhileOthersAreServed) {
   EXPECT_EQ(slow_reply->status, 408);
   EXPECT_EQ(slow_reply->Header("Connection"), "close");
   EXPECT_TRUE(slow_closed);
+}
+
+// SIGTERM with a keep-alive connection idle between requests and another stuck inside a head:
+// the drain deadline ends both (under the coroutine model by killing their greenlets, whose
+// exit passes through the handler) and the server exits cleanly.
+TEST_P(HttpModelsTest, DrainEndsKeepAliveAndHalfSentRequests) {
+  auto server = Start({"--drain-timeout-ms", "300"});
+  ASSERT_TRUE(server->ready());
+  HttpTestClient idle(server->detail());
+  ASSERT_TRUE(idle.Send(Request("GET", "/digits.txt")));
+  std::optional<HttpReply> r = idle.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "0123456789");
+  HttpTestClient half(server->detail());
+  ASSERT_TRUE(half.Send("GET /digits.txt HTTP/1.1\r\nHost: te"));
+  // Let the server pick the half request up before it is told to stop.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  int status = server->SignalAndWait(SIGTERM, std::chrono::seconds(20));
+  ASSERT_NE(status, -1) << "the drain deadline did not end the server";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 TEST_P(HttpModelsTest, TwoHundredConcurrentKeepAliveClients) {
