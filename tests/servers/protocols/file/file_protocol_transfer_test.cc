@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "gtest/gtest.h"
 #include "servers/protocols/file/file_protocol.h"
@@ -101,6 +102,50 @@ TEST_F(FileTransferTest, DownloadsByteExactIncludingLargeAndEmptyFiles) {
   EXPECT_EQ(GetString(client, "empty").value(), "");
   EXPECT_EQ(GetString(client, "d/small.txt").value(), "small\n");
   EXPECT_EQ(GetString(client, "./d//small.txt").value(), "small\n");
+}
+
+TEST_F(FileTransferTest, FileShrinkingDuringDownloadAbortsTheConnection) {
+  // 8 MiB: far more than the socket buffers, so the server is still reading the file when the
+  // client, on its first chunk, truncates it.
+  const std::string path = root_ / "shrinks.bin";
+  WriteFile(path, Pattern(8 * 1024 * 1024));
+  std::unique_ptr<FileProtocol> protocol = MakeProtocol(TestOptions(root_));
+  ServedConnection connection(*protocol);
+  FileClient client(connection.client(), kTimeout);
+
+  uint64_t received = 0;
+  absl::StatusOr<uint64_t> size = client.Get("shrinks.bin", [&](const char*, size_t len) {
+    if (received == 0) std::filesystem::resize_file(path, 0);
+    received += len;
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(absl::IsUnavailable(size.status())) << size.status();
+  EXPECT_LT(received, 8u * 1024 * 1024);
+  EXPECT_FALSE(client.last_error_was_refusal());
+  EXPECT_TRUE(absl::IsFailedPrecondition(client.List("").status())) << "framing lost: no reuse";
+  EXPECT_TRUE(connection.WaitServed(kTimeout));
+}
+
+TEST_F(FileTransferTest, FileGrowingDuringDownloadIsCutAtTheAnnouncedSize) {
+  const std::string path = root_ / "grows.bin";
+  std::string original = Pattern(8 * 1024 * 1024);
+  WriteFile(path, original);
+  std::unique_ptr<FileProtocol> protocol = MakeProtocol(TestOptions(root_));
+  ServedConnection connection(*protocol);
+  FileClient client(connection.client(), kTimeout);
+
+  std::string data;
+  absl::StatusOr<uint64_t> size = client.Get("grows.bin", [&](const char* chunk, size_t len) {
+    if (data.empty()) {
+      std::ofstream(path, std::ios::binary | std::ios::app) << std::string(100'000, 'x');
+    }
+    data.append(chunk, len);
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(size.ok()) << size.status();
+  EXPECT_EQ(*size, original.size());
+  EXPECT_TRUE(data == original);
+  EXPECT_TRUE(client.List("").ok()) << "still in step";
 }
 
 TEST_F(FileTransferTest, DownloadRefusesWhatIsNotARegularFile) {
