@@ -1,0 +1,140 @@
+#include "agent/stats_service.h"
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <memory>
+
+#include "absl/time/clock.h"
+#include "agent/grpc_status.h"
+#include "agent/prometheus_format.h"
+#include "agent/stream_queue.h"
+
+namespace corral::agent {
+namespace {
+
+constexpr uint32_t kDefaultIntervalMs = 1000;
+constexpr uint32_t kMinIntervalMs = 100;
+constexpr uint32_t kMaxIntervalMs = 3'600'000;
+constexpr std::chrono::seconds kMetricsWait{5};
+
+using StatsStream = StreamQueue<v1::StatsReport>;
+
+v1::StatsReport Report(std::vector<v1::ServerStats> servers) {
+  v1::StatsReport report;
+  absl::Time now = absl::Now();
+  report.mutable_time()->set_seconds(absl::ToUnixSeconds(now));
+  report.mutable_time()->set_nanos(static_cast<int32_t>(
+      absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
+  for (v1::ServerStats& s : servers) *report.add_servers() = std::move(s);
+  return report;
+}
+
+}  // namespace
+
+// One WatchStats call: its stream, its own samplers, its request. Shared by the loop's timer
+// tasks; the stream keeps itself alive until gRPC is done with it.
+struct StatsService::Watch {
+  Watch(std::string home, const procfs::ProcFs& fs) : samplers(std::move(home), fs) {}
+  std::shared_ptr<StatsStream> stream;
+  ServerStatsSamplers samplers;
+  std::string name;
+  bool per_worker = false;
+  std::chrono::milliseconds interval{kDefaultIntervalMs};
+  bool first = true;
+};
+
+StatsService::StatsService(EventLoop& loop, Supervisor& supervisor, std::string home)
+    : loop_(loop),
+      supervisor_(supervisor),
+      home_(std::move(home)),
+      get_samplers_(home_, fs_),
+      metrics_samplers_(home_, fs_) {}
+
+absl::StatusOr<std::vector<v1::Server>> StatsService::ServersNamed(const std::string& name) const {
+  if (!name.empty()) {
+    absl::StatusOr<v1::Server> server = supervisor_.Get(name);
+    if (!server.ok()) return server.status();
+    return std::vector<v1::Server>{*std::move(server)};
+  }
+  std::vector<v1::Server> servers = supervisor_.List();
+  std::sort(servers.begin(), servers.end(), [](const v1::Server& a, const v1::Server& b) {
+    return a.spec().name() < b.spec().name();
+  });
+  return servers;
+}
+
+grpc::ServerUnaryReactor* StatsService::GetStats(grpc::CallbackServerContext* context,
+                                                 const v1::GetStatsRequest* request,
+                                                 v1::StatsReport* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  loop_.RunInLoop([this, reactor, request, response] {
+    absl::StatusOr<std::vector<v1::Server>> servers = ServersNamed(request->name());
+    if (!servers.ok()) return reactor->Finish(ToGrpcStatus(servers.status()));
+    *response =
+        Report(get_samplers_.Sample(*servers, request->name().empty(), request->per_worker()));
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerWriteReactor<v1::StatsReport>* StatsService::WatchStats(
+    grpc::CallbackServerContext*, const v1::WatchStatsRequest* request) {
+  auto watch = std::make_shared<Watch>(home_, fs_);
+  // Only ever one message waits: the tick pushes only when the stream is idle.
+  watch->stream = std::make_shared<StatsStream>(1, [](v1::StatsReport&, uint64_t) {});
+  watch->stream->HoldUntilDone(watch->stream, nullptr);
+  watch->name = request->name();
+  watch->per_worker = request->per_worker();
+  uint32_t interval_ms = request->interval_ms() == 0 ? kDefaultIntervalMs : request->interval_ms();
+  if (interval_ms < kMinIntervalMs || interval_ms > kMaxIntervalMs) {
+    std::string message = "watch stats: interval_ms " + std::to_string(interval_ms) +
+                          " is out of range: use 100 to 3600000 (0 for 1000)";
+    loop_.RunInLoop([stream = watch->stream, message] {
+      stream->End(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message));
+    });
+    return watch->stream.get();
+  }
+  watch->interval = std::chrono::milliseconds(interval_ms);
+  loop_.RunInLoop([this, watch] { WatchTick(watch); });
+  return watch->stream.get();
+}
+
+void StatsService::WatchTick(std::shared_ptr<Watch> watch) {
+  if (watch->stream->finished()) return;  // the client went away: drops the last references
+  if (!watch->stream->busy()) {
+    absl::StatusOr<std::vector<v1::Server>> servers = ServersNamed(watch->name);
+    if (!servers.ok()) {
+      // Unknown at the start is the caller's error; gone later means it was removed: done.
+      watch->stream->End(watch->first ? ToGrpcStatus(servers.status()) : grpc::Status::OK);
+      return;
+    }
+    watch->first = false;
+    watch->stream->Push(
+        Report(watch->samplers.Sample(*servers, watch->name.empty(), watch->per_worker)));
+  }
+  loop_.RunAfter(watch->interval, [this, watch] { WatchTick(watch); });
+}
+
+std::string StatsService::RenderMetrics() {
+  auto text = std::make_shared<std::promise<std::string>>();
+  std::future<std::string> result = text->get_future();
+  loop_.RunInLoop([this, text] {
+    std::vector<v1::Server> servers = *ServersNamed("");
+    std::vector<v1::ServerStats> stats = metrics_samplers_.Sample(servers, true, false);
+    std::vector<PrometheusServer> input;
+    for (const v1::ServerStats& s : stats) {
+      const ServerStatsSampler* sampler = metrics_samplers_.Find(s.name());
+      input.push_back({&s, s.scoreboard_available() && sampler != nullptr
+                               ? sampler->lifetime_latency()
+                               : nullptr});
+    }
+    text->set_value(RenderPrometheus(input));
+  });
+  if (result.wait_for(kMetricsWait) != std::future_status::ready) {
+    return "# corral-agent: the supervision loop did not answer within 5 s\n";
+  }
+  return result.get();
+}
+
+}  // namespace corral::agent

@@ -1,0 +1,49 @@
+// StatsService: the corral.v1.Stats gRPC service (GetStats, WatchStats), and the text of the
+// Prometheus endpoint. Each call is handed to the loop thread, which reads the supervisor's
+// records (never from a gRPC thread) and samples the scoreboards and /proc there, then finishes
+// or feeds the call; no gRPC thread blocks. Each WatchStats stream has its own samplers and at
+// most one message in flight: it samples again only once the previous message was written and
+// the interval has passed, so a slow client costs no memory.
+#pragma once
+
+#include <string>
+
+#include "agent/event_loop.h"
+#include "agent/procfs/proc_fs.h"
+#include "agent/server_stats.h"
+#include "agent/supervisor.h"
+#include "corral/v1/stats.grpc.pb.h"
+
+namespace corral::agent {
+
+class StatsService final : public v1::Stats::CallbackService {
+ public:
+  // `loop` and `supervisor` must outlive the service (and the gRPC server that runs it).
+  // `home` is the agent's home, where the scoreboards are (HOME/servers/NAME/scoreboard).
+  StatsService(EventLoop& loop, Supervisor& supervisor, std::string home);
+
+  grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* context,
+                                     const v1::GetStatsRequest* request,
+                                     v1::StatsReport* response) override;
+  grpc::ServerWriteReactor<v1::StatsReport>* WatchStats(
+      grpc::CallbackServerContext* context, const v1::WatchStatsRequest* request) override;
+
+  // The Prometheus exposition of every server. Any thread except the loop's: it waits for the
+  // loop to sample (at most 5 s; then an empty exposition with a comment saying so).
+  std::string RenderMetrics();
+
+ private:
+  struct Watch;
+  void WatchTick(std::shared_ptr<Watch> watch);
+  // Loop thread. Every server (name empty, sorted by name) or the one named; NOT_FOUND.
+  absl::StatusOr<std::vector<v1::Server>> ServersNamed(const std::string& name) const;
+
+  EventLoop& loop_;
+  Supervisor& supervisor_;
+  const std::string home_;
+  const procfs::ProcFs fs_;
+  ServerStatsSamplers get_samplers_;      // loop thread only: GetStats
+  ServerStatsSamplers metrics_samplers_;  // loop thread only: RenderMetrics
+};
+
+}  // namespace corral::agent

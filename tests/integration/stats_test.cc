@@ -1,0 +1,508 @@
+// Live statistics end to end: a real agent runs real servers under each model, a known
+// workload goes through real sockets, and GetStats / WatchStats / corralctl stats, watch, top
+// and the Prometheus endpoint must report exactly that workload.
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "corral/v1/stats.grpc.pb.h"
+#include "tests/integration/agent_fixture.h"
+
+namespace corral::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr int kMessages = 50;
+constexpr size_t kMessageBytes = 64;
+
+// A blocking socket connected (TCP) or aimed (UDP) at "HOST:PORT", with 20 s timeouts.
+int ConnectTo(const std::string& address, int type) {
+  size_t colon = address.rfind(':');
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
+  ::inet_pton(AF_INET, address.substr(0, colon).c_str(), &sa.sin_addr);
+  int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  timeval tv{20, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Sends `message` and reads its whole echo; false on any failure.
+bool EchoOn(int fd, const std::string& message, bool datagram) {
+  if (::send(fd, message.data(), message.size(), MSG_NOSIGNAL) != ssize_t(message.size())) {
+    return false;
+  }
+  std::string got;
+  char buffer[2048];
+  while (got.size() < message.size()) {
+    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) return false;
+    got.append(buffer, size_t(n));
+    if (datagram) break;
+  }
+  return got == message;
+}
+
+class StatsTest : public AgentTest {
+ protected:
+  void StartStatsAgent(std::vector<std::string> extra = {}) {
+    extra.insert(extra.begin(), "--stop-servers-on-exit");
+    StartAgent(extra);
+    stats_ = v1::Stats::NewStub(
+        grpc::CreateChannel(socket_address(), grpc::InsecureChannelCredentials()));
+  }
+
+  grpc::Status GetStats(const std::string& name, v1::StatsReport* report, bool workers = false) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::GetStatsRequest request;
+    request.set_name(name);
+    request.set_per_worker(workers);
+    return stats_->GetStats(&context, request, report);
+  }
+
+  // Polls GetStats until `done` holds (20 s at most); returns the last stats seen.
+  v1::ServerStats WaitForStats(const std::string& name,
+                               const std::function<bool(const v1::ServerStats&)>& done) {
+    v1::ServerStats last;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      v1::StatsReport report;
+      if (GetStats(name, &report).ok() && report.servers_size() == 1) {
+        last = report.servers(0);
+        if (done(last)) return last;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return last;
+  }
+
+  std::unique_ptr<v1::Stats::Stub> stats_;
+};
+
+struct Workload {
+  v1::Protocol protocol;
+  v1::Model model;
+  const char* label;
+};
+
+class StatsWorkloadTest : public StatsTest, public ::testing::WithParamInterface<Workload> {};
+
+TEST_P(StatsWorkloadTest, KnownWorkloadGivesExactCounts) {
+  const Workload w = GetParam();
+  const bool udp = w.protocol == v1::PROTOCOL_UDP_ECHO;
+  StartStatsAgent();
+  v1::Server server;
+  grpc::Status started = StartEcho("s", "127.0.0.1:0", &server, [&w](v1::ServerSpec& spec) {
+    spec.set_protocol(w.protocol);
+    spec.set_model(w.model);
+  });
+  ASSERT_TRUE(started.ok()) << started.error_message();
+  ASSERT_EQ(server.state(), v1::STATE_RUNNING) << server.reason();
+
+  int fd = ConnectTo(server.bound_address(), udp ? SOCK_DGRAM : SOCK_STREAM);
+  ASSERT_GE(fd, 0);
+  for (int i = 0; i < kMessages; ++i) {
+    std::string message(kMessageBytes, static_cast<char>('a' + i % 26));
+    ASSERT_TRUE(EchoOn(fd, message, udp)) << "message " << i;
+  }
+  const uint64_t bytes = kMessages * kMessageBytes;
+  if (!udp) {
+    // With the connection still open: one active connection, held by a worker (under fork, a
+    // child process that the process tree must include).
+    v1::ServerStats open = WaitForStats("s", [](const v1::ServerStats& s) {
+      return s.active_connections() == 1 && s.totals().requests() == kMessages;
+    });
+    EXPECT_EQ(open.active_connections(), 1u);
+    ASSERT_TRUE(open.has_process());
+    if (w.model == v1::MODEL_FORK) EXPECT_GE(open.process().processes(), 2u);
+  }
+  ::close(fd);
+
+  v1::ServerStats s = WaitForStats("s", [&](const v1::ServerStats& s) {
+    return s.totals().requests() >= kMessages && s.totals().bytes_out() >= bytes &&
+           (udp || s.totals().connections_closed() >= 1);
+  });
+  ASSERT_TRUE(s.scoreboard_available()) << s.unavailable_reason();
+  EXPECT_EQ(s.name(), "s");
+  EXPECT_EQ(s.state(), v1::STATE_RUNNING);
+  EXPECT_EQ(s.protocol(), w.protocol);
+  EXPECT_EQ(s.model(), w.model);
+  EXPECT_EQ(s.bound_address(), server.bound_address());
+  EXPECT_EQ(s.totals().requests(), uint64_t(kMessages));
+  EXPECT_EQ(s.totals().bytes_in(), bytes);
+  EXPECT_EQ(s.totals().bytes_out(), bytes);
+  EXPECT_EQ(s.totals().connections_accepted(), udp ? 0u : 1u);
+  EXPECT_EQ(s.totals().connections_closed(), udp ? 0u : 1u);
+  EXPECT_EQ(s.totals().errors_timeout() + s.totals().errors_reset() + s.totals().errors_protocol() +
+                s.totals().errors_refused_at_cap(),
+            0u);
+  EXPECT_EQ(s.active_connections(), 0u);
+  EXPECT_EQ(s.lifetime_latency().count(), uint64_t(kMessages));
+  EXPECT_GT(s.lifetime_latency().p50_ns(), 0u);
+  EXPECT_LE(s.lifetime_latency().p50_ns(), s.lifetime_latency().p99_ns());
+  EXPECT_EQ(s.listener_state(), "accepting");
+  EXPECT_EQ(s.pid(), server.pid());
+  EXPECT_GT(s.uptime_seconds(), 0);
+  ASSERT_TRUE(s.has_process());
+  EXPECT_GE(s.process().processes(), 1u);
+  EXPECT_GE(s.process().threads(), 1u);
+  EXPECT_GT(s.process().rss_bytes(), 0u);
+  EXPECT_GT(s.process().open_fds(), 0u);
+
+  // Per worker: the slots add up to the totals.
+  v1::StatsReport detailed;
+  ASSERT_TRUE(GetStats("s", &detailed, true).ok());
+  ASSERT_EQ(detailed.servers_size(), 1);
+  uint64_t slot_requests = 0, slot_bytes = 0;
+  for (const v1::WorkerStats& worker : detailed.servers(0).workers()) {
+    slot_requests += worker.counters().requests();
+    slot_bytes += worker.counters().bytes_in();
+  }
+  EXPECT_GT(detailed.servers(0).workers_size(), 0);
+  EXPECT_EQ(slot_requests, uint64_t(kMessages));
+  EXPECT_EQ(slot_bytes, bytes);
+
+  // corralctl shows the same figures.
+  CommandResult block = Ctl({"stats", "s"});
+  EXPECT_EQ(block.exit_code, 0) << block.err;
+  EXPECT_THAT(block.out, HasSubstr(absl::StrCat(kMessages, " total")));
+  EXPECT_THAT(block.out, HasSubstr(absl::StrCat("bytes in:", std::string(12, ' '), bytes)));
+  CommandResult json = Ctl({"--json", "stats", "s"});
+  EXPECT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_THAT(json.out, HasSubstr(absl::StrCat("\"requests\": \"", kMessages, "\"")));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Matrix, StatsWorkloadTest,
+    ::testing::Values(Workload{v1::PROTOCOL_TCP_ECHO, v1::MODEL_THREAD, "tcp_thread"},
+                      Workload{v1::PROTOCOL_TCP_ECHO, v1::MODEL_FORK, "tcp_fork"},
+                      Workload{v1::PROTOCOL_TCP_ECHO, v1::MODEL_COROUTINE, "tcp_coroutine"},
+                      Workload{v1::PROTOCOL_UDP_ECHO, v1::MODEL_THREAD, "udp_thread"},
+                      Workload{v1::PROTOCOL_UDP_ECHO, v1::MODEL_FORK, "udp_fork"},
+                      Workload{v1::PROTOCOL_UDP_ECHO, v1::MODEL_COROUTINE, "udp_coroutine"}),
+    [](const ::testing::TestParamInfo<Workload>& info) { return std::string(info.param.label); });
+
+TEST_F(StatsTest, UnknownServerAndBadIntervalAreRefused) {
+  StartStatsAgent();
+  v1::StatsReport report;
+  EXPECT_EQ(GetStats("nope", &report).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(GetStats("", &report).ok());
+  EXPECT_EQ(report.servers_size(), 0);
+
+  for (uint32_t interval : {50u, 4'000'000u}) {
+    grpc::ClientContext context;
+    v1::WatchStatsRequest request;
+    request.set_interval_ms(interval);
+    auto reader = stats_->WatchStats(&context, request);
+    v1::StatsReport r;
+    EXPECT_FALSE(reader->Read(&r));
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  grpc::ClientContext context;
+  v1::WatchStatsRequest request;
+  request.set_name("nope");
+  auto reader = stats_->WatchStats(&context, request);
+  v1::StatsReport r;
+  EXPECT_FALSE(reader->Read(&r));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+
+  CommandResult missing = Ctl({"stats", "nope"});
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_THAT(missing.err, HasSubstr("corralctl: stats \"nope\": "));
+}
+
+TEST_F(StatsTest, WatchStatsDeliversIncreasingSnapshotsAndStopsOnCancel) {
+  StartStatsAgent();
+  v1::Server server;
+  ASSERT_TRUE(StartEcho("w", "127.0.0.1:0", &server).ok());
+  int fd = ConnectTo(server.bound_address(), SOCK_STREAM);
+  ASSERT_GE(fd, 0);
+
+  grpc::ClientContext context;
+  v1::WatchStatsRequest request;
+  request.set_name("w");
+  request.set_interval_ms(100);
+  auto reader = stats_->WatchStats(&context, request);
+  uint64_t previous = 0;
+  int increases = 0;
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(EchoOn(fd, std::string(kMessageBytes, 'w'), false));
+    v1::StatsReport report;
+    ASSERT_TRUE(reader->Read(&report)) << "message " << i;
+    ASSERT_EQ(report.servers_size(), 1);
+    const v1::ServerStats& s = report.servers(0);
+    EXPECT_EQ(s.name(), "w");
+    EXPECT_GE(s.totals().requests(), previous);
+    if (s.totals().requests() > previous) ++increases;
+    previous = s.totals().requests();
+    EXPECT_GT(s.interval_seconds(), 0);
+  }
+  EXPECT_GE(increases, 2);
+  ::close(fd);
+  context.TryCancel();
+  v1::StatsReport report;
+  while (reader->Read(&report)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+
+  // The agent still answers, and a new watch works.
+  v1::StatsReport again;
+  EXPECT_TRUE(GetStats("w", &again).ok());
+}
+
+TEST_F(StatsTest, WatchStatsEndsWhenTheServerIsRemoved) {
+  StartStatsAgent();
+  ASSERT_TRUE(StartEcho("gone", "127.0.0.1:0", nullptr).ok());
+  grpc::ClientContext context;
+  v1::WatchStatsRequest request;
+  request.set_name("gone");
+  request.set_interval_ms(100);
+  auto reader = stats_->WatchStats(&context, request);
+  v1::StatsReport report;
+  ASSERT_TRUE(reader->Read(&report));
+  CommandResult rm = Ctl({"rm", "gone"});
+  ASSERT_EQ(rm.exit_code, 0) << rm.err;
+  while (reader->Read(&report)) {
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+}
+
+TEST_F(StatsTest, WatchCommandPrintsALinePerSample) {
+  StartStatsAgent();
+  ASSERT_TRUE(StartEcho("echo", "127.0.0.1:0", nullptr).ok());
+  CommandResult watch = Ctl({"watch", "echo", "--interval-ms", "100", "--count", "3"});
+  EXPECT_EQ(watch.exit_code, 0) << watch.err;
+  std::vector<std::string> lines = absl::StrSplit(watch.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 4u) << watch.out;
+  EXPECT_THAT(lines[0], HasSubstr("REQ/S"));
+  for (size_t i = 1; i < lines.size(); ++i) EXPECT_THAT(lines[i], HasSubstr("echo"));
+}
+
+TEST_F(StatsTest, TopWithoutATerminalPrintsPlainTables) {
+  StartStatsAgent();
+  ASSERT_TRUE(StartEcho("plain", "127.0.0.1:0", nullptr).ok());
+  CommandResult top = Ctl({"top", "--interval-ms", "100", "--count", "2"});
+  EXPECT_EQ(top.exit_code, 0) << top.err;
+  EXPECT_EQ(top.out.find("\x1b"), std::string::npos) << "no escape sequences without a terminal";
+  size_t headers = 0;
+  for (size_t at = 0; (at = top.out.find("NAME*", at)) != std::string::npos; ++at) ++headers;
+  EXPECT_EQ(headers, 2u) << top.out;
+  EXPECT_THAT(top.out, HasSubstr("plain"));
+}
+
+// Runs tmux on a server of its own, so the test never touches a user's sessions.
+class Tmux {
+ public:
+  Tmux() : socket_(absl::StrCat("corral-stats-test-", ::getpid())) {}
+  ~Tmux() { Run({"kill-server"}); }
+  CommandResult Run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"tmux", "-L", socket_});
+    return RunCommand(args, std::chrono::seconds(20));
+  }
+  std::string Capture() { return Run({"capture-pane", "-p", "-t", "top"}).out; }
+  // Polls the pane until it shows `text` (20 s at most).
+  bool WaitFor(const std::string& text) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (absl::StrContains(Capture(), text)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+ private:
+  std::string socket_;
+};
+
+TEST_F(StatsTest, TopRendersInATerminalSortsAndQuitsRestoringIt) {
+  StartStatsAgent();
+  v1::Server a, b;
+  ASSERT_TRUE(StartEcho("alpha", "127.0.0.1:0", &a).ok());
+  ASSERT_TRUE(StartEcho("beta", "127.0.0.1:0", &b).ok());
+  ASSERT_EQ(EchoOnce(b.bound_address(), "hello"), "hello");
+
+  Tmux tmux;
+  std::string command = absl::StrCat(BinaryPath("corralctl"), " --agent ", socket_address(),
+                                     " top --interval-ms 200; echo top-exit=$?; stty -a; sleep 60");
+  CommandResult started =
+      tmux.Run({"new-session", "-d", "-s", "top", "-x", "200", "-y", "50", "sh", "-c", command});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  ASSERT_TRUE(tmux.WaitFor("RESTARTS")) << tmux.Capture();
+  std::string screen = tmux.Capture();
+  EXPECT_THAT(screen, HasSubstr("corral top"));
+  EXPECT_THAT(screen, HasSubstr("NAME*"));
+  EXPECT_THAT(screen, HasSubstr("alpha"));
+  EXPECT_THAT(screen, HasSubstr("beta"));
+  EXPECT_THAT(screen, HasSubstr("RUNNING"));
+  EXPECT_THAT(screen, HasSubstr(a.bound_address()));
+
+  ASSERT_EQ(tmux.Run({"send-keys", "-t", "top", "m"}).exit_code, 0);
+  ASSERT_TRUE(tmux.WaitFor("RSS*")) << tmux.Capture();
+
+  ASSERT_EQ(tmux.Run({"send-keys", "-t", "top", "q"}).exit_code, 0);
+  ASSERT_TRUE(tmux.WaitFor("top-exit=")) << tmux.Capture();
+  screen = tmux.Capture();
+  EXPECT_THAT(screen, HasSubstr("top-exit=0"));
+  // Back on the main screen with the line discipline as it was: canonical mode and echo on.
+  EXPECT_THAT(screen, Not(HasSubstr("RESTARTS")));
+  EXPECT_THAT(screen, ::testing::ContainsRegex("[^-]icanon"));
+  EXPECT_THAT(screen, ::testing::ContainsRegex("[^-]echo "));
+}
+
+TEST_F(StatsTest, TopQuitsOnSigtermAndRestoresTheTerminal) {
+  StartStatsAgent();
+  Tmux tmux;
+  std::string command =
+      absl::StrCat(BinaryPath("corralctl"), " --agent ", socket_address(),
+                   " top --interval-ms 200 & pid=$!; sleep 2; kill -TERM $pid; wait $pid; "
+                   "echo top-exit=$?; stty -a; sleep 60");
+  ASSERT_EQ(
+      tmux.Run({"new-session", "-d", "-s", "top", "-x", "200", "-y", "50", "sh", "-c", command})
+          .exit_code,
+      0);
+  ASSERT_TRUE(tmux.WaitFor("top-exit=")) << tmux.Capture();
+  std::string screen = tmux.Capture();
+  EXPECT_THAT(screen, HasSubstr("top-exit=0"));
+  EXPECT_THAT(screen, ::testing::ContainsRegex("[^-]icanon"));
+}
+
+// The Prometheus text format, checked line by line (what a scraper's parser insists on).
+void ExpectValidExposition(const std::string& text) {
+  static const std::regex kSample(
+      R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? )"
+      R"((-?[0-9.]+([eE][-+]?[0-9]+)?|\+Inf|-Inf|NaN)$)");
+  std::set<std::string> help, type;
+  std::map<std::string, std::string> types;
+  std::map<std::string, uint64_t> last_bucket;  // per label set without le
+  std::map<std::string, uint64_t> inf_bucket, count;
+  for (const std::string& line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    if (absl::StartsWith(line, "# HELP ")) {
+      std::string rest = line.substr(7);
+      help.insert(rest.substr(0, rest.find(' ')));
+      continue;
+    }
+    if (absl::StartsWith(line, "# TYPE ")) {
+      std::vector<std::string> parts = absl::StrSplit(line.substr(7), ' ');
+      ASSERT_EQ(parts.size(), 2u) << line;
+      types[parts[0]] = parts[1];
+      continue;
+    }
+    ASSERT_FALSE(absl::StartsWith(line, "#")) << line;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(line, m, kSample)) << "not `name{labels} value`: " << line;
+    std::string name = m[1];
+    std::string family = name;
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      if (absl::EndsWith(name, suffix) &&
+          types.count(name.substr(0, name.size() - strlen(suffix)))) {
+        family = name.substr(0, name.size() - strlen(suffix));
+      }
+    }
+    EXPECT_TRUE(help.count(family)) << "no HELP for " << family;
+    EXPECT_TRUE(types.count(family)) << "no TYPE for " << family;
+    std::string labels = m[2];
+    std::string value = line.substr(line.rfind(' ') + 1);
+    if (absl::EndsWith(name, "_bucket")) {
+      size_t le = labels.find(",le=\"");
+      ASSERT_NE(le, std::string::npos) << line;
+      std::string series = labels.substr(0, le);
+      uint64_t v = std::stoull(value);
+      EXPECT_GE(v, last_bucket[series]) << "buckets must not decrease: " << line;
+      last_bucket[series] = v;
+      if (absl::StrContains(labels, "le=\"+Inf\"")) inf_bucket[series] = v;
+    } else if (absl::EndsWith(name, "_count") && types[family] == "histogram") {
+      count[labels.substr(0, labels.size() - 1)] = std::stoull(value);
+    }
+  }
+  ASSERT_FALSE(inf_bucket.empty());
+  for (const auto& [series, v] : inf_bucket) {
+    ASSERT_TRUE(count.count(series)) << series;
+    EXPECT_EQ(v, count[series]) << "+Inf bucket must equal _count for " << series;
+  }
+}
+
+std::string HttpGet(const std::string& address, const std::string& path) {
+  int fd = ConnectTo(address, SOCK_STREAM);
+  if (fd < 0) return "";
+  std::string request = absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: x\r\n\r\n");
+  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string response;
+  char buffer[8192];
+  ssize_t n;
+  while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) response.append(buffer, size_t(n));
+  ::close(fd);
+  return response;
+}
+
+TEST_F(StatsTest, MetricsEndpointServesValidPrometheusText) {
+  StartStatsAgent({"--metrics-listen", "127.0.0.1:0"});
+  // The agent logs the port it bound.
+  std::string address;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (address.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::ifstream log(home_ + "/agent.log");
+    std::stringstream content;
+    content << log.rdbuf();
+    std::smatch m;
+    std::string text = content.str();
+    if (std::regex_search(text, m, std::regex(R"(http://([0-9.]+:[0-9]+)/metrics)"))) {
+      address = m[1];
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_FALSE(address.empty()) << "the agent did not log its metrics address";
+
+  v1::Server server;
+  ASSERT_TRUE(StartEcho("prom", "127.0.0.1:0", &server, [](v1::ServerSpec& spec) {
+                spec.set_model(v1::MODEL_FORK);
+              }).ok());
+  int fd = ConnectTo(server.bound_address(), SOCK_STREAM);
+  ASSERT_GE(fd, 0);
+  for (int i = 0; i < kMessages; ++i)
+    ASSERT_TRUE(EchoOn(fd, std::string(kMessageBytes, 'p'), false));
+  ::close(fd);
+  WaitForStats("prom", [](const v1::ServerStats& s) {
+    return s.totals().requests() == kMessages && s.totals().connections_closed() == 1;
+  });
+
+  std::string response = HttpGet(address, "/metrics");
+  ASSERT_THAT(response, ::testing::StartsWith("HTTP/1.1 200 OK\r\n"));
+  std::string body = response.substr(response.find("\r\n\r\n") + 4);
+  ExpectValidExposition(body);
+  const std::string labels = "{server=\"prom\",protocol=\"tcp-echo\",model=\"fork\"}";
+  EXPECT_THAT(body, HasSubstr(absl::StrCat("corral_requests_total", labels, " ", kMessages, "\n")));
+  EXPECT_THAT(body, HasSubstr(absl::StrCat("corral_received_bytes_total", labels, " ",
+                                           kMessages * kMessageBytes, "\n")));
+  EXPECT_THAT(body, HasSubstr(absl::StrCat("corral_request_duration_seconds_count", labels, " ",
+                                           kMessages, "\n")));
+  EXPECT_THAT(body, HasSubstr(absl::StrCat("corral_server_up", labels, " 1\n")));
+  EXPECT_THAT(HttpGet(address, "/"), ::testing::StartsWith("HTTP/1.1 404"));
+}
+
+}  // namespace
+}  // namespace corral::testing
