@@ -1,0 +1,20 @@
+// Helpers shared by the bare reference servers: each is a deliberately minimal C program (no
+// framework, no error recovery beyond what a benchmark needs) so Corral can be measured against
+// the cost of the syscalls alone. Each prints its bound port as the first line on stdout.
+#ifndef CORRAL_BENCH_PEERS_BARE_COMMON_H_
+#define CORRAL_BENCH_PEERS_BARE_COMMON_H_
+
+#include <netinet/in.h>
+
+// Parses argv[1] as a port (0 picks a free one); exits 100 on a bad argument.
+int BarePort(int argc, char** argv);
+
+// Binds 127.0.0.1:port with the given socket type (SOCK_STREAM listens with a large backlog),
+// prints the bound port on stdout, and returns the descriptor. Exits 111 naming the failing
+// syscall on any error.
+int BareBind(int type, int port, int nonblocking);
+
+// Dies with "NAME: WHAT: strerror(errno)" and exit code 111.
+void BareDie(const char* what);
+
+#endif  // CORRAL_BENCH_PEERS_BARE_COMMON_H_
