@@ -22,7 +22,7 @@ struct LoadOptions {
   std::chrono::duration<double> duration{5.0};  // measured time, after the warmup
   std::chrono::duration<double> warmup{1.0};    // run but not counted
   int threads = 1;
-  std::chrono::milliseconds udp_timeout{200};  // a datagram unanswered this long is lost
+  std::chrono::milliseconds udp_timeout{1000};  // a datagram unanswered this long is lost
   std::chrono::duration<double> idle_hold{5.0};
 };
 

@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
   std::string tcp, udp;
   int idle = 0;
   double duration = 5, warmup = 1, hold = 5;
-  int udp_timeout_ms = 200;
+  int udp_timeout_ms = 1000;
   bool json = false;
   CLI::App app{"corral-load: echo load against a loopback server; every echo is verified."};
   auto* tcp_opt = app.add_option("--tcp", tcp, "HOST:PORT of a TCP echo server");

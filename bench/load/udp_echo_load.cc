@@ -47,7 +47,7 @@ class UdpEchoLoop {
     while (now < end && open_ > 0) {
       int n = epoll_wait(epoll_, events, 256, 5);
       now = Clock::now();
-      for (int i = 0; i < n; ++i) Receive(sockets_[events[i].data.u32], now);
+      for (int i = 0; i < n; ++i) Receive(sockets_[events[i].data.u32]);
       for (Socket& s : sockets_) {
         if (s.fd < 0) continue;
         if (s.unsent) {
@@ -99,7 +99,7 @@ class UdpEchoLoop {
     if (n < 0 && !s.unsent) return Fail(s);
   }
 
-  void Receive(Socket& s, Clock::time_point now) {
+  void Receive(Socket& s) {
     while (s.fd >= 0) {
       ssize_t n = recv(s.fd, buffer_.data(), buffer_.size(), 0);
       if (n < 0 && errno == EINTR) continue;
@@ -107,6 +107,9 @@ class UdpEchoLoop {
       if (n < 0) return Fail(s);  // ECONNREFUSED: nobody listens
       std::span<const uint8_t> echo(buffer_.data(), static_cast<size_t>(n));
       if (!s.unsent && EchoMatches(s.sent, echo)) {
+        // Read the clock here: an earlier reply in this wake may have started s's datagram
+        // after the wake's timestamp.
+        Clock::time_point now = Clock::now();
         if (now >= measure_from_) {
           ++result_->messages;
           result_->bytes += s.sent.size();
