@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -51,7 +52,9 @@ class TcpEchoLoop {
       now = Clock::now();
       for (int i = 0; i < n; ++i) Handle(connections_[events[i].data.u32], events[i].events);
     }
-    result_->seconds = std::chrono::duration<double>(std::min(now, end) - measure_from_).count();
+    // Short (or 0) when every connection failed before the window ended.
+    result_->seconds =
+        std::max(0.0, std::chrono::duration<double>(std::min(now, end) - measure_from_).count());
     for (Connection& c : connections_) Close(c);
     close(epoll_);
   }

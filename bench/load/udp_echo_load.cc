@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -58,7 +59,9 @@ class UdpEchoLoop {
         }
       }
     }
-    result_->seconds = std::chrono::duration<double>(std::min(now, end) - measure_from_).count();
+    // Short (or 0) when every connection failed before the window ended.
+    result_->seconds =
+        std::max(0.0, std::chrono::duration<double>(std::min(now, end) - measure_from_).count());
     for (Socket& s : sockets_) Close(s);
     close(epoll_);
   }
