@@ -1,6 +1,7 @@
 #include "servers/protocols/make_protocol.h"
 
 #include "absl/strings/str_cat.h"
+#include "servers/protocols/file/file_protocol.h"
 #include "servers/protocols/http/http_protocol.h"
 #include "servers/protocols/tcp_echo.h"
 #include "servers/protocols/udp_echo.h"
@@ -25,11 +26,20 @@ absl::StatusOr<AnyProtocol> MakeProtocol(ProtocolKind kind, const ProtocolConfig
       if (!http.ok()) return http.status();
       return AnyProtocol(std::unique_ptr<StreamProtocol>(*std::move(http)));
     }
-    case ProtocolKind::kFile:
-      break;
+    case ProtocolKind::kFile: {
+      file::FileOptions file_options;
+      file_options.root = config.root;
+      file_options.allow_overwrite = config.allow_overwrite;
+      file_options.max_upload_bytes = config.max_upload_bytes;
+      file_options.idle_timeout = config.idle_timeout;
+      absl::StatusOr<std::unique_ptr<file::FileProtocol>> served =
+          file::FileProtocol::Create(std::move(file_options));
+      if (!served.ok()) return served.status();
+      return AnyProtocol(std::unique_ptr<StreamProtocol>(*std::move(served)));
+    }
   }
-  return absl::UnimplementedError(
-      absl::StrCat("protocol \"", std::string(ProtocolName(kind)), "\" is not built yet"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown protocol \"", std::string(ProtocolName(kind)), "\""));
 }
 
 }  // namespace corral::protocols
