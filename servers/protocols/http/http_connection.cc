@@ -57,8 +57,10 @@ void HttpConnection::Run() {
   bool in_body = false;      // the current request's head is complete, its body is not
   net::Deadline header_deadline = net::Deadline::max();
   net::Clock::time_point last_read = net::Clock::now();
+  net::Clock::time_point request_start = last_read;  // the read with its first byte
   for (;;) {
     while (!pending.empty()) {
+      if (!parser_.started()) request_start = last_read;
       FeedResult result = parser_.Feed(pending);
       pending.remove_prefix(result.consumed);
       switch (result.status) {
@@ -69,7 +71,7 @@ void HttpConnection::Run() {
           if (parser_.request().expect_continue && !Write(kContinueResponse).ok()) return;
           break;
         case ParseStatus::kComplete:
-          if (!Answer()) return;
+          if (!Answer(request_start)) return;
           parser_.Reset();
           in_body = false;
           header_deadline = net::Deadline::max();
@@ -78,6 +80,7 @@ void HttpConnection::Run() {
           if (!pending.empty()) last_read = net::Clock::now();
           break;
         case ParseStatus::kError:
+          if (stream_.stats() != nullptr) stream_.stats()->OnError(stats::ErrorKind::kProtocol);
           AnswerErrorAndClose(parser_.error().status);
           return;
       }
@@ -103,13 +106,17 @@ void HttpConnection::Run() {
   }
 }
 
-bool HttpConnection::Answer() {
+bool HttpConnection::Answer(net::Clock::time_point start) {
   const Request& request = parser_.request();
   router_.Dispatch(request, response_);
   HeadOptions options;
   options.keep_alive = request.keep_alive;
   options.version = request.version;
   if (!Send(request.method, options)) return false;
+  if (stats::SlotWriter* stats = stream_.stats()) {
+    stats->OnRequest(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(net::Clock::now() - start).count()));
+  }
   if (response_.KeepsAlive(options)) return true;
   LingeringClose();
   return false;

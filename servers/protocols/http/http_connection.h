@@ -56,7 +56,9 @@ class HttpConnection {
 
  private:
   // Dispatches the complete request and sends the response. False when the connection ends.
-  bool Answer();
+  // Counts the request, with its latency from `start` (the read that brought its first byte)
+  // to its last byte written, in the stream's scoreboard slot, if any.
+  bool Answer(net::Clock::time_point start);
   // Sends `status` with Connection: close, then lingers. The connection ends.
   void AnswerErrorAndClose(StatusCode status);
   // Sends response_ for a request of `method`. False when the connection broke.
