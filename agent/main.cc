@@ -23,7 +23,9 @@
 #include "agent/event_bus.h"
 #include "agent/event_loop.h"
 #include "agent/home.h"
+#include "agent/metrics_endpoint.h"
 #include "agent/state_file.h"
+#include "agent/stats_service.h"
 #include "agent/supervisor.h"
 #include "servers/net/syscall_error.h"
 #include "servers/net/unique_fd.h"
@@ -37,6 +39,7 @@ struct Flags {
   std::string server_binary;
   std::string logger_binary;
   bool stop_servers_on_exit = false;
+  std::string metrics_listen;  // HOST:PORT of the Prometheus endpoint; empty: none
 };
 
 int Fail(const std::string& what) {
@@ -84,6 +87,15 @@ int RunAgent(const Flags& flags) {
   Supervisor supervisor(loop, events, config);
   supervisor.Restore(*saved);
   AgentService service(loop, supervisor, events);
+  StatsService stats_service(loop, supervisor, flags.home);
+  std::unique_ptr<MetricsEndpoint> metrics;
+  if (!flags.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<MetricsEndpoint>> started = MetricsEndpoint::Start(
+        flags.metrics_listen, [&stats_service] { return stats_service.RenderMetrics(); });
+    if (!started.ok()) return Fail(std::string(started.status().message()));
+    metrics = *std::move(started);
+    spdlog::info("Prometheus metrics on http://{}/metrics", metrics->address());
+  }
 
   std::string socket_path = SocketPath(flags.home);
   ::unlink(socket_path.c_str());  // stale from a crashed agent; we hold the lock
@@ -92,12 +104,14 @@ int RunAgent(const Flags& flags) {
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + socket_path, grpc::InsecureServerCredentials());
   builder.RegisterService(&service);
+  builder.RegisterService(&stats_service);
   mode_t old_umask = ::umask(0077);  // the socket is created 0600
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   ::umask(old_umask);
   if (server == nullptr) return Fail("listen on unix:" + socket_path + ": gRPC could not bind");
   ::chmod(socket_path.c_str(), 0600);
   server->GetHealthCheckService()->SetServingStatus("corral.v1.Agent", true);
+  server->GetHealthCheckService()->SetServingStatus("corral.v1.Stats", true);
   spdlog::info("corral-agent {} listening on unix:{}", ::getpid(), socket_path);
 
   bool stopping = false;
@@ -118,6 +132,7 @@ int RunAgent(const Flags& flags) {
   });
   loop.Run();
 
+  metrics.reset();  // before the loop it waits on goes away
   // Calls still waiting on the loop can no longer finish; cancel them after a short grace.
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   loop.Unwatch(signals.get());
@@ -145,6 +160,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--logger-binary", flags.logger_binary, "path of corral-logger")
       ->capture_default_str();
+  app.add_option("--metrics-listen", flags.metrics_listen,
+                 "serve Prometheus metrics on http://HOST:PORT/metrics (default: off)");
   app.add_flag("--stop-servers-on-exit", flags.stop_servers_on_exit,
                "on SIGTERM/SIGINT, stop every server before exiting (default: leave them "
                "running for the next agent to adopt)");

@@ -37,7 +37,8 @@ struct SpawnSetup {
 
 }  // namespace
 
-std::vector<std::string> ServerArgv(const std::string& server_binary, const v1::ServerSpec& spec) {
+std::vector<std::string> ServerArgv(const std::string& server_binary, const v1::ServerSpec& spec,
+                                    const std::string& server_dir) {
   // The server drains for most of the stop timeout, leaving the agent a margin before SIGKILL.
   uint32_t drain_ms = spec.stop_timeout_ms() - spec.stop_timeout_ms() / 5;
   std::vector<std::string> argv = {
@@ -56,6 +57,8 @@ std::vector<std::string> ServerArgv(const std::string& server_binary, const v1::
       absl::StrCat(drain_ms),
       "--notify-fd",
       absl::StrCat(kReadinessFd),
+      "--scoreboard",
+      server_dir + "/scoreboard",
   };
   auto add = [&argv](const char* flag, std::string value) {
     argv.push_back(flag);

@@ -31,8 +31,10 @@ struct LogSettings {
   uint32_t keep_files = 0;
 };
 
-// corral-server's command line for `spec` (already validated), readiness on descriptor 3.
-std::vector<std::string> ServerArgv(const std::string& server_binary, const v1::ServerSpec& spec);
+// corral-server's command line for `spec` (already validated), readiness on descriptor 3, its
+// scoreboard in `server_dir` (HOME/servers/NAME), where the agent reads its stats.
+std::vector<std::string> ServerArgv(const std::string& server_binary, const v1::ServerSpec& spec,
+                                    const std::string& server_dir);
 
 // Spawns the logger, then `argv` with its output going to the logger. Errors name the step that
 // failed.

@@ -10,6 +10,8 @@
 #include "agent/server_kinds_proto.h"
 #include "ctl/commands.h"
 #include "ctl/exit_codes.h"
+#include "ctl/stats_commands.h"
+#include "ctl/top_view.h"
 #include "servers/server_kinds.h"
 
 namespace {
@@ -106,6 +108,23 @@ int main(int argc, char** argv) {
   CLI::App* events = app.add_subcommand("events", "print supervision events as they happen");
   events->add_option("name", name, "only this server's");
 
+  bool per_worker = false;
+  uint32_t interval_ms = 1000, count = 0;
+  CLI::App* stats_cmd =
+      app.add_subcommand("stats", "live statistics of a server (every server without NAME)");
+  stats_cmd->add_option("name", name, "server name");
+  stats_cmd->add_flag("--workers", per_worker, "also list every worker slot");
+  CLI::App* watch = app.add_subcommand("watch", "a line of live statistics per interval");
+  watch->add_option("name", name, "server name (every server when left out)");
+  watch->add_option("-i,--interval-ms", interval_ms, "milliseconds between lines (at least 100)")
+      ->capture_default_str();
+  watch->add_option("-c,--count", count, "stop after this many samples (0: until interrupted)");
+  CLI::App* top = app.add_subcommand("top", "full-screen live view of every server (q quits)");
+  top->add_option("-i,--interval-ms", interval_ms, "milliseconds between refreshes")
+      ->capture_default_str()
+      ->check(CLI::Range(100u, 3600000u));
+  top->add_option("-c,--count", count, "exit after this many refreshes (0: until q)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -169,5 +188,8 @@ int main(int argc, char** argv) {
   if (*get) return ctl::GetCommand(ctx, name);
   if (*logs) return ctl::LogsCommand(ctx, name, lines, follow);
   if (*events) return ctl::EventsCommand(ctx, name);
+  if (*stats_cmd) return ctl::StatsCommand(ctx, name, per_worker);
+  if (*watch) return ctl::WatchCommand(ctx, name, interval_ms, count);
+  if (*top) return ctl::TopCommand(ctx, {.interval_ms = interval_ms, .count = count});
   return ctl::kExitUsage;
 }

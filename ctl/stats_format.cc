@@ -189,7 +189,13 @@ std::string FormatStatsBlock(const v1::ServerStats& s) {
   if (s.workers_size() > 0) {
     std::vector<std::vector<std::string>> table = {
         {"SLOT", "PID", "TID", "STATE", "OWNERS", "REQUESTS", "REQ/S", "IN", "OUT"}};
+    int unused = 0;
     for (const v1::WorkerStats& w : s.workers()) {
+      // A slot no worker ever claimed says nothing; a big max_workers has thousands.
+      if (w.owners() == 0 && w.pid() == 0) {
+        ++unused;
+        continue;
+      }
       table.push_back({absl::StrCat(w.slot()), w.pid() ? absl::StrCat(w.pid()) : "-",
                        w.tid() ? absl::StrCat(w.tid()) : "-", w.state(), absl::StrCat(w.owners()),
                        absl::StrCat(w.counters().requests()), HumanRate(w.requests_per_second()),
@@ -198,6 +204,7 @@ std::string FormatStatsBlock(const v1::ServerStats& s) {
     }
     out += "\n";
     for (const std::string& line : AlignColumns(table)) out += line + "\n";
+    if (unused > 0) absl::StrAppend(&out, "(", unused, " slots never used, not shown)\n");
   }
   return out;
 }

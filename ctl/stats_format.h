@@ -18,7 +18,8 @@ std::string HumanRate(double per_second);
 // "-" for 0, "850ns", "12.3us", "1.25ms", "2.10s".
 std::string HumanNanos(uint64_t ns);
 
-// Several "field: value" lines, then a table of worker slots when the stats carry them.
+// Several "field: value" lines, then a table of the worker slots ever used when the stats
+// carry them.
 std::string FormatStatsBlock(const v1::ServerStats& stats);
 
 // `watch`: a header, then one line per sample.

@@ -3,6 +3,7 @@
 // and the Prometheus endpoint must report exactly that workload.
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -400,7 +401,8 @@ void ExpectValidExposition(const std::string& text) {
   std::map<std::string, std::string> types;
   std::map<std::string, uint64_t> last_bucket;  // per label set without le
   std::map<std::string, uint64_t> inf_bucket, count;
-  for (const std::string& line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+  for (const std::string& line :
+       std::vector<std::string>(absl::StrSplit(text, '\n', absl::SkipEmpty()))) {
     if (absl::StartsWith(line, "# HELP ")) {
       std::string rest = line.substr(7);
       help.insert(rest.substr(0, rest.find(' ')));
