@@ -63,6 +63,15 @@ void HubServer::Run(const std::function<void(State&)>& take_work, std::latch& st
   hub_.store(&hub);
   started.count_down();
   hub.Run();
+  // Greenlets still alive here (killed at the drain deadline but not yet unwound) must finish
+  // while `state` exists: their exit path releases slots and erases themselves from it.
+  std::vector<coro::Handle<void>> left;
+  for (auto& [id, handle] : state.workers) left.push_back(handle);
+  for (auto& handle : left) handle.Kill(/*block=*/true, kKillGrace);
+  if (!state.workers.empty()) {
+    spdlog::error("{} connection greenlet(s) did not unwind; leaving them to the hub",
+                  state.workers.size());
+  }
   state_ = nullptr;
 }
 
