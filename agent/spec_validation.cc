@@ -150,7 +150,7 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in) {
   if (!IsImplemented(*protocol, *model)) {
     return absl::UnimplementedError(absl::StrCat("protocol ", std::string(ProtocolName(*protocol)),
                                                  " under model ", std::string(ModelName(*model)),
-                                                 " is not built yet; tcp-echo under thread is"));
+                                                 " is not built yet"));
   }
   return spec;
 }
