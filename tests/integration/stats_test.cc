@@ -70,9 +70,14 @@ bool EchoOn(int fd, const std::string& message, bool datagram) {
 
 class StatsTest : public AgentTest {
  protected:
+  // The fixture already runs an agent; one with `extra` flags replaces it.
   void StartStatsAgent(std::vector<std::string> extra = {}) {
-    extra.insert(extra.begin(), "--stop-servers-on-exit");
-    StartAgent(extra);
+    if (!extra.empty()) {
+      stub_.reset();
+      agent_.reset();
+      extra.insert(extra.begin(), "--stop-servers-on-exit");
+      StartAgent(extra);
+    }
     stats_ = v1::Stats::NewStub(
         grpc::CreateChannel(socket_address(), grpc::InsecureChannelCredentials()));
   }
@@ -322,7 +327,7 @@ class Tmux {
   Tmux() : socket_(absl::StrCat("corral-stats-test-", ::getpid())) {}
   ~Tmux() { Run({"kill-server"}); }
   CommandResult Run(std::vector<std::string> args) {
-    args.insert(args.begin(), {"tmux", "-L", socket_});
+    args.insert(args.begin(), {"/usr/bin/tmux", "-L", socket_});
     return RunCommand(args, std::chrono::seconds(20));
   }
   std::string Capture() { return Run({"capture-pane", "-p", "-t", "top"}).out; }
@@ -376,12 +381,14 @@ TEST_F(StatsTest, TopRendersInATerminalSortsAndQuitsRestoringIt) {
 }
 
 TEST_F(StatsTest, TopQuitsOnSigtermAndRestoresTheTerminal) {
+  // `</dev/tty`: a background command's stdin is /dev/null in a shell without job control;
+  // top must get the terminal so that raw mode is really entered, and must be undone.
   StartStatsAgent();
   Tmux tmux;
-  std::string command =
-      absl::StrCat(BinaryPath("corralctl"), " --agent ", socket_address(),
-                   " top --interval-ms 200 & pid=$!; sleep 2; kill -TERM $pid; wait $pid; "
-                   "echo top-exit=$?; stty -a; sleep 60");
+  std::string command = absl::StrCat(
+      BinaryPath("corralctl"), " --agent ", socket_address(),
+      " top --interval-ms 200 </dev/tty & pid=$!; sleep 2; kill -TERM $pid; wait $pid; "
+      "echo top-exit=$?; stty -a; sleep 60");
   ASSERT_EQ(
       tmux.Run({"new-session", "-d", "-s", "top", "-x", "200", "-y", "50", "sh", "-c", command})
           .exit_code,
