@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -106,6 +108,37 @@ TEST_P(FileModelsTest, ListDownloadUpload) {
     EXPECT_FALSE(escaped.ok()) << path;
     EXPECT_TRUE(client.last_error_was_refusal()) << path;
   }
+}
+
+TEST_P(FileModelsTest, HundredConcurrentClients) {
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 100; ++c) {
+    clients.emplace_back([&, c] {
+      net::UniqueFd fd = ConnectTcp(server_->detail());
+      if (!fd) return;
+      net::PollingStream stream(fd.get());
+      FileClient client(stream, std::chrono::seconds(60));
+      std::string got;
+      absl::StatusOr<uint64_t> size = client.Get("hello.txt", [&](const char* data, size_t len) {
+        got.append(data, len);
+        return absl::OkStatus();
+      });
+      if (!size.ok() || got != "hello, file\n") return;
+      std::string upload = Pattern(1000 + c, c);
+      size_t offset = 0;
+      absl::Status put =
+          client.Put("up-" + std::to_string(c), upload.size(), [&](char* buf, size_t len) {
+            size_t n = std::min(len, upload.size() - offset);
+            std::memcpy(buf, upload.data() + offset, n);
+            offset += n;
+            return absl::StatusOr<size_t>(n);
+          });
+      if (put.ok() && ReadFile(root_ + "/up-" + std::to_string(c)) == upload) ++ok;
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(ok.load(), 100);
 }
 
 TEST_P(FileModelsTest, InterruptedUploadLeavesNothing) {
