@@ -24,31 +24,8 @@ absl::StatusOr<size_t> CoroutineStream::DoRead(void* buf, size_t len, net::Deadl
 }
 
 absl::Status CoroutineStream::DoWriteAllV(iovec* iov, int count, net::Deadline deadline) {
-  while (count > 0) {
-    msghdr msg{};
-    msg.msg_iov = iov;
-    msg.msg_iovlen = static_cast<size_t>(count);
-    ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN) return net::SyscallError("write", errno);
-      if (absl::Status ready = coro::WaitWritable(fd_, ToCoro(deadline)); !ready.ok()) {
-        return ready;
-      }
-      continue;
-    }
-    size_t written = static_cast<size_t>(n);
-    while (count > 0 && written >= iov->iov_len) {
-      written -= iov->iov_len;
-      ++iov;
-      --count;
-    }
-    if (count > 0) {
-      iov->iov_base = static_cast<char*>(iov->iov_base) + written;
-      iov->iov_len -= written;
-    }
-  }
-  return absl::OkStatus();
+  return net::WriteAllVWith(fd_, iov, count,
+                            [this, deadline] { return coro::WaitWritable(fd_, ToCoro(deadline)); });
 }
 
 absl::Status CoroutineStream::DoSendFile(int file_fd, off_t offset, size_t count,

@@ -36,17 +36,18 @@ absl::StatusOr<size_t> PollingStream::DoRead(void* buf, size_t len, Deadline dea
   }
 }
 
-absl::Status PollingStream::DoWriteAllV(iovec* iov, int count, Deadline deadline) {
+absl::Status WriteAllVWith(int socket_fd, iovec* iov, int count,
+                           const std::function<absl::Status()>& wait_writable) {
   while (count > 0) {
     msghdr msg{};
     msg.msg_iov = iov;
     msg.msg_iovlen = static_cast<size_t>(count);
     // sendmsg rather than writev: MSG_NOSIGNAL turns a closed peer into EPIPE, not SIGPIPE.
-    ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+    ssize_t n = ::sendmsg(socket_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN) return SyscallError("write", errno);
-      if (absl::Status ready = PollUntil(fd_, POLLOUT, deadline); !ready.ok()) return ready;
+      if (absl::Status ready = wait_writable(); !ready.ok()) return ready;
       continue;
     }
     size_t written = static_cast<size_t>(n);
@@ -61,6 +62,11 @@ absl::Status PollingStream::DoWriteAllV(iovec* iov, int count, Deadline deadline
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status PollingStream::DoWriteAllV(iovec* iov, int count, Deadline deadline) {
+  return WriteAllVWith(fd_, iov, count,
+                       [this, deadline] { return PollUntil(fd_, POLLOUT, deadline); });
 }
 
 absl::Status SendFileWith(int socket_fd, int file_fd, off_t offset, size_t count,

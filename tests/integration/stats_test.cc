@@ -145,13 +145,15 @@ TEST_P(StatsWorkloadTest, KnownWorkloadGivesExactCounts) {
     });
     EXPECT_EQ(open.active_connections(), 1u);
     ASSERT_TRUE(open.has_process());
-    if (w.model == v1::MODEL_FORK) EXPECT_GE(open.process().processes(), 2u);
+    if (w.model == v1::MODEL_FORK) {
+      EXPECT_GE(open.process().processes(), 2u);
+    }
   }
   ::close(fd);
 
-  v1::ServerStats s = WaitForStats("s", [&](const v1::ServerStats& s) {
-    return s.totals().requests() >= kMessages && s.totals().bytes_out() >= bytes &&
-           (udp || s.totals().connections_closed() >= 1);
+  v1::ServerStats s = WaitForStats("s", [&](const v1::ServerStats& seen) {
+    return seen.totals().requests() >= kMessages && seen.totals().bytes_out() >= bytes &&
+           (udp || seen.totals().connections_closed() >= 1);
   });
   ASSERT_TRUE(s.scoreboard_available()) << s.unavailable_reason();
   EXPECT_EQ(s.name(), "s");
@@ -211,7 +213,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Workload{v1::PROTOCOL_UDP_ECHO, v1::MODEL_THREAD, "udp_thread"},
                       Workload{v1::PROTOCOL_UDP_ECHO, v1::MODEL_FORK, "udp_fork"},
                       Workload{v1::PROTOCOL_UDP_ECHO, v1::MODEL_COROUTINE, "udp_coroutine"}),
-    [](const ::testing::TestParamInfo<Workload>& info) { return std::string(info.param.label); });
+    [](const ::testing::TestParamInfo<Workload>& param) {
+      return std::string(param.param.label);
+    });
 
 TEST_F(StatsTest, UnknownServerAndBadIntervalAreRefused) {
   StartStatsAgent();
