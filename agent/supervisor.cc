@@ -153,6 +153,9 @@ absl::StatusOr<std::string> Supervisor::LogDir(const std::string& name) const {
 }
 
 void Supervisor::StopAll(std::function<void()> done) {
+  // The state on disk stays as the operator left it, so the next agent starts again exactly
+  // what runs now; and no stop can be refused because the home has become unwritable.
+  saves_paused_ = true;
   auto remaining = std::make_shared<size_t>(servers_.size());
   if (*remaining == 0) return done();
   for (auto& [name, record] : servers_) {

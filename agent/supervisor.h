@@ -73,7 +73,9 @@ class Supervisor {
   // HOME/servers/NAME, where the server's log lives. NOT_FOUND.
   absl::StatusOr<std::string> LogDir(const std::string& name) const;
 
-  // Stops every server; `done` once none runs. For `--stop-servers-on-exit`.
+  // Stops every server; `done` once none runs. For `--stop-servers-on-exit`: the saved state is
+  // left as it was, so a new agent on this home starts the same servers again. No save happens
+  // after this call.
   void StopAll(std::function<void()> done);
 
  private:
@@ -120,7 +122,8 @@ class Supervisor {
   uint64_t next_id_ = 1;
   std::map<std::string, std::unique_ptr<Record>> servers_;
   std::string last_saved_;  // the bytes of the last successful save, to skip identical writes
-  bool restoring_ = false;  // no saves while Restore has added only part of the servers
+  // No saves while Restore has added only part of the servers, nor once StopAll has begun.
+  bool saves_paused_ = false;
 };
 
 }  // namespace corral::agent

@@ -83,7 +83,7 @@ v1::ServerRecord Supervisor::ToRecord(const Record& record, v1::State desired) c
 }
 
 absl::Status Supervisor::SaveState(const std::string& name, const v1::ServerRecord* replacement) {
-  if (restoring_) return absl::OkStatus();
+  if (saves_paused_) return absl::OkStatus();
   v1::StateFile state;
   bool placed = false;
   for (const auto& [record_name, record] : servers_) {
@@ -110,7 +110,7 @@ void Supervisor::SaveStateOrWarn() {
 }
 
 void Supervisor::Restore(const v1::StateFile& state) {
-  restoring_ = true;
+  saves_paused_ = true;
   for (const v1::ServerRecord& saved : state.servers()) {
     // Specs were valid when saved; validating again fills defaults added since.
     absl::StatusOr<v1::ServerSpec> spec = ValidateSpec(saved.spec());
@@ -138,7 +138,7 @@ void Supervisor::Restore(const v1::StateFile& state) {
         break;
     }
   }
-  restoring_ = false;
+  saves_paused_ = false;
   SaveStateOrWarn();
 }
 

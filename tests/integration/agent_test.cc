@@ -263,14 +263,45 @@ TEST_F(AgentTest, AgentShutdownLeavesServersRunningByDefault) {
   EXPECT_FALSE(CanConnect(server.bound_address()));
 }
 
-TEST_F(AgentTest, AgentShutdownWithTheOptionStopsItsServers) {
+TEST_F(AgentTest, AgentShutdownWithTheOptionStopsItsServersAndTheNextAgentStartsThemAgain) {
   v1::Server server;
   ASSERT_TRUE(StartEcho("echo", "127.0.0.1:0", &server).ok());
+  v1::Server parked;
+  ASSERT_TRUE(StartEcho("parked", "127.0.0.1:0", &parked).ok());
+  ASSERT_EQ(Ctl({"stop", "parked"}).exit_code, 0);
   int status = agent_->SignalAndWait(SIGTERM, std::chrono::seconds(20));
   ASSERT_NE(status, -1);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   EXPECT_FALSE(ProcessAlive(server.pid()));
   EXPECT_FALSE(CanConnect(server.bound_address()));
+
+  // Stopping for the shutdown is not the operator's stop: what ran runs again, what the
+  // operator stopped stays stopped.
+  StartAgent();
+  v1::Server again = WaitUntil("echo", [](const v1::Server& s) {
+    return s.state() == v1::STATE_RUNNING && !s.bound_address().empty();
+  });
+  EXPECT_EQ(again.state(), v1::STATE_RUNNING);
+  EXPECT_NE(again.pid(), server.pid());
+  EXPECT_FALSE(again.adopted());
+  EXPECT_EQ(EchoOnce(again.bound_address(), "back"), "back");
+  absl::StatusOr<v1::Server> still_parked = Get("parked");
+  ASSERT_TRUE(still_parked.ok());
+  EXPECT_EQ(still_parked->state(), v1::STATE_STOPPED);
+}
+
+TEST_F(AgentTest, AgentShutdownWithTheOptionStopsServersEvenWhenTheStateCannotBeSaved) {
+  v1::Server server;
+  ASSERT_TRUE(StartEcho("echo", "127.0.0.1:0", &server).ok());
+  // A directory where the temp file must go: every save fails, even for root.
+  const std::string temp_path = home_ + "/state.pb.tmp";
+  ASSERT_EQ(mkdir(temp_path.c_str(), 0700), 0);
+  int status = agent_->SignalAndWait(SIGTERM, std::chrono::seconds(20));
+  ASSERT_NE(status, -1);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_FALSE(ProcessAlive(server.pid()));
+  EXPECT_FALSE(CanConnect(server.bound_address()));
+  ASSERT_EQ(rmdir(temp_path.c_str()), 0);
 }
 
 }  // namespace
