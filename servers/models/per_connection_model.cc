@@ -11,7 +11,7 @@
 #include "servers/models/wait_for_work.h"
 #include "servers/models/worker_stats.h"
 #include "servers/net/polling_datagram_sender.h"
-#include "servers/net/polling_stream.h"
+#include "servers/net/blocking_stream.h"
 #include "servers/net/syscall_error.h"
 #include "spdlog/spdlog.h"
 
@@ -58,7 +58,7 @@ absl::Status PerConnectionModel::ServeStreams(net::UniqueFd listener, int stop_f
       int fd = accepted.fd.Release();
       workers->Launch(fd, [fd, &protocol, board = options_.scoreboard] {
         std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
-        net::PollingStream stream(fd);
+        net::BlockingStream stream(fd);
         ServeConnection(stream, slot ? &*slot : nullptr, protocol);
       });
     }

@@ -10,7 +10,7 @@
 #include "servers/models/wait_for_work.h"
 #include "servers/models/worker_stats.h"
 #include "servers/net/polling_datagram_sender.h"
-#include "servers/net/polling_stream.h"
+#include "servers/net/blocking_stream.h"
 #include "servers/net/syscall_error.h"
 #include "spdlog/spdlog.h"
 
@@ -38,7 +38,7 @@ void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& 
       }
       continue;
     }
-    net::PollingStream stream(std::move(accepted.fd));
+    net::BlockingStream stream(std::move(accepted.fd));
     ServeConnection(stream, slot ? &*slot : nullptr, protocol);
   }
 }

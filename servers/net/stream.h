@@ -1,6 +1,6 @@
 // Stream: the byte-stream interface every protocol handler is written against, in blocking
-// style. A model supplies the implementation: PollingStream (fork and thread models, where the
-// worker owns an OS thread) or a cooperative stream that parks a greenlet on its hub (coroutine
+// style. A model supplies the implementation: BlockingStream (fork and thread models, where the
+// worker owns an OS thread; PollingStream serves clients and tests) or a cooperative stream that parks a greenlet on its hub (coroutine
 // model). A handler therefore runs unchanged under every model.
 //
 // A Stream is used by one worker at a time; it is not thread-safe.

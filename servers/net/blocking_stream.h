@@ -1,0 +1,45 @@
+// BlockingStream: a Stream over a blocking socket, for workers that own an OS thread (the fork
+// and thread models). A read is one recv(2) that sleeps in the kernel, as in a bare
+// thread-per-connection server; the deadline is the kernel's SO_RCVTIMEO, re-armed only when a
+// call's deadline differs from the armed one. (PollingStream needs recv, poll and recv again
+// for every message that is not already waiting.)
+//
+// Precision: a read may return up to kTimeoutSlack after its deadline (the armed timeout is
+// kept when it is at most that much longer than needed, so back-to-back reads with fresh
+// deadlines of the same length do not re-arm). Writes and sendfile do not block in the kernel:
+// they wait in poll(2) on a full socket buffer, as PollingStream does.
+#pragma once
+
+#include <chrono>
+
+#include "servers/net/stream.h"
+#include "servers/net/unique_fd.h"
+
+namespace corral::net {
+
+class BlockingStream final : public Stream {
+ public:
+  static constexpr std::chrono::milliseconds kTimeoutSlack{5};
+
+  // Takes ownership of the socket `fd`, makes it blocking, closes it on destruction.
+  explicit BlockingStream(UniqueFd fd);
+  // Uses the socket `fd` without owning it; makes it blocking.
+  explicit BlockingStream(int fd);
+
+  int fd() const override { return fd_; }
+
+ private:
+  absl::StatusOr<size_t> DoRead(void* buf, size_t len, Deadline deadline) override;
+  absl::Status DoWriteAllV(iovec* iov, int count, Deadline deadline) override;
+  absl::Status DoSendFile(int file_fd, off_t offset, size_t count, Deadline deadline) override;
+
+  // Arms SO_RCVTIMEO so that a recv made now ends by `deadline` (within the slack).
+  // DEADLINE_EXCEEDED once it has passed.
+  absl::Status ArmReceiveTimeout(Deadline deadline);
+
+  UniqueFd owned_;
+  int fd_;
+  Clock::duration armed_{};  // the SO_RCVTIMEO set; zero is the kernel's "no timeout"
+};
+
+}  // namespace corral::net
