@@ -9,8 +9,8 @@
 #include "servers/models/thread_workers.h"
 #include "servers/models/wait_for_work.h"
 #include "servers/models/worker_stats.h"
-#include "servers/net/polling_datagram_sender.h"
 #include "servers/net/blocking_stream.h"
+#include "servers/net/polling_datagram_sender.h"
 #include "servers/net/syscall_error.h"
 #include "spdlog/spdlog.h"
 
@@ -43,22 +43,33 @@ void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& 
   }
 }
 
-// The same for datagrams: each worker receives and answers in turn.
+// A busy datagram worker never waits, so it looks at the stop descriptor this often instead.
+constexpr int kStopCheckInterval = 64;
+
+// The same for datagrams: each worker receives and answers in turn. Under load a datagram is
+// usually waiting, so the worker tries recvfrom first and polls (socket and stop descriptor)
+// only when the socket is empty: two syscalls a datagram, not three.
 void ReceiveAndServe(int socket, int stop_fd, const protocols::DatagramProtocol& protocol,
                      stats::Scoreboard* board) {
   std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
   std::string buffer(protocols::kMaxDatagramSize, '\0');
   net::PollingDatagramSender sender(socket);
-  for (;;) {
-    if (WaitForWork(stop_fd, socket, -1, -1) == Wake::kStop) return;
+  for (int received = 0;; ++received) {
+    if (received % kStopCheckInterval == 0 && WaitForWork(stop_fd, -1, -1, 0) == Wake::kStop) {
+      return;
+    }
     sockaddr_storage peer{};
     socklen_t peer_len = sizeof peer;
-    ssize_t n = ::recvfrom(socket, buffer.data(), buffer.size(), 0,
+    ssize_t n = ::recvfrom(socket, buffer.data(), buffer.size(), MSG_DONTWAIT,
                            reinterpret_cast<sockaddr*>(&peer), &peer_len);
-    if (n < 0) continue;  // EAGAIN (another worker took it), EINTR, or a stale ICMP error
+    if (n < 0) {
+      // Empty (or another worker took it): wait. EINTR or a stale ICMP error: try again.
+      if (errno == EAGAIN && WaitForWork(stop_fd, socket, -1, -1) == Wake::kStop) return;
+      continue;
+    }
     ServeDatagram(protocols::Datagram{buffer.data(), static_cast<size_t>(n),
-                                      net::Address::FromSockaddr(
-                                          reinterpret_cast<sockaddr*>(&peer), peer_len)},
+                                      net::Address::FromSockaddr(reinterpret_cast<sockaddr*>(&peer),
+                                                                 peer_len)},
                   sender, slot ? &*slot : nullptr, protocol);
   }
 }
