@@ -19,18 +19,6 @@ std::unique_ptr<grpc::ClientContext> NewContext(const CommandContext& ctx) {
   return context;
 }
 
-// `what` is the action and its object, as `start "web"`.
-int ReportRpcError(const CommandContext& ctx, const std::string& what, const grpc::Status& status) {
-  int code = ExitCodeFor(status);
-  std::string message = status.error_message();
-  if (code == kExitUnreachable) {
-    message = absl::StrCat("cannot reach corral-agent at ", ctx.agent_address, " (", message,
-                           "); is it running? start it with `corral-agent &` or pass --agent");
-  }
-  std::cerr << "corralctl: " << what << ": " << message << "\n";
-  return code;
-}
-
 void PrintJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
@@ -66,6 +54,17 @@ int ReportStarted(const CommandContext& ctx, const std::string& verb, const std:
 }
 
 }  // namespace
+
+int ReportRpcError(const CommandContext& ctx, const std::string& what, const grpc::Status& status) {
+  int code = ExitCodeFor(status);
+  std::string message = status.error_message();
+  if (code == kExitUnreachable) {
+    message = absl::StrCat("cannot reach corral-agent at ", ctx.agent_address, " (", message,
+                           "); is it running? start it with `corral-agent &` or pass --agent");
+  }
+  std::cerr << "corralctl: " << what << ": " << message << "\n";
+  return code;
+}
 
 int StartCommand(CommandContext& ctx, const v1::ServerSpec& spec) {
   v1::StartRequest request;

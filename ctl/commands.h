@@ -18,6 +18,10 @@ struct CommandContext {
   std::chrono::seconds timeout{60};
 };
 
+// Prints a failed call as `corralctl: WHAT: MESSAGE` (an unreachable agent gets what to do
+// about it) and returns its exit code. `what` is the action and its object, as `start "web"`.
+int ReportRpcError(const CommandContext& ctx, const std::string& what, const grpc::Status& status);
+
 int StartCommand(CommandContext& ctx, const v1::ServerSpec& spec);
 int StopCommand(CommandContext& ctx, const std::string& name, uint32_t timeout_ms);
 int RestartCommand(CommandContext& ctx, const std::string& name);

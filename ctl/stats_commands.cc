@@ -33,18 +33,6 @@ std::unique_ptr<v1::Stats::Stub> NewStatsStub(const CommandContext& ctx) {
       grpc::CreateChannel(ctx.agent_address, grpc::InsecureChannelCredentials()));
 }
 
-int ReportStatsError(const CommandContext& ctx, const std::string& what,
-                     const grpc::Status& status) {
-  int code = ExitCodeFor(status);
-  std::string message = status.error_message();
-  if (code == kExitUnreachable) {
-    message = absl::StrCat("cannot reach corral-agent at ", ctx.agent_address, " (", message,
-                           "); is it running? start it with `corral-agent &` or pass --agent");
-  }
-  std::cerr << "corralctl: " << what << ": " << message << "\n";
-  return code;
-}
-
 int StatsCommand(CommandContext& ctx, const std::string& name, bool per_worker) {
   std::unique_ptr<v1::Stats::Stub> stub = NewStatsStub(ctx);
   grpc::ClientContext context;
@@ -54,7 +42,7 @@ int StatsCommand(CommandContext& ctx, const std::string& name, bool per_worker) 
   request.set_per_worker(per_worker);
   v1::StatsReport report;
   grpc::Status status = stub->GetStats(&context, request, &report);
-  if (!status.ok()) return ReportStatsError(ctx, What("stats", name), status);
+  if (!status.ok()) return ReportRpcError(ctx, What("stats", name), status);
   if (ctx.json) {
     std::cout << Json(report, true);
     return kExitOk;
@@ -96,7 +84,7 @@ int WatchCommand(CommandContext& ctx, const std::string& name, uint32_t interval
     }
   }
   grpc::Status status = reader->Finish();
-  if (!status.ok()) return ReportStatsError(ctx, What("watch", name), status);
+  if (!status.ok()) return ReportRpcError(ctx, What("watch", name), status);
   return kExitOk;
 }
 

@@ -15,10 +15,6 @@ namespace corral::ctl {
 // A Stats stub on the agent address of `ctx`.
 std::unique_ptr<v1::Stats::Stub> NewStatsStub(const CommandContext& ctx);
 
-// Prints a failed Stats call as `corralctl: WHAT: MESSAGE` and returns its exit code.
-int ReportStatsError(const CommandContext& ctx, const std::string& what,
-                     const grpc::Status& status);
-
 // One sample of `name` (every server when empty); `per_worker` adds the worker slots.
 int StatsCommand(CommandContext& ctx, const std::string& name, bool per_worker);
 

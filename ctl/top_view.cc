@@ -169,7 +169,7 @@ int TopCommand(CommandContext& ctx, const TopOptions& options) {
   std::unique_ptr<v1::Stats::Stub> stub = NewStatsStub(ctx);
   // A first call tells an unreachable agent apart before the screen is taken over.
   Sample sample = Fetch(*stub, ctx);
-  if (!sample.status.ok()) return ReportStatsError(ctx, "top", sample.status);
+  if (!sample.status.ok()) return ReportRpcError(ctx, "top", sample.status);
   if (!::isatty(STDOUT_FILENO)) return PlainTop(ctx, options, *stub);
 
   SignalPipe signals;
