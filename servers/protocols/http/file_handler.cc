@@ -38,7 +38,9 @@ void Serve(const FileResolver& resolver, const Request& request, Response& respo
     response.AddHeader("Location", location).IgnoreError();
     return;
   }
-  PrepareStaticFileResponse(request, file->path, FileInfo::FromStat(file->info), &response);
+  // Content-Type follows the name the client asked for, as nginx does, not a symlink's target.
+  PrepareStaticFileResponse(request, file->index ? "index.html" : request.path, std::move(file->fd),
+                            FileInfo::FromStat(file->info), &response);
 }
 
 }  // namespace

@@ -17,8 +17,8 @@ namespace corral::http {
 // (so the index's relative links work), and otherwise applies PrepareStaticFileResponse:
 // the Response then carries a file body for the connection to send.
 //
-// Touches the filesystem only through realpath() and stat(). Thread-safe: the handler holds
-// an immutable resolver. Not on the allocation-free path: resolving builds path strings.
+// Touches the filesystem only through the resolver (openat2 and fstat; file_resolver.h); the
+// Response then owns the open file. Thread-safe: the handler holds an immutable resolver.
 Handler MakeFileHandler(FileResolver resolver);
 
 }  // namespace corral::http

@@ -1,33 +1,15 @@
 #include "servers/protocols/http/http_connection.h"
 
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 
-#include "servers/net/unique_fd.h"
 #include "servers/protocols/http/error_response.h"
 
 namespace corral::http {
 namespace {
-
-// What a failed open() of a file the resolver accepted means for the client: the file went
-// away or was swapped for a symlink (O_NOFOLLOW) since it was resolved.
-StatusCode StatusOfOpenError(int error) {
-  switch (error) {
-    case ENOENT:
-    case ENOTDIR:
-      return StatusCode::kNotFound;
-    case ELOOP:
-    case EACCES:
-    case EPERM:
-      return StatusCode::kForbidden;
-    default:
-      return StatusCode::kInternalServerError;
-  }
-}
 
 // Reads exactly `length` bytes at `offset`, retrying EINTR; false if the file is shorter.
 bool PreadFully(int fd, char* out, std::size_t length, off_t offset) {
@@ -113,11 +95,13 @@ bool HttpConnection::Answer(net::Clock::time_point start) {
   options.keep_alive = request.keep_alive;
   options.version = request.version;
   if (!Send(request.method, options)) return false;
+  const bool keep_alive = response_.KeepsAlive(options);
+  response_.Reset();  // closes a sent file now, not when the next request comes
   if (stats::SlotWriter* stats = stream_.stats()) {
     stats->OnRequest(static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(net::Clock::now() - start).count()));
   }
-  if (response_.KeepsAlive(options)) return true;
+  if (keep_alive) return true;
   LingeringClose();
   return false;
 }
@@ -145,17 +129,13 @@ bool HttpConnection::Send(Method method, const HeadOptions& options) {
 
 bool HttpConnection::SendFileBody(Method method, const HeadOptions& options) {
   const FileBody& file = response_.file_body();
-  net::UniqueFd fd(::open(file.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd) {
-    MakeErrorResponse(StatusOfOpenError(errno), &response_);
-    return Send(method, options);  // an in-memory body now: no recursion past this
-  }
+  const int fd = file.fd.get();
   response_.SerializeHead(options, &head_);
   const off_t offset = static_cast<off_t>(file.offset);
   if (file.length <= kSmallFileBytes) {
     if (!file_buffer_) file_buffer_ = std::make_unique_for_overwrite<char[]>(kSmallFileBytes);
     // Shorter than stat() said: it shrank since; the head would lie, so send nothing.
-    if (!PreadFully(fd.get(), file_buffer_.get(), file.length, offset)) return false;
+    if (!PreadFully(fd, file_buffer_.get(), file.length, offset)) return false;
     iovec iov[2] = {{head_.data(), head_.size()}, {file_buffer_.get(), file.length}};
     return stream_.WriteAllV(iov, 2, net::DeadlineAfter(options_.idle_timeout)).ok();
   }
@@ -166,7 +146,7 @@ bool HttpConnection::SendFileBody(Method method, const HeadOptions& options) {
     const std::size_t chunk =
         static_cast<std::size_t>(std::min<std::uint64_t>(file.length - sent, kSendFileChunkBytes));
     if (!stream_
-             .SendFile(fd.get(), offset + static_cast<off_t>(sent), chunk,
+             .SendFile(fd, offset + static_cast<off_t>(sent), chunk,
                        net::DeadlineAfter(options_.idle_timeout))
              .ok()) {
       return false;

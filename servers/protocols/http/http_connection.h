@@ -30,8 +30,9 @@ namespace corral::http {
 //  - Sending: a response without body bytes (HEAD, 304, ...) is one write of the head; an
 //    in-memory body goes with the head in one writev; a file body of at most
 //    kSmallFileBytes is pread and sent with the head in one writev (one segment on the wire
-//    for a small page), a larger one as head then sendfile. Files are opened with
-//    O_NOFOLLOW: the resolver checked the path, and a symlink swapped in since is refused.
+//    for a small page), a larger one as head then sendfile. The file comes already open
+//    from the handler (FileResolver opens it confined to the root) and is closed as soon as
+//    the response is sent.
 //  - When the server closes first it shuts its sending side down and discards what the
 //    client still sends, briefly (at most kLingerTime / kLingerBytes), so the client reads
 //    the final response instead of a reset caused by unread pipelined bytes.

@@ -27,9 +27,13 @@ void Response::Reset() {
   status_ = StatusCode::kOk;
   headers_.clear();
   body_.clear();
-  has_file_body_ = false;
-  file_body_.path.clear();
+  DropFileBody();
   close_requested_ = false;
+}
+
+void Response::DropFileBody() {
+  has_file_body_ = false;
+  file_body_.fd.Reset();
 }
 
 absl::Status Response::AddHeader(std::string_view name, std::string_view value) {
@@ -48,19 +52,19 @@ absl::Status Response::AddHeader(std::string_view name, std::string_view value) 
 }
 
 void Response::SetBody(std::string_view body) {
-  has_file_body_ = false;
+  DropFileBody();
   body_.assign(body.data(), body.size());
 }
 
 void Response::AppendBody(std::string_view data) {
-  has_file_body_ = false;
+  DropFileBody();
   body_.append(data.data(), data.size());
 }
 
-void Response::SetFileBody(std::string_view path, std::uint64_t offset, std::uint64_t length) {
+void Response::SetFileBody(net::UniqueFd fd, std::uint64_t offset, std::uint64_t length) {
   body_.clear();
   has_file_body_ = true;
-  file_body_.path.assign(path.data(), path.size());
+  file_body_.fd = std::move(fd);
   file_body_.offset = offset;
   file_body_.length = length;
 }

@@ -1,6 +1,7 @@
 #include "servers/protocols/http/static_file.h"
 
 #include <optional>
+#include <utility>
 
 #include "servers/protocols/http/byte_range.h"
 #include "servers/protocols/http/char_classes.h"
@@ -82,8 +83,8 @@ std::string MakeETag(const FileInfo& info) {
   return StrCat("\"", Hex(info.inode), "-", Hex(info.size), "-", Hex(mtime_ns), "\"");
 }
 
-void PrepareStaticFileResponse(const Request& request, std::string_view path, const FileInfo& info,
-                               Response* response) {
+void PrepareStaticFileResponse(const Request& request, std::string_view name, net::UniqueFd file,
+                               const FileInfo& info, Response* response) {
   response->Reset();
   if (!IsGetOrHead(request.method)) {
     MakeMethodNotAllowedResponse("GET, HEAD", response);
@@ -136,7 +137,7 @@ void PrepareStaticFileResponse(const Request& request, std::string_view path, co
     return;
   }
 
-  response->AddHeader("Content-Type", ContentTypeForPath(path)).IgnoreError();
+  response->AddHeader("Content-Type", ContentTypeForPath(name)).IgnoreError();
   AddValidators(etag, last_modified_text, response);
   response->AddHeader("Accept-Ranges", "bytes").IgnoreError();
   std::uint64_t offset = 0;
@@ -150,7 +151,7 @@ void PrepareStaticFileResponse(const Request& request, std::string_view path, co
     offset = range.first;
     length = range.length;
   }
-  response->SetFileBody(path, offset, length);
+  response->SetFileBody(std::move(file), offset, length);
 }
 
 }  // namespace corral::http

@@ -7,12 +7,13 @@
 #include <string>
 #include <string_view>
 
+#include "servers/net/unique_fd.h"
 #include "servers/protocols/http/request.h"
 #include "servers/protocols/http/response.h"
 
 // The HTTP semantics of serving a regular file, given its stat() result: validators,
-// conditional requests (RFC 9110 13), single byte ranges (RFC 9110 14). No I/O here; the
-// connection opens the file and sends the slice this decides.
+// conditional requests (RFC 9110 13), single byte ranges (RFC 9110 14). No I/O here: the
+// resolver opened the file, the connection sends the slice this decides.
 namespace corral::http {
 
 // The parts of a stat() result that HTTP cares about.
@@ -30,10 +31,11 @@ struct FileInfo {
 // inode, so equal tags mean equal bytes in practice, which If-Range and If-Match need.
 std::string MakeETag(const FileInfo& info);
 
-// Fills *response (after Reset()) for `request` on the regular file at `path`, described by
-// `info`. A 200 or 206 gets SetFileBody(path, offset, length) with the bytes to send; every
-// other outcome (304, 405, 412, 416) an in-memory body or none. `path`'s extension picks the
-// Content-Type.
+// Fills *response (after Reset()) for `request` on the open regular file `file`, described
+// by `info`. A 200 or 206 gets SetFileBody(file, offset, length) with the bytes to send;
+// every other outcome (304, 405, 412, 416) an in-memory body or none, and `file` is closed.
+// The extension of `name` (the request path, or "index.html" for a directory's index)
+// picks the Content-Type.
 //
 // Evaluation order is RFC 9110 13.2.2:
 //   1. If-Match (strong comparison) fails                      -> 412
@@ -49,8 +51,8 @@ std::string MakeETag(const FileInfo& info);
 // file body describes the whole file, and ResponseHasBody() keeps the bytes from being sent.
 // 200 and 206 carry Content-Type, Last-Modified, ETag and Accept-Ranges: bytes; 206 adds
 // Content-Range; 304 carries ETag and Last-Modified; 416 carries "Content-Range: bytes */size".
-void PrepareStaticFileResponse(const Request& request, std::string_view path, const FileInfo& info,
-                               Response* response);
+void PrepareStaticFileResponse(const Request& request, std::string_view name, net::UniqueFd file,
+                               const FileInfo& info, Response* response);
 
 }  // namespace corral::http
 

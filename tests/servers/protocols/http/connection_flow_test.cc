@@ -72,12 +72,12 @@ class FakeConnection {
     output += head_;
     if (!ResponseHasBody(method, response_.status())) return;
     if (response_.has_file_body()) {
-      // The real handler open()s with O_NOFOLLOW and sendfile()s this slice.
+      // The real handler preads or sendfile()s this slice of the file the resolver opened.
       const FileBody& file = response_.file_body();
-      std::ifstream in(file.path, std::ios::binary);
-      in.seekg(static_cast<std::streamoff>(file.offset));
       std::string bytes(file.length, '\0');
-      in.read(bytes.data(), static_cast<std::streamsize>(file.length));
+      ssize_t n =
+          ::pread(file.fd.get(), bytes.data(), bytes.size(), static_cast<off_t>(file.offset));
+      EXPECT_EQ(n, static_cast<ssize_t>(file.length));
       output += bytes;
     } else {
       output += response_.body();  // with the head: one writev

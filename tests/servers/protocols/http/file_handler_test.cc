@@ -54,11 +54,25 @@ class FileHandlerTest : public ::testing::Test {
   Response response_;
 };
 
+// Whether the response's file body is the file at `path` (same device and inode).
+::testing::AssertionResult SendsFile(const Response& response, const std::string& path) {
+  if (!response.has_file_body()) return ::testing::AssertionFailure() << "no file body";
+  struct stat sent, expected;
+  if (fstat(response.file_body().fd.get(), &sent) != 0) {
+    return ::testing::AssertionFailure() << "file body fd is not open";
+  }
+  if (stat(path.c_str(), &expected) != 0) return ::testing::AssertionFailure() << "no " << path;
+  if (sent.st_dev != expected.st_dev || sent.st_ino != expected.st_ino) {
+    return ::testing::AssertionFailure() << "file body is not " << path;
+  }
+  return ::testing::AssertionSuccess();
+}
+
 TEST_F(FileHandlerTest, ServesAFileAsAFileBody) {
   const Response& r = Get("GET /a%20b.txt HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(r.status(), StatusCode::kOk);
   ASSERT_TRUE(r.has_file_body());
-  EXPECT_EQ(r.file_body().path, root_ + "/a b.txt");
+  EXPECT_TRUE(SendsFile(r, root_ + "/a b.txt"));
   EXPECT_EQ(r.file_body().offset, 0u);
   EXPECT_EQ(r.file_body().length, 6u);
   EXPECT_NE(r.headers().find("Content-Type: text/plain; charset=utf-8\r\n"), std::string::npos);
@@ -71,10 +85,9 @@ TEST_F(FileHandlerTest, ServesAFileAsAFileBody) {
 TEST_F(FileHandlerTest, DirectoriesServeTheirIndex) {
   const Response& r = Get("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(r.status(), StatusCode::kOk);
-  EXPECT_EQ(r.file_body().path, root_ + "/index.html");
+  EXPECT_TRUE(SendsFile(r, root_ + "/index.html"));
   EXPECT_NE(r.headers().find("Content-Type: text/html; charset=utf-8\r\n"), std::string::npos);
-  EXPECT_EQ(Get("GET /docs/ HTTP/1.1\r\nHost: x\r\n\r\n").file_body().path,
-            root_ + "/docs/index.html");
+  EXPECT_TRUE(SendsFile(Get("GET /docs/ HTTP/1.1\r\nHost: x\r\n\r\n"), root_ + "/docs/index.html"));
 }
 
 TEST_F(FileHandlerTest, DirectoryWithoutSlashRedirectsKeepingEncodingAndQuery) {
@@ -115,7 +128,7 @@ TEST_F(FileHandlerTest, WorksAsRouterFallback) {
   router.SetFallback(handler_);
   parser_.Feed("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n");
   router.Dispatch(parser_.request(), response_);
-  EXPECT_EQ(response_.file_body().path, root_ + "/index.html");
+  EXPECT_TRUE(SendsFile(response_, root_ + "/index.html"));
   parser_.Reset();
   parser_.Feed("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
   router.Dispatch(parser_.request(), response_);

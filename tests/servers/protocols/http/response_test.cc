@@ -1,5 +1,7 @@
 #include "servers/protocols/http/response.h"
 
+#include <fcntl.h>
+
 #include <string>
 
 #include "gtest/gtest.h"
@@ -68,9 +70,12 @@ TEST(ResponseTest, NoContentLengthFor204And304AndInterim) {
 TEST(ResponseTest, FileBodyOnlyContributesItsLength) {
   Response response;
   response.SetBody("ignored");
-  response.SetFileBody("/srv/www/big.iso", 100, 1234567890123);
+  net::UniqueFd file(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(file);
+  const int file_fd = file.get();
+  response.SetFileBody(std::move(file), 100, 1234567890123);
   EXPECT_TRUE(response.has_file_body());
-  EXPECT_EQ(response.file_body().path, "/srv/www/big.iso");
+  EXPECT_EQ(response.file_body().fd.get(), file_fd);
   EXPECT_EQ(response.file_body().offset, 100u);
   EXPECT_EQ(response.file_body().length, 1234567890123u);
   EXPECT_EQ(response.body(), "");
@@ -78,6 +83,7 @@ TEST(ResponseTest, FileBodyOnlyContributesItsLength) {
   response.AppendBody("abc");
   EXPECT_FALSE(response.has_file_body());
   EXPECT_EQ(response.content_length(), 3u);
+  EXPECT_EQ(::fcntl(file_fd, F_GETFD), -1);  // dropping the file body closed the file
 }
 
 TEST(ResponseTest, AddHeaderRejectsSplittingAndManagedNames) {
@@ -102,9 +108,13 @@ TEST(ResponseTest, ResetKeepsNothingButCapacity) {
   ASSERT_TRUE(response.AddHeader("X-A", "1").ok());
   response.SetBody("body");
   response.RequestClose();
-  response.SetFileBody("/f", 1, 2);
+  net::UniqueFd file(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(file);
+  const int file_fd = file.get();
+  response.SetFileBody(std::move(file), 1, 2);
   response.Reset();
   EXPECT_FALSE(response.has_file_body());
+  EXPECT_EQ(::fcntl(file_fd, F_GETFD), -1);  // closed
   EXPECT_EQ(response.status(), StatusCode::kOk);
   EXPECT_EQ(response.headers(), "");
   EXPECT_EQ(response.body(), "");

@@ -1,5 +1,6 @@
 #include "servers/protocols/http/static_file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -42,10 +43,13 @@ Outcome Serve(Method method, std::vector<Header> headers, std::string_view path 
   request.path = path;
   request.headers = std::move(headers);
   Outcome outcome;
-  PrepareStaticFileResponse(request, path, Info(), &outcome.response);
+  // Any open file stands in for the one described by Info(): no I/O happens here.
+  net::UniqueFd file(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  const int file_fd = file.get();
+  PrepareStaticFileResponse(request, path, std::move(file), Info(), &outcome.response);
   const Response& response = outcome.response;
   if (response.has_file_body()) {
-    EXPECT_EQ(response.file_body().path, path);
+    EXPECT_EQ(response.file_body().fd.get(), file_fd);  // handed over, not reopened
     EXPECT_EQ(response.content_length(), response.file_body().length);
     if (ResponseHasBody(method, response.status())) {
       outcome.slice = Slice{response.file_body().offset, response.file_body().length};
@@ -235,13 +239,13 @@ TEST(StaticFileTest, EmptyFile) {
   FileInfo empty = Info();
   empty.size = 0;
   Response response;
-  PrepareStaticFileResponse(request, "/empty.txt", empty, &response);
+  PrepareStaticFileResponse(request, "/empty.txt", net::UniqueFd(), empty, &response);
   EXPECT_EQ(response.status(), StatusCode::kOk);
   EXPECT_EQ(response.content_length(), 0u);
   EXPECT_TRUE(response.has_file_body());
   EXPECT_EQ(response.file_body().length, 0u);
   request.headers.push_back({"Range", "bytes=0-"});
-  PrepareStaticFileResponse(request, "/empty.txt", empty, &response);
+  PrepareStaticFileResponse(request, "/empty.txt", net::UniqueFd(), empty, &response);
   EXPECT_EQ(response.status(), StatusCode::kRangeNotSatisfiable);
   EXPECT_NE(response.headers().find("Content-Range: bytes */0\r\n"), std::string_view::npos);
 }
