@@ -4,9 +4,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
+#include <unordered_set>
+#include <utility>
+#include <vector>
 
+#include "servers/net/unique_fd.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::models {
@@ -15,67 +23,157 @@ namespace {
 // After a drain cuts the remaining sockets, their threads get this long to unwind.
 constexpr auto kCutGrace = std::chrono::seconds(1);
 
+// How long a thread whose unit ended waits for the next one before exiting. Long enough to
+// bridge the pauses between a client's bursts of connections; short enough that an idle server
+// soon gives back the stacks (and the pages they touched) that a burst made it start.
+constexpr auto kParkedIdle = std::chrono::seconds(10);
+
+struct Unit {
+  int handoff_fd = -1;
+  std::function<void()> work;
+};
+
+// A thread waiting for its next unit. It lives on that thread's stack; other threads touch it
+// only under Shared::mu while it is listed in Shared::parked, and notify under the lock too,
+// since the thread may return and free it as soon as the lock is released.
+struct Parked {
+  std::condition_variable wake;
+  std::optional<Unit> next;  // set by Launch
+  bool exit = false;         // set by Drain
+};
+
 }  // namespace
 
-ThreadWorkers::ThreadWorkers() : finished_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+// Everything the threads touch. Each thread holds a reference, so a unit that outlives the
+// destructor (one a drain could not cut) ends on this state instead of on a freed object.
+struct ThreadWorkers::Shared {
+  // Runs `unit`, then each unit handed to the parked thread, until Park says to exit.
+  static void Run(std::shared_ptr<Shared> self, Unit unit);
+
+  // Closes the unit's descriptor and counts it out, so a drain never shuts down a descriptor
+  // number that was closed and reused meanwhile. Requires mu.
+  void EndUnit(int handoff_fd);
+  // Waits, with `lock` on mu held, for the next unit: returns true with it in `unit` and the lock
+  // released, or false with the thread counted out and the lock still held.
+  bool Park(std::unique_lock<std::mutex>& lock, Unit& unit);
+
+  net::UniqueFd finished{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};  // written as each unit ends
+
+  std::mutex mu;
+  std::condition_variable changed;      // active reached 0, or a thread exited
+  size_t active = 0;                    // guarded by mu: units launched and not ended
+  size_t threads = 0;                   // guarded by mu: running a unit, parked, or exiting
+  bool draining = false;                // guarded by mu: threads exit instead of parking
+  std::vector<Parked*> parked;          // guarded by mu: the most recently parked last
+  std::unordered_set<int> handoff_fds;  // guarded by mu
+};
+
+void ThreadWorkers::Shared::Run(std::shared_ptr<Shared> self, Unit unit) {
+  std::unique_lock lock(self->mu, std::defer_lock);
+  do {
+    try {
+      unit.work();
+    } catch (const std::exception& e) {
+      spdlog::error("worker thread: unexpected exception: {}", e.what());
+    }
+    unit.work = nullptr;  // what the work captured goes with it, not with the parked thread
+    lock.lock();
+    self->EndUnit(unit.handoff_fd);
+  } while (self->Park(lock, unit));
+  // The lock is released before `self`, which may be the last reference to it.
+}
+
+void ThreadWorkers::Shared::EndUnit(int handoff_fd) {
+  --active;
+  if (handoff_fd >= 0) {
+    handoff_fds.erase(handoff_fd);
+    ::close(handoff_fd);
+  }
+  if (active == 0) changed.notify_all();
+  uint64_t one = 1;
+  (void)!::write(finished.get(), &one, sizeof one);
+}
+
+bool ThreadWorkers::Shared::Park(std::unique_lock<std::mutex>& lock, Unit& unit) {
+  if (!draining) {
+    Parked me;
+    parked.push_back(&me);
+    me.wake.wait_for(lock, kParkedIdle, [&me] { return me.next || me.exit; });
+    if (me.next) {
+      unit = *std::move(me.next);
+      lock.unlock();
+      return true;
+    }
+    if (!me.exit) parked.erase(std::find(parked.begin(), parked.end(), &me));  // idle too long
+  }
+  --threads;
+  changed.notify_all();
+  return false;
+}
+
+ThreadWorkers::ThreadWorkers() : shared_(std::make_shared<Shared>()) {}
 
 ThreadWorkers::~ThreadWorkers() { Drain(net::Clock::now()); }
 
 bool ThreadWorkers::Launch(int handoff_fd, std::function<void()> work) {
+  Shared& s = *shared_;
   {
-    std::lock_guard lock(mu_);
-    ++active_;
-    if (handoff_fd >= 0) handoff_fds_.insert(handoff_fd);
+    std::lock_guard lock(s.mu);
+    ++s.active;
+    if (handoff_fd >= 0) s.handoff_fds.insert(handoff_fd);
+    if (!s.parked.empty()) {
+      // The most recently parked thread: its stack is the likeliest still in cache, and the
+      // others are left to time out when the load drops.
+      Parked* idle = s.parked.back();
+      s.parked.pop_back();
+      idle->next = Unit{handoff_fd, std::move(work)};
+      idle->wake.notify_one();
+      return true;
+    }
+    ++s.threads;
   }
   try {
-    std::thread([this, work = std::move(work), handoff_fd] {
-      try {
-        work();
-      } catch (const std::exception& e) {
-        spdlog::error("worker thread: unexpected exception: {}", e.what());
-      }
-      Finished(handoff_fd);
-    }).detach();
+    std::thread(&Shared::Run, shared_, Unit{handoff_fd, std::move(work)}).detach();
     return true;
   } catch (const std::system_error& e) {
     spdlog::error("start worker thread: {}", e.what());
-    Finished(handoff_fd);  // undoes the count and closes the descriptor
+    std::lock_guard lock(s.mu);
+    --s.threads;
+    s.EndUnit(handoff_fd);  // undoes the count and closes the descriptor
     return false;
   }
 }
 
-void ThreadWorkers::Finished(int handoff_fd) {
-  {
-    std::lock_guard lock(mu_);
-    --active_;
-    if (handoff_fd >= 0) {
-      handoff_fds_.erase(handoff_fd);
-      ::close(handoff_fd);
-    }
-    if (active_ == 0) none_active_.notify_all();
-  }
-  uint64_t one = 1;
-  (void)!::write(finished_.get(), &one, sizeof one);
+size_t ThreadWorkers::active() const {
+  std::lock_guard lock(shared_->mu);
+  return shared_->active;
 }
 
-size_t ThreadWorkers::active() const {
-  std::lock_guard lock(mu_);
-  return active_;
-}
+int ThreadWorkers::finished_fd() const { return shared_->finished.get(); }
 
 void ThreadWorkers::Collect() {
   uint64_t count;
-  (void)!::read(finished_.get(), &count, sizeof count);
+  (void)!::read(shared_->finished.get(), &count, sizeof count);
 }
 
 void ThreadWorkers::Drain(net::Deadline deadline) {
-  std::unique_lock lock(mu_);
-  if (none_active_.wait_until(lock, deadline, [this] { return active_ == 0; })) return;
-  spdlog::warn("drain deadline passed; cutting {} worker thread(s)", active_);
-  for (int fd : handoff_fds_) ::shutdown(fd, SHUT_RDWR);
-  if (!none_active_.wait_for(lock, kCutGrace, [this] { return active_ == 0; })) {
-    spdlog::warn("{} worker thread(s) still running after the cut", active_);
+  Shared& s = *shared_;
+  std::unique_lock lock(s.mu);
+  s.draining = true;
+  for (Parked* idle : s.parked) {
+    idle->exit = true;
+    idle->wake.notify_one();
   }
+  s.parked.clear();
+  if (!s.changed.wait_until(lock, deadline, [&s] { return s.active == 0; })) {
+    spdlog::warn("drain deadline passed; cutting {} worker thread(s)", s.active);
+    for (int fd : s.handoff_fds) ::shutdown(fd, SHUT_RDWR);
+    if (!s.changed.wait_for(lock, kCutGrace, [&s] { return s.active == 0; })) {
+      spdlog::warn("{} worker thread(s) still running after the cut", s.active);
+    }
+  }
+  // Threads told to exit above need only the lock to do so.
+  s.changed.wait(lock, [&s] { return s.threads == s.active; });
 }
 
 }  // namespace corral::models

@@ -1,39 +1,39 @@
-// ThreadWorkers: a detached thread per unit of work, as Python's ThreadingMixIn.
+// ThreadWorkers: a thread per unit of work, as Python's ThreadingMixIn, from a thread cache as
+// Java's cached thread pool: a thread whose unit has ended parks for a while and takes the next
+// unit, so a connection does not pay for creating a thread (tens of microseconds on a VM whose
+// every fresh stack page faults expensively). Each unit still has its own thread for its whole
+// run; how many run at once is bounded only by the caller (max_workers), and so is the number of
+// parked threads.
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
-#include <unordered_set>
+#include <memory>
 
 #include "servers/models/workers.h"
-#include "servers/net/unique_fd.h"
 
 namespace corral::models {
 
 class ThreadWorkers final : public Workers {
  public:
   ThreadWorkers();
-  // Drains with an immediate deadline if the caller did not: threads must not outlive the
-  // state they reference.
+  // Drains with an immediate deadline if the caller did not, and waits for parked threads to
+  // exit. A unit still running after the drain's grace keeps only the shared state it needs
+  // alive, never this object, and its thread exits when the unit ends.
   ~ThreadWorkers() override;
+  ThreadWorkers(const ThreadWorkers&) = delete;
+  ThreadWorkers& operator=(const ThreadWorkers&) = delete;
 
+  // Hands `work` to a parked thread if one is waiting, else starts a thread.
   bool Launch(int handoff_fd, std::function<void()> work) override;
+  // Units launched and not yet ended; parked threads are not counted.
   size_t active() const override;
-  int finished_fd() const override { return finished_.get(); }
+  int finished_fd() const override;
   void Collect() override;
+  // Also makes parked threads exit; from here on a thread exits when its unit ends.
   void Drain(net::Deadline deadline) override;
 
  private:
-  // Closes the worker's descriptor and counts it out, under the lock, so a drain never shuts
-  // down a descriptor number that was closed and reused meanwhile.
-  void Finished(int handoff_fd);
-
-  net::UniqueFd finished_;  // eventfd, written as each thread ends
-
-  mutable std::mutex mu_;
-  std::condition_variable none_active_;
-  size_t active_ = 0;                // guarded by mu_
-  std::unordered_set<int> handoff_fds_;  // guarded by mu_
+  struct Shared;  // what threads reference, so that none of them touches this object
+  std::shared_ptr<Shared> shared_;
 };
 
 }  // namespace corral::models
