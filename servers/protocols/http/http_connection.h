@@ -35,7 +35,9 @@ namespace corral::http {
 //    the response is sent.
 //  - When the server closes first it shuts its sending side down and discards what the
 //    client still sends, briefly (at most kLingerTime / kLingerBytes), so the client reads
-//    the final response instead of a reset caused by unread pipelined bytes.
+//    the final response instead of a reset caused by unread pipelined bytes. Not when the
+//    client itself asked for the close (a request without keep-alive) and sent nothing
+//    after that request: it may send no more (RFC 9112 9.6), so the socket closes at once.
 //
 // Lives on the serving worker's stack (or greenlet's); not thread-safe. `router`, `options`
 // and `stream` must outlive it.
@@ -58,8 +60,9 @@ class HttpConnection {
  private:
   // Dispatches the complete request and sends the response. False when the connection ends.
   // Counts the request, with its latency from `start` (the read that brought its first byte)
-  // to its last byte written, in the stream's scoreboard slot, if any.
-  bool Answer(net::Clock::time_point start);
+  // to its last byte written, in the stream's scoreboard slot, if any. `more_input`: bytes
+  // after this request were already read (pipelined).
+  bool Answer(net::Clock::time_point start, bool more_input);
   // Sends `status` with Connection: close, then lingers. The connection ends.
   void AnswerErrorAndClose(StatusCode status);
   // Sends response_ for a request of `method`. False when the connection broke.

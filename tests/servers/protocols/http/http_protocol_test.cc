@@ -61,6 +61,31 @@ class HttpProtocolTest : public ::testing::Test {
     return out;
   }
 
+  // Serves one connection whose client writes `request` without half-closing and reads the
+  // response up to EOF, then writes once more: true if the server still took the bytes
+  // (it lingers, reading until the client closes), false if it had closed the socket.
+  static bool ServerLingers(const HttpProtocol& protocol, const std::string& request,
+                            std::string* response) {
+    int fds[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
+    std::thread server([&] {
+      net::PollingStream stream{net::UniqueFd(fds[1])};
+      protocol.Serve(stream);
+    });
+    net::UniqueFd client(fds[0]);
+    EXPECT_EQ(::fcntl(client.get(), F_SETFL, 0), 0);  // blocking
+    EXPECT_EQ(::send(client.get(), request.data(), request.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(request.size()));
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(client.get(), buf, sizeof buf, 0)) > 0;) response->append(buf, n);
+    // EOF came either from the lingering shutdown(SHUT_WR), the server still reading for up
+    // to a second, or from the close itself.
+    bool lingers = ::send(client.get(), "x", 1, MSG_NOSIGNAL) == 1;
+    client.Reset();
+    server.join();
+    return lingers;
+  }
+
   std::string root_;
 };
 
@@ -130,6 +155,31 @@ TEST_F(HttpProtocolTest, AddedRoutesAndFilesShareAConnection) {
   ASSERT_NE(health, std::string::npos) << out;
   EXPECT_LT(hello, file);
   EXPECT_LT(file, health);
+}
+
+TEST_F(HttpProtocolTest, ClosesAtOnceWhenTheClientAskedForItAndLingersOtherwise) {
+  absl::StatusOr<std::unique_ptr<HttpProtocol>> protocol = HttpProtocol::Create(Options());
+  ASSERT_TRUE(protocol.ok());
+  std::string response;
+  EXPECT_FALSE(ServerLingers(
+      **protocol, "GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &response));
+  EXPECT_EQ(response.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << response;
+  EXPECT_TRUE(response.ends_with("\r\n\r\nfile a")) << response;
+  // An HTTP/1.0 client without keep-alive asked for the close too.
+  response.clear();
+  EXPECT_FALSE(ServerLingers(**protocol, "GET /a.txt HTTP/1.0\r\n\r\n", &response));
+  EXPECT_TRUE(response.ends_with("file a")) << response;
+  // Bytes after the last request: the server lingers so that they cannot reset the answer.
+  response.clear();
+  EXPECT_TRUE(ServerLingers(**protocol,
+                            "GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+                            "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n",
+                            &response));
+  EXPECT_TRUE(response.ends_with("file a")) << response;
+  // The server's own decision to close (here a parse error) lingers as well.
+  response.clear();
+  EXPECT_TRUE(ServerLingers(**protocol, "BAD\r\n\r\n", &response));
+  EXPECT_EQ(response.rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u) << response;
 }
 
 TEST_F(HttpProtocolTest, ClientClosingMidRequestGetsNoAnswer) {
