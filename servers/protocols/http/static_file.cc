@@ -1,5 +1,6 @@
 #include "servers/protocols/http/static_file.h"
 
+#include <charconv>
 #include <optional>
 #include <utility>
 
@@ -60,6 +61,68 @@ bool IfRangeMatches(std::string_view value, std::string_view etag, std::int64_t 
   return date.has_value() && static_cast<std::int64_t>(*date) == mtime;
 }
 
+// MakeETag's text in an inline buffer, so that serving a file allocates nothing.
+class ETagText {
+ public:
+  explicit ETagText(const FileInfo& info) {
+    const std::uint64_t mtime_ns = static_cast<std::uint64_t>(info.mtime_seconds) * 1000000000u +
+                                   static_cast<std::uint64_t>(info.mtime_nanoseconds);
+    char* p = text_;
+    char* const end = text_ + sizeof(text_);
+    *p++ = '"';
+    p = std::to_chars(p, end, info.inode, 16).ptr;
+    *p++ = '-';
+    p = std::to_chars(p, end, info.size, 16).ptr;
+    *p++ = '-';
+    p = std::to_chars(p, end, mtime_ns, 16).ptr;
+    *p++ = '"';
+    size_ = static_cast<std::size_t>(p - text_);
+  }
+
+  std::string_view view() const { return std::string_view(text_, size_); }
+
+ private:
+  char text_[3 * 16 + 4];  // three 64-bit numbers in hex, two dashes, two quotes
+  std::size_t size_;
+};
+
+// The request headers that steer a file response, gathered in one pass over the header list
+// rather than a FindHeader scan each. The first of each name wins, as with FindHeader.
+struct FileRequestHeaders {
+  std::optional<std::string_view> if_match;
+  std::optional<std::string_view> if_unmodified_since;
+  std::optional<std::string_view> if_none_match;
+  std::optional<std::string_view> if_modified_since;
+  std::optional<std::string_view> range;
+  std::optional<std::string_view> if_range;
+
+  explicit FileRequestHeaders(const Request& request) {
+    for (const Header& header : request.headers) {
+      std::optional<std::string_view>* slot = Slot(header.name);
+      if (slot != nullptr && !slot->has_value()) *slot = header.value;
+    }
+  }
+
+ private:
+  std::optional<std::string_view>* Slot(std::string_view name) {
+    switch (name.size()) {  // most headers fail here, before any comparison
+      case 5:
+        return EqualsIgnoreCase(name, "Range") ? &range : nullptr;
+      case 8:
+        if (EqualsIgnoreCase(name, "If-Match")) return &if_match;
+        return EqualsIgnoreCase(name, "If-Range") ? &if_range : nullptr;
+      case 13:
+        return EqualsIgnoreCase(name, "If-None-Match") ? &if_none_match : nullptr;
+      case 17:
+        return EqualsIgnoreCase(name, "If-Modified-Since") ? &if_modified_since : nullptr;
+      case 19:
+        return EqualsIgnoreCase(name, "If-Unmodified-Since") ? &if_unmodified_since : nullptr;
+      default:
+        return nullptr;
+    }
+  }
+};
+
 void AddValidators(std::string_view etag, std::string_view last_modified, Response* response) {
   // Both values are generated here and contain only visible ASCII: AddHeader cannot fail.
   response->AddHeader("ETag", etag).IgnoreError();
@@ -77,11 +140,7 @@ FileInfo FileInfo::FromStat(const struct stat& st) {
   return info;
 }
 
-std::string MakeETag(const FileInfo& info) {
-  std::uint64_t mtime_ns = static_cast<std::uint64_t>(info.mtime_seconds) * 1000000000u +
-                           static_cast<std::uint64_t>(info.mtime_nanoseconds);
-  return StrCat("\"", Hex(info.inode), "-", Hex(info.size), "-", Hex(mtime_ns), "\"");
-}
+std::string MakeETag(const FileInfo& info) { return std::string(ETagText(info).view()); }
 
 void PrepareStaticFileResponse(const Request& request, std::string_view name, net::UniqueFd file,
                                const FileInfo& info, Response* response) {
@@ -90,19 +149,21 @@ void PrepareStaticFileResponse(const Request& request, std::string_view name, ne
     MakeMethodNotAllowedResponse("GET, HEAD", response);
     return;
   }
-  const std::string etag = MakeETag(info);
+  const ETagText etag_text(info);
+  const std::string_view etag = etag_text.view();
+  const FileRequestHeaders headers(request);
   char last_modified[kHttpDateLength];
   FormatHttpDate(static_cast<std::time_t>(info.mtime_seconds), last_modified);
   const std::string_view last_modified_text(last_modified, kHttpDateLength);
 
   // Steps 1 and 2: the client's update preconditions.
-  if (request.FindHeader("If-Match")) {
+  if (headers.if_match) {
     if (!AnyETagHeaderMatches(request, "If-Match", etag, Comparison::kStrong)) {
       MakeErrorResponse(StatusCode::kPreconditionFailed, response);
       return;
     }
-  } else if (std::optional<std::string_view> since = request.FindHeader("If-Unmodified-Since")) {
-    std::optional<std::time_t> date = ParseHttpDate(*since);
+  } else if (headers.if_unmodified_since) {
+    std::optional<std::time_t> date = ParseHttpDate(*headers.if_unmodified_since);
     if (date && info.mtime_seconds > static_cast<std::int64_t>(*date)) {
       MakeErrorResponse(StatusCode::kPreconditionFailed, response);
       return;
@@ -110,10 +171,10 @@ void PrepareStaticFileResponse(const Request& request, std::string_view name, ne
   }
   // Steps 3 and 4: the cache's validation.
   bool not_modified = false;
-  if (request.FindHeader("If-None-Match")) {
+  if (headers.if_none_match) {
     not_modified = AnyETagHeaderMatches(request, "If-None-Match", etag, Comparison::kWeak);
-  } else if (std::optional<std::string_view> since = request.FindHeader("If-Modified-Since")) {
-    std::optional<std::time_t> date = ParseHttpDate(*since);
+  } else if (headers.if_modified_since) {
+    std::optional<std::time_t> date = ParseHttpDate(*headers.if_modified_since);
     not_modified = date && info.mtime_seconds <= static_cast<std::int64_t>(*date);
   }
   if (not_modified) {
@@ -124,11 +185,9 @@ void PrepareStaticFileResponse(const Request& request, std::string_view name, ne
 
   // Step 5: a single byte range.
   RangeDecision range;
-  std::optional<std::string_view> range_header = request.FindHeader("Range");
-  if (range_header && request.method == Method::kGet) {
-    std::optional<std::string_view> if_range = request.FindHeader("If-Range");
-    if (!if_range || IfRangeMatches(*if_range, etag, info.mtime_seconds)) {
-      range = EvaluateRange(*range_header, info.size);
+  if (headers.range && request.method == Method::kGet) {
+    if (!headers.if_range || IfRangeMatches(*headers.if_range, etag, info.mtime_seconds)) {
+      range = EvaluateRange(*headers.range, info.size);
     }
   }
   if (range.kind == RangeDecision::Kind::kUnsatisfiable) {

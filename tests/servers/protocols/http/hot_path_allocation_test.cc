@@ -1,9 +1,14 @@
 // Checks the promise in request_parser.h and response.h: a small GET through parser, router
-// and response head costs no heap allocation (allocation_counter.cc counts operator new).
+// (a route, or the static files under a root) and response head costs no heap allocation
+// (allocation_counter.cc counts operator new).
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "servers/protocols/http/file_handler.h"
+#include "servers/protocols/http/file_resolver.h"
 #include "servers/protocols/http/request_parser.h"
 #include "servers/protocols/http/response.h"
 #include "servers/protocols/http/router.h"
@@ -65,6 +70,37 @@ TEST(HotPathAllocationTest, SmallGetAllocatesNothing) {
   EXPECT_EQ(test_support::AllocationCount() - before, 0);
   EXPECT_EQ(response.body(), "ok\n");
   EXPECT_EQ(head.rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
+}
+
+TEST(HotPathAllocationTest, StaticFileGetAllocatesNothing) {
+  std::string root = ::testing::TempDir() + "corral_http_hot_path_XXXXXX";
+  ASSERT_NE(mkdtemp(root.data()), nullptr);
+  std::ofstream(root + "/index.html") << "Hello, world!\n";
+  absl::StatusOr<FileResolver> resolver = FileResolver::Create(root);
+  ASSERT_TRUE(resolver.ok()) << resolver.status();
+  ASSERT_EQ(resolver->lookup(), FileResolver::Lookup::kOpenat2);  // realpath builds strings
+  Router router;
+  router.SetFallback(MakeFileHandler(*std::move(resolver)));
+  constexpr std::string_view kGet =
+      "GET /index.html HTTP/1.1\r\nHost: localhost\r\nUser-Agent: wrk\r\n\r\n";
+  RequestParser parser;
+  Response response;
+  std::string head;
+  head.reserve(1024);
+
+  long before = test_support::AllocationCount();
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_EQ(parser.Feed(kGet).status, ParseStatus::kComplete);
+    router.Dispatch(parser.request(), response);
+    ASSERT_EQ(response.status(), StatusCode::kOk);
+    ASSERT_TRUE(response.has_file_body());
+    response.SerializeHead(HeadOptions(), &head);
+    parser.Reset();
+  }
+  EXPECT_EQ(test_support::AllocationCount() - before, 0);
+  EXPECT_EQ(response.content_length(), 14u);
+  response.Reset();
+  ASSERT_EQ(std::system(("rm -rf '" + root + "'").c_str()), 0);
 }
 
 TEST(HotPathAllocationTest, ReusedParserStopsAllocatingAfterTheFirstBody) {
