@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,4 +39,38 @@ int BareBind(int type, int port, int nonblocking) {
   printf("%d\n", ntohs(addr.sin_port));
   fflush(stdout);
   return fd;
+}
+
+void BareForkPerConnection(int listener, void (*serve)(int fd)) {
+  signal(SIGCHLD, SIG_IGN);
+  for (;;) {
+    int c = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+    if (c < 0) continue;
+    if (fork() == 0) {
+      close(listener);
+      serve(c);
+    }
+    close(c);
+  }
+}
+
+static const char kKeepAlive[] =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n\r\nHello, world!\n";
+static const char kClose[] =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n"
+    "Connection: close\r\n\r\nHello, world!\n";
+
+int BareAnswerHttp(int fd, char* buf, size_t* len) {
+  char* end;
+  while ((end = memmem(buf, *len, "\r\n\r\n", 4)) != NULL) {
+    size_t req = (size_t)(end - buf) + 4;
+    int close_after = memmem(buf, req, "onnection: close", 16) != NULL ||
+                      memmem(buf, req, "onnection: Close", 16) != NULL;
+    const char* resp = close_after ? kClose : kKeepAlive;
+    size_t n = close_after ? sizeof kClose - 1 : sizeof kKeepAlive - 1;
+    if (write(fd, resp, n) != (ssize_t)n || close_after) return -1;
+    memmove(buf, buf + req, *len - req);
+    *len -= req;
+  }
+  return 0;
 }

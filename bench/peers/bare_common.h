@@ -5,6 +5,7 @@
 #define CORRAL_BENCH_PEERS_BARE_COMMON_H_
 
 #include <netinet/in.h>
+#include <stddef.h>
 
 // Parses argv[1] as a port (0 picks a free one); exits 100 on a bad argument.
 int BarePort(int argc, char** argv);
@@ -13,6 +14,17 @@ int BarePort(int argc, char** argv);
 // prints the bound port on stdout, and returns the descriptor. Exits 111 naming the failing
 // syscall on any error.
 int BareBind(int type, int port, int nonblocking);
+
+// Accepts connections on the blocking `listener` forever, forking a process per connection
+// that runs `serve` (which must not return: it _exit()s). SIGCHLD is ignored, so the kernel
+// reaps the children.
+void BareForkPerConnection(int listener, void (*serve)(int fd));
+
+// The minimal HTTP answering of the bare HTTP responders: every complete request (ending at
+// "\r\n\r\n") in buf[0, *len) gets the same 14-byte body; answered bytes are removed from the
+// buffer. Returns -1 when the connection must close (the request said "Connection: close", or
+// a write failed), 0 to keep it.
+int BareAnswerHttp(int fd, char* buf, size_t* len);
 
 // Dies with "NAME: WHAT: strerror(errno)" and exit code 111.
 void BareDie(const char* what);

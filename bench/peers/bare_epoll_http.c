@@ -13,12 +13,6 @@
 
 enum { kBufSize = 8192, kMaxFd = 65536 };
 
-static const char kKeepAlive[] =
-    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n\r\nHello, world!\n";
-static const char kClose[] =
-    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n"
-    "Connection: close\r\n\r\nHello, world!\n";
-
 // Unparsed request bytes per descriptor (pipelined or split requests).
 static char* pending[kMaxFd];
 static size_t pending_len[kMaxFd];
@@ -28,25 +22,6 @@ static void Drop(int fd) {
   pending[fd] = NULL;
   pending_len[fd] = 0;
   close(fd);
-}
-
-// Answers every complete request in the buffer; returns 0 to keep the connection.
-static int Answer(int fd) {
-  char* buf = pending[fd];
-  size_t len = pending_len[fd];
-  char* end;
-  while ((end = memmem(buf, len, "\r\n\r\n", 4)) != NULL) {
-    size_t req = (size_t)(end - buf) + 4;
-    int close_after = memmem(buf, req, "onnection: close", 16) != NULL ||
-                      memmem(buf, req, "onnection: Close", 16) != NULL;
-    const char* resp = close_after ? kClose : kKeepAlive;
-    size_t n = close_after ? sizeof kClose - 1 : sizeof kKeepAlive - 1;
-    if (write(fd, resp, n) != (ssize_t)n || close_after) return -1;
-    memmove(buf, buf + req, len - req);
-    len -= req;
-  }
-  pending_len[fd] = len;
-  return 0;
 }
 
 int main(int argc, char** argv) {
@@ -82,7 +57,7 @@ int main(int argc, char** argv) {
         continue;
       }
       pending_len[fd] += (size_t)got;
-      if (Answer(fd) != 0) Drop(fd);
+      if (BareAnswerHttp(fd, pending[fd], &pending_len[fd]) != 0) Drop(fd);
     }
   }
 }

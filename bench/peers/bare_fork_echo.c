@@ -1,6 +1,4 @@
-// TCP echo with one forked process per connection; SIGCHLD is ignored so children are reaped by
-// the kernel.
-#include <signal.h>
+// TCP echo with one forked process per connection (BareForkPerConnection).
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,16 +20,5 @@ static void Serve(int fd) {
 }
 
 int main(int argc, char** argv) {
-  int listener = BareBind(SOCK_STREAM, BarePort(argc, argv), 0);
-  signal(SIGCHLD, SIG_IGN);
-  for (;;) {
-    int c = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
-    if (c < 0) continue;
-    pid_t pid = fork();
-    if (pid == 0) {
-      close(listener);
-      Serve(c);
-    }
-    close(c);
-  }
+  BareForkPerConnection(BareBind(SOCK_STREAM, BarePort(argc, argv), 0), Serve);
 }
