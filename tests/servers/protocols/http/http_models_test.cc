@@ -1,5 +1,6 @@
-// The http protocol through real corral-server processes, under every model configuration,
-// spoken to by a raw-socket client (exact bytes, pipelining, hostile input) and by curl.
+// The http protocol through real corral-server processes, under every model configuration:
+// what is served (files, validators, errors, ranges, traversal), checked byte for byte by a
+// raw-socket client and by curl. Connection behaviour is in http_models_connection_test.cc.
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -9,109 +10,15 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "tests/servers/models/server_process.h"
-#include "tests/servers/protocols/http/http_test_client.h"
+#include "tests/servers/protocols/http/http_models_fixture.h"
 
 namespace corral::testing {
 namespace {
-
-struct ModelCase {
-  std::string name;
-  std::vector<std::string> flags;
-};
-
-void PrintTo(const ModelCase& model, std::ostream* out) { *out << model.name; }
-
-std::vector<ModelCase> AllModels() {
-  return {
-      {"thread", {"--model", "thread"}},
-      {"fork", {"--model", "fork"}},
-      {"thread_pool", {"--model", "thread", "--pool-size", "4"}},
-      {"fork_pool", {"--model", "fork", "--pool-size", "4"}},
-      {"coroutine", {"--model", "coroutine", "--hubs", "2"}},
-      {"coroutine_one_hub", {"--model", "coroutine", "--hubs", "1"}},
-  };
-}
-
-constexpr std::string_view kSecret = "top secret: outside the root\n";
-constexpr std::string_view kIndex = "<!doctype html><h1>corral</h1>\n";
-constexpr size_t kMediumSize = 100 * 1024;         // above the small-file (writev) limit
-constexpr size_t kBigSize = 3 * 1024 * 1024 + 17;  // several sendfile chunks
-
-void WriteFile(const std::string& path, std::string_view content) {
-  std::ofstream(path, std::ios::binary) << content;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// Runs a shell command and returns its standard output.
-std::string RunShell(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  ::pclose(pipe);
-  return out;
-}
-
-class HttpModelsTest : public ::testing::TestWithParam<ModelCase> {
- protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "corral_http_models_XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    root_ = dir_ + "/www";
-    ASSERT_EQ(::mkdir(root_.c_str(), 0755), 0);
-    ASSERT_EQ(::mkdir((root_ + "/sub").c_str(), 0755), 0);
-    ASSERT_EQ(::mkdir((root_ + "/empty").c_str(), 0755), 0);
-    WriteFile(dir_ + "/secret.txt", kSecret);
-    WriteFile(root_ + "/index.html", kIndex);
-    WriteFile(root_ + "/digits.txt", "0123456789");
-    WriteFile(root_ + "/empty.txt", "");
-    WriteFile(root_ + "/sub/index.html", "sub index\n");
-    medium_ = Pattern(kMediumSize, 1);
-    big_ = Pattern(kBigSize, 2);
-    WriteFile(root_ + "/medium.bin", medium_);
-    WriteFile(root_ + "/big.bin", big_);
-    ASSERT_EQ(::symlink("../secret.txt", (root_ + "/link").c_str()), 0);
-  }
-
-  void TearDown() override { ASSERT_EQ(std::system(("rm -rf '" + dir_ + "'").c_str()), 0); }
-
-  // Starts corral-server --protocol http on this test's root under the parameter's model.
-  std::unique_ptr<ServerProcess> Start(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--protocol",  "http",   "--listen",
-                                     "127.0.0.1:0", "--root", root_};
-    args.insert(args.end(), GetParam().flags.begin(), GetParam().flags.end());
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto server = std::make_unique<ServerProcess>(args);
-    EXPECT_TRUE(server->ready()) << server->detail();
-    return server;
-  }
-
-  std::string Url(const ServerProcess& server, std::string_view path) const {
-    return "http://" + server.detail() + std::string(path);
-  }
-
-  std::string dir_;
-  std::string root_;
-  std::string medium_;
-  std::string big_;
-};
 
 TEST_P(HttpModelsTest, ServesFilesWithValidators) {
   auto server = Start();
@@ -218,81 +125,6 @@ TEST_P(HttpModelsTest, TraversalNeverLeavesTheRoot) {
     EXPECT_EQ(reply->status, c.status) << c.name;
     EXPECT_EQ(reply->body.find("top secret"), std::string::npos) << c.name;
   }
-}
-
-TEST_P(HttpModelsTest, KeepAliveServesSeveralRequestsOnOneConnection) {
-  auto server = Start();
-  ASSERT_TRUE(server->ready());
-  HttpTestClient client(server->detail());
-  ASSERT_TRUE(client.connected());
-  ASSERT_TRUE(client.Send(Request("GET", "/digits.txt")));
-  std::optional<HttpReply> first = client.Read();
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->body, "0123456789");
-  EXPECT_FALSE(first->HasHeader("Connection"));
-  ASSERT_TRUE(client.Send(Request("GET", "/index.html")));
-  std::optional<HttpReply> second = client.Read();
-  ASSERT_TRUE(second);
-  EXPECT_EQ(second->body, kIndex);
-  ASSERT_TRUE(client.Send(Request("GET", "/healthz", "Connection: close\r\n")));
-  std::optional<HttpReply> last = client.Read();
-  ASSERT_TRUE(last);
-  EXPECT_EQ(last->body, "ok\n");
-  EXPECT_EQ(last->Header("Connection"), "close");
-  EXPECT_TRUE(client.ClosedByServer());
-}
-
-TEST_P(HttpModelsTest, PipelinedRequestsAreAnsweredInOrder) {
-  auto server = Start();
-  ASSERT_TRUE(server->ready());
-  HttpTestClient client(server->detail());
-  ASSERT_TRUE(client.connected());
-  ASSERT_TRUE(client.Send(
-      Request("GET", "/digits.txt") + Request("HEAD", "/medium.bin") + Request("GET", "/big.bin") +
-      Request("POST", "/echo", "Content-Length: 5\r\n") + "hello" + Request("GET", "/missing") +
-      Request("GET", "/medium.bin") + Request("GET", "/healthz", "Connection: close\r\n") +
-      Request("GET", "/never-answered")));
-  std::optional<HttpReply> r = client.Read();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->body, "0123456789");
-  r = client.Read(/*head_request=*/true);
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(r->Header("Content-Length"), std::to_string(kMediumSize));
-  r = client.Read();
-  ASSERT_TRUE(r);
-  EXPECT_TRUE(r->body == big_);
-  r = client.Read();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->body, "hello");
-  r = client.Read();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 404);
-  r = client.Read();
-  ASSERT_TRUE(r);
-  EXPECT_TRUE(r->body == medium_);
-  r = client.Read();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->body, "ok\n");
-  EXPECT_EQ(r->Header("Connection"), "close");
-  EXPECT_TRUE(client.ClosedByServer()) << "a request after Connection: close was answered";
-}
-
-TEST_P(HttpModelsTest, Http10ClosesUnlessAskedToKeepAlive) {
-  auto server = Start();
-  ASSERT_TRUE(server->ready());
-  HttpTestClient kept(server->detail());
-  ASSERT_TRUE(kept.Send("GET /digits.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
-  std::optional<HttpReply> r = kept.Read();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->body, "0123456789");
-  EXPECT_EQ(r->Header("Connection"), "keep-alive");
-  ASSERT_TRUE(kept.Send("GET /healthz HTTP/1.0\r\n\r\n"));
-  r = kept.Read();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->body, "ok\n");
-  EXPECT_EQ(r->Header("Connection"), "close");
-  EXPECT_TRUE(kept.ClosedByServer());
 }
 
 TEST_P(HttpModelsTest, HeadSendsTheHeadOnly) {
@@ -411,109 +243,6 @@ TEST_P(HttpModelsTest, EchoRouteReturnsTheBody) {
 
 // With --idle-timeout-ms 300 the header timeout is min(10 s, 300 ms): a client dribbling a
 // header line every 100 ms never trips the idle timeout, but its head is late.
-TEST_P(HttpModelsTest, SlowClientsGet408WhileOthersAreServed) {
-  auto server = Start({"--idle-timeout-ms", "300"});
-  ASSERT_TRUE(server->ready());
-
-  std::optional<HttpReply> slow_reply;
-  bool slow_closed = false;
-  std::thread slow([&] {
-    HttpTestClient client(server->detail());
-    if (!client.Send("GET /digits.txt HTTP/1.1\r\nHost: test\r\n")) return;
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < give_up) {
-      pollfd pfd{client.fd(), POLLIN, 0};
-      if (::poll(&pfd, 1, 100) > 0) break;  // the server answered
-      if (!client.Send("X-Slow: 1\r\n")) break;
-    }
-    slow_reply = client.Read();
-    slow_closed = client.ClosedByServer();
-  });
-  std::thread slow_body([&] {
-    HttpTestClient client(server->detail());
-    client.Send(Request("POST", "/echo", "Content-Length: 10\r\n") + "abc");
-    std::optional<HttpReply> r = client.Read();
-    EXPECT_TRUE(r && r->status == 408) << (r ? r->status_line : "no reply");
-  });
-  std::thread silent([&] {
-    HttpTestClient client(server->detail());
-    EXPECT_TRUE(client.ClosedByServer()) << "an idle connection got bytes instead of a close";
-  });
-
-  for (int i = 0; i < 20; ++i) {
-    std::optional<HttpReply> r = FetchOnce(server->detail(), Request("GET", "/digits.txt"));
-    ASSERT_TRUE(r) << i;
-    EXPECT_EQ(r->body, "0123456789") << i;
-  }
-  slow.join();
-  slow_body.join();
-  silent.join();
-  ASSERT_TRUE(slow_reply);
-  EXPECT_EQ(slow_reply->status, 408);
-  EXPECT_EQ(slow_reply->Header("Connection"), "close");
-  EXPECT_TRUE(slow_closed);
-}
-
-// SIGTERM with a keep-alive connection idle between requests and another stuck inside a head:
-// the drain deadline ends both (under the coroutine model by killing their greenlets, whose
-// exit passes through the handler) and the server exits cleanly.
-TEST_P(HttpModelsTest, DrainEndsKeepAliveAndHalfSentRequests) {
-  auto server = Start({"--drain-timeout-ms", "300"});
-  ASSERT_TRUE(server->ready());
-  HttpTestClient idle(server->detail());
-  ASSERT_TRUE(idle.Send(Request("GET", "/digits.txt")));
-  std::optional<HttpReply> r = idle.Read();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->body, "0123456789");
-  HttpTestClient half(server->detail());
-  ASSERT_TRUE(half.Send("GET /digits.txt HTTP/1.1\r\nHost: te"));
-  // Let the server pick the half request up before it is told to stop.
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  int status = server->SignalAndWait(SIGTERM, std::chrono::seconds(20));
-  ASSERT_NE(status, -1) << "the drain deadline did not end the server";
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-}
-
-TEST_P(HttpModelsTest, TwoHundredConcurrentKeepAliveClients) {
-  auto server = Start();
-  ASSERT_TRUE(server->ready());
-  std::atomic<int> ok{0};
-  std::vector<std::thread> clients;
-  for (int c = 0; c < 200; ++c) {
-    clients.emplace_back([&, c] {
-      HttpTestClient client(server->detail());
-      if (!client.connected()) return;
-      for (int round = 0; round < 2; ++round) {
-        // One request at a time, then two pipelined.
-        if (!client.Send(Request("GET", c % 2 ? "/medium.bin" : "/digits.txt"))) return;
-        std::optional<HttpReply> r = client.Read();
-        if (!r || r->body != (c % 2 ? medium_ : std::string("0123456789"))) return;
-        if (!client.Send(Request("GET", "/index.html") + Request("GET", "/medium.bin"))) return;
-        std::optional<HttpReply> a = client.Read();
-        std::optional<HttpReply> b = client.Read();
-        if (!a || a->body != kIndex || !b || b->body != medium_) return;
-      }
-      ++ok;
-    });
-  }
-  for (std::thread& t : clients) t.join();
-  EXPECT_EQ(ok.load(), 200);
-}
-
-TEST_P(HttpModelsTest, CurlReusesOneConnectionForSeveralFiles) {
-  auto server = Start();
-  ASSERT_TRUE(server->ready());
-  const std::string out = dir_ + "/curl";
-  std::string result =
-      RunShell("/usr/bin/curl -sS --max-time 60 -w '%{http_code} %{num_connects}\\n' -o " + out +
-               "1 -o " + out + "2 -o " + out + "3 '" + Url(*server, "/big.bin") + "' '" +
-               Url(*server, "/digits.txt") + "' '" + Url(*server, "/medium.bin") + "'");
-  EXPECT_EQ(result, "200 1\n200 0\n200 0\n");
-  EXPECT_TRUE(ReadFile(out + "1") == big_);
-  EXPECT_EQ(ReadFile(out + "2"), "0123456789");
-  EXPECT_TRUE(ReadFile(out + "3") == medium_);
-}
-
 TEST_P(HttpModelsTest, CurlHeadRangeConditionalEchoAndTraversal) {
   auto server = Start();
   ASSERT_TRUE(server->ready());

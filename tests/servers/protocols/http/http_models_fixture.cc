@@ -1,0 +1,45 @@
+#include "tests/servers/protocols/http/http_models_fixture.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace corral::testing {
+
+void PrintTo(const ModelCase& model, std::ostream* out) { *out << model.name; }
+
+std::vector<ModelCase> AllModels() {
+  return {
+      {"thread", {"--model", "thread"}},
+      {"fork", {"--model", "fork"}},
+      {"thread_pool", {"--model", "thread", "--pool-size", "4"}},
+      {"fork_pool", {"--model", "fork", "--pool-size", "4"}},
+      {"coroutine", {"--model", "coroutine", "--hubs", "2"}},
+      {"coroutine_one_hub", {"--model", "coroutine", "--hubs", "1"}},
+  };
+}
+
+void WriteFile(const std::string& path, std::string_view content) {
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Runs a shell command and returns its standard output.
+std::string RunShell(const std::string& command) {
+  std::string out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  ::pclose(pipe);
+  return out;
+}
+
+}  // namespace corral::testing
