@@ -1,13 +1,9 @@
 // Live statistics end to end: a real agent runs real servers under each model, a known
 // workload goes through real sockets, and GetStats / WatchStats / corralctl stats, watch, top
 // and the Prometheus endpoint must report exactly that workload.
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
-#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -22,93 +18,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "corral/v1/stats.grpc.pb.h"
-#include "tests/integration/agent_fixture.h"
+#include "tests/integration/stats_fixture.h"
 
 namespace corral::testing {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-constexpr int kMessages = 50;
-constexpr size_t kMessageBytes = 64;
-
-// A blocking socket connected (TCP) or aimed (UDP) at "HOST:PORT", with 20 s timeouts.
-int ConnectTo(const std::string& address, int type) {
-  size_t colon = address.rfind(':');
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
-  ::inet_pton(AF_INET, address.substr(0, colon).c_str(), &sa.sin_addr);
-  int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
-  timeval tv{20, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// Sends `message` and reads its whole echo; false on any failure.
-bool EchoOn(int fd, const std::string& message, bool datagram) {
-  if (::send(fd, message.data(), message.size(), MSG_NOSIGNAL) != ssize_t(message.size())) {
-    return false;
-  }
-  std::string got;
-  char buffer[2048];
-  while (got.size() < message.size()) {
-    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n <= 0) return false;
-    got.append(buffer, size_t(n));
-    if (datagram) break;
-  }
-  return got == message;
-}
-
-class StatsTest : public AgentTest {
- protected:
-  // The fixture already runs an agent; one with `extra` flags replaces it.
-  void StartStatsAgent(std::vector<std::string> extra = {}) {
-    if (!extra.empty()) {
-      stub_.reset();
-      agent_.reset();
-      extra.insert(extra.begin(), "--stop-servers-on-exit");
-      StartAgent(extra);
-    }
-    stats_ = v1::Stats::NewStub(
-        grpc::CreateChannel(socket_address(), grpc::InsecureChannelCredentials()));
-  }
-
-  grpc::Status GetStats(const std::string& name, v1::StatsReport* report, bool workers = false) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    v1::GetStatsRequest request;
-    request.set_name(name);
-    request.set_per_worker(workers);
-    return stats_->GetStats(&context, request, report);
-  }
-
-  // Polls GetStats until `done` holds (20 s at most); returns the last stats seen.
-  v1::ServerStats WaitForStats(const std::string& name,
-                               const std::function<bool(const v1::ServerStats&)>& done) {
-    v1::ServerStats last;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-      v1::StatsReport report;
-      if (GetStats(name, &report).ok() && report.servers_size() == 1) {
-        last = report.servers(0);
-        if (done(last)) return last;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return last;
-  }
-
-  std::unique_ptr<v1::Stats::Stub> stats_;
-};
 
 struct Workload {
   v1::Protocol protocol;
@@ -213,9 +129,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Workload{v1::PROTOCOL_UDP_ECHO, v1::MODEL_THREAD, "udp_thread"},
                       Workload{v1::PROTOCOL_UDP_ECHO, v1::MODEL_FORK, "udp_fork"},
                       Workload{v1::PROTOCOL_UDP_ECHO, v1::MODEL_COROUTINE, "udp_coroutine"}),
-    [](const ::testing::TestParamInfo<Workload>& param) {
-      return std::string(param.param.label);
-    });
+    [](const ::testing::TestParamInfo<Workload>& param) { return std::string(param.param.label); });
 
 TEST_F(StatsTest, UnknownServerAndBadIntervalAreRefused) {
   StartStatsAgent();
@@ -401,120 +315,6 @@ TEST_F(StatsTest, TopQuitsOnSigtermAndRestoresTheTerminal) {
   std::string screen = tmux.Capture();
   EXPECT_THAT(screen, HasSubstr("top-exit=0"));
   EXPECT_THAT(screen, ::testing::ContainsRegex("[^-]icanon"));
-}
-
-// The Prometheus text format, checked line by line (what a scraper's parser insists on).
-void ExpectValidExposition(const std::string& text) {
-  static const std::regex kSample(
-      R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? )"
-      R"((-?[0-9.]+([eE][-+]?[0-9]+)?|\+Inf|-Inf|NaN)$)");
-  std::set<std::string> help, type;
-  std::map<std::string, std::string> types;
-  std::map<std::string, uint64_t> last_bucket;  // per label set without le
-  std::map<std::string, uint64_t> inf_bucket, count;
-  for (const std::string& line :
-       std::vector<std::string>(absl::StrSplit(text, '\n', absl::SkipEmpty()))) {
-    if (absl::StartsWith(line, "# HELP ")) {
-      std::string rest = line.substr(7);
-      help.insert(rest.substr(0, rest.find(' ')));
-      continue;
-    }
-    if (absl::StartsWith(line, "# TYPE ")) {
-      std::vector<std::string> parts = absl::StrSplit(line.substr(7), ' ');
-      ASSERT_EQ(parts.size(), 2u) << line;
-      types[parts[0]] = parts[1];
-      continue;
-    }
-    ASSERT_FALSE(absl::StartsWith(line, "#")) << line;
-    std::smatch m;
-    ASSERT_TRUE(std::regex_match(line, m, kSample)) << "not `name{labels} value`: " << line;
-    std::string name = m[1];
-    std::string family = name;
-    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
-      if (absl::EndsWith(name, suffix) &&
-          types.count(name.substr(0, name.size() - strlen(suffix)))) {
-        family = name.substr(0, name.size() - strlen(suffix));
-      }
-    }
-    EXPECT_TRUE(help.count(family)) << "no HELP for " << family;
-    EXPECT_TRUE(types.count(family)) << "no TYPE for " << family;
-    std::string labels = m[2];
-    std::string value = line.substr(line.rfind(' ') + 1);
-    if (absl::EndsWith(name, "_bucket")) {
-      size_t le = labels.find(",le=\"");
-      ASSERT_NE(le, std::string::npos) << line;
-      std::string series = labels.substr(0, le);
-      uint64_t v = std::stoull(value);
-      EXPECT_GE(v, last_bucket[series]) << "buckets must not decrease: " << line;
-      last_bucket[series] = v;
-      if (absl::StrContains(labels, "le=\"+Inf\"")) inf_bucket[series] = v;
-    } else if (absl::EndsWith(name, "_count") && types[family] == "histogram") {
-      count[labels.substr(0, labels.size() - 1)] = std::stoull(value);
-    }
-  }
-  ASSERT_FALSE(inf_bucket.empty());
-  for (const auto& [series, v] : inf_bucket) {
-    ASSERT_TRUE(count.count(series)) << series;
-    EXPECT_EQ(v, count[series]) << "+Inf bucket must equal _count for " << series;
-  }
-}
-
-std::string HttpGet(const std::string& address, const std::string& path) {
-  int fd = ConnectTo(address, SOCK_STREAM);
-  if (fd < 0) return "";
-  std::string request = absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: x\r\n\r\n");
-  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string response;
-  char buffer[8192];
-  ssize_t n;
-  while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) response.append(buffer, size_t(n));
-  ::close(fd);
-  return response;
-}
-
-TEST_F(StatsTest, MetricsEndpointServesValidPrometheusText) {
-  StartStatsAgent({"--metrics-listen", "127.0.0.1:0"});
-  // The agent logs the port it bound.
-  std::string address;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (address.empty() && std::chrono::steady_clock::now() < deadline) {
-    std::ifstream log(home_ + "/agent.log");
-    std::stringstream content;
-    content << log.rdbuf();
-    std::smatch m;
-    std::string text = content.str();
-    if (std::regex_search(text, m, std::regex(R"(http://([0-9.]+:[0-9]+)/metrics)"))) {
-      address = m[1];
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_FALSE(address.empty()) << "the agent did not log its metrics address";
-
-  v1::Server server;
-  ASSERT_TRUE(StartEcho("prom", "127.0.0.1:0", &server, [](v1::ServerSpec& spec) {
-                spec.set_model(v1::MODEL_FORK);
-              }).ok());
-  int fd = ConnectTo(server.bound_address(), SOCK_STREAM);
-  ASSERT_GE(fd, 0);
-  for (int i = 0; i < kMessages; ++i)
-    ASSERT_TRUE(EchoOn(fd, std::string(kMessageBytes, 'p'), false));
-  ::close(fd);
-  WaitForStats("prom", [](const v1::ServerStats& s) {
-    return s.totals().requests() == kMessages && s.totals().connections_closed() == 1;
-  });
-
-  std::string response = HttpGet(address, "/metrics");
-  ASSERT_THAT(response, ::testing::StartsWith("HTTP/1.1 200 OK\r\n"));
-  std::string body = response.substr(response.find("\r\n\r\n") + 4);
-  ExpectValidExposition(body);
-  const std::string labels = "{server=\"prom\",protocol=\"tcp-echo\",model=\"fork\"}";
-  EXPECT_THAT(body, HasSubstr(absl::StrCat("corral_requests_total", labels, " ", kMessages, "\n")));
-  EXPECT_THAT(body, HasSubstr(absl::StrCat("corral_received_bytes_total", labels, " ",
-                                           kMessages * kMessageBytes, "\n")));
-  EXPECT_THAT(body, HasSubstr(absl::StrCat("corral_request_duration_seconds_count", labels, " ",
-                                           kMessages, "\n")));
-  EXPECT_THAT(body, HasSubstr(absl::StrCat("corral_server_up", labels, " 1\n")));
-  EXPECT_THAT(HttpGet(address, "/"), ::testing::StartsWith("HTTP/1.1 404"));
 }
 
 }  // namespace
