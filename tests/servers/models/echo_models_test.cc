@@ -9,26 +9,11 @@
 #include <thread>
 
 #include "servers/net/polling_stream.h"
+#include "tests/servers/models/model_cases.h"
 #include "tests/servers/models/server_process.h"
 
 namespace corral::testing {
 namespace {
-
-struct ModelCase {
-  std::string name;
-  std::vector<std::string> flags;
-};
-
-std::vector<ModelCase> AllModels() {
-  return {
-      {"thread", {"--model", "thread"}},
-      {"fork", {"--model", "fork"}},
-      {"thread_pool", {"--model", "thread", "--pool-size", "4"}},
-      {"fork_pool", {"--model", "fork", "--pool-size", "4"}},
-      {"coroutine", {"--model", "coroutine", "--hubs", "2"}},
-      {"coroutine_one_hub", {"--model", "coroutine", "--hubs", "1"}},
-  };
-}
 
 class EchoModelsTest : public ::testing::TestWithParam<ModelCase> {
  protected:
@@ -160,7 +145,7 @@ TEST_P(EchoModelsTest, StopClosesTheListener) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModels, EchoModelsTest, ::testing::ValuesIn(AllModels()),
-                         [](const ::testing::TestParamInfo<ModelCase>& param) { return param.param.name; });
+                         ModelCaseName);
 
 }  // namespace
 }  // namespace corral::testing

@@ -15,20 +15,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/servers/models/model_cases.h"
 #include "tests/servers/models/server_process.h"
 #include "tests/servers/protocols/http/http_test_client.h"
 
 namespace corral::testing {
-
-struct ModelCase {
-  std::string name;
-  std::vector<std::string> flags;
-};
-
-void PrintTo(const ModelCase& model, std::ostream* out);
-
-// thread, fork, both pools and the coroutine model with one and two hubs.
-std::vector<ModelCase> AllModels();
 
 inline constexpr std::string_view kSecret = "top secret: outside the root\n";
 inline constexpr std::string_view kIndex = "<!doctype html><h1>corral</h1>\n";

@@ -274,9 +274,7 @@ TEST_P(HttpModelsTest, CurlHeadRangeConditionalEchoAndTraversal) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModels, HttpModelsTest, ::testing::ValuesIn(AllModels()),
-                         [](const ::testing::TestParamInfo<ModelCase>& param) {
-                           return param.param.name;
-                         });
+                         ModelCaseName);
 
 }  // namespace
 }  // namespace corral::testing
