@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -51,6 +52,34 @@ void BareForkPerConnection(int listener, void (*serve)(int fd)) {
       serve(c);
     }
     close(c);
+  }
+}
+
+void BareEpollLoop(int listener, int (*accepted)(int fd), void (*readable)(int fd)) {
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) BareDie("epoll_create1");
+  struct epoll_event ev = {.events = EPOLLIN, .data.fd = listener};
+  if (epoll_ctl(ep, EPOLL_CTL_ADD, listener, &ev) < 0) BareDie("epoll_ctl");
+  struct epoll_event events[256];
+  for (;;) {
+    int n = epoll_wait(ep, events, 256, -1);
+    if (n < 0 && errno != EINTR) BareDie("epoll_wait");
+    for (int i = 0; i < n; ++i) {
+      int fd = events[i].data.fd;
+      if (fd != listener) {
+        readable(fd);
+        continue;
+      }
+      int c;
+      while ((c = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+        if (accepted != NULL && accepted(c) != 0) {
+          close(c);
+          continue;
+        }
+        struct epoll_event cev = {.events = EPOLLIN, .data.fd = c};
+        epoll_ctl(ep, EPOLL_CTL_ADD, c, &cev);
+      }
+    }
   }
 }
 

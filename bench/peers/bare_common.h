@@ -20,6 +20,12 @@ int BareBind(int type, int port, int nonblocking);
 // reaps the children.
 void BareForkPerConnection(int listener, void (*serve)(int fd));
 
+// Serves the non-blocking `listener` forever from one epoll loop (level-triggered): each new
+// connection goes to `accepted` (NULL: always kept), which returns 0 to watch it or -1 to have
+// it closed; `readable` is called whenever a watched connection has bytes (or EOF) and closes
+// it itself when done.
+void BareEpollLoop(int listener, int (*accepted)(int fd), void (*readable)(int fd));
+
 // The minimal HTTP answering of the bare HTTP responders: every complete request (ending at
 // "\r\n\r\n") in buf[0, *len) gets the same 14-byte body; answered bytes are removed from the
 // buffer. Returns -1 when the connection must close (the request said "Connection: close", or

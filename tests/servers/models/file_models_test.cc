@@ -12,17 +12,13 @@
 
 #include "servers/net/polling_stream.h"
 #include "servers/protocols/file/file_client.h"
+#include "tests/servers/models/model_cases.h"
 #include "tests/servers/models/server_process.h"
 
 namespace corral::testing {
 namespace {
 
 using protocols::file::FileClient;
-
-struct Case {
-  std::string name;
-  std::vector<std::string> flags;
-};
 
 void WriteFile(const std::string& path, const std::string& content) {
   std::ofstream(path, std::ios::binary) << content;
@@ -33,7 +29,7 @@ std::string ReadFile(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-class FileModelsTest : public ::testing::TestWithParam<Case> {
+class FileModelsTest : public ::testing::TestWithParam<ModelCase> {
  protected:
   void SetUp() override {
     char pattern[] = "/tmp/corral-file-XXXXXX";
@@ -42,8 +38,8 @@ class FileModelsTest : public ::testing::TestWithParam<Case> {
     WriteFile(root_ + "/hello.txt", "hello, file\n");
     big_ = Pattern(3 << 20, 9);
     WriteFile(root_ + "/big.bin", big_);
-    std::vector<std::string> args = {"--protocol", "file", "--root", root_, "--listen",
-                                     "127.0.0.1:0"};
+    std::vector<std::string> args = {"--protocol", "file",     "--root",
+                                     root_,        "--listen", "127.0.0.1:0"};
     args.insert(args.end(), GetParam().flags.begin(), GetParam().flags.end());
     server_ = std::make_unique<ServerProcess>(args);
     ASSERT_TRUE(server_->ready()) << server_->detail();
@@ -155,8 +151,9 @@ TEST_P(FileModelsTest, InterruptedUploadLeavesNothing) {
     ASSERT_TRUE(n.ok() && *n > 0);
     ASSERT_EQ(std::string(reply, *n).rfind("CONTINUE", 0), 0u) << std::string(reply, *n);
     std::string half(500000, 'x');
-    ASSERT_TRUE(stream.WriteAll(half.data(), half.size(), net::DeadlineAfter(std::chrono::seconds(20)))
-                    .ok());
+    ASSERT_TRUE(
+        stream.WriteAll(half.data(), half.size(), net::DeadlineAfter(std::chrono::seconds(20)))
+            .ok());
   }
   // Once the server has seen the connection end, the directory holds only what it held before.
   bool clean = false;
@@ -173,13 +170,8 @@ TEST_P(FileModelsTest, InterruptedUploadLeavesNothing) {
   EXPECT_FALSE(std::filesystem::exists(root_ + "/partial.bin"));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllModels, FileModelsTest,
-    ::testing::Values(Case{"thread", {"--model", "thread"}}, Case{"fork", {"--model", "fork"}},
-                      Case{"thread_pool", {"--model", "thread", "--pool-size", "3"}},
-                      Case{"fork_pool", {"--model", "fork", "--pool-size", "3"}},
-                      Case{"coroutine", {"--model", "coroutine", "--hubs", "2"}}),
-    [](const ::testing::TestParamInfo<Case>& param) { return param.param.name; });
+INSTANTIATE_TEST_SUITE_P(AllModels, FileModelsTest, ::testing::ValuesIn(AllModels()),
+                         ModelCaseName);
 
 }  // namespace
 }  // namespace corral::testing

@@ -83,8 +83,7 @@ int ServerProcess::SignalAndWait(int signal, std::chrono::seconds timeout) {
 }
 
 std::vector<pid_t> ServerProcess::Children() const {
-  std::ifstream in("/proc/" + std::to_string(pid_) + "/task/" + std::to_string(pid_) +
-                   "/children");
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/task/" + std::to_string(pid_) + "/children");
   std::vector<pid_t> children;
   pid_t child;
   while (in >> child) children.push_back(child);
@@ -144,7 +143,8 @@ std::string UdpRoundTrip(const std::string& address, const std::string& message)
 
 std::string Pattern(size_t size, unsigned seed) {
   std::string s(size, '\0');
-  for (size_t i = 0; i < size; ++i) s[i] = static_cast<char>((i * 131 + seed * 17 + i / 251) & 0xff);
+  for (size_t i = 0; i < size; ++i)
+    s[i] = static_cast<char>((i * 131 + seed * 17 + i / 251) & 0xff);
   return s;
 }
 

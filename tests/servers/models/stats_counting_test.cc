@@ -7,17 +7,13 @@
 #include <filesystem>
 
 #include "servers/stats/scoreboard_reader.h"
+#include "tests/servers/models/model_cases.h"
 #include "tests/servers/models/server_process.h"
 
 namespace corral::testing {
 namespace {
 
-struct Case {
-  std::string name;
-  std::vector<std::string> flags;
-};
-
-class StatsCountingTest : public ::testing::TestWithParam<Case> {
+class StatsCountingTest : public ::testing::TestWithParam<ModelCase> {
  protected:
   void SetUp() override {
     char pattern[] = "/tmp/corral-stats-XXXXXX";
@@ -27,8 +23,8 @@ class StatsCountingTest : public ::testing::TestWithParam<Case> {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::vector<std::string> Args(const std::string& protocol) {
-    std::vector<std::string> args = {"--protocol", protocol, "--listen", "127.0.0.1:0",
-                                     "--scoreboard", dir_ + "/scoreboard"};
+    std::vector<std::string> args = {"--protocol",  protocol,       "--listen",
+                                     "127.0.0.1:0", "--scoreboard", dir_ + "/scoreboard"};
     args.insert(args.end(), GetParam().flags.begin(), GetParam().flags.end());
     return args;
   }
@@ -84,13 +80,8 @@ TEST_P(StatsCountingTest, UdpEchoCountsDatagrams) {
   EXPECT_EQ(snapshot.totals.bytes_out, bytes);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllModels, StatsCountingTest,
-    ::testing::Values(Case{"thread", {"--model", "thread"}}, Case{"fork", {"--model", "fork"}},
-                      Case{"thread_pool", {"--model", "thread", "--pool-size", "3"}},
-                      Case{"fork_pool", {"--model", "fork", "--pool-size", "3"}},
-                      Case{"coroutine", {"--model", "coroutine", "--hubs", "2"}}),
-    [](const ::testing::TestParamInfo<Case>& param) { return param.param.name; });
+INSTANTIATE_TEST_SUITE_P(AllModels, StatsCountingTest, ::testing::ValuesIn(AllModels()),
+                         ModelCaseName);
 
 }  // namespace
 }  // namespace corral::testing
