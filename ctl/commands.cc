@@ -1,7 +1,6 @@
 #include "ctl/commands.h"
 
 #include <google/protobuf/util/json_util.h>
-#include <grpcpp/grpcpp.h>
 
 #include <iostream>
 
@@ -12,12 +11,6 @@
 
 namespace corral::ctl {
 namespace {
-
-std::unique_ptr<grpc::ClientContext> NewContext(const CommandContext& ctx) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + ctx.timeout);
-  return context;
-}
 
 void PrintJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
@@ -55,11 +48,11 @@ int ReportStarted(const CommandContext& ctx, const std::string& verb, const std:
 
 }  // namespace
 
-int ReportRpcError(const CommandContext& ctx, const std::string& what, const grpc::Status& status) {
+int ReportRpcError(const CommandContext& ctx, const std::string& what, const absl::Status& status) {
   int code = ExitCodeFor(status);
-  std::string message = status.error_message();
+  std::string message(status.message());
   if (code == kExitUnreachable) {
-    message = absl::StrCat("cannot reach corral-agent at ", ctx.agent_address, " (", message,
+    message = absl::StrCat("cannot reach corral-agent at ", ctx.agent.target(), " (", message,
                            "); is it running? start it with `corral-agent &` or pass --agent");
   }
   std::cerr << "corralctl: " << what << ": " << message << "\n";
@@ -70,7 +63,7 @@ int StartCommand(CommandContext& ctx, const v1::ServerSpec& spec) {
   v1::StartRequest request;
   *request.mutable_spec() = spec;
   v1::StartResponse response;
-  grpc::Status status = ctx.stub->Start(NewContext(ctx).get(), request, &response);
+  absl::Status status = ctx.agent.Call(rpc::kStart, request, &response, ctx.Deadline());
   if (!status.ok()) return ReportRpcError(ctx, "start " + Quoted(spec.name()), status);
   return ReportStarted(ctx, "start", "started", response.server(), response);
 }
@@ -80,7 +73,7 @@ int StopCommand(CommandContext& ctx, const std::string& name, uint32_t timeout_m
   request.set_name(name);
   request.set_timeout_ms(timeout_ms);
   v1::StopResponse response;
-  grpc::Status status = ctx.stub->Stop(NewContext(ctx).get(), request, &response);
+  absl::Status status = ctx.agent.Call(rpc::kStop, request, &response, ctx.Deadline());
   if (!status.ok()) return ReportRpcError(ctx, "stop " + Quoted(name), status);
   if (ctx.json) {
     PrintJson(response);
@@ -95,7 +88,7 @@ int RestartCommand(CommandContext& ctx, const std::string& name) {
   v1::RestartRequest request;
   request.set_name(name);
   v1::RestartResponse response;
-  grpc::Status status = ctx.stub->Restart(NewContext(ctx).get(), request, &response);
+  absl::Status status = ctx.agent.Call(rpc::kRestart, request, &response, ctx.Deadline());
   if (!status.ok()) return ReportRpcError(ctx, "restart " + Quoted(name), status);
   return ReportStarted(ctx, "restart", "restarted", response.server(), response);
 }
@@ -104,7 +97,7 @@ int RemoveCommand(CommandContext& ctx, const std::string& name) {
   v1::RemoveRequest request;
   request.set_name(name);
   v1::RemoveResponse response;
-  grpc::Status status = ctx.stub->Remove(NewContext(ctx).get(), request, &response);
+  absl::Status status = ctx.agent.Call(rpc::kRemove, request, &response, ctx.Deadline());
   if (!status.ok()) return ReportRpcError(ctx, "rm " + Quoted(name), status);
   if (ctx.json) {
     PrintJson(response);
@@ -116,7 +109,7 @@ int RemoveCommand(CommandContext& ctx, const std::string& name) {
 
 int ListCommand(CommandContext& ctx) {
   v1::ListResponse response;
-  grpc::Status status = ctx.stub->List(NewContext(ctx).get(), v1::ListRequest(), &response);
+  absl::Status status = ctx.agent.Call(rpc::kList, v1::ListRequest(), &response, ctx.Deadline());
   if (!status.ok()) return ReportRpcError(ctx, "ls", status);
   if (ctx.json) {
     PrintJson(response);
@@ -131,7 +124,7 @@ int GetCommand(CommandContext& ctx, const std::string& name) {
   v1::GetRequest request;
   request.set_name(name);
   v1::GetResponse response;
-  grpc::Status status = ctx.stub->Get(NewContext(ctx).get(), request, &response);
+  absl::Status status = ctx.agent.Call(rpc::kGet, request, &response, ctx.Deadline());
   if (!status.ok()) return ReportRpcError(ctx, "get " + Quoted(name), status);
   if (ctx.json) {
     PrintJson(response);
@@ -146,16 +139,16 @@ int LogsCommand(CommandContext& ctx, const std::string& name, uint32_t lines, bo
   request.set_name(name);
   request.set_lines(lines);
   request.set_follow(follow);
-  grpc::ClientContext context;
-  // Following has no end; only the connection attempt is bounded.
-  if (!follow) context.set_deadline(std::chrono::system_clock::now() + ctx.timeout);
-  std::unique_ptr<grpc::ClientReader<v1::LogLines>> reader = ctx.stub->TailLogs(&context, request);
   v1::LogLines message;
-  while (reader->Read(&message)) {
-    for (const std::string& line : message.lines()) std::cout << line << "\n";
-    std::cout.flush();
-  }
-  grpc::Status status = reader->Finish();
+  // Following has no end; only the connection attempt is bounded then.
+  absl::Status status = ctx.agent.Stream(
+      rpc::kTailLogs, request, &message,
+      [&] {
+        for (const std::string& line : message.lines()) std::cout << line << "\n";
+        std::cout.flush();
+        return true;
+      },
+      follow ? absl::InfiniteFuture() : ctx.Deadline());
   if (!status.ok()) return ReportRpcError(ctx, "logs " + Quoted(name), status);
   return kExitOk;
 }
@@ -163,12 +156,10 @@ int LogsCommand(CommandContext& ctx, const std::string& name, uint32_t lines, bo
 int EventsCommand(CommandContext& ctx, const std::string& name) {
   v1::WatchEventsRequest request;
   request.set_name(name);
-  grpc::ClientContext context;
-  std::unique_ptr<grpc::ClientReader<v1::Event>> reader = ctx.stub->WatchEvents(&context, request);
   v1::Event event;
   google::protobuf::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;
-  while (reader->Read(&event)) {
+  absl::Status status = ctx.agent.Stream(rpc::kWatchEvents, request, &event, [&] {
     if (ctx.json) {
       std::string json;
       (void)google::protobuf::util::MessageToJsonString(event, &json, options);
@@ -177,8 +168,8 @@ int EventsCommand(CommandContext& ctx, const std::string& name) {
       std::cout << FormatEvent(event) << "\n";
     }
     std::cout.flush();
-  }
-  grpc::Status status = reader->Finish();
+    return true;
+  });
   if (!status.ok())
     return ReportRpcError(ctx, name.empty() ? "events" : "events " + Quoted(name), status);
   return kExitOk;

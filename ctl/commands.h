@@ -7,20 +7,27 @@
 #include <memory>
 #include <string>
 
-#include "corral/v1/agent.grpc.pb.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "corral/v1/agent.pb.h"
+#include "ctl/rpc/agent_client.h"
 
 namespace corral::ctl {
 
 struct CommandContext {
-  std::unique_ptr<v1::Agent::Stub> stub;
-  std::string agent_address;  // for error messages
+  explicit CommandContext(std::string agent_address) : agent(std::move(agent_address)) {}
+
+  // When a call started now must have its answer.
+  absl::Time Deadline() const { return absl::Now() + absl::FromChrono(timeout); }
+
+  rpc::AgentClient agent;
   bool json = false;
   std::chrono::seconds timeout{60};
 };
 
 // Prints a failed call as `corralctl: WHAT: MESSAGE` (an unreachable agent gets what to do
 // about it) and returns its exit code. `what` is the action and its object, as `start "web"`.
-int ReportRpcError(const CommandContext& ctx, const std::string& what, const grpc::Status& status);
+int ReportRpcError(const CommandContext& ctx, const std::string& what, const absl::Status& status);
 
 int StartCommand(CommandContext& ctx, const v1::ServerSpec& spec);
 int StopCommand(CommandContext& ctx, const std::string& name, uint32_t timeout_ms);

@@ -2,7 +2,7 @@
 // them, so they never change meaning.
 #pragma once
 
-#include <grpcpp/support/status.h>
+#include "absl/status/status.h"
 
 namespace corral::ctl {
 
@@ -21,7 +21,7 @@ inline constexpr int kExitPermission = 5;
 inline constexpr int kExitUnreachable = 6;
 
 // The exit code for a failed RPC.
-int ExitCodeFor(const grpc::Status& status);
+int ExitCodeFor(const absl::Status& status);
 
 inline constexpr const char* kExitCodesHelp =
     "Exit codes:\n"

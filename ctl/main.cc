@@ -1,6 +1,4 @@
 // corralctl: the terminal client of corral-agent's gRPC API. Flags, then one command.
-#include <grpcpp/grpcpp.h>
-
 #include <iostream>
 #include <map>
 
@@ -131,12 +129,9 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? ctl::kExitOk : ctl::kExitUsage;
   }
 
-  ctl::CommandContext ctx;
-  ctx.agent_address = ChannelTarget(agent);
+  ctl::CommandContext ctx(ChannelTarget(agent));
   ctx.json = json;
   ctx.timeout = std::chrono::seconds(timeout_s);
-  ctx.stub = v1::Agent::NewStub(
-      grpc::CreateChannel(ctx.agent_address, grpc::InsecureChannelCredentials()));
 
   if (*start) {
     std::optional<ProtocolKind> p = ParseProtocolName(protocol);

@@ -1,7 +1,6 @@
 #include "ctl/stats_commands.h"
 
 #include <google/protobuf/util/json_util.h>
-#include <grpcpp/grpcpp.h>
 
 #include <iostream>
 
@@ -28,20 +27,12 @@ std::string What(const std::string& verb, const std::string& name) {
 
 }  // namespace
 
-std::unique_ptr<v1::Stats::Stub> NewStatsStub(const CommandContext& ctx) {
-  return v1::Stats::NewStub(
-      grpc::CreateChannel(ctx.agent_address, grpc::InsecureChannelCredentials()));
-}
-
 int StatsCommand(CommandContext& ctx, const std::string& name, bool per_worker) {
-  std::unique_ptr<v1::Stats::Stub> stub = NewStatsStub(ctx);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + ctx.timeout);
   v1::GetStatsRequest request;
   request.set_name(name);
   request.set_per_worker(per_worker);
   v1::StatsReport report;
-  grpc::Status status = stub->GetStats(&context, request, &report);
+  absl::Status status = ctx.agent.Call(rpc::kGetStats, request, &report, ctx.Deadline());
   if (!status.ok()) return ReportRpcError(ctx, What("stats", name), status);
   if (ctx.json) {
     std::cout << Json(report, true);
@@ -56,17 +47,14 @@ int StatsCommand(CommandContext& ctx, const std::string& name, bool per_worker) 
 
 int WatchCommand(CommandContext& ctx, const std::string& name, uint32_t interval_ms,
                  uint32_t count) {
-  std::unique_ptr<v1::Stats::Stub> stub = NewStatsStub(ctx);
-  grpc::ClientContext context;
   // No deadline: the stream runs until interrupted; an unreachable agent fails at once.
   v1::WatchStatsRequest request;
   request.set_name(name);
   request.set_interval_ms(interval_ms);
-  std::unique_ptr<grpc::ClientReader<v1::StatsReport>> reader = stub->WatchStats(&context, request);
   if (!ctx.json) std::cout << FormatWatchHeader() << "\n" << std::flush;
   v1::StatsReport report;
   uint32_t seen = 0;
-  while (reader->Read(&report)) {
+  absl::Status status = ctx.agent.Stream(rpc::kWatchStats, request, &report, [&] {
     if (ctx.json) {
       std::cout << Json(report, false);
     } else {
@@ -75,15 +63,8 @@ int WatchCommand(CommandContext& ctx, const std::string& name, uint32_t interval
       }
     }
     std::cout << std::flush;
-    if (count > 0 && ++seen >= count) {
-      context.TryCancel();
-      while (reader->Read(&report)) {
-      }
-      (void)reader->Finish();
-      return kExitOk;
-    }
-  }
-  grpc::Status status = reader->Finish();
+    return count == 0 || ++seen < count;  // false cancels the stream: enough samples
+  });
   if (!status.ok()) return ReportRpcError(ctx, What("watch", name), status);
   return kExitOk;
 }

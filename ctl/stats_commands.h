@@ -4,17 +4,13 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <string>
 
-#include "corral/v1/stats.grpc.pb.h"
 #include "ctl/commands.h"
 
 namespace corral::ctl {
 
 // A Stats stub on the agent address of `ctx`.
-std::unique_ptr<v1::Stats::Stub> NewStatsStub(const CommandContext& ctx);
-
 // One sample of `name` (every server when empty); `per_worker` adds the worker slots.
 int StatsCommand(CommandContext& ctx, const std::string& name, bool per_worker);
 

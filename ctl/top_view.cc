@@ -20,7 +20,6 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "ctl/exit_codes.h"
-#include "ctl/stats_commands.h"
 #include "ctl/stats_format.h"
 
 namespace corral::ctl {
@@ -98,23 +97,22 @@ class TerminalSession {
 
 struct Sample {
   std::vector<v1::ServerStats> servers;
-  grpc::Status status;
+  absl::Status status;
   std::string error;  // when the last call failed
   absl::Time time;
 };
 
-Sample Fetch(v1::Stats::Stub& stub, const CommandContext& ctx) {
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::min<std::chrono::seconds>(ctx.timeout, std::chrono::seconds(5)));
+Sample Fetch(CommandContext& ctx) {
+  const absl::Time deadline =
+      std::min(ctx.Deadline(), absl::Now() + absl::Seconds(5));  // a refresh must not hang
   v1::GetStatsRequest request;
   v1::StatsReport report;
-  grpc::Status status = stub.GetStats(&context, request, &report);
+  absl::Status status = ctx.agent.Call(rpc::kGetStats, request, &report, deadline);
   Sample sample;
   sample.time = absl::Now();
   sample.status = status;
   if (!status.ok()) {
-    sample.error = status.error_message();
+    sample.error = std::string(status.message());
     return sample;
   }
   sample.servers.assign(report.servers().begin(), report.servers().end());
@@ -125,7 +123,7 @@ std::string Title(const CommandContext& ctx, const Sample& sample, uint32_t inte
   std::string title = absl::StrFormat(
       "corral top  %s  %d server%s  every %.1fs  agent %s",
       absl::FormatTime("%H:%M:%S", sample.time, absl::LocalTimeZone()), sample.servers.size(),
-      sample.servers.size() == 1 ? "" : "s", interval_ms / 1000.0, ctx.agent_address);
+      sample.servers.size() == 1 ? "" : "s", interval_ms / 1000.0, ctx.agent.target());
   if (!sample.error.empty()) absl::StrAppend(&title, "  ERROR: ", sample.error);
   return title;
 }
@@ -149,10 +147,10 @@ void WindowSize(size_t* rows, size_t* cols) {
   }
 }
 
-int PlainTop(const CommandContext& ctx, const TopOptions& options, v1::Stats::Stub& stub) {
+int PlainTop(CommandContext& ctx, const TopOptions& options) {
   for (uint32_t frame = 0; options.count == 0 || frame < options.count; ++frame) {
     if (frame > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_ms));
-    Sample sample = Fetch(stub, ctx);
+    Sample sample = Fetch(ctx);
     std::cout << Title(ctx, sample, options.interval_ms) << "\n";
     for (const std::string& line :
          FormatTopTable(SortForTop(sample.servers, TopSort::kName), TopSort::kName, 0)) {
@@ -166,11 +164,10 @@ int PlainTop(const CommandContext& ctx, const TopOptions& options, v1::Stats::St
 }  // namespace
 
 int TopCommand(CommandContext& ctx, const TopOptions& options) {
-  std::unique_ptr<v1::Stats::Stub> stub = NewStatsStub(ctx);
   // A first call tells an unreachable agent apart before the screen is taken over.
-  Sample sample = Fetch(*stub, ctx);
+  Sample sample = Fetch(ctx);
   if (!sample.status.ok()) return ReportRpcError(ctx, "top", sample.status);
-  if (!::isatty(STDOUT_FILENO)) return PlainTop(ctx, options, *stub);
+  if (!::isatty(STDOUT_FILENO)) return PlainTop(ctx, options);
 
   SignalPipe signals;
   TerminalSession terminal;
@@ -219,7 +216,7 @@ int TopCommand(CommandContext& ctx, const TopOptions& options) {
       }
     }
     if (quit) break;
-    sample = Fetch(*stub, ctx);
+    sample = Fetch(ctx);
     next = Clock::now() + std::chrono::milliseconds(options.interval_ms);
     redraw();
   }

@@ -130,13 +130,13 @@ TEST(ServerFormatTest, DetailListsFields) {
 }
 
 TEST(ExitCodesTest, DistinctCodesPerKindOfRefusal) {
-  EXPECT_EQ(ExitCodeFor(grpc::Status::OK), kExitOk);
-  EXPECT_EQ(ExitCodeFor(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "")), kExitUsage);
-  EXPECT_EQ(ExitCodeFor(grpc::Status(grpc::StatusCode::NOT_FOUND, "")), kExitNotFound);
-  EXPECT_EQ(ExitCodeFor(grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "")), kExitConflict);
-  EXPECT_EQ(ExitCodeFor(grpc::Status(grpc::StatusCode::UNAVAILABLE, "")), kExitUnreachable);
-  EXPECT_EQ(ExitCodeFor(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "")), kExitPermission);
-  EXPECT_EQ(ExitCodeFor(grpc::Status(grpc::StatusCode::INTERNAL, "")), kExitFailed);
+  EXPECT_EQ(ExitCodeFor(absl::OkStatus()), kExitOk);
+  EXPECT_EQ(ExitCodeFor(absl::Status(absl::StatusCode::kInvalidArgument, "x")), kExitUsage);
+  EXPECT_EQ(ExitCodeFor(absl::Status(absl::StatusCode::kNotFound, "x")), kExitNotFound);
+  EXPECT_EQ(ExitCodeFor(absl::Status(absl::StatusCode::kAlreadyExists, "x")), kExitConflict);
+  EXPECT_EQ(ExitCodeFor(absl::Status(absl::StatusCode::kUnavailable, "x")), kExitUnreachable);
+  EXPECT_EQ(ExitCodeFor(absl::Status(absl::StatusCode::kPermissionDenied, "x")), kExitPermission);
+  EXPECT_EQ(ExitCodeFor(absl::InternalError("x")), kExitFailed);
 }
 
 }  // namespace
