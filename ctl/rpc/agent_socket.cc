@@ -14,30 +14,20 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "ctl/rpc/fd_wait.h"
 #include "servers/net/syscall_error.h"
 
 namespace corral::ctl::rpc {
 namespace {
-
-int MillisUntil(absl::Time deadline) {
-  const int64_t ms =
-      absl::ToInt64Milliseconds(absl::Ceil(deadline - absl::Now(), absl::Milliseconds(1)));
-  return static_cast<int>(std::clamp<int64_t>(ms, 0, 1 << 30));
-}
 
 // Connects the non-blocking `fd` to `address`; returns 0 or the errno that failed it.
 int ConnectBy(int fd, const sockaddr* address, socklen_t length, absl::Time deadline) {
   if (::connect(fd, address, length) == 0) return 0;
   // A unix socket whose backlog is full answers EAGAIN; both wait for the socket to be writable.
   if (errno != EINPROGRESS && errno != EAGAIN && errno != EINTR) return errno;
-  for (;;) {
-    pollfd p{fd, POLLOUT, 0};
-    const int ready = ::poll(&p, 1, MillisUntil(deadline));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) return errno;
-    if (ready == 0) return ETIMEDOUT;
-    break;
-  }
+  absl::StatusOr<bool> writable = WaitForFd(fd, POLLOUT, deadline);
+  if (!writable.ok()) return EIO;
+  if (!*writable) return ETIMEDOUT;
   int error = 0;
   socklen_t size = sizeof error;
   if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) return errno;

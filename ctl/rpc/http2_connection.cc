@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "ctl/rpc/fd_wait.h"
 #include "servers/net/syscall_error.h"
 
 namespace corral::ctl::rpc {
@@ -18,24 +19,6 @@ namespace {
 // Generous windows: a log tail or a stats report of many workers arrives without waiting for
 // WINDOW_UPDATEs.
 constexpr int32_t kWindowBytes = 16 << 20;
-
-int MillisUntil(absl::Time deadline) {
-  if (deadline == absl::InfiniteFuture()) return -1;
-  const int64_t ms =
-      absl::ToInt64Milliseconds(absl::Ceil(deadline - absl::Now(), absl::Milliseconds(1)));
-  return static_cast<int>(std::clamp<int64_t>(ms, 0, 1 << 30));
-}
-
-// Waits until `fd` is ready for `events`: true, or false when `deadline` passed first.
-absl::StatusOr<bool> WaitFor(int fd, short events, absl::Time deadline) {
-  for (;;) {
-    pollfd p{fd, events, 0};
-    const int ready = ::poll(&p, 1, MillisUntil(deadline));
-    if (ready > 0) return true;
-    if (ready == 0) return false;
-    if (errno != EINTR) return net::SyscallError("poll the agent connection", errno);
-  }
-}
 
 }  // namespace
 
@@ -160,7 +143,7 @@ absl::Status Http2Connection::Flush(absl::Time deadline) {
         return Broken(
             absl::UnavailableError(absl::StrCat("send to the agent: ", net::ErrnoText(errno))));
       }
-      absl::StatusOr<bool> writable = WaitFor(socket_.fd.get(), POLLOUT, deadline);
+      absl::StatusOr<bool> writable = WaitForFd(socket_.fd.get(), POLLOUT, deadline);
       if (!writable.ok()) return Broken(writable.status());
       if (!*writable) {
         // Part of a frame is out: the connection cannot carry another request.
@@ -174,7 +157,7 @@ absl::Status Http2Connection::Pump(absl::Time deadline) {
   if (broken_) return absl::UnavailableError("the connection to the agent is broken");
   if (absl::Status sent = Flush(deadline); !sent.ok()) return sent;
   if (response_.closed) return absl::OkStatus();
-  absl::StatusOr<bool> readable = WaitFor(socket_.fd.get(), POLLIN, deadline);
+  absl::StatusOr<bool> readable = WaitForFd(socket_.fd.get(), POLLIN, deadline);
   if (!readable.ok()) return Broken(readable.status());
   if (!*readable) return absl::DeadlineExceededError("deadline exceeded");
 
