@@ -1,8 +1,10 @@
 #include "servers/protocols/http/file_handler.h"
 
+#include <memory>
 #include <utility>
 
 #include "servers/protocols/http/error_response.h"
+#include "servers/protocols/http/file_cache.h"
 #include "servers/protocols/http/static_file.h"
 #include "servers/protocols/http/text_util.h"
 
@@ -23,20 +25,34 @@ std::string_view RawPath(std::string_view target) {
   return target.substr(0, target.find('?'));
 }
 
-void Serve(const FileResolver& resolver, const Request& request, Response& response) {
+void Serve(const FileResolver& resolver, FileCache& cache, const Request& request,
+           Response& response) {
+  // Methods other than GET and HEAD get their 405 from the uncached path.
+  const bool get_or_head = request.method == Method::kGet || request.method == Method::kHead;
+  if (get_or_head) {
+    if (std::shared_ptr<const FileCache::Entry> hit = cache.Find(request.path)) {
+      PrepareStaticFileResponse(request, request.path, hit->bytes, hit->info, &response);
+      return;
+    }
+  }
   absl::StatusOr<ResolvedFile> file = resolver.Resolve(request.path);
   if (!file.ok()) {
     MakeErrorResponse(HttpStatusOf(file.status()), &response);
     return;
   }
-  if (file->directory_without_slash &&
-      (request.method == Method::kGet || request.method == Method::kHead)) {
+  if (file->directory_without_slash && get_or_head) {
     MakeErrorResponse(StatusCode::kMovedPermanently, &response);
     std::string location = StrCat(RawPath(request.target), "/");
     if (!request.query.empty()) StrAppend(&location, "?", request.query);
     // The raw target passed the parser's visible-ASCII check, so this cannot fail.
     response.AddHeader("Location", location).IgnoreError();
     return;
+  }
+  if (get_or_head) {
+    if (std::shared_ptr<const FileCache::Entry> added = cache.Add(request.path, *file)) {
+      PrepareStaticFileResponse(request, request.path, added->bytes, added->info, &response);
+      return;
+    }
   }
   // Content-Type follows the name the client asked for, as nginx does, not a symlink's target.
   PrepareStaticFileResponse(request, file->index ? "index.html" : request.path, std::move(file->fd),
@@ -45,9 +61,10 @@ void Serve(const FileResolver& resolver, const Request& request, Response& respo
 
 }  // namespace
 
-Handler MakeFileHandler(FileResolver resolver) {
-  return [resolver = std::move(resolver)](const Request& request, Response& response) {
-    Serve(resolver, request, response);
+Handler MakeFileHandler(FileResolver resolver, FileCache::Options cache_options) {
+  auto cache = std::make_shared<FileCache>(resolver.root_fd(), std::move(cache_options));
+  return [resolver = std::move(resolver), cache](const Request& request, Response& response) {
+    Serve(resolver, *cache, request, response);
   };
 }
 

@@ -1,6 +1,7 @@
 #ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_FILE_HANDLER_H_
 #define CORRAL_SERVERS_PROTOCOLS_HTTP_FILE_HANDLER_H_
 
+#include "servers/protocols/http/file_cache.h"
 #include "servers/protocols/http/file_resolver.h"
 #include "servers/protocols/http/router.h"
 
@@ -17,9 +18,12 @@ namespace corral::http {
 // (so the index's relative links work), and otherwise applies PrepareStaticFileResponse:
 // the Response then carries a file body for the connection to send.
 //
-// Touches the filesystem only through the resolver (openat2 and fstat; file_resolver.h); the
-// Response then owns the open file. Thread-safe: the handler holds an immutable resolver.
-Handler MakeFileHandler(FileResolver resolver);
+// Small files that have not changed for a while are served from a FileCache (file_cache.h)
+// shared by every copy of the handler: one stat of the path per request, and the bytes copied
+// into the in-memory body. Everything else goes through the resolver (openat2 and fstat;
+// file_resolver.h), and the Response then owns the open file. Thread-safe: the resolver is
+// immutable and the cache locks.
+Handler MakeFileHandler(FileResolver resolver, FileCache::Options cache_options = {});
 
 }  // namespace corral::http
 

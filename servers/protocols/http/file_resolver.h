@@ -73,6 +73,9 @@ class FileResolver {
   absl::StatusOr<ResolvedFile> Resolve(std::string_view path) const;
 
   const std::string& root() const { return root_; }
+  // The root's O_PATH directory descriptor, shared by every copy (FileCache stats paths
+  // relative to it).
+  const std::shared_ptr<const net::UniqueFd>& root_fd() const { return root_fd_; }
   Lookup lookup() const { return lookup_; }
 
  private:

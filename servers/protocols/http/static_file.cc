@@ -142,12 +142,22 @@ FileInfo FileInfo::FromStat(const struct stat& st) {
 
 std::string MakeETag(const FileInfo& info) { return std::string(ETagText(info).view()); }
 
-void PrepareStaticFileResponse(const Request& request, std::string_view name, net::UniqueFd file,
-                               const FileInfo& info, Response* response) {
+namespace {
+
+// The bytes of the file a 200 or 206 sends.
+struct Slice {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+// Everything PrepareStaticFileResponse does but setting the body: the slice to send for a 200 or
+// 206, nothing for the other outcomes (whose response is then complete).
+std::optional<Slice> PrepareHeadForFile(const Request& request, std::string_view name,
+                                        const FileInfo& info, Response* response) {
   response->Reset();
   if (!IsGetOrHead(request.method)) {
     MakeMethodNotAllowedResponse("GET, HEAD", response);
-    return;
+    return std::nullopt;
   }
   const ETagText etag_text(info);
   const std::string_view etag = etag_text.view();
@@ -160,13 +170,13 @@ void PrepareStaticFileResponse(const Request& request, std::string_view name, ne
   if (headers.if_match) {
     if (!AnyETagHeaderMatches(request, "If-Match", etag, Comparison::kStrong)) {
       MakeErrorResponse(StatusCode::kPreconditionFailed, response);
-      return;
+      return std::nullopt;
     }
   } else if (headers.if_unmodified_since) {
     std::optional<std::time_t> date = ParseHttpDate(*headers.if_unmodified_since);
     if (date && info.mtime_seconds > static_cast<std::int64_t>(*date)) {
       MakeErrorResponse(StatusCode::kPreconditionFailed, response);
-      return;
+      return std::nullopt;
     }
   }
   // Steps 3 and 4: the cache's validation.
@@ -180,7 +190,7 @@ void PrepareStaticFileResponse(const Request& request, std::string_view name, ne
   if (not_modified) {
     response->SetStatus(StatusCode::kNotModified);
     AddValidators(etag, last_modified_text, response);
-    return;
+    return std::nullopt;
   }
 
   // Step 5: a single byte range.
@@ -193,7 +203,7 @@ void PrepareStaticFileResponse(const Request& request, std::string_view name, ne
   if (range.kind == RangeDecision::Kind::kUnsatisfiable) {
     MakeErrorResponse(StatusCode::kRangeNotSatisfiable, response);
     response->AddHeader("Content-Range", StrCat("bytes */", info.size)).IgnoreError();
-    return;
+    return std::nullopt;
   }
 
   response->AddHeader("Content-Type", ContentTypeForPath(name)).IgnoreError();
@@ -210,7 +220,23 @@ void PrepareStaticFileResponse(const Request& request, std::string_view name, ne
     offset = range.first;
     length = range.length;
   }
-  response->SetFileBody(std::move(file), offset, length);
+  return Slice{offset, length};
+}
+
+}  // namespace
+
+void PrepareStaticFileResponse(const Request& request, std::string_view name, net::UniqueFd file,
+                               const FileInfo& info, Response* response) {
+  if (std::optional<Slice> slice = PrepareHeadForFile(request, name, info, response)) {
+    response->SetFileBody(std::move(file), slice->offset, slice->length);
+  }
+}
+
+void PrepareStaticFileResponse(const Request& request, std::string_view name,
+                               std::string_view bytes, const FileInfo& info, Response* response) {
+  if (std::optional<Slice> slice = PrepareHeadForFile(request, name, info, response)) {
+    response->SetBody(bytes.substr(slice->offset, slice->length));
+  }
 }
 
 }  // namespace corral::http

@@ -54,6 +54,11 @@ std::string MakeETag(const FileInfo& info);
 void PrepareStaticFileResponse(const Request& request, std::string_view name, net::UniqueFd file,
                                const FileInfo& info, Response* response);
 
+// The same for a file whose bytes are in memory (FileCache): `bytes` is the whole file,
+// described by `info`, and a 200 or 206 copies its slice into the in-memory body.
+void PrepareStaticFileResponse(const Request& request, std::string_view name,
+                               std::string_view bytes, const FileInfo& info, Response* response);
+
 }  // namespace corral::http
 
 #endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_STATIC_FILE_H_

@@ -2,6 +2,7 @@
 // (a route, or the static files under a root) and response head costs no heap allocation
 // (allocation_counter.cc counts operator new).
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -100,6 +101,41 @@ TEST(HotPathAllocationTest, StaticFileGetAllocatesNothing) {
   EXPECT_EQ(test_support::AllocationCount() - before, 0);
   EXPECT_EQ(response.content_length(), 14u);
   response.Reset();
+  ASSERT_EQ(std::system(("rm -rf '" + root + "'").c_str()), 0);
+}
+
+TEST(HotPathAllocationTest, CachedStaticFileGetAllocatesNothingAfterTheFirst) {
+  std::string root = ::testing::TempDir() + "corral_http_hot_path_cached_XXXXXX";
+  ASSERT_NE(mkdtemp(root.data()), nullptr);
+  std::ofstream(root + "/index.html") << "Hello, world!\n";
+  absl::StatusOr<FileResolver> resolver = FileResolver::Create(root);
+  ASSERT_TRUE(resolver.ok()) << resolver.status();
+  FileCache::Options settled;  // a clock ahead, so the file just written counts as settled
+  settled.now = [] { return std::time(nullptr) + 3600; };
+  Router router;
+  router.SetFallback(MakeFileHandler(*std::move(resolver), settled));
+  constexpr std::string_view kGet =
+      "GET /index.html HTTP/1.1\r\nHost: localhost\r\nUser-Agent: wrk\r\n\r\n";
+  RequestParser parser;
+  Response response;
+  std::string head;
+  head.reserve(1024);
+  ASSERT_EQ(parser.Feed(kGet).status, ParseStatus::kComplete);
+  router.Dispatch(parser.request(), response);  // the miss that fills the cache allocates
+  response.SerializeHead(HeadOptions(), &head);
+  parser.Reset();
+
+  long before = test_support::AllocationCount();
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_EQ(parser.Feed(kGet).status, ParseStatus::kComplete);
+    router.Dispatch(parser.request(), response);
+    ASSERT_EQ(response.status(), StatusCode::kOk);
+    ASSERT_FALSE(response.has_file_body());  // served from the cache
+    response.SerializeHead(HeadOptions(), &head);
+    parser.Reset();
+  }
+  EXPECT_EQ(test_support::AllocationCount() - before, 0);
+  EXPECT_EQ(response.body(), "Hello, world!\n");
   ASSERT_EQ(std::system(("rm -rf '" + root + "'").c_str()), 0);
 }
 

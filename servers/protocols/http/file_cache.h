@@ -1,0 +1,90 @@
+#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_FILE_CACHE_H_
+#define CORRAL_SERVERS_PROTOCOLS_HTTP_FILE_CACHE_H_
+
+#include <sys/stat.h>
+
+#include <cstddef>
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "servers/protocols/http/file_resolver.h"
+#include "servers/protocols/http/static_file.h"
+
+namespace corral::http {
+
+// FileCache: the bytes of small files that have not changed for a while, kept in memory, so
+// that a request for one costs one stat of its path instead of open, fstat, read and close
+// (what nginx's open_file_cache saves, plus the read).
+//
+// Always fresh: every hit stats the path again (fstatat from the root) and is used only if
+// device, inode, mode, size, mtime and ctime are all unchanged since the bytes were read. Any
+// write moves mtime, any chmod, chown or link change moves ctime, a rename over the file
+// changes the inode. File times advance in clock ticks, though, so a write within the tick of
+// the one cached could leave them equal; that is why only settled files are cached: both times
+// at least `settle` in the past (git's "racily clean" problem, solved the same way). A later
+// write then necessarily carries a later time.
+//
+// Contained: an entry is made only from a file FileResolver opened inside the root. The stat of
+// a hit follows the path as it is now, which could lead elsewhere through a symlink made since,
+// but it matches only that very inode, unchanged: the bytes served are still the file's.
+//
+// Bounded: files of at most `max_file_bytes`, `max_total_bytes` in all; an entry that would
+// pass the total empties the cache first (hot files come straight back).
+//
+// Thread-safe: one mutex, held only for a hash lookup or insert; the stat and the read happen
+// outside it. Entries are immutable and shared, so one stays valid while a request uses it.
+class FileCache {
+ public:
+  struct Options {
+    std::size_t max_file_bytes = 16 * 1024;  // what HttpConnection would copy anyway
+    std::size_t max_total_bytes = 16 * 1024 * 1024;
+    // How long both file times must lie in the past before the bytes may be cached.
+    std::time_t settle_seconds = 2;
+    // The wall clock (seconds), replaceable by tests.
+    std::function<std::time_t()> now = [] { return std::time(nullptr); };
+  };
+
+  struct Entry {
+    std::string bytes;  // the whole file
+    FileInfo info;      // what HTTP needs of its stat
+    // What a hit compares with a fresh stat of the path.
+    dev_t device = 0;
+    ino_t inode = 0;
+    mode_t mode = 0;
+    off_t size = 0;
+    timespec mtime{};
+    timespec ctime{};
+  };
+
+  // `root_fd` is the root's directory descriptor (FileResolver::root_fd()), shared.
+  FileCache(std::shared_ptr<const net::UniqueFd> root_fd, Options options);
+
+  // The entry for the request path `path` if one is cached and the path's file is unchanged;
+  // null otherwise (a miss costs that stat). Allocates nothing.
+  std::shared_ptr<const Entry> Find(std::string_view path) const;
+
+  // Reads `file`, just resolved for `path`, into the cache if it is a small, settled, regular
+  // file that is neither a directory's index nor changed while being read. Returns the new
+  // entry, or null when the file is not cached (then `file` is untouched: its offset is not
+  // moved). Errors are misses: the caller serves from `file` as if there were no cache.
+  std::shared_ptr<const Entry> Add(std::string_view path, const ResolvedFile& file);
+
+  std::size_t total_bytes() const;
+
+ private:
+  std::shared_ptr<const net::UniqueFd> root_fd_;
+  Options options_;
+  mutable absl::Mutex mutex_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const Entry>> entries_ ABSL_GUARDED_BY(mutex_);
+  std::size_t total_bytes_ ABSL_GUARDED_BY(mutex_) = 0;
+};
+
+}  // namespace corral::http
+
+#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_FILE_CACHE_H_
