@@ -24,6 +24,9 @@
 // it) with a guard page below. Keep large buffers off it (a `char buf[65536]` local overflows
 // into the guard page, which kills the process with SIGSEGV rather than corrupting memory).
 //
+// Descriptors: a hub keeps each descriptor it waited on registered with epoll until told to
+// forget it, so close those with coro::Close, not close(2) (socket_calls.h).
+//
 // Thread model: one hub per OS thread; greenlets, tasks and sync primitives belong to the thread
 // that made them. Other threads talk to a hub only through Hub::Stop and Hub::RunInLoop.
 //

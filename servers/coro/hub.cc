@@ -225,6 +225,14 @@ void Hub::CheckInterrupt() {
 }
 
 absl::Status Hub::WaitFd(int fd, Poller::Interest interest, Deadline deadline) {
+  return WaitFdFor(fd, interest, deadline, FdKnown::kMaybeReady);
+}
+
+absl::Status Hub::WaitFdAfterEagain(int fd, Poller::Interest interest, Deadline deadline) {
+  return WaitFdFor(fd, interest, deadline, FdKnown::kNotReady);
+}
+
+absl::Status Hub::WaitFdFor(int fd, Poller::Interest interest, Deadline deadline, FdKnown known) {
   Greenlet* self = Greenlet::Current();
   CheckNotHub(self);
   const char* what = interest == Poller::Interest::kRead ? "readable" : "writable";
@@ -232,6 +240,7 @@ absl::Status Hub::WaitFd(int fd, Poller::Interest interest, Deadline deadline) {
     return absl::DeadlineExceededError("wait for fd " + std::to_string(fd) + " to become " + what +
                                        ": deadline exceeded");
   }
+  if (known == FdKnown::kMaybeReady && poller_.ReadyNow(fd, interest)) return absl::OkStatus();
   if (absl::Status s = poller_.Arm(fd, interest, self); !s.ok()) return s;
   WakeTimer timer(this, self);
   if (!deadline.is_never()) timers_.Add(&timer, deadline.when());

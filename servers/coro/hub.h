@@ -79,11 +79,18 @@ class Hub {
   // Throws the current greenlet's pending exception now, if it has one. For greenlets that
   // were interrupted before they first ran.
   static void CheckInterrupt();
-  // Parks the caller until `fd` is ready for `interest` or `deadline` passes. OK when ready (or
-  // when woken by an error/hang-up on fd: the retried syscall reports it), DeadlineExceeded,
-  // FailedPrecondition if another greenlet already waits for the same thing on fd, or the
-  // epoll_ctl errno. Throws like Park.
+  // Parks the caller until `fd` is ready for `interest` or `deadline` passes; returns at once
+  // if it is ready now. OK when ready (or when woken by an error/hang-up on fd: the retried
+  // syscall reports it), DeadlineExceeded, FailedPrecondition if another greenlet already
+  // waits for the same thing on fd, or the epoll_ctl errno. Throws like Park.
   absl::Status WaitFd(int fd, Poller::Interest interest, Deadline deadline);
+  // WaitFd for a caller whose syscall on `fd` just failed with EAGAIN (or whose connect is in
+  // progress), with no blocking point since: fd is known not ready, so this parks without
+  // asking poll(2) first. The cooperative socket calls use it.
+  absl::Status WaitFdAfterEagain(int fd, Poller::Interest interest, Deadline deadline);
+  // Forgets fd's epoll registration: call before closing a descriptor that greenlets of this
+  // hub may have waited on, and for a number that now names a new descriptor (poller.h).
+  void ForgetFd(int fd) { poller_.Forget(fd); }
 
   // Runs the loop (parks the caller) until Stop() is called, from any thread or greenlet. A
   // Stop() that arrives while nobody is in Run() makes the next Run() return at once.
@@ -135,6 +142,8 @@ class Hub {
   void RunRemoteCallbacks();
   void Suspend(Greenlet* self);
   void CheckNotHub(Greenlet* self) const;
+  enum class FdKnown { kMaybeReady, kNotReady };
+  absl::Status WaitFdFor(int fd, Poller::Interest interest, Deadline deadline, FdKnown known);
 
   std::shared_ptr<Greenlet> greenlet_;
   Poller poller_;

@@ -1,5 +1,6 @@
 #include "servers/coro/poller.h"
 
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -39,55 +40,74 @@ Poller::~Poller() {
   close(epoll_fd_);
 }
 
+Poller::FdState& Poller::StateOf(int fd) {
+  if (static_cast<size_t>(fd) >= fds_.size()) fds_.resize(static_cast<size_t>(fd) + 64);
+  return fds_[static_cast<size_t>(fd)];
+}
+
+bool Poller::ReadyNow(int fd, Interest interest) {
+  if (fd < 0 || static_cast<size_t>(fd) >= fds_.size()) return false;
+  FdState& s = fds_[static_cast<size_t>(fd)];
+  bool& maybe = interest == Interest::kRead ? s.maybe_readable : s.maybe_writable;
+  if (!maybe) return false;
+  pollfd p{fd, static_cast<short>(interest == Interest::kRead ? POLLIN | POLLRDHUP : POLLOUT), 0};
+  int n;
+  while ((n = poll(&p, 1, 0)) < 0 && errno == EINTR) {
+  }
+  if (n != 0) return true;  // ready, or poll failed: either way the caller's syscall tells
+  maybe = false;
+  return false;
+}
+
 absl::Status Poller::Arm(int fd, Interest interest, Greenlet* waiter) {
   if (fd < 0) return absl::InvalidArgumentError("wait on fd " + std::to_string(fd) + ": bad fd");
-  if (static_cast<size_t>(fd) >= fds_.size()) fds_.resize(static_cast<size_t>(fd) + 64);
-  FdWaiters& w = fds_[static_cast<size_t>(fd)];
-  Greenlet*& slot = interest == Interest::kRead ? w.reader : w.writer;
+  FdState& s = StateOf(fd);
+  Greenlet*& slot = interest == Interest::kRead ? s.reader : s.writer;
   if (slot != nullptr && slot != waiter) {
     return absl::FailedPreconditionError("wait on fd " + std::to_string(fd) +
                                          ": another greenlet is already waiting to " +
                                          (interest == Interest::kRead ? "read" : "write"));
   }
+  // Every edge so far came before the caller saw "not ready" (no Poll ran since): stale.
+  (interest == Interest::kRead ? s.maybe_readable : s.maybe_writable) = false;
+  if (!s.registered) {
+    if (absl::Status status = Register(fd, s); !status.ok()) return status;
+  }
   if (slot == nullptr) ++waiters_;
   slot = waiter;
-  absl::Status status = Rearm(fd, w);
-  if (!status.ok()) Disarm(fd, interest, waiter);
-  return status;
+  return absl::OkStatus();
 }
 
-absl::Status Poller::Rearm(int fd, FdWaiters& w) {
+absl::Status Poller::Register(int fd, FdState& s) {
   epoll_event ev{};
-  ev.events = EPOLLONESHOT | (w.reader ? EPOLLIN | EPOLLRDHUP : 0u) | (w.writer ? EPOLLOUT : 0u);
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   ev.data.fd = fd;
-  int op = w.added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (epoll_ctl(epoll_fd_, op, fd, &ev) == 0) {
-      w.added = true;
-      return absl::OkStatus();
-    }
-    // Our belief was stale: the descriptor was closed and its number reused, or registered
-    // by an earlier incarnation we forgot about.
-    if (op == EPOLL_CTL_MOD && errno == ENOENT) {
-      op = EPOLL_CTL_ADD;
-    } else if (op == EPOLL_CTL_ADD && errno == EEXIST) {
-      op = EPOLL_CTL_MOD;
-    } else {
-      break;
-    }
+  // EEXIST: still registered under a number we were told to forget (e.g. a descriptor that
+  // Connect was given after an earlier wait on it). MOD makes the registration ours again.
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0 &&
+      (errno != EEXIST || epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) != 0)) {
+    return absl::ErrnoToStatus(errno, "epoll_ctl fd " + std::to_string(fd));
   }
-  w.added = false;
-  return absl::ErrnoToStatus(errno, "epoll_ctl fd " + std::to_string(fd));
+  s.registered = true;
+  return absl::OkStatus();
 }
 
 void Poller::Disarm(int fd, Interest interest, Greenlet* waiter) {
   if (fd < 0 || static_cast<size_t>(fd) >= fds_.size()) return;
-  FdWaiters& w = fds_[static_cast<size_t>(fd)];
-  Greenlet*& slot = interest == Interest::kRead ? w.reader : w.writer;
+  FdState& s = fds_[static_cast<size_t>(fd)];
+  Greenlet*& slot = interest == Interest::kRead ? s.reader : s.writer;
   if (slot == waiter) {
     slot = nullptr;
     --waiters_;
   }
+}
+
+void Poller::Forget(int fd) {
+  if (fd < 0 || static_cast<size_t>(fd) >= fds_.size()) return;
+  FdState& s = fds_[static_cast<size_t>(fd)];
+  s.registered = false;
+  s.maybe_readable = false;
+  s.maybe_writable = false;
 }
 
 bool Poller::Poll(int timeout_ms, absl::FunctionRef<void(Greenlet*)> wake) {
@@ -110,21 +130,22 @@ bool Poller::Poll(int timeout_ms, absl::FunctionRef<void(Greenlet*)> wake) {
       continue;
     }
     if (static_cast<size_t>(fd) >= fds_.size()) continue;
-    FdWaiters& w = fds_[static_cast<size_t>(fd)];
+    FdState& s = fds_[static_cast<size_t>(fd)];
     const bool failed = (ev & (EPOLLERR | EPOLLHUP)) != 0;
-    if (w.reader && (failed || (ev & (EPOLLIN | EPOLLRDHUP)))) {
-      wake(std::exchange(w.reader, nullptr));
-      --waiters_;
+    // The bits are set even when a waiter is woken: it may look without reading (WaitReadable)
+    // and wait again, and the edge will not come twice.
+    if (failed || (ev & (EPOLLIN | EPOLLRDHUP))) {
+      s.maybe_readable = true;
+      if (s.reader != nullptr) {
+        wake(std::exchange(s.reader, nullptr));
+        --waiters_;
+      }
     }
-    if (w.writer && (failed || (ev & EPOLLOUT))) {
-      wake(std::exchange(w.writer, nullptr));
-      --waiters_;
-    }
-    // One-shot disabled the whole registration; keep watching for whoever still waits.
-    if (w.reader || w.writer) {
-      if (!Rearm(fd, w).ok()) {
-        if (w.reader) wake(std::exchange(w.reader, nullptr)), --waiters_;
-        if (w.writer) wake(std::exchange(w.writer, nullptr)), --waiters_;
+    if (failed || (ev & EPOLLOUT)) {
+      s.maybe_writable = true;
+      if (s.writer != nullptr) {
+        wake(std::exchange(s.writer, nullptr));
+        --waiters_;
       }
     }
   }

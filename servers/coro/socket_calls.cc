@@ -44,7 +44,7 @@ absl::StatusOr<size_t> Cooperate(const char* call, int fd, Interest interest, De
     const int err = errno;
     if (err == EINTR) continue;
     if (err != EAGAIN && err != EWOULDBLOCK) return SyscallError(call, fd, err);
-    if (absl::Status s = Hub::Current().WaitFd(fd, interest, deadline); !s.ok()) {
+    if (absl::Status s = Hub::Current().WaitFdAfterEagain(fd, interest, deadline); !s.ok()) {
       return Prefixed(call, s);
     }
   }
@@ -78,6 +78,7 @@ absl::StatusOr<int> Accept(int listen_fd, Deadline deadline, sockaddr_storage* p
     const int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(peer), peer ? &len : nullptr,
                            SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
+      Hub::Current().ForgetFd(fd);  // the number may have been closed without coro::Close
       if (peer_len != nullptr) *peer_len = peer ? len : 0;
       return fd;
     }
@@ -91,7 +92,8 @@ absl::StatusOr<int> Accept(int listen_fd, Deadline deadline, sockaddr_storage* p
 #if EWOULDBLOCK != EAGAIN
       case EWOULDBLOCK:
 #endif
-        if (absl::Status s = Hub::Current().WaitFd(listen_fd, Interest::kRead, deadline); !s.ok()) {
+        if (absl::Status s = Hub::Current().WaitFdAfterEagain(listen_fd, Interest::kRead, deadline);
+            !s.ok()) {
           return Prefixed("accept", s);
         }
         continue;
@@ -109,13 +111,15 @@ absl::StatusOr<int> Accept(int listen_fd, Deadline deadline, sockaddr_storage* p
 }
 
 absl::Status Connect(int fd, const sockaddr* addr, socklen_t addr_len, Deadline deadline) {
+  Hub& hub = Hub::Current();
+  hub.ForgetFd(fd);  // a new socket, whose number may have been closed without coro::Close
   if (connect(fd, addr, addr_len) == 0) return absl::OkStatus();
   const int err = errno;
   // After EINTR the connection attempt carries on asynchronously, just like EINPROGRESS.
   if (err != EINPROGRESS && err != EINTR && err != EALREADY) {
     return SyscallError("connect", fd, err);
   }
-  if (absl::Status s = Hub::Current().WaitFd(fd, Interest::kWrite, deadline); !s.ok()) {
+  if (absl::Status s = hub.WaitFdAfterEagain(fd, Interest::kWrite, deadline); !s.ok()) {
     return Prefixed("connect", s);
   }
   int so_error = 0;
@@ -171,6 +175,22 @@ absl::Status WaitReadable(int fd, Deadline deadline) {
 
 absl::Status WaitWritable(int fd, Deadline deadline) {
   return Hub::Current().WaitFd(fd, Interest::kWrite, deadline);
+}
+
+absl::Status WaitReadableAfterEagain(int fd, Deadline deadline) {
+  return Hub::Current().WaitFdAfterEagain(fd, Interest::kRead, deadline);
+}
+
+absl::Status WaitWritableAfterEagain(int fd, Deadline deadline) {
+  return Hub::Current().WaitFdAfterEagain(fd, Interest::kWrite, deadline);
+}
+
+absl::Status Close(int fd) {
+  if (fd < 0) return absl::OkStatus();
+  Hub::Current().ForgetFd(fd);
+  // EINTR: Linux has released the descriptor anyway; retrying could close a reused number.
+  if (close(fd) != 0 && errno != EINTR) return SyscallError("close", fd, errno);
+  return absl::OkStatus();
 }
 
 int ErrnoOf(const absl::Status& status) {

@@ -6,6 +6,11 @@
 // Accept returns its new descriptors that way, with CLOEXEC); the Recv/Send family also passes
 // MSG_DONTWAIT. At most one greenlet may wait to read, and one to write, a descriptor at a time.
 //
+// Close with Close() (below), not close(2), every descriptor these calls may have waited on: the
+// hub keeps it registered with epoll between waits and must forget it before its number is
+// reused. (Accept and Connect forget the numbers of the sockets they are given or return, so a
+// connection is safe even if an earlier holder of its number was closed with close(2).)
+//
 // Results (absl::Status / StatusOr):
 //   - OK with a byte count; for Read/Recv/RecvFrom, 0 means end of file (peer closed), except
 //     that a 0-byte datagram or a 0-length request also yields 0.
@@ -59,10 +64,21 @@ absl::StatusOr<size_t> RecvFrom(int fd, void* buf, size_t len, sockaddr_storage*
 absl::StatusOr<size_t> SendTo(int fd, const void* buf, size_t len, const sockaddr* to,
                               socklen_t to_len, Deadline deadline = {});
 
-// Park until fd is readable / writable (or has an error or hang-up pending). OK or
-// DeadlineExceeded (or FailedPrecondition / an epoll_ctl error, see above).
+// Park until fd is readable / writable (or has an error or hang-up pending); return at once if
+// it is now. OK or DeadlineExceeded (or FailedPrecondition / an epoll_ctl error, see above).
 absl::Status WaitReadable(int fd, Deadline deadline = {});
 absl::Status WaitWritable(int fd, Deadline deadline = {});
+// The same, for a caller whose own syscall on fd just failed with EAGAIN, with no blocking point
+// since: parks without first asking poll(2) whether fd is ready (it is known not to be).
+absl::Status WaitReadableAfterEagain(int fd, Deadline deadline = {});
+absl::Status WaitWritableAfterEagain(int fd, Deadline deadline = {});
+
+// Closes fd, first making this thread's hub forget its epoll registration. Use it instead of
+// close(2) for every descriptor a greenlet of this thread may have waited on: the hub keeps
+// descriptors registered between waits, and would otherwise never wake a greenlet waiting on a
+// new descriptor that got the same number. No greenlet may still be waiting on fd. OK for
+// fd < 0; EINTR counts as closed (Linux releases the descriptor anyway); other errors as above.
+absl::Status Close(int fd);
 
 // The errno a failed call reported, or 0 if `status` did not come from a syscall.
 int ErrnoOf(const absl::Status& status);

@@ -24,14 +24,16 @@ absl::StatusOr<size_t> CoroutineStream::DoRead(void* buf, size_t len, net::Deadl
 }
 
 absl::Status CoroutineStream::DoWriteAllV(iovec* iov, int count, net::Deadline deadline) {
-  return net::WriteAllVWith(fd_, iov, count,
-                            [this, deadline] { return coro::WaitWritable(fd_, ToCoro(deadline)); });
+  return net::WriteAllVWith(fd_, iov, count, [this, deadline] {
+    return coro::WaitWritableAfterEagain(fd_, ToCoro(deadline));
+  });
 }
 
 absl::Status CoroutineStream::DoSendFile(int file_fd, off_t offset, size_t count,
                                        net::Deadline deadline) {
-  return net::SendFileWith(fd_, file_fd, offset, count,
-                           [this, deadline] { return coro::WaitWritable(fd_, ToCoro(deadline)); });
+  return net::SendFileWith(fd_, file_fd, offset, count, [this, deadline] {
+    return coro::WaitWritableAfterEagain(fd_, ToCoro(deadline));
+  });
 }
 
 absl::Status CoroutineDatagramSender::SendTo(const void* data, size_t size,

@@ -9,7 +9,8 @@
 
 namespace corral::models {
 
-// Borrows the non-blocking socket `fd`. Hub thread only.
+// Borrows the non-blocking socket `fd`, which its owner must close with coro::Close (the hub
+// keeps it registered with epoll). Hub thread only.
 class CoroutineStream final : public net::Stream {
  public:
   explicit CoroutineStream(int fd) : fd_(fd) {}

@@ -85,7 +85,7 @@ void HubServer::RequestDrain() {
       state.taker.Kill();
       // A listener closes now, so new clients are refused rather than left in the backlog; a
       // datagram socket stays open until the last reply is sent.
-      if (close_socket_early_) socket_.Reset();
+      if (close_socket_early_) CloseSocket();
       if (!state.workers.empty() && !state.idle.Wait(drain_timeout_)) {
         spdlog::warn("drain deadline passed; killing {} connection greenlet(s)",
                      state.workers.size());
@@ -94,11 +94,13 @@ void HubServer::RequestDrain() {
         for (auto& handle : left) handle.Kill(/*block=*/false);
         state.idle.Wait(kKillGrace);
       }
-      socket_.Reset();
+      CloseSocket();
       coro::Hub::Current().Stop();
     });
   });
 }
+
+void HubServer::CloseSocket() { (void)coro::Close(socket_.Release()); }
 
 void HubServer::ServeStreams(const protocols::StreamProtocol& protocol, std::latch& started) {
   const int listener = socket_.get();
@@ -120,7 +122,10 @@ void HubServer::ServeStreams(const protocols::StreamProtocol& protocol, std::lat
           }
           net::SetNoDelay(*fd);
           state.SpawnWorker([conn = *fd, &protocol, slot = state.slot()] {
-            net::UniqueFd owned(conn);
+            struct Owned {  // closed on return and on Kill alike
+              int fd;
+              ~Owned() { (void)coro::Close(fd); }
+            } owned{conn};
             CoroutineStream stream(conn);
             ServeConnection(stream, slot, protocol);
           });

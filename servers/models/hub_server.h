@@ -40,6 +40,8 @@ class HubServer {
  private:
   struct State;  // lives on the hub thread's stack while it serves
   void Run(const std::function<void(State&)>& take_work, std::latch& started);
+  // Closes socket_ (if still open) with coro::Close: the hub has it registered. Hub thread only.
+  void CloseSocket();
 
   net::UniqueFd socket_;
   bool close_socket_early_ = false;  // set before the hub starts

@@ -28,12 +28,13 @@ class PollingStream final : public Stream {
   int fd_;
 };
 
-// The writev loop shared by every Stream: writes every byte, calling `wait_writable` on EAGAIN.
+// The writev loop shared by every Stream: writes every byte, calling `wait_writable` on EAGAIN
+// (right after it, with nothing in between: CoroutineStream's wait relies on that).
 absl::Status WriteAllVWith(int socket_fd, iovec* iov, int count,
                            const std::function<absl::Status()>& wait_writable);
 
-// The sendfile loop shared by every Stream: sends until done, calling `wait_writable` on EAGAIN
-// (poll(2) for PollingStream, parking the greenlet for the coroutine model).
+// The sendfile loop shared by every Stream: sends until done, calling `wait_writable` right
+// after each EAGAIN (poll(2) for PollingStream, parking the greenlet for the coroutine model).
 absl::Status SendFileWith(int socket_fd, int file_fd, off_t offset, size_t count,
                           const std::function<absl::Status()>& wait_writable);
 

@@ -1,0 +1,204 @@
+// The Poller's persistent edge-triggered registration, through the calls that use it: a number
+// closed and reused must be registered anew, an edge nobody waited for must not be lost, and a
+// reader and a writer parked on one descriptor must each be woken by their own edge.
+#include "servers/coro/poller.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "servers/coro/hub.h"
+#include "servers/coro/socket_calls.h"
+#include "servers/coro/task.h"
+#include "tests/servers/coro/test_util.h"
+
+namespace corral::coro {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Fd;
+using testing::InFreshThread;
+
+// Parks a greenlet reading `fd` until `peer` sends a byte: registers fd with this hub.
+void ReadOnceThroughTheHub(int fd, int peer) {
+  auto sender = Spawn([peer] {
+    Sleep(2ms);
+    EXPECT_EQ(write(peer, "r", 1), 1);
+  });
+  char c;
+  absl::StatusOr<size_t> n = Read(fd, &c, 1, 10s);
+  ASSERT_TRUE(n.ok()) << n.status();
+  sender.Join();
+}
+
+// A greenlet parked reading `fd` is woken when `peer` sends, well before the 10 s deadline.
+void ExpectParkedReadIsWoken(int fd, int peer) {
+  auto sender = Spawn([peer] {
+    Sleep(5ms);  // the reader below parks first
+    EXPECT_EQ(write(peer, "n", 1), 1);
+  });
+  char c;
+  const auto start = Clock::now();
+  absl::StatusOr<size_t> n = Read(fd, &c, 1, 10s);
+  EXPECT_TRUE(n.ok()) << n.status() << " (a stale registration leaves the reader unwoken)";
+  EXPECT_LT(Clock::now() - start, 5s);
+  sender.Join();
+}
+
+TEST(PollerTest, NumberClosedAndReusedIsRegisteredAnew) {
+  InFreshThread([] {
+    int sv[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    ReadOnceThroughTheHub(sv[0], sv[1]);
+    const int old_number = sv[0];
+    ASSERT_TRUE(Close(sv[0]).ok());
+    ASSERT_TRUE(Close(sv[1]).ok());
+    // The kernel hands out the lowest free numbers: the new pair reuses the old ones.
+    auto [a, b] = testing::SocketPair();
+    ASSERT_TRUE(a.get() == old_number || b.get() == old_number);
+    const int reused = a.get() == old_number ? a.get() : b.get();
+    const int peer = a.get() == old_number ? b.get() : a.get();
+    ExpectParkedReadIsWoken(reused, peer);
+  });
+}
+
+// Accept and Connect forget what the hub believed about the numbers they hand out or are given,
+// so a connection is safe even when the last holder of its number was closed with close(2).
+TEST(PollerTest, NumberReusedByAcceptIsRegisteredAnewAfterPlainClose) {
+  InFreshThread([] {
+    Fd listener = testing::Listen();
+    Fd client = testing::TcpSocket();
+    auto [a, b] = testing::SocketPair();
+    ReadOnceThroughTheHub(a.get(), b.get());
+    const int old_number = a.get();
+    a.Reset();  // close(2): the hub is not told
+    const sockaddr_in addr = testing::Loopback(testing::PortOf(listener.get()));
+    ASSERT_TRUE(
+        Connect(client.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr, 10s).ok());
+    absl::StatusOr<int> conn = Accept(listener.get(), 10s);
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    Fd server_side(*conn);
+    ASSERT_EQ(server_side.get(), old_number);
+    ExpectParkedReadIsWoken(server_side.get(), client.get());
+  });
+}
+
+TEST(PollerTest, NumberReusedByConnectIsRegisteredAnewAfterPlainClose) {
+  InFreshThread([] {
+    Fd listener = testing::Listen();
+    auto [a, b] = testing::SocketPair();
+    ReadOnceThroughTheHub(a.get(), b.get());
+    const int old_number = a.get();
+    a.Reset();  // close(2): the hub is not told
+    Fd client = testing::TcpSocket();
+    ASSERT_EQ(client.get(), old_number);
+    const sockaddr_in addr = testing::Loopback(testing::PortOf(listener.get()));
+    ASSERT_TRUE(
+        Connect(client.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr, 10s).ok());
+    absl::StatusOr<int> conn = Accept(listener.get(), 10s);
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    Fd server_side(*conn);
+    ExpectParkedReadIsWoken(client.get(), server_side.get());
+  });
+}
+
+TEST(PollerTest, EdgeWhileNobodyWaitsIsNotLost) {
+  InFreshThread([] {
+    auto [a, b] = testing::SocketPair();
+    ReadOnceThroughTheHub(a.get(), b.get());  // registered; nobody waits from here on
+    ASSERT_EQ(write(b.get(), "e", 1), 1);
+    Sleep(5ms);  // the hub polls meanwhile and sees the edge, for nobody
+    EXPECT_TRUE(WaitReadable(a.get(), 100ms).ok()) << "the edge was lost";
+    // Level semantics: still readable until someone reads, though no new edge comes.
+    Sleep(5ms);
+    EXPECT_TRUE(WaitReadable(a.get(), 100ms).ok());
+    char c;
+    ASSERT_EQ(read(a.get(), &c, 1), 1);
+    EXPECT_EQ(WaitReadable(a.get(), 20ms).code(), absl::StatusCode::kDeadlineExceeded);
+    // And the cooperative calls, which retry their syscall first, still get the next edge.
+    ExpectParkedReadIsWoken(a.get(), b.get());
+  });
+}
+
+TEST(PollerTest, EdgeSeenByAWokenWaiterIsKeptForTheNextWait) {
+  InFreshThread([] {
+    auto [a, b] = testing::SocketPair();
+    auto writer = Spawn([fd = b.get()] {
+      Sleep(2ms);
+      EXPECT_EQ(write(fd, "w", 1), 1);
+    });
+    EXPECT_TRUE(WaitReadable(a.get(), 10s).ok());  // woken by the edge, reads nothing
+    writer.Join();
+    EXPECT_TRUE(WaitReadable(a.get(), 100ms).ok()) << "readable, but no second edge comes";
+  });
+}
+
+TEST(PollerTest, ReaderAndWriterParkedOnOneFdEachWakeOnTheirEdge) {
+  InFreshThread([] {
+    auto [a, b] = testing::SocketPair();
+    // Fill a's send buffer so that the writer below parks.
+    const std::string chunk(1 << 16, 'f');
+    size_t filled = 0;
+    for (;;) {
+      const ssize_t n = send(a.get(), chunk.data(), chunk.size(), MSG_DONTWAIT);
+      if (n < 0) break;
+      filled += static_cast<size_t>(n);
+    }
+    ASSERT_EQ(errno, EAGAIN);
+    bool wrote = false;
+    auto writer = Spawn([&, fd = a.get()] {
+      EXPECT_TRUE(SendAll(fd, "tail", 4, 10s).ok());
+      wrote = true;
+    });
+    bool read_done = false;
+    auto reader = Spawn([&, fd = a.get()] {
+      char c;
+      absl::StatusOr<size_t> n = Read(fd, &c, 1, 10s);
+      EXPECT_TRUE(n.ok()) << n.status();
+      read_done = true;
+    });
+    Sleep(5ms);  // both parked on a
+    ASSERT_FALSE(wrote);
+    ASSERT_FALSE(read_done);
+    // Readable edge only: the reader wakes, the writer stays parked.
+    ASSERT_EQ(write(b.get(), "r", 1), 1);
+    EXPECT_TRUE(reader.Join(10s));
+    EXPECT_TRUE(read_done);
+    Sleep(5ms);
+    EXPECT_FALSE(wrote);
+    // Drain b: a becomes writable and the writer finishes.
+    std::vector<char> buf(1 << 16);
+    size_t drained = 0;
+    while (drained < filled + 4) {
+      absl::StatusOr<size_t> n = Recv(b.get(), buf.data(), buf.size(), 10s);
+      ASSERT_TRUE(n.ok()) << n.status();
+      ASSERT_GT(*n, 0u);
+      drained += *n;
+    }
+    EXPECT_TRUE(writer.Join(10s));
+    EXPECT_TRUE(wrote);
+    // Both directions still work after both woke.
+    ExpectParkedReadIsWoken(a.get(), b.get());
+  });
+}
+
+TEST(PollerTest, RegularFileCannotBeWaitedOn) {
+  InFreshThread([] {
+    char path[] = "/tmp/corral_poller_test_XXXXXX";
+    Fd file(mkstemp(path));
+    ASSERT_GE(file.get(), 0);
+    unlink(path);
+    absl::Status s = WaitReadable(file.get(), 10s);
+    EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;  // epoll_ctl: EPERM
+  });
+}
+
+}  // namespace
+}  // namespace corral::coro
