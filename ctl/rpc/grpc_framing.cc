@@ -5,18 +5,12 @@
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
+#include "servers/protocols/http/char_classes.h"  // RFC 3986 hex digits, header-only
 
 namespace corral::ctl::rpc {
 namespace {
 
 constexpr size_t kPrefixBytes = 5;
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -76,7 +70,7 @@ std::string PercentDecode(std::string_view encoded) {
   decoded.reserve(encoded.size());
   for (size_t i = 0; i < encoded.size(); ++i) {
     if (encoded[i] == '%' && i + 2 < encoded.size()) {
-      const int high = HexDigit(encoded[i + 1]), low = HexDigit(encoded[i + 2]);
+      const int high = http::HexValue(encoded[i + 1]), low = http::HexValue(encoded[i + 2]);
       if (high >= 0 && low >= 0) {
         decoded.push_back(static_cast<char>(high * 16 + low));
         i += 2;

@@ -1,18 +1,12 @@
 #include "servers/protocols/file/name_escape.h"
 
 #include "absl/strings/str_cat.h"
+#include "servers/protocols/http/char_classes.h"  // RFC 3986 hex digits, header-only
 
 namespace corral::protocols::file {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789ABCDEF";
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -43,8 +37,8 @@ absl::StatusOr<std::string> UnescapeName(std::string_view escaped) {
     char c = escaped[i];
     if (c == '%') {
       bool complete = i + 2 < escaped.size();
-      int high = complete ? HexValue(escaped[i + 1]) : -1;
-      int low = complete ? HexValue(escaped[i + 2]) : -1;
+      int high = complete ? http::HexValue(escaped[i + 1]) : -1;
+      int low = complete ? http::HexValue(escaped[i + 2]) : -1;
       if (high < 0 || low < 0) {
         return absl::InvalidArgumentError(
             absl::StrCat("bad escape at byte ", i, ": '%' must be followed by two hex digits"));
