@@ -23,6 +23,10 @@
 namespace corral {
 namespace {
 
+// How long the kernel holds a silent connection of a protocol that AcceptsOnFirstBytes before
+// the server sees it anyway: the shortest Linux offers (one SYN-ACK retransmission).
+constexpr int kDeferAcceptSeconds = 1;
+
 struct Flags {
   std::string protocol = "tcp-echo";
   std::string model = "thread";
@@ -95,11 +99,11 @@ int Run(const Flags& flags) {
   // Created before any worker exists, so forked children inherit the mapping.
   std::optional<stats::Scoreboard> scoreboard;
   if (!flags.scoreboard.empty()) {
-    absl::StatusOr<stats::Scoreboard> created = stats::Scoreboard::Create(
-        {.path = flags.scoreboard,
-         .slot_count = models::SlotsNeeded(*model_kind, model_options),
-         .protocol = flags.protocol,
-         .model = flags.model});
+    absl::StatusOr<stats::Scoreboard> created =
+        stats::Scoreboard::Create({.path = flags.scoreboard,
+                                   .slot_count = models::SlotsNeeded(*model_kind, model_options),
+                                   .protocol = flags.protocol,
+                                   .model = flags.model});
     if (!created.ok()) return FailStart(flags, std::string(created.status().message()));
     scoreboard.emplace(*std::move(created));
     model_options.scoreboard = &*scoreboard;
@@ -111,14 +115,20 @@ int Run(const Flags& flags) {
   int stop_fd = StopSignalFd();
   if (stop_fd < 0) return FailStart(flags, net::SyscallError("signalfd", errno).ToString());
 
-  const bool datagrams = std::holds_alternative<std::unique_ptr<protocols::DatagramProtocol>>(
-      *protocol);
+  const bool datagrams =
+      std::holds_alternative<std::unique_ptr<protocols::DatagramProtocol>>(*protocol);
   // The coroutine model gives each hub its own socket on the port (SO_REUSEPORT).
   const bool shared_port = *model_kind == ModelKind::kCoroutine;
   net::ListenOptions listen_options;
   listen_options.reuse_port = shared_port;
-  absl::StatusOr<net::UniqueFd> socket = datagrams ? net::BindUdp(*address, shared_port)
-                                                   : net::ListenTcp(*address, listen_options);
+  if (!datagrams &&
+      std::get<std::unique_ptr<protocols::StreamProtocol>>(*protocol)->AcceptsOnFirstBytes()) {
+    // A client that connects and stays silent is seen after this long, and its idle timeout
+    // runs from then.
+    listen_options.defer_accept_seconds = kDeferAcceptSeconds;
+  }
+  absl::StatusOr<net::UniqueFd> socket =
+      datagrams ? net::BindUdp(*address, shared_port) : net::ListenTcp(*address, listen_options);
   if (!socket.ok()) return FailStart(flags, std::string(socket.status().message()));
   absl::StatusOr<net::Address> bound = net::LocalAddress(socket->get());
   if (!bound.ok()) return FailStart(flags, std::string(bound.status().message()));
@@ -130,13 +140,12 @@ int Run(const Flags& flags) {
   SendReadiness(flags.notify_fd, Readiness{true, bound->ToString()});
 
   absl::Status served =
-      datagrams
-          ? (*model)->ServeDatagrams(
-                std::move(*socket), stop_fd,
-                *std::get<std::unique_ptr<protocols::DatagramProtocol>>(*protocol))
-          : (*model)->ServeStreams(
-                std::move(*socket), stop_fd,
-                *std::get<std::unique_ptr<protocols::StreamProtocol>>(*protocol));
+      datagrams ? (*model)->ServeDatagrams(
+                      std::move(*socket), stop_fd,
+                      *std::get<std::unique_ptr<protocols::DatagramProtocol>>(*protocol))
+                : (*model)->ServeStreams(
+                      std::move(*socket), stop_fd,
+                      *std::get<std::unique_ptr<protocols::StreamProtocol>>(*protocol));
   if (scoreboard) scoreboard->SetListenerState(stats::ListenerState::kStopped);
   if (!served.ok()) {
     spdlog::error("serving stopped: {}", std::string(served.message()));

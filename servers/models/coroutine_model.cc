@@ -16,14 +16,14 @@ namespace {
 // Runs `serve(server, started)` for each socket on its own hub thread until `stop_fd` fires,
 // then drains every hub and joins the threads.
 template <typename Serve>
-absl::Status RunHubs(std::vector<net::UniqueFd> sockets, int stop_fd,
-                     const ModelOptions& options, Serve serve) {
+absl::Status RunHubs(std::vector<net::UniqueFd> sockets, int stop_fd, const ModelOptions& options,
+                     Serve serve) {
   const uint32_t hubs = static_cast<uint32_t>(sockets.size());
   const uint32_t per_hub = std::max<uint32_t>(1, options.max_workers / hubs);
   std::vector<std::unique_ptr<HubServer>> servers;
   for (net::UniqueFd& socket : sockets) {
-    servers.push_back(std::make_unique<HubServer>(std::move(socket), per_hub,
-                                                  options.drain_timeout, options.scoreboard));
+    servers.push_back(std::make_unique<HubServer>(std::move(socket), per_hub, options.drain_timeout,
+                                                  options.scoreboard));
   }
   std::latch started(hubs);
   std::vector<std::thread> threads;
@@ -57,6 +57,11 @@ absl::StatusOr<std::vector<net::UniqueFd>> CoroutineModel::SocketsPerHub(net::Un
   net::ListenOptions listen_options;
   listen_options.reuse_port = true;
   listen_options.check_port_free = false;  // joining our own group on the known port
+  if (!datagrams) {  // and holding connections back as the first listener does
+    absl::StatusOr<int> defer = net::DeferAcceptSeconds(sockets.front().get());
+    if (!defer.ok()) return defer.status();
+    listen_options.defer_accept_seconds = *defer;
+  }
   for (uint32_t i = 1; i < HubCount(options_); ++i) {
     absl::StatusOr<net::UniqueFd> socket =
         datagrams ? net::BindUdp(*bound, /*reuse_port=*/true, /*check_port_free=*/false)

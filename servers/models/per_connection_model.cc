@@ -10,15 +10,15 @@
 #include "servers/models/thread_workers.h"
 #include "servers/models/wait_for_work.h"
 #include "servers/models/worker_stats.h"
-#include "servers/net/polling_datagram_sender.h"
 #include "servers/net/blocking_stream.h"
+#include "servers/net/polling_datagram_sender.h"
 #include "servers/net/syscall_error.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::models {
 
 std::unique_ptr<Workers> PerConnectionModel::MakeWorkers(int close_in_child) const {
-  if (kind_ == ModelKind::kThread) return std::make_unique<ThreadWorkers>();
+  if (kind_ == ModelKind::kThread) return std::make_unique<ThreadWorkers>(options_.max_workers);
   stats::Scoreboard* board = options_.scoreboard;
   return std::make_unique<ProcessWorkers>(
       [close_in_child] {

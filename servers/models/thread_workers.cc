@@ -1,11 +1,15 @@
 #include "servers/models/thread_workers.h"
 
+#include <semaphore.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <system_error>
@@ -33,14 +37,41 @@ struct Unit {
   std::function<void()> work;
 };
 
-// A thread waiting for its next unit. It lives on that thread's stack; other threads touch it
-// only under Shared::mu while it is listed in Shared::parked, and notify under the lock too,
-// since the thread may return and free it as soon as the lock is released.
+// A thread's parking place, made once per thread. The thread sleeps on `ready` without holding
+// Shared::mu, so the thread that hands it a unit wakes a thread that can run at once, instead of
+// one that would first queue for the lock the waker still holds. Whoever takes it off
+// Shared::parked (Launch or Drain) fills in `next` or `exit`, then posts `ready` exactly once;
+// the shared_ptr it took keeps the semaphore alive across that post.
 struct Parked {
-  std::condition_variable wake;
-  std::optional<Unit> next;  // set by Launch
-  bool exit = false;         // set by Drain
+  Parked() { ::sem_init(&ready, 0, 0); }
+  ~Parked() { ::sem_destroy(&ready); }
+  Parked(const Parked&) = delete;
+  Parked& operator=(const Parked&) = delete;
+
+  // Waits for the post until `deadline` (CLOCK_MONOTONIC); false on timeout.
+  bool WaitUntil(const timespec& deadline) {
+    for (;;) {
+      if (::sem_clockwait(&ready, CLOCK_MONOTONIC, &deadline) == 0) return true;
+      if (errno != EINTR) return false;
+    }
+  }
+  void Wait() {
+    while (::sem_wait(&ready) != 0) {
+    }
+  }
+  void Post() { ::sem_post(&ready); }
+
+  sem_t ready;
+  std::optional<Unit> next;  // set by Launch before its post
+  bool exit = false;         // set by Drain before its post
 };
+
+timespec MonotonicAfter(std::chrono::seconds delay) {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  now.tv_sec += delay.count();
+  return now;
+}
 
 }  // namespace
 
@@ -54,21 +85,27 @@ struct ThreadWorkers::Shared {
   // number that was closed and reused meanwhile. Requires mu.
   void EndUnit(int handoff_fd);
   // Waits, with `lock` on mu held, for the next unit: returns true with it in `unit` and the lock
-  // released, or false with the thread counted out and the lock still held.
-  bool Park(std::unique_lock<std::mutex>& lock, Unit& unit);
+  // released, or false with the thread counted out and the lock held again.
+  bool Park(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Parked>& me, Unit& unit);
+  // The thread is leaving: counts it out. Requires mu; returns false, for Park.
+  bool CountOut();
 
-  net::UniqueFd finished{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};  // written as each unit ends
+  explicit Shared(size_t cap) : signal_from(cap) {}
+
+  const size_t signal_from;  // a unit ending with this many (or more) active writes `finished`
+  net::UniqueFd finished{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
 
   std::mutex mu;
-  std::condition_variable changed;      // active reached 0, or a thread exited
-  size_t active = 0;                    // guarded by mu: units launched and not ended
-  size_t threads = 0;                   // guarded by mu: running a unit, parked, or exiting
-  bool draining = false;                // guarded by mu: threads exit instead of parking
-  std::vector<Parked*> parked;          // guarded by mu: the most recently parked last
-  std::unordered_set<int> handoff_fds;  // guarded by mu
+  std::condition_variable changed;              // active reached 0, or a thread exited
+  size_t active = 0;                            // guarded by mu: units launched and not ended
+  size_t threads = 0;                           // guarded by mu: running a unit, parked, or exiting
+  bool draining = false;                        // guarded by mu: threads exit instead of parking
+  std::vector<std::shared_ptr<Parked>> parked;  // guarded by mu: the most recently parked last
+  std::unordered_set<int> handoff_fds;          // guarded by mu
 };
 
 void ThreadWorkers::Shared::Run(std::shared_ptr<Shared> self, Unit unit) {
+  auto me = std::make_shared<Parked>();
   std::unique_lock lock(self->mu, std::defer_lock);
   do {
     try {
@@ -79,44 +116,62 @@ void ThreadWorkers::Shared::Run(std::shared_ptr<Shared> self, Unit unit) {
     unit.work = nullptr;  // what the work captured goes with it, not with the parked thread
     lock.lock();
     self->EndUnit(unit.handoff_fd);
-  } while (self->Park(lock, unit));
+  } while (self->Park(lock, me, unit));
   // The lock is released before `self`, which may be the last reference to it.
 }
 
 void ThreadWorkers::Shared::EndUnit(int handoff_fd) {
+  bool signal = active >= signal_from;
   --active;
   if (handoff_fd >= 0) {
     handoff_fds.erase(handoff_fd);
     ::close(handoff_fd);
   }
   if (active == 0) changed.notify_all();
-  uint64_t one = 1;
-  (void)!::write(finished.get(), &one, sizeof one);
+  if (signal) {
+    uint64_t one = 1;
+    (void)!::write(finished.get(), &one, sizeof one);
+  }
 }
 
-bool ThreadWorkers::Shared::Park(std::unique_lock<std::mutex>& lock, Unit& unit) {
+bool ThreadWorkers::Shared::Park(std::unique_lock<std::mutex>& lock,
+                                 const std::shared_ptr<Parked>& me, Unit& unit) {
   if (!draining) {
-    Parked me;
-    parked.push_back(&me);
-    me.wake.wait_for(lock, kParkedIdle, [&me] { return me.next || me.exit; });
-    if (me.next) {
-      unit = *std::move(me.next);
+    parked.push_back(me);
+    lock.unlock();
+    if (!me->WaitUntil(MonotonicAfter(kParkedIdle))) {
+      lock.lock();
+      auto listed = std::find(parked.begin(), parked.end(), me);
+      if (listed != parked.end()) {  // idle too long, and nobody took this thread meanwhile
+        parked.erase(listed);
+        return CountOut();
+      }
       lock.unlock();
+      me->Wait();  // taken just as the wait timed out: its post is on the way
+    }
+    if (me->next) {
+      unit = *std::move(me->next);
+      me->next.reset();
       return true;
     }
-    if (!me.exit) parked.erase(std::find(parked.begin(), parked.end(), &me));  // idle too long
+    lock.lock();  // told to exit
   }
+  return CountOut();
+}
+
+bool ThreadWorkers::Shared::CountOut() {
   --threads;
   changed.notify_all();
   return false;
 }
 
-ThreadWorkers::ThreadWorkers() : shared_(std::make_shared<Shared>()) {}
+ThreadWorkers::ThreadWorkers(size_t cap) : shared_(std::make_shared<Shared>(cap)) {}
 
 ThreadWorkers::~ThreadWorkers() { Drain(net::Clock::now()); }
 
 bool ThreadWorkers::Launch(int handoff_fd, std::function<void()> work) {
   Shared& s = *shared_;
+  std::shared_ptr<Parked> idle;
   {
     std::lock_guard lock(s.mu);
     ++s.active;
@@ -124,13 +179,16 @@ bool ThreadWorkers::Launch(int handoff_fd, std::function<void()> work) {
     if (!s.parked.empty()) {
       // The most recently parked thread: its stack is the likeliest still in cache, and the
       // others are left to time out when the load drops.
-      Parked* idle = s.parked.back();
+      idle = std::move(s.parked.back());
       s.parked.pop_back();
-      idle->next = Unit{handoff_fd, std::move(work)};
-      idle->wake.notify_one();
-      return true;
+    } else {
+      ++s.threads;
     }
-    ++s.threads;
+  }
+  if (idle) {  // off the list, so only this thread touches it until the post
+    idle->next = Unit{handoff_fd, std::move(work)};
+    idle->Post();
+    return true;
   }
   try {
     std::thread(&Shared::Run, shared_, Unit{handoff_fd, std::move(work)}).detach();
@@ -160,9 +218,9 @@ void ThreadWorkers::Drain(net::Deadline deadline) {
   Shared& s = *shared_;
   std::unique_lock lock(s.mu);
   s.draining = true;
-  for (Parked* idle : s.parked) {
+  for (const std::shared_ptr<Parked>& idle : s.parked) {
     idle->exit = true;
-    idle->wake.notify_one();
+    idle->Post();
   }
   s.parked.clear();
   if (!s.changed.wait_until(lock, deadline, [&s] { return s.active == 0; })) {

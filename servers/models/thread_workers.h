@@ -6,6 +6,7 @@
 // parked threads.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 
 #include "servers/models/workers.h"
@@ -14,7 +15,10 @@ namespace corral::models {
 
 class ThreadWorkers final : public Workers {
  public:
-  ThreadWorkers();
+  // finished_fd() becomes readable only for a unit that ends while `cap` or more were active:
+  // a caller that stops launching at `cap` waits for exactly those ends, and every other end
+  // would only wake it for nothing. 0 signals every end.
+  explicit ThreadWorkers(size_t cap = 0);
   // Drains with an immediate deadline if the caller did not, and waits for parked threads to
   // exit. A unit still running after the drain's grace keeps only the shared state it needs
   // alive, never this object, and its thread exits when the unit ends.

@@ -22,7 +22,9 @@ Wake WaitForWork(int stop_fd, int work_fd, int finished_fd, int timeout_ms) {
 Accepted AcceptConnection(int listener) {
   Accepted accepted;
   for (;;) {
-    accepted.fd.Reset(::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    // Blocking, as the worker's BlockingStream wants it (an accepted socket does not inherit the
+    // listener's O_NONBLOCK), which spares the worker two fcntl calls per connection.
+    accepted.fd.Reset(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
     if (accepted.fd) {
       net::SetNoDelay(accepted.fd.get());
       return accepted;

@@ -15,7 +15,7 @@ enum class Wake { kStop, kWork, kFinished, kTimeout };
 Wake WaitForWork(int stop_fd, int work_fd, int finished_fd, int timeout_ms);
 
 struct Accepted {
-  net::UniqueFd fd;          // the connection (non-blocking, CLOEXEC, TCP_NODELAY) or invalid
+  net::UniqueFd fd;          // the connection (blocking, CLOEXEC, TCP_NODELAY) or invalid
   net::AcceptError error{};  // why not, when invalid
   int err = 0;               // the errno, when invalid
 };

@@ -26,8 +26,9 @@ class Workers {
   // Workers started and not yet collected.
   virtual size_t active() const = 0;
 
-  // A descriptor that becomes readable when a worker has ended; Collect() then updates
-  // active() and makes it unreadable again.
+  // A descriptor that becomes readable when a worker has ended (an implementation may leave out
+  // ends that happen below the cap its caller stops launching at, since nobody waits for those);
+  // Collect() then updates active() and makes it unreadable again.
   virtual int finished_fd() const = 0;
   virtual void Collect() = 0;
 

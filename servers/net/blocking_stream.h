@@ -5,9 +5,10 @@
 // for every message that is not already waiting.)
 //
 // Precision: a read may return up to kTimeoutSlack after its deadline (the armed timeout is
-// kept when it is at most that much longer than needed, so back-to-back reads with fresh
-// deadlines of the same length do not re-arm). Writes and sendfile do not block in the kernel:
-// they wait in poll(2) on a full socket buffer, as PollingStream does.
+// kept when it is within that much of what is needed, so back-to-back reads with fresh
+// deadlines of the same length do not re-arm; one armed too short just re-arms when it fires).
+// Writes and sendfile do not block in the kernel: they wait in poll(2) on a full socket buffer, as
+// PollingStream does.
 #pragma once
 
 #include <chrono>

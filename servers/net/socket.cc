@@ -27,8 +27,7 @@ absl::StatusOr<UniqueFd> BoundSocket(const Address& address, int type, bool reus
   if (!fd) return SyscallError("socket", errno);
   int one = 1;
   if (type == SOCK_STREAM) ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (reuse_port &&
-      ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+  if (reuse_port && ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
     return SyscallError(absl::StrCat("setsockopt SO_REUSEPORT ", address.ToString()), errno);
   }
   if (::bind(fd.get(), address.sockaddr_ptr(), address.length()) != 0) {
@@ -45,14 +44,27 @@ absl::StatusOr<UniqueFd> ListenTcp(const Address& address, const ListenOptions& 
   }
   absl::StatusOr<UniqueFd> fd = BoundSocket(address, SOCK_STREAM, options.reuse_port);
   if (!fd.ok()) return fd.status();
+  if (options.defer_accept_seconds > 0 &&
+      ::setsockopt(fd->get(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &options.defer_accept_seconds,
+                   sizeof options.defer_accept_seconds) != 0) {
+    return SyscallError(absl::StrCat("setsockopt TCP_DEFER_ACCEPT ", address.ToString()), errno);
+  }
   if (::listen(fd->get(), options.backlog) != 0) {
     return SyscallError(absl::StrCat("listen ", address.ToString()), errno);
   }
   return fd;
 }
 
-absl::StatusOr<UniqueFd> BindUdp(const Address& address, bool reuse_port,
-                                 bool check_port_free) {
+absl::StatusOr<int> DeferAcceptSeconds(int listener) {
+  int seconds = 0;
+  socklen_t length = sizeof seconds;
+  if (::getsockopt(listener, IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, &length) != 0) {
+    return SyscallError("getsockopt TCP_DEFER_ACCEPT", errno);
+  }
+  return seconds;
+}
+
+absl::StatusOr<UniqueFd> BindUdp(const Address& address, bool reuse_port, bool check_port_free) {
   if (reuse_port && check_port_free) {
     if (absl::Status free = CheckPortFree(address, SOCK_DGRAM); !free.ok()) return free;
   }

@@ -16,14 +16,21 @@ struct ListenOptions {
   // With reuse_port: first make sure no other socket holds the port (the first listener of a
   // group checks; the ones that join it on the now-known port do not).
   bool check_port_free = true;
+  // TCP_DEFER_ACCEPT: accept() sees a connection only once its first bytes arrived, or (on
+  // Linux) once this many seconds passed without any; 0 sees each at once.
+  int defer_accept_seconds = 0;
 };
 
-// socket + SO_REUSEADDR (+ SO_REUSEPORT) + bind + listen.
+// socket + SO_REUSEADDR (+ SO_REUSEPORT) + bind (+ TCP_DEFER_ACCEPT) + listen.
 absl::StatusOr<UniqueFd> ListenTcp(const Address& address, const ListenOptions& options = {});
 
 // socket + bind for UDP; reuse_port and check_port_free as in ListenOptions.
 absl::StatusOr<UniqueFd> BindUdp(const Address& address, bool reuse_port = false,
                                  bool check_port_free = true);
+
+// The TCP_DEFER_ACCEPT seconds a listener has (0: none), so that listeners joining its port
+// can match it.
+absl::StatusOr<int> DeferAcceptSeconds(int listener);
 
 // The address a socket is bound to (after port 0, the real port).
 absl::StatusOr<Address> LocalAddress(int fd);
@@ -34,9 +41,9 @@ void SetNoDelay(int fd);
 
 // What an accept() failure means for the accept loop.
 enum class AcceptError {
-  kRetry,        // EINTR, EAGAIN, ECONNABORTED, EPROTO: nothing to do, try again when readable.
-  kOutOfFds,     // EMFILE, ENFILE, ENOBUFS, ENOMEM: back off, do not spin.
-  kFatal,        // EBADF, EINVAL, ENOTSOCK, ...: the listener is broken.
+  kRetry,     // EINTR, EAGAIN, ECONNABORTED, EPROTO: nothing to do, try again when readable.
+  kOutOfFds,  // EMFILE, ENFILE, ENOBUFS, ENOMEM: back off, do not spin.
+  kFatal,     // EBADF, EINVAL, ENOTSOCK, ...: the listener is broken.
 };
 AcceptError ClassifyAcceptErrno(int err);
 

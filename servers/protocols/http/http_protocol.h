@@ -66,6 +66,9 @@ class HttpProtocol final : public protocols::StreamProtocol {
   // every resource is released by its destructor.
   void Serve(net::Stream& stream) const override;
 
+  // Yes: an HTTP client always speaks first.
+  bool AcceptsOnFirstBytes() const override { return true; }
+
   // The options in effect, header_timeout resolved.
   const HttpOptions& options() const { return options_; }
 

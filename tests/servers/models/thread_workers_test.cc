@@ -145,6 +145,28 @@ TEST(ThreadWorkersTest, CountsRunningUnitsAndSignalsEachEnd) {
   EXPECT_EQ(workers.active(), 0u);
 }
 
+TEST(ThreadWorkersTest, WithACapSignalsOnlyEndsThatLeaveTheCap) {
+  ThreadWorkers workers(/*cap=*/2);
+  Gate first;
+  ASSERT_TRUE(workers.Launch(-1, [&] { first.Wait(); }));
+  first.Open();
+  // One of two allowed was running: nobody waits for that end, so it is not signalled.
+  for (int i = 0; i < 500 && workers.active() > 0; ++i)
+    std::this_thread::sleep_for(milliseconds(10));
+  ASSERT_EQ(workers.active(), 0u);
+  EXPECT_FALSE(Readable(workers.finished_fd(), 50));
+
+  // At the cap, an end is what the launcher waits for: signalled.
+  Gate second;
+  ASSERT_TRUE(workers.Launch(-1, [&] { second.Wait(); }));
+  ASSERT_TRUE(workers.Launch(-1, [&] { second.Wait(); }));
+  EXPECT_EQ(workers.active(), 2u);
+  second.Open();
+  ASSERT_TRUE(Readable(workers.finished_fd(), 5000));
+  workers.Collect();
+  EXPECT_TRUE(AllEnded(workers));
+}
+
 TEST(ThreadWorkersTest, ExceptionEndsTheUnitAndKeepsTheThread) {
   ThreadWorkers workers;
   ASSERT_TRUE(workers.Launch(-1, [] { throw std::runtime_error("boom"); }));
