@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <string>
 
+#include "servers/models/accepting_threads.h"
 #include "servers/models/process_workers.h"
 #include "servers/models/thread_workers.h"
 #include "servers/models/wait_for_work.h"
@@ -31,6 +32,9 @@ std::unique_ptr<Workers> PerConnectionModel::MakeWorkers(int close_in_child) con
 
 absl::Status PerConnectionModel::ServeStreams(net::UniqueFd listener, int stop_fd,
                                               const protocols::StreamProtocol& protocol) {
+  if (kind_ == ModelKind::kThread) {
+    return ServeStreamsOnAcceptingThreads(std::move(listener), stop_fd, protocol, options_);
+  }
   std::unique_ptr<Workers> workers = MakeWorkers(listener.get());
   absl::Status error;
   bool resting = false;  // out of descriptors: accept again only after a pause

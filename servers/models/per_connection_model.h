@@ -1,5 +1,7 @@
-// PerConnectionModel: a new worker (thread or forked process) for every connection or every
-// datagram, as Python's ThreadingMixIn and ForkingMixIn, with a cap that pauses accepting.
+// PerConnectionModel: a worker (thread or forked process) of its own for every connection or
+// every datagram, as Python's ThreadingMixIn and ForkingMixIn, with a cap that pauses
+// accepting. Forked children and datagram threads are launched by the accepting loop here;
+// connection threads accept for themselves (accepting_threads.h).
 #pragma once
 
 #include "servers/models/model.h"

@@ -1,0 +1,94 @@
+// What only the thread model's accepting threads can get wrong: serving beyond the cap, a
+// thread count that grows with a burst and never shrinks back, and a connection left without
+// a thread after others ended.
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "servers/net/polling_stream.h"
+#include "tests/servers/models/server_process.h"
+
+namespace corral::testing {
+namespace {
+
+size_t ThreadsOf(pid_t pid) {
+  size_t n = 0;
+  DIR* dir = ::opendir(("/proc/" + std::to_string(pid) + "/task").c_str());
+  if (dir == nullptr) return 0;
+  while (dirent* entry = ::readdir(dir)) n += entry->d_name[0] != '.';
+  ::closedir(dir);
+  return n;
+}
+
+// Polls `done` for up to `seconds`.
+template <typename F>
+bool Eventually(F done, int seconds = 20) {
+  for (int i = 0; i < seconds * 100; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+TEST(ThreadModelTest, TheCapPausesAcceptingWithoutDroppingAnyone) {
+  ServerProcess server({"--protocol", "tcp-echo", "--model", "thread", "--max-workers", "2",
+                        "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server.ready()) << server.detail();
+  net::UniqueFd a = ConnectTcp(server.detail());
+  net::UniqueFd b = ConnectTcp(server.detail());
+  ASSERT_EQ(EchoOn(a.get(), "a"), "a");
+  ASSERT_EQ(EchoOn(b.get(), "b"), "b");
+
+  // The third connects (the backlog holds it) but is not served while two threads serve.
+  net::UniqueFd c = ConnectTcp(server.detail());
+  ASSERT_TRUE(c);
+  ASSERT_EQ(write(c.get(), "c", 1), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  char byte;
+  EXPECT_EQ(recv(c.get(), &byte, 1, MSG_DONTWAIT), -1) << "served beyond the cap";
+
+  // When one leaves, its thread serves the waiting client: stalled, never dropped.
+  a.Reset();
+  net::PollingStream stream(c.get());
+  absl::StatusOr<size_t> n = stream.Read(&byte, 1, net::DeadlineAfter(std::chrono::seconds(20)));
+  ASSERT_TRUE(n.ok() && *n == 1) << "the waiting client was not served";
+  EXPECT_EQ(byte, 'c');
+  EXPECT_EQ(EchoOn(b.get(), "still"), "still");
+}
+
+TEST(ThreadModelTest, ABurstGetsAThreadPerConnectionAndIdleThreadsExitAfterwards) {
+  ServerProcess server({"--protocol", "tcp-echo", "--model", "thread", "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server.ready()) << server.detail();
+  // The main thread, and the first accepting thread if it has started yet.
+  const size_t at_rest = ThreadsOf(server.pid());
+
+  // Forty connections held open at once are all served at once: a thread each.
+  std::vector<net::UniqueFd> clients;
+  for (int i = 0; i < 40; ++i) {
+    clients.push_back(ConnectTcp(server.detail()));
+    ASSERT_TRUE(clients.back());
+  }
+  for (size_t i = 0; i < clients.size(); ++i) {
+    std::string message = "m" + std::to_string(i);
+    ASSERT_EQ(EchoOn(clients[i].get(), message), message) << "client " << i;
+  }
+  EXPECT_GE(ThreadsOf(server.pid()), at_rest + 40);
+
+  // Once they leave, the threads wait for the next connections, then give up their stacks:
+  // back to the main thread and one waiting to accept.
+  clients.clear();
+  EXPECT_TRUE(Eventually([&] { return ThreadsOf(server.pid()) <= at_rest + 1; }, 40))
+      << ThreadsOf(server.pid()) << " threads, " << at_rest << " at rest";
+
+  // And the one left still accepts.
+  net::UniqueFd late = ConnectTcp(server.detail());
+  EXPECT_EQ(EchoOn(late.get(), "late"), "late");
+}
+
+}  // namespace
+}  // namespace corral::testing
