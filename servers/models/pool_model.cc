@@ -23,9 +23,10 @@ namespace {
 void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& protocol,
                     stats::Scoreboard* board) {
   std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
+  SharedWorkWaiter waiter(stop_fd, listener);
   int rest_ms = -1;
   for (;;) {
-    Wake wake = WaitForWork(stop_fd, rest_ms < 0 ? listener : -1, -1, rest_ms);
+    Wake wake = rest_ms < 0 ? waiter.Wait(-1) : WaitForWork(stop_fd, -1, -1, rest_ms);
     if (wake == Wake::kStop) return;
     rest_ms = -1;
     if (wake != Wake::kWork) continue;
@@ -54,6 +55,7 @@ void ReceiveAndServe(int socket, int stop_fd, const protocols::DatagramProtocol&
   std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
   std::string buffer(protocols::kMaxDatagramSize, '\0');
   net::PollingDatagramSender sender(socket);
+  SharedWorkWaiter waiter(stop_fd, socket);
   for (int received = 0;; ++received) {
     if (received % kStopCheckInterval == 0 && WaitForWork(stop_fd, -1, -1, 0) == Wake::kStop) {
       return;
@@ -64,7 +66,7 @@ void ReceiveAndServe(int socket, int stop_fd, const protocols::DatagramProtocol&
                            reinterpret_cast<sockaddr*>(&peer), &peer_len);
     if (n < 0) {
       // Empty (or another worker took it): wait. EINTR or a stale ICMP error: try again.
-      if (errno == EAGAIN && WaitForWork(stop_fd, socket, -1, -1) == Wake::kStop) return;
+      if (errno == EAGAIN && waiter.Wait(-1) == Wake::kStop) return;
       continue;
     }
     ServeDatagram(protocols::Datagram{buffer.data(), static_cast<size_t>(n),

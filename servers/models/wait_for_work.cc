@@ -1,6 +1,7 @@
 #include "servers/models/wait_for_work.h"
 
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -16,6 +17,30 @@ Wake WaitForWork(int stop_fd, int work_fd, int finished_fd, int timeout_ms) {
     if (fds[0].revents != 0) return Wake::kStop;
     if (fds[1].revents != 0) return Wake::kWork;
     return Wake::kFinished;
+  }
+}
+
+SharedWorkWaiter::SharedWorkWaiter(int stop_fd, int work_fd)
+    : stop_fd_(stop_fd), work_fd_(work_fd), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+  epoll_event stop{.events = EPOLLIN, .data = {.fd = stop_fd}};
+  epoll_event work{.events = EPOLLIN | EPOLLEXCLUSIVE, .data = {.fd = work_fd}};
+  if (epoll_ && (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, stop_fd, &stop) != 0 ||
+                 ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, work_fd, &work) != 0)) {
+    epoll_.Reset();
+  }
+}
+
+Wake SharedWorkWaiter::Wait(int timeout_ms) {
+  if (!epoll_) return WaitForWork(stop_fd_, work_fd_, -1, timeout_ms);
+  epoll_event events[2];
+  for (;;) {
+    int n = ::epoll_wait(epoll_.get(), events, 2, timeout_ms);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Wake::kTimeout;
+    for (int i = 0; i < n; ++i) {
+      if (events[i].data.fd == stop_fd_) return Wake::kStop;
+    }
+    return Wake::kWork;
   }
 }
 
