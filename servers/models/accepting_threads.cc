@@ -73,7 +73,6 @@ void Shared::Run(std::shared_ptr<Shared> self) {
   for (int fd; (fd = self->Accept(lock)) >= 0;) {
     if (self->waiting == 0 && !self->draining) self->StartThread(lock);  // keep one waiting
     lock.unlock();
-    net::SetNoDelay(fd);
     {
       net::BlockingStream stream(fd);
       ServeConnection(stream, slot ? &*slot : nullptr, self->protocol);

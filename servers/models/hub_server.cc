@@ -34,24 +34,24 @@ struct HubServer::State {
   bool draining = false;
   uint64_t next_id = 0;
   std::unordered_map<uint64_t, coro::Handle<void>> workers;
-  coro::Handle<void> taker;  // the acceptor or receiver
+  coro::Handle<void> taker;                // the acceptor or receiver
   std::optional<stats::SlotWriter> stats;  // this hub's slot, shared by its greenlets
 
   // Spawns `work` as a worker greenlet that holds one slot until it ends.
   void SpawnWorker(std::function<void()> work) {
     uint64_t id = next_id++;
     workers.emplace(id, coro::Spawn([this, id, work = std::move(work)] {
-      struct Done {  // runs on normal return and on Kill alike
-        State* state;
-        uint64_t id;
-        ~Done() {
-          state->slots.Release();
-          state->workers.erase(id);
-          if (state->draining && state->workers.empty()) state->idle.Set();
-        }
-      } done{this, id};
-      work();
-    }));
+                      struct Done {  // runs on normal return and on Kill alike
+                        State* state;
+                        uint64_t id;
+                        ~Done() {
+                          state->slots.Release();
+                          state->workers.erase(id);
+                          if (state->draining && state->workers.empty()) state->idle.Set();
+                        }
+                      } done{this, id};
+                      work();
+                    }));
   }
 };
 
@@ -120,7 +120,6 @@ void HubServer::ServeStreams(const protocols::StreamProtocol& protocol, std::lat
             spdlog::error("accept: {}", std::string(fd.status().message()));
             return;
           }
-          net::SetNoDelay(*fd);
           state.SpawnWorker([conn = *fd, &protocol, slot = state.slot()] {
             struct Owned {  // closed on return and on Kill alike
               int fd;
@@ -134,8 +133,7 @@ void HubServer::ServeStreams(const protocols::StreamProtocol& protocol, std::lat
       started);
 }
 
-void HubServer::ServeDatagrams(const protocols::DatagramProtocol& protocol,
-                               std::latch& started) {
+void HubServer::ServeDatagrams(const protocols::DatagramProtocol& protocol, std::latch& started) {
   const int socket = socket_.get();
   Run(
       [socket, &protocol](State& state) {
@@ -155,8 +153,8 @@ void HubServer::ServeDatagrams(const protocols::DatagramProtocol& protocol,
               net::Address::FromSockaddr(reinterpret_cast<sockaddr*>(&peer), peer_len);
           state.SpawnWorker([socket, request, from, &protocol, slot = state.slot()] {
             CoroutineDatagramSender sender(socket);
-            ServeDatagram(protocols::Datagram{request->data(), request->size(), from}, sender,
-                          slot, protocol);
+            ServeDatagram(protocols::Datagram{request->data(), request->size(), from}, sender, slot,
+                          protocol);
           });
         }
       },

@@ -50,10 +50,7 @@ Accepted AcceptConnection(int listener) {
     // Blocking, as the worker's BlockingStream wants it (an accepted socket does not inherit the
     // listener's O_NONBLOCK), which spares the worker two fcntl calls per connection.
     accepted.fd.Reset(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
-    if (accepted.fd) {
-      net::SetNoDelay(accepted.fd.get());
-      return accepted;
-    }
+    if (accepted.fd) return accepted;
     if (errno == EINTR) continue;
     accepted.err = errno;
     accepted.error = net::ClassifyAcceptErrno(errno);

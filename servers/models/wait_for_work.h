@@ -34,7 +34,7 @@ class SharedWorkWaiter {
 };
 
 struct Accepted {
-  net::UniqueFd fd;          // the connection (blocking, CLOEXEC, TCP_NODELAY) or invalid
+  net::UniqueFd fd;  // the connection (blocking, CLOEXEC; TCP_NODELAY from ListenTcp) or invalid
   net::AcceptError error{};  // why not, when invalid
   int err = 0;               // the errno, when invalid
 };

@@ -44,6 +44,12 @@ absl::StatusOr<UniqueFd> ListenTcp(const Address& address, const ListenOptions& 
   }
   absl::StatusOr<UniqueFd> fd = BoundSocket(address, SOCK_STREAM, options.reuse_port);
   if (!fd.ok()) return fd.status();
+  // Accepted connections inherit it, which spares a setsockopt per connection: servers answer
+  // small messages at once rather than waiting for the client's ACK (Nagle).
+  const int one = 1;
+  if (::setsockopt(fd->get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) {
+    return SyscallError(absl::StrCat("setsockopt TCP_NODELAY ", address.ToString()), errno);
+  }
   if (options.defer_accept_seconds > 0 &&
       ::setsockopt(fd->get(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &options.defer_accept_seconds,
                    sizeof options.defer_accept_seconds) != 0) {

@@ -21,7 +21,8 @@ struct ListenOptions {
   int defer_accept_seconds = 0;
 };
 
-// socket + SO_REUSEADDR (+ SO_REUSEPORT) + bind (+ TCP_DEFER_ACCEPT) + listen.
+// socket + SO_REUSEADDR (+ SO_REUSEPORT) + bind + TCP_NODELAY (+ TCP_DEFER_ACCEPT) + listen.
+// Accepted connections inherit TCP_NODELAY from the listener.
 absl::StatusOr<UniqueFd> ListenTcp(const Address& address, const ListenOptions& options = {});
 
 // socket + bind for UDP; reuse_port and check_port_free as in ListenOptions.

@@ -3,6 +3,8 @@
 #include "servers/net/socket.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -50,6 +52,22 @@ TEST(SocketTest, PlainListenerAcceptsASilentConnection) {
   pollfd ready{listener->get(), POLLIN, 0};
   ASSERT_EQ(::poll(&ready, 1, 5000), 1);
   EXPECT_TRUE(UniqueFd(::accept4(listener->get(), nullptr, nullptr, SOCK_CLOEXEC)));
+}
+
+TEST(SocketTest, AcceptedConnectionsInheritNoDelayFromTheListener) {
+  absl::StatusOr<UniqueFd> listener = ListenTcp(*Address::Parse("127.0.0.1:0"));
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  absl::StatusOr<Address> bound = LocalAddress(listener->get());
+  ASSERT_TRUE(bound.ok()) << bound.status();
+  UniqueFd client = ConnectTo(*bound);
+  pollfd ready{listener->get(), POLLIN, 0};
+  ASSERT_EQ(::poll(&ready, 1, 5000), 1);
+  UniqueFd accepted(::accept4(listener->get(), nullptr, nullptr, SOCK_CLOEXEC));
+  ASSERT_TRUE(accepted) << errno;
+  int no_delay = 0;
+  socklen_t length = sizeof no_delay;
+  ASSERT_EQ(::getsockopt(accepted.get(), IPPROTO_TCP, TCP_NODELAY, &no_delay, &length), 0);
+  EXPECT_NE(no_delay, 0);
 }
 
 TEST(SocketTest, DeferAcceptSecondsReadsBackWhatTheListenerHas) {
