@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -14,7 +16,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
-#include <unordered_set>
+#include <vector>
 
 #include "servers/models/wait_for_work.h"
 #include "servers/models/worker_stats.h"
@@ -34,6 +36,14 @@ constexpr auto kIdleExit = std::chrono::seconds(10);
 // After a drain cuts the remaining sockets, their threads get this long to unwind.
 constexpr auto kCutGrace = std::chrono::seconds(1);
 
+// The connection one thread serves, for the drain's cut. Its own lock, uncontended except while
+// a drain cuts, keeps the cut from shutting down a number that was closed and reused meanwhile;
+// no lock is shared by the threads on a connection's way.
+struct Serving {
+  std::mutex mu;
+  int fd = -1;  // guarded by mu
+};
+
 // What every thread touches. Each holds a reference, so a thread still serving after the drain
 // gave up on it ends on this state instead of on freed memory.
 struct Shared : std::enable_shared_from_this<Shared> {
@@ -44,13 +54,19 @@ struct Shared : std::enable_shared_from_this<Shared> {
   // A thread's life: accept, serve, and again, until the drain or an idle spell ends it.
   static void Run(std::shared_ptr<Shared> self);
 
-  // Starts one more thread unless max_threads run. Requires mu; counts the thread in before
-  // unlocking to start it, and out again if it cannot start.
-  void StartThread(std::unique_lock<std::mutex>& lock);
+  // Starts one more thread unless max_threads run.
+  void StartThread();
 
-  // Accepts one connection, counted in `serving_fds`; -1 when the thread should exit.
-  // Requires mu, released while blocked in accept.
-  int Accept(std::unique_lock<std::mutex>& lock);
+  // Accepts one connection and records it in `mine`; -1 when the thread should exit.
+  int Accept(Serving& mine);
+
+  // After a count fell: wakes the drain, which may be waiting for it. (The drain sets draining
+  // before it reads a count, so a count that falls unseen is followed by this notify.)
+  void CountFell() {
+    if (!draining.load()) return;
+    std::lock_guard lock(mu);
+    changed.notify_all();
+  }
 
   const int listener;
   const uint32_t max_threads;
@@ -58,71 +74,90 @@ struct Shared : std::enable_shared_from_this<Shared> {
   stats::Scoreboard* const board;
   net::UniqueFd failed{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};  // the listener broke
 
+  std::atomic<uint32_t> threads{0};   // alive, whatever they do
+  std::atomic<uint32_t> waiting{0};   // in accept, or about to enter or leave it
+  std::atomic<uint32_t> serving{0};   // serving a connection
+  std::atomic<bool> draining{false};  // no thread enters accept again
+
   std::mutex mu;
-  std::condition_variable changed;      // a count below fell, or the listener failed
-  uint32_t threads = 0;                 // guarded by mu: alive, whatever they do
-  uint32_t waiting = 0;                 // guarded by mu: in (or about to enter) accept
-  bool draining = false;                // guarded by mu: no thread enters accept again
-  absl::Status error;                   // guarded by mu: why the listener failed
-  std::unordered_set<int> serving_fds;  // guarded by mu: one per thread serving
+  std::condition_variable changed;    // with mu: a count fell while draining
+  std::vector<Serving*> connections;  // guarded by mu: one per thread alive
+  absl::Status error;                 // guarded by mu: why the listener failed
 };
 
 void Shared::Run(std::shared_ptr<Shared> self) {
+  Serving mine;
+  {
+    std::lock_guard lock(self->mu);
+    self->connections.push_back(&mine);
+  }
   std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(self->board);
-  std::unique_lock lock(self->mu);
-  for (int fd; (fd = self->Accept(lock)) >= 0;) {
-    if (self->waiting == 0 && !self->draining) self->StartThread(lock);  // keep one waiting
-    lock.unlock();
+  for (int fd; (fd = self->Accept(mine)) >= 0;) {
     {
       net::BlockingStream stream(fd);
       ServeConnection(stream, slot ? &*slot : nullptr, self->protocol);
     }
-    lock.lock();
-    // Closed under the lock, so a drain never shuts down a number closed and reused meanwhile.
-    self->serving_fds.erase(fd);
-    ::close(fd);
-    self->changed.notify_all();
+    {
+      std::lock_guard lock(mine.mu);
+      mine.fd = -1;
+      ::close(fd);
+    }
+    --self->serving;
+    self->CountFell();
+  }
+  {
+    std::lock_guard lock(self->mu);
+    self->connections.erase(std::find(self->connections.begin(), self->connections.end(), &mine));
   }
   --self->threads;
-  self->changed.notify_all();
-  // The lock is released before `self`, which may be the last reference to this state.
-  lock.unlock();
+  self->CountFell();
 }
 
-void Shared::StartThread(std::unique_lock<std::mutex>& lock) {
-  if (threads >= max_threads) return;  // at the cap: clients wait in the backlog
-  ++threads;
-  lock.unlock();
+void Shared::StartThread() {
+  uint32_t running = threads.load();
+  do {
+    if (running >= max_threads) return;  // at the cap: clients wait in the backlog
+  } while (!threads.compare_exchange_weak(running, running + 1));
   try {
     std::thread(&Shared::Run, shared_from_this()).detach();
   } catch (const std::system_error& e) {
     spdlog::error("start connection thread: {}", e.what());
-    lock.lock();
     --threads;
-    changed.notify_all();
-    return;
+    CountFell();
   }
-  lock.lock();
 }
 
-int Shared::Accept(std::unique_lock<std::mutex>& lock) {
+int Shared::Accept(Serving& mine) {
   for (;;) {
-    if (draining || !error.ok()) return -1;
+    // Counted as waiting before draining is read: the drain, which sets draining first and
+    // then waits for no thread waiting before it closes the listener, sees this thread or
+    // this thread sees draining.
     ++waiting;
-    lock.unlock();
+    if (draining.load()) {
+      --waiting;
+      CountFell();
+      return -1;
+    }
     // Blocking, and so woken one thread per connection; SO_RCVTIMEO ends the wait after
     // kIdleExit. The accepted socket is blocking too, as BlockingStream wants it.
     int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     int err = errno;
-    lock.lock();
-    --waiting;
     if (fd >= 0) {
-      serving_fds.insert(fd);
+      {
+        std::lock_guard lock(mine.mu);
+        mine.fd = fd;
+      }
+      ++serving;
+      const bool was_last = waiting.fetch_sub(1) == 1;
+      if (was_last && !draining.load()) StartThread();  // keep one thread waiting
+      CountFell();
       return fd;
     }
-    if (draining) return -1;  // the listener was shut down under us
+    const uint32_t were_waiting = waiting.fetch_sub(1);
+    CountFell();
+    if (draining.load()) return -1;  // the listener was shut down under us
     if (err == EAGAIN || err == EWOULDBLOCK) {
-      if (waiting > 0) return -1;  // idle too long, and another thread still waits
+      if (were_waiting > 1) return -1;  // idle too long, and another thread still waits
       continue;
     }
     switch (net::ClassifyAcceptErrno(err)) {
@@ -131,15 +166,15 @@ int Shared::Accept(std::unique_lock<std::mutex>& lock) {
       case net::AcceptError::kOutOfFds:
         spdlog::warn("accept: {}; pausing accepts for {} ms", net::ErrnoText(err),
                      kOutOfFdsBackoffMs);
-        lock.unlock();
         std::this_thread::sleep_for(std::chrono::milliseconds(kOutOfFdsBackoffMs));
-        lock.lock();
         continue;
-      case net::AcceptError::kFatal:
+      case net::AcceptError::kFatal: {
+        std::lock_guard lock(mu);
         error = net::SyscallError("accept", err);
         uint64_t one = 1;
         (void)!::write(failed.get(), &one, sizeof one);
         return -1;
+      }
     }
   }
 }
@@ -159,35 +194,32 @@ absl::Status ServeStreamsOnAcceptingThreads(net::UniqueFd listener, int stop_fd,
     return net::SyscallError("setsockopt SO_RCVTIMEO", errno);
   }
   auto shared = std::make_shared<Shared>(fd, options.max_workers, protocol, options.scoreboard);
-  std::unique_lock lock(shared->mu);
-  shared->StartThread(lock);
-  if (shared->threads == 0) return absl::ResourceExhaustedError("cannot start a thread");
-  lock.unlock();
+  Shared& s = *shared;
+  s.StartThread();
+  if (s.threads.load() == 0) return absl::ResourceExhaustedError("cannot start a thread");
 
-  WaitForWork(stop_fd, -1, shared->failed.get(), -1);  // asked to stop, or the listener broke
-  lock.lock();
-  shared->draining = true;
-  lock.unlock();
+  WaitForWork(stop_fd, -1, s.failed.get(), -1);  // asked to stop, or the listener broke
+  s.draining.store(true);
   // Wakes every thread blocked in accept (it fails with EINVAL) and refuses new clients.
   ::shutdown(fd, SHUT_RD);
-  lock.lock();
-  shared->changed.wait(lock, [&s = *shared] { return s.waiting == 0; });
+  std::unique_lock lock(s.mu);
+  s.changed.wait(lock, [&s] { return s.waiting.load() == 0; });
   listener.Reset();  // no thread is in accept, and none will enter it again
 
   const net::Deadline deadline = net::Clock::now() + options.drain_timeout;
-  if (!shared->changed.wait_until(lock, deadline,
-                                  [&s = *shared] { return s.serving_fds.empty(); })) {
-    spdlog::warn("drain deadline passed; cutting {} connection(s)", shared->serving_fds.size());
-    for (int serving : shared->serving_fds) ::shutdown(serving, SHUT_RDWR);
-    if (!shared->changed.wait_for(lock, kCutGrace,
-                                  [&s = *shared] { return s.serving_fds.empty(); })) {
-      spdlog::warn("{} connection thread(s) still running after the cut",
-                   shared->serving_fds.size());
+  if (!s.changed.wait_until(lock, deadline, [&s] { return s.serving.load() == 0; })) {
+    spdlog::warn("drain deadline passed; cutting {} connection(s)", s.serving.load());
+    for (Serving* connection : s.connections) {
+      std::lock_guard cut(connection->mu);
+      if (connection->fd >= 0) ::shutdown(connection->fd, SHUT_RDWR);
+    }
+    if (!s.changed.wait_for(lock, kCutGrace, [&s] { return s.serving.load() == 0; })) {
+      spdlog::warn("{} connection thread(s) still running after the cut", s.serving.load());
     }
   }
-  // Threads whose connection ended need only the lock to exit.
-  shared->changed.wait(lock, [&s = *shared] { return s.threads == s.serving_fds.size(); });
-  return shared->error;
+  // Threads whose connection ended have only to leave.
+  s.changed.wait(lock, [&s] { return s.threads.load() == s.serving.load(); });
+  return s.error;
 }
 
 }  // namespace corral::models
