@@ -33,6 +33,9 @@ namespace {
 // an idle server soon gives back the stacks a burst made it start.
 constexpr auto kIdleExit = std::chrono::seconds(10);
 
+// How often the server checks that some thread waits to accept, in case starting one failed.
+constexpr int kStartRetryMs = 1000;
+
 // After a drain cuts the remaining sockets, their threads get this long to unwind.
 constexpr auto kCutGrace = std::chrono::seconds(1);
 
@@ -111,6 +114,10 @@ void Shared::Run(std::shared_ptr<Shared> self) {
   }
   --self->threads;
   self->CountFell();
+  // A thread that took the last waiting place while this one, leaving, still counted against
+  // the cap could start nobody: then this one starts the replacement. (Counts are seq_cst:
+  // either that thread saw this one gone, or this one sees nobody waiting.)
+  if (!self->draining.load() && self->waiting.load() == 0) self->StartThread();
 }
 
 void Shared::StartThread() {
@@ -198,7 +205,11 @@ absl::Status ServeStreamsOnAcceptingThreads(net::UniqueFd listener, int stop_fd,
   s.StartThread();
   if (s.threads.load() == 0) return absl::ResourceExhaustedError("cannot start a thread");
 
-  WaitForWork(stop_fd, -1, s.failed.get(), -1);  // asked to stop, or the listener broke
+  // Until asked to stop or the listener breaks. Meanwhile, if a thread could not be started
+  // (out of memory or of threads) when one was needed, nobody may be waiting to accept: retry.
+  while (WaitForWork(stop_fd, -1, s.failed.get(), kStartRetryMs) == Wake::kTimeout) {
+    if (s.waiting.load() == 0) s.StartThread();
+  }
   s.draining.store(true);
   // Wakes every thread blocked in accept (it fails with EINVAL) and refuses new clients.
   ::shutdown(fd, SHUT_RD);

@@ -37,9 +37,10 @@ absl::Status BlockingStream::ArmReceiveTimeout(Deadline deadline) {
   // An armed timeout up to the slack too short is kept as well: the recv then gives up a little
   // early, and DoRead re-arms for the rest. So reads with fresh deadlines of one length (an
   // idle timeout counted from each read) arm once, whichever way the clock rounds.
-  const bool keep =
-      wanted == armed_ || (wanted != Clock::duration::zero() && armed_ != Clock::duration::zero() &&
-                           (wanted > armed_ ? wanted - armed_ : armed_ - wanted) <= kTimeoutSlack);
+  const bool keep = armed_ != kUnknownTimeout &&
+                    (wanted == armed_ ||
+                     (wanted != Clock::duration::zero() && armed_ != Clock::duration::zero() &&
+                      (wanted > armed_ ? wanted - armed_ : armed_ - wanted) <= kTimeoutSlack));
   if (keep) return absl::OkStatus();
   auto micros = std::chrono::ceil<std::chrono::microseconds>(wanted).count();
   timeval tv{static_cast<time_t>(micros / 1'000'000), static_cast<suseconds_t>(micros % 1'000'000)};

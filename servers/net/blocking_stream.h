@@ -40,7 +40,10 @@ class BlockingStream final : public Stream {
 
   UniqueFd owned_;
   int fd_;
-  Clock::duration armed_{};  // the SO_RCVTIMEO set; zero is the kernel's "no timeout"
+  // The SO_RCVTIMEO set; zero is the kernel's "no timeout". Unknown at first (an accepted
+  // socket inherits its listener's), so the first read always arms.
+  static constexpr Clock::duration kUnknownTimeout = Clock::duration(-1);
+  Clock::duration armed_ = kUnknownTimeout;
 };
 
 }  // namespace corral::net

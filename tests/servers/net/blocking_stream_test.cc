@@ -43,6 +43,25 @@ TEST(BlockingStreamTest, MakesTheSocketBlockingAndReadsWhatArrives) {
   EXPECT_EQ(std::string(buf, *n), "hello");
 }
 
+TEST(BlockingStreamTest, FirstReadArmsEvenWhenTheSocketCameWithATimeout) {
+  // An accepted socket inherits its listener's SO_RCVTIMEO; a read without a deadline must
+  // clear it rather than take it for the kernel's default.
+  SocketPair pair;
+  timeval inherited{0, 20'000};
+  ASSERT_EQ(::setsockopt(pair.ours.get(), SOL_SOCKET, SO_RCVTIMEO, &inherited, sizeof inherited),
+            0);
+  BlockingStream stream(pair.ours.get());
+  ASSERT_EQ(::write(pair.theirs.get(), "x", 1), 1);
+  char byte;
+  absl::StatusOr<size_t> n = stream.Read(&byte, 1, Deadline::max());
+  ASSERT_TRUE(n.ok()) << n.status();
+  timeval now{1, 1};
+  socklen_t length = sizeof now;
+  ASSERT_EQ(::getsockopt(pair.ours.get(), SOL_SOCKET, SO_RCVTIMEO, &now, &length), 0);
+  EXPECT_EQ(now.tv_sec, 0);
+  EXPECT_EQ(now.tv_usec, 0);
+}
+
 TEST(BlockingStreamTest, ReadGivesUpAtItsDeadline) {
   SocketPair pair;
   BlockingStream stream(pair.ours.get());
