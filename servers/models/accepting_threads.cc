@@ -112,6 +112,7 @@ void Shared::Run(std::shared_ptr<Shared> self) {
     std::lock_guard lock(self->mu);
     self->connections.erase(std::find(self->connections.begin(), self->connections.end(), &mine));
   }
+  slot.reset();  // given back before the count falls, so a replacement thread finds one free
   --self->threads;
   self->CountFell();
   // A thread that took the last waiting place while this one, leaving, still counted against
