@@ -52,6 +52,18 @@ void ExpectParkedReadIsWoken(int fd, int peer) {
   sender.Join();
 }
 
+// Connects `client` to `listener` and accepts, both through the hub's calls; the server side,
+// or an invalid Fd after a failure (reported).
+Fd ConnectThroughTheHub(int listener, int client) {
+  const sockaddr_in addr = testing::Loopback(testing::PortOf(listener));
+  absl::Status connected =
+      Connect(client, reinterpret_cast<const sockaddr*>(&addr), sizeof addr, 10s);
+  EXPECT_TRUE(connected.ok()) << connected;
+  absl::StatusOr<int> conn = Accept(listener, 10s);
+  EXPECT_TRUE(conn.ok()) << conn.status();
+  return Fd(conn.ok() ? *conn : -1);
+}
+
 TEST(PollerTest, NumberClosedAndReusedIsRegisteredAnew) {
   InFreshThread([] {
     int sv[2];
@@ -79,12 +91,8 @@ TEST(PollerTest, NumberReusedByAcceptIsRegisteredAnewAfterPlainClose) {
     ReadOnceThroughTheHub(a.get(), b.get());
     const int old_number = a.get();
     a.Reset();  // close(2): the hub is not told
-    const sockaddr_in addr = testing::Loopback(testing::PortOf(listener.get()));
-    ASSERT_TRUE(
-        Connect(client.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr, 10s).ok());
-    absl::StatusOr<int> conn = Accept(listener.get(), 10s);
-    ASSERT_TRUE(conn.ok()) << conn.status();
-    Fd server_side(*conn);
+    Fd server_side = ConnectThroughTheHub(listener.get(), client.get());
+    ASSERT_GE(server_side.get(), 0);
     ASSERT_EQ(server_side.get(), old_number);
     ExpectParkedReadIsWoken(server_side.get(), client.get());
   });
@@ -99,12 +107,8 @@ TEST(PollerTest, NumberReusedByConnectIsRegisteredAnewAfterPlainClose) {
     a.Reset();  // close(2): the hub is not told
     Fd client = testing::TcpSocket();
     ASSERT_EQ(client.get(), old_number);
-    const sockaddr_in addr = testing::Loopback(testing::PortOf(listener.get()));
-    ASSERT_TRUE(
-        Connect(client.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr, 10s).ok());
-    absl::StatusOr<int> conn = Accept(listener.get(), 10s);
-    ASSERT_TRUE(conn.ok()) << conn.status();
-    Fd server_side(*conn);
+    Fd server_side = ConnectThroughTheHub(listener.get(), client.get());
+    ASSERT_GE(server_side.get(), 0);
     ExpectParkedReadIsWoken(client.get(), server_side.get());
   });
 }

@@ -5,7 +5,6 @@
 #include <fstream>
 #include <thread>
 
-#include "servers/net/polling_stream.h"
 #include "tests/servers/models/server_process.h"
 
 namespace corral::testing {
@@ -44,21 +43,7 @@ TEST(CoroutineModelTest, TheCapPausesAcceptingWithoutDroppingAnyone) {
   ServerProcess server({"--protocol", "tcp-echo", "--model", "coroutine", "--hubs", "1",
                         "--max-workers", "2", "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(server.ready()) << server.detail();
-  net::UniqueFd a = ConnectTcp(server.detail());
-  net::UniqueFd b = ConnectTcp(server.detail());
-  ASSERT_EQ(EchoOn(a.get(), "a"), "a");
-  ASSERT_EQ(EchoOn(b.get(), "b"), "b");
-  net::UniqueFd c = ConnectTcp(server.detail());
-  ASSERT_TRUE(c);
-  ASSERT_EQ(write(c.get(), "c", 1), 1);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  char byte;
-  EXPECT_EQ(recv(c.get(), &byte, 1, MSG_DONTWAIT), -1) << "served beyond the cap";
-  a.Reset();
-  net::PollingStream stream(c.get());
-  absl::StatusOr<size_t> n = stream.Read(&byte, 1, net::DeadlineAfter(std::chrono::seconds(20)));
-  ASSERT_TRUE(n.ok() && *n == 1) << "the waiting client was not served";
-  EXPECT_EQ(byte, 'c');
+  ExpectCapPausesAcceptingWithoutDropping(server);
 }
 
 TEST(CoroutineModelTest, PortInUseIsStillDetected) {

@@ -1,6 +1,7 @@
 #include "tests/servers/models/server_process.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -97,6 +98,31 @@ net::UniqueFd ConnectTcp(const std::string& address) {
   if (!fd || ::connect(fd.get(), a->sockaddr_ptr(), a->length()) != 0) return net::UniqueFd();
   ::fcntl(fd.get(), F_SETFL, O_NONBLOCK);
   return fd;
+}
+
+void ExpectCapPausesAcceptingWithoutDropping(const ServerProcess& server,
+                                             const std::function<void()>& while_capped) {
+  net::UniqueFd a = ConnectTcp(server.detail());
+  net::UniqueFd b = ConnectTcp(server.detail());
+  ASSERT_EQ(EchoOn(a.get(), "a"), "a");
+  ASSERT_EQ(EchoOn(b.get(), "b"), "b");
+
+  // The third connects (the backlog holds it) but is not served while two are.
+  net::UniqueFd c = ConnectTcp(server.detail());
+  ASSERT_TRUE(c);
+  ASSERT_EQ(write(c.get(), "c", 1), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  char byte;
+  EXPECT_EQ(recv(c.get(), &byte, 1, MSG_DONTWAIT), -1) << "served beyond the cap";
+  if (while_capped) while_capped();
+
+  // When one leaves, the waiting client is served: stalled, never dropped.
+  a.Reset();
+  net::PollingStream stream(c.get());
+  absl::StatusOr<size_t> n = stream.Read(&byte, 1, net::DeadlineAfter(std::chrono::seconds(20)));
+  ASSERT_TRUE(n.ok() && *n == 1) << "the waiting client was not served";
+  EXPECT_EQ(byte, 'c');
+  EXPECT_EQ(EchoOn(b.get(), "still"), "still");
 }
 
 std::string EchoOn(int fd, const std::string& message) {

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,13 @@ net::UniqueFd ConnectTcp(const std::string& address);
 std::string EchoOn(int fd, const std::string& message);
 // One datagram to `address` and its reply ("" on timeout).
 std::string UdpRoundTrip(const std::string& address, const std::string& message);
+// The cap scenario every model must pass, against an echo `server` started with
+// --max-workers 2: two clients are served; a third connects and writes but gets nothing while
+// they stay (`while_capped` then checks whatever else the model shows); once one leaves, the
+// third is served. Reports failures through gtest.
+void ExpectCapPausesAcceptingWithoutDropping(const ServerProcess& server,
+                                             const std::function<void()>& while_capped = {});
+
 // A payload of `size` bytes in a pattern that shows misplaced bytes.
 std::string Pattern(size_t size, unsigned seed = 0);
 

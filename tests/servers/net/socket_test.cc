@@ -21,22 +21,39 @@ UniqueFd ConnectTo(const Address& address) {
   return client;
 }
 
+// A loopback listener made by ListenTcp with `options`, and a client connected to it.
+struct Connected {
+  explicit Connected(const ListenOptions& options = {}) {
+    absl::StatusOr<UniqueFd> made = ListenTcp(*Address::Parse("127.0.0.1:0"), options);
+    EXPECT_TRUE(made.ok()) << made.status();
+    if (!made.ok()) return;
+    listener = *std::move(made);
+    absl::StatusOr<Address> bound = LocalAddress(listener.get());
+    EXPECT_TRUE(bound.ok()) << bound.status();
+    if (bound.ok()) client = ConnectTo(*bound);  // the handshake completes on the client's side
+  }
+
+  // The connection, once accept() offers it within 5 s; invalid otherwise.
+  UniqueFd Accept() const {
+    pollfd ready{listener.get(), POLLIN, 0};
+    if (::poll(&ready, 1, 5000) != 1) return UniqueFd();
+    return UniqueFd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  }
+
+  UniqueFd listener;
+  UniqueFd client;
+};
+
 TEST(SocketTest, DeferredListenerAcceptsAConnectionOnlyOnceItsFirstBytesArrive) {
   ListenOptions options;
   options.defer_accept_seconds = 30;  // far longer than the test: only data releases it
-  absl::StatusOr<UniqueFd> listener = ListenTcp(*Address::Parse("127.0.0.1:0"), options);
-  ASSERT_TRUE(listener.ok()) << listener.status();
-  absl::StatusOr<Address> bound = LocalAddress(listener->get());
-  ASSERT_TRUE(bound.ok()) << bound.status();
-
-  UniqueFd client = ConnectTo(*bound);  // the handshake completes on the client's side
-  EXPECT_LT(::accept4(listener->get(), nullptr, nullptr, SOCK_CLOEXEC), 0);
+  Connected c(options);
+  ASSERT_TRUE(c.client);
+  EXPECT_LT(::accept4(c.listener.get(), nullptr, nullptr, SOCK_CLOEXEC), 0);
   EXPECT_EQ(errno, EAGAIN);
 
-  ASSERT_EQ(::send(client.get(), "x", 1, 0), 1);
-  pollfd ready{listener->get(), POLLIN, 0};
-  ASSERT_EQ(::poll(&ready, 1, 5000), 1);
-  UniqueFd accepted(::accept4(listener->get(), nullptr, nullptr, SOCK_CLOEXEC));
+  ASSERT_EQ(::send(c.client.get(), "x", 1, 0), 1);
+  UniqueFd accepted = c.Accept();
   ASSERT_TRUE(accepted) << errno;
   char byte = 0;
   EXPECT_EQ(::recv(accepted.get(), &byte, 1, 0), 1);
@@ -44,25 +61,15 @@ TEST(SocketTest, DeferredListenerAcceptsAConnectionOnlyOnceItsFirstBytesArrive) 
 }
 
 TEST(SocketTest, PlainListenerAcceptsASilentConnection) {
-  absl::StatusOr<UniqueFd> listener = ListenTcp(*Address::Parse("127.0.0.1:0"));
-  ASSERT_TRUE(listener.ok()) << listener.status();
-  absl::StatusOr<Address> bound = LocalAddress(listener->get());
-  ASSERT_TRUE(bound.ok()) << bound.status();
-  UniqueFd client = ConnectTo(*bound);
-  pollfd ready{listener->get(), POLLIN, 0};
-  ASSERT_EQ(::poll(&ready, 1, 5000), 1);
-  EXPECT_TRUE(UniqueFd(::accept4(listener->get(), nullptr, nullptr, SOCK_CLOEXEC)));
+  Connected c;
+  ASSERT_TRUE(c.client);
+  EXPECT_TRUE(c.Accept());
 }
 
 TEST(SocketTest, AcceptedConnectionsInheritNoDelayFromTheListener) {
-  absl::StatusOr<UniqueFd> listener = ListenTcp(*Address::Parse("127.0.0.1:0"));
-  ASSERT_TRUE(listener.ok()) << listener.status();
-  absl::StatusOr<Address> bound = LocalAddress(listener->get());
-  ASSERT_TRUE(bound.ok()) << bound.status();
-  UniqueFd client = ConnectTo(*bound);
-  pollfd ready{listener->get(), POLLIN, 0};
-  ASSERT_EQ(::poll(&ready, 1, 5000), 1);
-  UniqueFd accepted(::accept4(listener->get(), nullptr, nullptr, SOCK_CLOEXEC));
+  Connected c;
+  ASSERT_TRUE(c.client);
+  UniqueFd accepted = c.Accept();
   ASSERT_TRUE(accepted) << errno;
   int no_delay = 0;
   socklen_t length = sizeof no_delay;
