@@ -1,9 +1,10 @@
 // ThreadWorkers: a thread per unit of work, as Python's ThreadingMixIn, from a thread cache as
 // Java's cached thread pool: a thread whose unit has ended parks for a while and takes the next
-// unit, so a connection does not pay for creating a thread (tens of microseconds on a VM whose
-// every fresh stack page faults expensively). Each unit still has its own thread for its whole
-// run; how many run at once is bounded only by the caller (max_workers), and so is the number of
-// parked threads.
+// unit, so a unit does not pay for creating a thread (tens of microseconds on a VM whose every
+// fresh stack page faults expensively). Each unit still has its own thread for its whole run;
+// how many run at once is bounded only by the caller (max_workers), and so is the number of
+// parked threads. The thread model runs a datagram or a pool worker's loop this way; its
+// connections get threads that accept for themselves (accepting_threads.h).
 #pragma once
 
 #include <cstddef>
