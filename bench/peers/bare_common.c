@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,41 @@ void BareForkPerConnection(int listener, void (*serve)(int fd)) {
       serve(c);
     }
     close(c);
+  }
+}
+
+struct BareThreadStart {
+  void (*serve)(int fd);
+  int fd;
+};
+
+static void* BareThreadMain(void* arg) {
+  struct BareThreadStart start = *(struct BareThreadStart*)arg;
+  free(arg);
+  start.serve(start.fd);
+  close(start.fd);
+  return NULL;
+}
+
+void BareThreadPerConnection(int listener, void (*serve)(int fd)) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 64 * 1024);  // A small stack is all the servers need.
+  for (;;) {
+    int c = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+    if (c < 0) continue;  // EINTR, ECONNABORTED, EMFILE: the benchmark just retries.
+    struct BareThreadStart* start = malloc(sizeof *start);
+    pthread_t t;
+    if (start == NULL) {
+      close(c);
+      continue;
+    }
+    *start = (struct BareThreadStart){serve, c};
+    if (pthread_create(&t, &attr, BareThreadMain, start) != 0) {
+      free(start);
+      close(c);
+    }
   }
 }
 

@@ -20,6 +20,10 @@ int BareBind(int type, int port, int nonblocking);
 // reaps the children.
 void BareForkPerConnection(int listener, void (*serve)(int fd));
 
+// Accepts connections on the blocking `listener` forever, starting a detached thread (64 KiB
+// stack) per connection that runs `serve` and then closes the connection.
+void BareThreadPerConnection(int listener, void (*serve)(int fd));
+
 // Serves the non-blocking `listener` forever from one epoll loop (level-triggered): each new
 // connection goes to `accepted` (NULL: always kept), which returns 0 to watch it or -1 to have
 // it closed; `readable` is called whenever a watched connection has bytes (or EOF) and closes
