@@ -50,9 +50,9 @@ struct Serving {
 // What every thread touches. Each holds a reference, so a thread still serving after the drain
 // gave up on it ends on this state instead of on freed memory.
 struct Shared : std::enable_shared_from_this<Shared> {
-  Shared(int listener_fd, uint32_t max, const protocols::StreamProtocol& serving,
+  Shared(int listener_fd, uint32_t max, const protocols::StreamProtocol& served,
          stats::Scoreboard* scores)
-      : listener(listener_fd), max_threads(max), protocol(serving), board(scores) {}
+      : listener(listener_fd), max_threads(max), protocol(served), board(scores) {}
 
   // A thread's life: accept, serve, and again, until the drain or an idle spell ends it.
   static void Run(std::shared_ptr<Shared> self);
@@ -97,7 +97,7 @@ void Shared::Run(std::shared_ptr<Shared> self) {
   std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(self->board);
   for (int fd; (fd = self->Accept(mine)) >= 0;) {
     {
-      net::BlockingStream stream(fd);
+      net::BlockingStream stream(fd, net::BlockingStream::Accepted{kIdleExit});
       ServeConnection(stream, slot ? &*slot : nullptr, self->protocol);
     }
     {
@@ -147,7 +147,8 @@ int Shared::Accept(Serving& mine) {
       return -1;
     }
     // Blocking, and so woken one thread per connection; SO_RCVTIMEO ends the wait after
-    // kIdleExit. The accepted socket is blocking too, as BlockingStream wants it.
+    // kIdleExit. The accepted socket is blocking too, as BlockingStream wants it, and inherits
+    // that timeout, which its BlockingStream is told (Run).
     int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     int err = errno;
     if (fd >= 0) {

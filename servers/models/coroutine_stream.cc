@@ -30,7 +30,7 @@ absl::Status CoroutineStream::DoWriteAllV(iovec* iov, int count, net::Deadline d
 }
 
 absl::Status CoroutineStream::DoSendFile(int file_fd, off_t offset, size_t count,
-                                       net::Deadline deadline) {
+                                         net::Deadline deadline) {
   return net::SendFileWith(fd_, file_fd, offset, count, [this, deadline] {
     return coro::WaitWritableAfterEagain(fd_, ToCoro(deadline));
   });
@@ -39,8 +39,7 @@ absl::Status CoroutineStream::DoSendFile(int file_fd, off_t offset, size_t count
 absl::Status CoroutineDatagramSender::SendTo(const void* data, size_t size,
                                              const net::Address& peer, net::Deadline deadline) {
   absl::Status status =
-      coro::SendTo(fd_, data, size, peer.sockaddr_ptr(), peer.length(), ToCoro(deadline))
-          .status();
+      coro::SendTo(fd_, data, size, peer.sockaddr_ptr(), peer.length(), ToCoro(deadline)).status();
   net::CountWrite(stats_, status, size);
   return status;
 }

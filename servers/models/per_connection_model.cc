@@ -62,7 +62,7 @@ absl::Status PerConnectionModel::ServeStreams(net::UniqueFd listener, int stop_f
       int fd = accepted.fd.Release();
       workers->Launch(fd, [fd, &protocol, board = options_.scoreboard] {
         std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
-        net::BlockingStream stream(fd);
+        net::BlockingStream stream(fd, net::BlockingStream::Accepted{});
         ServeConnection(stream, slot ? &*slot : nullptr, protocol);
       });
     }

@@ -39,7 +39,7 @@ void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& 
       }
       continue;
     }
-    net::BlockingStream stream(std::move(accepted.fd));
+    net::BlockingStream stream(std::move(accepted.fd), net::BlockingStream::Accepted{});
     ServeConnection(stream, slot ? &*slot : nullptr, protocol);
   }
 }

@@ -26,8 +26,7 @@ net::UniqueFd SigchldFd() {
 
 }  // namespace
 
-ProcessWorkers::ProcessWorkers(std::function<void()> in_child,
-                               std::function<void(pid_t)> on_reaped)
+ProcessWorkers::ProcessWorkers(std::function<void()> in_child, std::function<void(pid_t)> on_reaped)
     : in_child_(std::move(in_child)),
       on_reaped_(std::move(on_reaped)),
       sigchld_(SigchldFd()),

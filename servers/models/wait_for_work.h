@@ -34,7 +34,9 @@ class SharedWorkWaiter {
 };
 
 struct Accepted {
-  net::UniqueFd fd;  // the connection (blocking, CLOEXEC; TCP_NODELAY from ListenTcp) or invalid
+  // The connection or invalid: blocking, CLOEXEC, with the listener's TCP_NODELAY (ListenTcp)
+  // and SO_RCVTIMEO (none on the pool and fork listeners: BlockingStream::Accepted{}).
+  net::UniqueFd fd;
   net::AcceptError error{};  // why not, when invalid
   int err = 0;               // the errno, when invalid
 };

@@ -48,9 +48,9 @@ void ServeDatagram(const protocols::Datagram& request, net::DatagramSender& send
   slot->SetState(stats::WorkerState::kWriting);
   sender.set_stats(slot);
   protocol.Serve(request, sender);
-  slot->OnRequest(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                            std::chrono::steady_clock::now() - start)
-                                            .count()));
+  slot->OnRequest(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count()));
   slot->SetState(stats::WorkerState::kIdle);
 }
 

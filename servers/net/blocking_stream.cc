@@ -23,7 +23,13 @@ BlockingStream::BlockingStream(UniqueFd fd) : owned_(std::move(fd)), fd_(owned_.
   MakeBlocking(fd_);
 }
 
+BlockingStream::BlockingStream(UniqueFd fd, Accepted known)
+    : owned_(std::move(fd)), fd_(owned_.get()), armed_(known.listener_receive_timeout) {}
+
 BlockingStream::BlockingStream(int fd) : fd_(fd) { MakeBlocking(fd_); }
+
+BlockingStream::BlockingStream(int fd, Accepted known)
+    : fd_(fd), armed_(known.listener_receive_timeout) {}
 
 absl::Status BlockingStream::ArmReceiveTimeout(Deadline deadline) {
   Clock::duration wanted{};  // zero: wait forever
@@ -34,13 +40,13 @@ absl::Status BlockingStream::ArmReceiveTimeout(Deadline deadline) {
       return absl::DeadlineExceededError("timed out");
     }
   }
-  // An armed timeout up to the slack too short is kept as well: the recv then gives up a little
-  // early, and DoRead re-arms for the rest. So reads with fresh deadlines of one length (an
-  // idle timeout counted from each read) arm once, whichever way the clock rounds.
-  const bool keep = armed_ != kUnknownTimeout &&
-                    (wanted == armed_ ||
-                     (wanted != Clock::duration::zero() && armed_ != Clock::duration::zero() &&
-                      (wanted > armed_ ? wanted - armed_ : armed_ - wanted) <= kTimeoutSlack));
+  // Kept unless it could end the recv more than the slack after the deadline: one that ends
+  // sooner only wakes the recv early, and DoRead then re-arms for the rest. So reads with fresh
+  // deadlines of one length (an idle timeout counted from each read) arm once, whichever way
+  // the clock rounds, and a listener's shorter timeout inherited by an accepted socket serves.
+  const bool keep =
+      armed_ == wanted || (armed_ != kUnknownTimeout && armed_ != Clock::duration::zero() &&
+                           (wanted == Clock::duration::zero() || armed_ <= wanted + kTimeoutSlack));
   if (keep) return absl::OkStatus();
   auto micros = std::chrono::ceil<std::chrono::microseconds>(wanted).count();
   timeval tv{static_cast<time_t>(micros / 1'000'000), static_cast<suseconds_t>(micros % 1'000'000)};
@@ -56,8 +62,11 @@ absl::StatusOr<size_t> BlockingStream::DoRead(void* buf, size_t len, Deadline de
     if (absl::Status armed = ArmReceiveTimeout(deadline); !armed.ok()) return armed;
     ssize_t n = ::recv(fd_, buf, len, 0);
     if (n >= 0) return static_cast<size_t>(n);
-    // EAGAIN: the armed timeout ran out; Arm decides whether the deadline has.
-    if (errno != EINTR && errno != EAGAIN) return SyscallError("read", errno);
+    if (errno == EAGAIN) {
+      armed_ = kUnknownTimeout;  // it ran out: Arm decides whether the deadline has, and re-arms
+    } else if (errno != EINTR) {
+      return SyscallError("read", errno);
+    }
   }
 }
 

@@ -4,9 +4,9 @@
 // call's deadline differs from the armed one. (PollingStream needs recv, poll and recv again
 // for every message that is not already waiting.)
 //
-// Precision: a read may return up to kTimeoutSlack after its deadline (the armed timeout is
-// kept when it is within that much of what is needed, so back-to-back reads with fresh
-// deadlines of the same length do not re-arm; one armed too short just re-arms when it fires).
+// Precision: a read may return up to kTimeoutSlack after its deadline. An armed timeout is kept
+// when it ends no later than that: back-to-back reads with fresh deadlines of one length do not
+// re-arm, and one armed shorter than needed just re-arms for the rest when it fires.
 // Writes and sendfile do not block in the kernel: they wait in poll(2) on a full socket buffer, as
 // PollingStream does.
 #pragma once
@@ -22,10 +22,20 @@ class BlockingStream final : public Stream {
  public:
   static constexpr std::chrono::milliseconds kTimeoutSlack{5};
 
+  // What is known of a socket just accept4(2)ed without SOCK_NONBLOCK: it is blocking, and it
+  // carries its listener's SO_RCVTIMEO (zero: none). Given, it spares the fcntl(2) a socket of
+  // unknown state costs and, when the listener's timeout is no longer than a read's deadline,
+  // the setsockopt(2) of the first read (a shorter armed timeout is kept: it re-arms if it fires).
+  struct Accepted {
+    Clock::duration listener_receive_timeout{};
+  };
+
   // Takes ownership of the socket `fd`, makes it blocking, closes it on destruction.
   explicit BlockingStream(UniqueFd fd);
+  BlockingStream(UniqueFd fd, Accepted known);
   // Uses the socket `fd` without owning it; makes it blocking.
   explicit BlockingStream(int fd);
+  BlockingStream(int fd, Accepted known);
 
   int fd() const override { return fd_; }
 
@@ -40,8 +50,8 @@ class BlockingStream final : public Stream {
 
   UniqueFd owned_;
   int fd_;
-  // The SO_RCVTIMEO set; zero is the kernel's "no timeout". Unknown at first (an accepted
-  // socket inherits its listener's), so the first read always arms.
+  // The SO_RCVTIMEO set; zero is the kernel's "no timeout". Unknown at first unless told (an
+  // accepted socket inherits its listener's), and again once it fired: the next read arms.
   static constexpr Clock::duration kUnknownTimeout = Clock::duration(-1);
   Clock::duration armed_ = kUnknownTimeout;
 };

@@ -62,6 +62,64 @@ TEST(BlockingStreamTest, FirstReadArmsEvenWhenTheSocketCameWithATimeout) {
   EXPECT_EQ(now.tv_usec, 0);
 }
 
+// Gives `fd` the SO_RCVTIMEO an accepted socket would inherit from its listener.
+void InheritReceiveTimeout(int fd, milliseconds timeout) {
+  timeval tv{static_cast<time_t>(timeout.count() / 1000),
+             static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+  ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+}
+
+TEST(BlockingStreamTest, AnInheritedShorterTimeoutDoesNotEndALongerRead) {
+  // Told the listener's 50 ms, the stream keeps it for a read that may wait 20 s: when it
+  // fires, the read re-arms for the rest instead of giving up.
+  SocketPair pair;
+  ASSERT_EQ(::fcntl(pair.ours.get(), F_SETFL, 0), 0);  // accepted blocking
+  InheritReceiveTimeout(pair.ours.get(), milliseconds(50));
+  BlockingStream stream(pair.ours.get(), BlockingStream::Accepted{milliseconds(50)});
+  std::thread writer([&] {
+    std::this_thread::sleep_for(milliseconds(300));
+    ASSERT_EQ(::write(pair.theirs.get(), "late", 4), 4);
+  });
+  char buf[16];
+  absl::StatusOr<size_t> n = stream.Read(buf, sizeof buf, DeadlineAfter(milliseconds(20000)));
+  writer.join();
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(std::string(buf, *n), "late");
+}
+
+TEST(BlockingStreamTest, AnInheritedLongerTimeoutIsReplacedByAShorterDeadline) {
+  SocketPair pair;
+  ASSERT_EQ(::fcntl(pair.ours.get(), F_SETFL, 0), 0);
+  InheritReceiveTimeout(pair.ours.get(), milliseconds(30000));
+  BlockingStream stream(pair.ours.get(), BlockingStream::Accepted{milliseconds(30000)});
+  char buf[16];
+  auto start = Clock::now();
+  absl::StatusOr<size_t> n = stream.Read(buf, sizeof buf, DeadlineAfter(milliseconds(100)));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(n.status())) << n.status();
+  EXPECT_GE(Clock::now() - start, milliseconds(100));
+  EXPECT_LT(Clock::now() - start, milliseconds(10000));  // not the inherited 30 s
+}
+
+TEST(BlockingStreamTest, AnInheritedTimeoutIsClearedForAReadWithoutDeadlineOnceItFires) {
+  SocketPair pair;
+  ASSERT_EQ(::fcntl(pair.ours.get(), F_SETFL, 0), 0);
+  InheritReceiveTimeout(pair.ours.get(), milliseconds(50));
+  BlockingStream stream(pair.ours.get(), BlockingStream::Accepted{milliseconds(50)});
+  std::thread writer([&] {
+    std::this_thread::sleep_for(milliseconds(300));
+    ASSERT_EQ(::write(pair.theirs.get(), "x", 1), 1);
+  });
+  char byte;
+  absl::StatusOr<size_t> n = stream.Read(&byte, 1, Deadline::max());
+  writer.join();
+  ASSERT_TRUE(n.ok()) << n.status();
+  timeval now{1, 1};
+  socklen_t length = sizeof now;
+  ASSERT_EQ(::getsockopt(pair.ours.get(), SOL_SOCKET, SO_RCVTIMEO, &now, &length), 0);
+  EXPECT_EQ(now.tv_sec, 0);
+  EXPECT_EQ(now.tv_usec, 0);
+}
+
 TEST(BlockingStreamTest, ReadGivesUpAtItsDeadline) {
   SocketPair pair;
   BlockingStream stream(pair.ours.get());
