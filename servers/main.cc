@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <variant>
 
@@ -147,6 +148,14 @@ int Run(const Flags& flags) {
                       std::move(*socket), stop_fd,
                       *std::get<std::unique_ptr<protocols::StreamProtocol>>(*protocol));
   if (scoreboard) scoreboard->SetListenerState(stats::ListenerState::kStopped);
+  if (absl::IsAborted(served)) {
+    // A worker thread still runs and may use the protocol and the scoreboard: leave now, before
+    // this function's end destroys them under it.
+    spdlog::error("stopped, abandoning: {}", std::string(served.message()));
+    spdlog::shutdown();
+    std::fflush(nullptr);
+    std::_Exit(kExitRuntimeFailure);
+  }
   if (!served.ok()) {
     spdlog::error("serving stopped: {}", std::string(served.message()));
     return kExitRuntimeFailure;

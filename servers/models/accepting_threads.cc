@@ -232,6 +232,7 @@ absl::Status ServeStreamsOnAcceptingThreads(net::UniqueFd listener, int stop_fd,
   }
   // Threads whose connection ended have only to leave.
   s.changed.wait(lock, [&s] { return s.threads.load() == s.serving.load(); });
+  if (const uint32_t stuck = s.serving.load(); stuck > 0) return WorkersStillRunning(stuck);
   return s.error;
 }
 

@@ -23,7 +23,8 @@ namespace corral::models {
 // Serves connections accepted on `listener` until `stop_fd` becomes readable; then refuses new
 // clients (the listener is shut down and closed), gives connections in flight
 // options.drain_timeout to finish, shuts down the sockets of the rest, and returns. An error
-// only when the listener itself fails. `listener` is made blocking. Uses options.max_workers,
+// when the listener itself fails, and WorkersStillRunning when a thread outlives the cut (see
+// Model::ServeStreams). `listener` is made blocking. Uses options.max_workers,
 // drain_timeout and scoreboard.
 absl::Status ServeStreamsOnAcceptingThreads(net::UniqueFd listener, int stop_fd,
                                             const protocols::StreamProtocol& protocol,

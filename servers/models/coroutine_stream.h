@@ -19,8 +19,7 @@ class CoroutineStream final : public net::Stream {
  private:
   absl::StatusOr<size_t> DoRead(void* buf, size_t len, net::Deadline deadline) override;
   absl::Status DoWriteAllV(iovec* iov, int count, net::Deadline deadline) override;
-  absl::Status DoSendFile(int file_fd, off_t offset, size_t count,
-                          net::Deadline deadline) override;
+  absl::Status DoSendFile(int file_fd, off_t offset, size_t count, net::Deadline deadline) override;
 
   int fd_;
 };

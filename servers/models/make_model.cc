@@ -8,6 +8,13 @@
 
 namespace corral::models {
 
+absl::Status WorkersStillRunning(size_t count) {
+  return absl::AbortedError(absl::StrCat(
+      count,
+      " worker thread(s) still running after the drain cut their connections: a handler "
+      "is blocked on something else"));
+}
+
 uint32_t SlotsNeeded(ModelKind kind, const ModelOptions& options) {
   if (kind == ModelKind::kCoroutine) return CoroutineModel::HubCount(options) + 1;
   return (options.pool_size > 0 ? options.pool_size : options.max_workers) + 1;

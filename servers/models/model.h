@@ -40,8 +40,11 @@ class Model {
 
   // Serves connections accepted on `listener` until `stop_fd` becomes readable (the server's
   // signalfd), then closes the listener, lets in-flight connections finish within the drain
-  // timeout, cuts the rest, and returns. Returns an error only when accepting fails in a way
-  // retrying cannot fix. Call once, from the server's main thread.
+  // timeout, cuts the rest, and returns. Returns an error when accepting fails in a way
+  // retrying cannot fix, and ABORTED (WorkersStillRunning) when a worker thread is still
+  // running after the cut (its handler blocked on something other than its connection): that
+  // thread may still use `protocol` and the scoreboard, so the caller must end the process
+  // without destroying them. Call once, from the server's main thread.
   virtual absl::Status ServeStreams(net::UniqueFd listener, int stop_fd,
                                     const protocols::StreamProtocol& protocol) = 0;
 
@@ -49,6 +52,9 @@ class Model {
   virtual absl::Status ServeDatagrams(net::UniqueFd socket, int stop_fd,
                                       const protocols::DatagramProtocol& protocol) = 0;
 };
+
+// The ABORTED status of a drain that left `count` worker threads running after its cut.
+absl::Status WorkersStillRunning(size_t count);
 
 // INVALID_ARGUMENT for options the model does not take (pool_size for coroutine, hubs for fork
 // and thread).

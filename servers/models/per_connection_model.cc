@@ -69,7 +69,9 @@ absl::Status PerConnectionModel::ServeStreams(net::UniqueFd listener, int stop_f
     if (!error.ok()) break;
   }
   listener.Reset();  // new clients are refused from here on, not left in the backlog
-  workers->Drain(net::Clock::now() + options_.drain_timeout);
+  if (size_t stuck = workers->Drain(net::Clock::now() + options_.drain_timeout); stuck > 0) {
+    return WorkersStillRunning(stuck);
+  }
   return error;
 }
 
@@ -113,7 +115,9 @@ absl::Status PerConnectionModel::ServeDatagrams(net::UniqueFd socket, int stop_f
     }
     if (!error.ok()) break;
   }
-  workers->Drain(net::Clock::now() + options_.drain_timeout);
+  if (size_t stuck = workers->Drain(net::Clock::now() + options_.drain_timeout); stuck > 0) {
+    return WorkersStillRunning(stuck);
+  }
   return error;
 }
 

@@ -100,7 +100,9 @@ absl::Status PoolModel::RunPool(int stop_fd, const std::function<void()>& loop) 
                    options_.pool_size);
     }
   }
-  workers->Drain(net::Clock::now() + options_.drain_timeout);
+  if (size_t stuck = workers->Drain(net::Clock::now() + options_.drain_timeout); stuck > 0) {
+    return WorkersStillRunning(stuck);
+  }
   return absl::OkStatus();
 }
 

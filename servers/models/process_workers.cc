@@ -88,14 +88,15 @@ void ProcessWorkers::WaitChildren(net::Deadline deadline) {
   }
 }
 
-void ProcessWorkers::Drain(net::Deadline deadline) {
+size_t ProcessWorkers::Drain(net::Deadline deadline) {
   // Children serving one connection finish it; pool children stop accepting on SIGTERM.
   for (pid_t pid : children_) ::kill(pid, SIGTERM);
   WaitChildren(deadline);
-  if (children_.empty()) return;
+  if (children_.empty()) return 0;
   spdlog::warn("drain deadline passed; killing {} worker process(es)", children_.size());
   for (pid_t pid : children_) ::kill(pid, SIGKILL);
   WaitChildren(net::Clock::now() + kKillGrace);
+  return 0;  // a child left unreaped shares no memory with this process
 }
 
 }  // namespace corral::models

@@ -27,7 +27,7 @@ class ProcessWorkers final : public Workers {
   size_t active() const override { return children_.size(); }
   int finished_fd() const override { return sigchld_.get(); }
   void Collect() override;
-  void Drain(net::Deadline deadline) override;
+  size_t Drain(net::Deadline deadline) override;
 
  private:
   // Waits for children until `deadline` or none is left.

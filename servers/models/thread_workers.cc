@@ -167,7 +167,7 @@ bool ThreadWorkers::Shared::CountOut() {
 
 ThreadWorkers::ThreadWorkers(size_t cap) : shared_(std::make_shared<Shared>(cap)) {}
 
-ThreadWorkers::~ThreadWorkers() { Drain(net::Clock::now()); }
+ThreadWorkers::~ThreadWorkers() { (void)Drain(net::Clock::now()); }
 
 bool ThreadWorkers::Launch(int handoff_fd, std::function<void()> work) {
   Shared& s = *shared_;
@@ -214,7 +214,7 @@ void ThreadWorkers::Collect() {
   (void)!::read(shared_->finished.get(), &count, sizeof count);
 }
 
-void ThreadWorkers::Drain(net::Deadline deadline) {
+size_t ThreadWorkers::Drain(net::Deadline deadline) {
   Shared& s = *shared_;
   std::unique_lock lock(s.mu);
   s.draining = true;
@@ -232,6 +232,7 @@ void ThreadWorkers::Drain(net::Deadline deadline) {
   }
   // Threads told to exit above need only the lock to do so.
   s.changed.wait(lock, [&s] { return s.threads == s.active; });
+  return s.active;
 }
 
 }  // namespace corral::models

@@ -34,7 +34,7 @@ class ThreadWorkers final : public Workers {
   int finished_fd() const override;
   void Collect() override;
   // Also makes parked threads exit; from here on a thread exits when its unit ends.
-  void Drain(net::Deadline deadline) override;
+  size_t Drain(net::Deadline deadline) override;
 
  private:
   struct Shared;  // what threads reference, so that none of them touches this object

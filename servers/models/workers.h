@@ -35,7 +35,9 @@ class Workers {
   // Asks running workers to stop taking new work (pool workers watch their stop descriptor;
   // forked ones get SIGTERM), waits for every worker until `deadline`, then ends the rest
   // (threads: their sockets are shut down; processes: SIGKILL) and waits a short grace.
-  virtual void Drain(net::Deadline deadline) = 0;
+  // Returns how many worker threads still run after it, and so may still use what their work
+  // references (a process shares no memory: ProcessWorkers returns 0).
+  virtual size_t Drain(net::Deadline deadline) = 0;
 };
 
 }  // namespace corral::models

@@ -203,9 +203,10 @@ TEST(ThreadWorkersTest, DrainShutsDownTheSocketOfAStuckUnit) {
   }));
 
   auto start = std::chrono::steady_clock::now();
-  workers.Drain(std::chrono::steady_clock::now() + milliseconds(100));
+  const size_t still_running = workers.Drain(std::chrono::steady_clock::now() + milliseconds(100));
   auto took = std::chrono::steady_clock::now() - start;
 
+  EXPECT_EQ(still_running, 0u);
   EXPECT_EQ(got.load(), 0);
   EXPECT_EQ(workers.active(), 0u);
   EXPECT_GE(took, milliseconds(100));
@@ -226,6 +227,15 @@ TEST(ThreadWorkersTest, DestructorMakesParkedThreadsExitPromptly) {
   }
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   EXPECT_TRUE(ThreadsBackTo(before));
+}
+
+TEST(ThreadWorkersTest, DrainCountsAUnitItCannotCut) {
+  Gate gate;
+  ThreadWorkers workers;
+  ASSERT_TRUE(workers.Launch(-1, [&] { gate.Wait(); }));  // no socket to shut down
+  EXPECT_EQ(workers.Drain(std::chrono::steady_clock::now() + milliseconds(50)), 1u);
+  gate.Open();
+  EXPECT_TRUE(AllEnded(workers));  // before `gate` goes
 }
 
 // A unit that no drain can cut (no socket) and that outlives the object still ends cleanly:
