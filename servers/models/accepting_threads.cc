@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "servers/models/cuttable_connections.h"
 #include "servers/models/wait_for_work.h"
 #include "servers/models/worker_stats.h"
 #include "servers/net/blocking_stream.h"
@@ -39,14 +40,6 @@ constexpr int kStartRetryMs = 1000;
 // After a drain cuts the remaining sockets, their threads get this long to unwind.
 constexpr auto kCutGrace = std::chrono::seconds(1);
 
-// The connection one thread serves, for the drain's cut. Its own lock, uncontended except while
-// a drain cuts, keeps the cut from shutting down a number that was closed and reused meanwhile;
-// no lock is shared by the threads on a connection's way.
-struct Serving {
-  std::mutex mu;
-  int fd = -1;  // guarded by mu
-};
-
 // What every thread touches. Each holds a reference, so a thread still serving after the drain
 // gave up on it ends on this state instead of on freed memory.
 struct Shared : std::enable_shared_from_this<Shared> {
@@ -61,7 +54,7 @@ struct Shared : std::enable_shared_from_this<Shared> {
   void StartThread();
 
   // Accepts one connection and records it in `mine`; -1 when the thread should exit.
-  int Accept(Serving& mine);
+  int Accept(CuttableConnections::Slot& mine);
 
   // After a count fell: wakes the drain, which may be waiting for it. (The drain sets draining
   // before it reads a count, so a count that falls unseen is followed by this notify.)
@@ -82,35 +75,26 @@ struct Shared : std::enable_shared_from_this<Shared> {
   std::atomic<uint32_t> serving{0};   // serving a connection
   std::atomic<bool> draining{false};  // no thread enters accept again
 
+  CuttableConnections connections;  // what the drain's cut shuts down
+
   std::mutex mu;
-  std::condition_variable changed;    // with mu: a count fell while draining
-  std::vector<Serving*> connections;  // guarded by mu: one per thread alive
-  absl::Status error;                 // guarded by mu: why the listener failed
+  std::condition_variable changed;  // with mu: a count fell while draining
+  absl::Status error;               // guarded by mu: why the listener failed
 };
 
 void Shared::Run(std::shared_ptr<Shared> self) {
-  Serving mine;
-  {
-    std::lock_guard lock(self->mu);
-    self->connections.push_back(&mine);
-  }
   std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(self->board);
-  for (int fd; (fd = self->Accept(mine)) >= 0;) {
-    {
-      net::BlockingStream stream(fd, net::BlockingStream::Accepted{kIdleExit});
-      ServeConnection(stream, slot ? &*slot : nullptr, self->protocol);
-    }
-    {
-      std::lock_guard lock(mine.mu);
-      mine.fd = -1;
-      ::close(fd);
-    }
-    --self->serving;
-    self->CountFell();
-  }
   {
-    std::lock_guard lock(self->mu);
-    self->connections.erase(std::find(self->connections.begin(), self->connections.end(), &mine));
+    CuttableConnections::Slot mine(self->connections);
+    for (int fd; (fd = self->Accept(mine)) >= 0;) {
+      {
+        net::BlockingStream stream(fd, net::BlockingStream::Accepted{kIdleExit});
+        ServeConnection(stream, slot ? &*slot : nullptr, self->protocol);
+      }
+      mine.CloseServed();
+      --self->serving;
+      self->CountFell();
+    }
   }
   slot.reset();  // given back before the count falls, so a replacement thread finds one free
   --self->threads;
@@ -135,7 +119,7 @@ void Shared::StartThread() {
   }
 }
 
-int Shared::Accept(Serving& mine) {
+int Shared::Accept(CuttableConnections::Slot& mine) {
   for (;;) {
     // Counted as waiting before draining is read: the drain, which sets draining first and
     // then waits for no thread waiting before it closes the listener, sees this thread or
@@ -152,10 +136,7 @@ int Shared::Accept(Serving& mine) {
     int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     int err = errno;
     if (fd >= 0) {
-      {
-        std::lock_guard lock(mine.mu);
-        mine.fd = fd;
-      }
+      mine.Serve(fd);
       ++serving;
       const bool was_last = waiting.fetch_sub(1) == 1;
       if (was_last && !draining.load()) StartThread();  // keep one thread waiting
@@ -222,10 +203,7 @@ absl::Status ServeStreamsOnAcceptingThreads(net::UniqueFd listener, int stop_fd,
   const net::Deadline deadline = net::Clock::now() + options.drain_timeout;
   if (!s.changed.wait_until(lock, deadline, [&s] { return s.serving.load() == 0; })) {
     spdlog::warn("drain deadline passed; cutting {} connection(s)", s.serving.load());
-    for (Serving* connection : s.connections) {
-      std::lock_guard cut(connection->mu);
-      if (connection->fd >= 0) ::shutdown(connection->fd, SHUT_RDWR);
-    }
+    s.connections.CutAll();
     if (!s.changed.wait_for(lock, kCutGrace, [&s] { return s.serving.load() == 0; })) {
       spdlog::warn("{} connection thread(s) still running after the cut", s.serving.load());
     }

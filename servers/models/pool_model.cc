@@ -21,8 +21,9 @@ namespace {
 // serve, until the stop descriptor fires (a shared signalfd for threads; each child's own
 // pending SIGTERM for processes).
 void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& protocol,
-                    stats::Scoreboard* board) {
+                    stats::Scoreboard* board, CuttableConnections& connections) {
   std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
+  CuttableConnections::Slot mine(connections);
   SharedWorkWaiter waiter(stop_fd, listener);
   int rest_ms = -1;
   for (;;) {
@@ -39,8 +40,13 @@ void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& 
       }
       continue;
     }
-    net::BlockingStream stream(std::move(accepted.fd), net::BlockingStream::Accepted{});
-    ServeConnection(stream, slot ? &*slot : nullptr, protocol);
+    const int fd = accepted.fd.Release();
+    mine.Serve(fd);
+    {
+      net::BlockingStream stream(fd, net::BlockingStream::Accepted{});
+      ServeConnection(stream, slot ? &*slot : nullptr, protocol);
+    }
+    mine.CloseServed();
   }
 }
 
@@ -78,10 +84,11 @@ void ReceiveAndServe(int socket, int stop_fd, const protocols::DatagramProtocol&
 
 }  // namespace
 
-absl::Status PoolModel::RunPool(int stop_fd, const std::function<void()>& loop) {
+absl::Status PoolModel::RunPool(int stop_fd, std::shared_ptr<CuttableConnections> connections,
+                                const std::function<void()>& loop) {
   std::unique_ptr<Workers> workers;
   if (kind_ == ModelKind::kThread) {
-    workers = std::make_unique<ThreadWorkers>();
+    workers = std::make_unique<ThreadWorkers>(0, std::move(connections));
   } else {
     stats::Scoreboard* board = options_.scoreboard;
     workers = std::make_unique<ProcessWorkers>(nullptr, [board](pid_t pid) {
@@ -109,15 +116,19 @@ absl::Status PoolModel::RunPool(int stop_fd, const std::function<void()>& loop) 
 absl::Status PoolModel::ServeStreams(net::UniqueFd listener, int stop_fd,
                                      const protocols::StreamProtocol& protocol) {
   const int fd = listener.get();
-  return RunPool(stop_fd, [fd, stop_fd, &protocol, board = options_.scoreboard] {
-    AcceptAndServe(fd, stop_fd, protocol, board);
-  });
+  // Each worker holds a reference: a thread still serving after the drain gave up on it ends
+  // on this registry instead of on freed memory.
+  auto connections = std::make_shared<CuttableConnections>();
+  return RunPool(stop_fd, connections,
+                 [fd, stop_fd, &protocol, board = options_.scoreboard, connections] {
+                   AcceptAndServe(fd, stop_fd, protocol, board, *connections);
+                 });
 }
 
 absl::Status PoolModel::ServeDatagrams(net::UniqueFd socket, int stop_fd,
                                        const protocols::DatagramProtocol& protocol) {
   const int fd = socket.get();
-  return RunPool(stop_fd, [fd, stop_fd, &protocol, board = options_.scoreboard] {
+  return RunPool(stop_fd, nullptr, [fd, stop_fd, &protocol, board = options_.scoreboard] {
     ReceiveAndServe(fd, stop_fd, protocol, board);
   });
 }

@@ -4,6 +4,7 @@
 // fast; this is how the fork model serves UDP at speed.
 #pragma once
 
+#include "servers/models/cuttable_connections.h"
 #include "servers/models/model.h"
 #include "servers/models/workers.h"
 
@@ -21,7 +22,10 @@ class PoolModel final : public Model {
 
  private:
   // Starts the pool with `loop` as every worker's body and keeps it at pool_size until stop.
-  absl::Status RunPool(int stop_fd, const std::function<void()>& loop);
+  // `connections`: where the workers register what they serve, for a thread pool's drain to
+  // cut (null for datagrams).
+  absl::Status RunPool(int stop_fd, std::shared_ptr<CuttableConnections> connections,
+                       const std::function<void()>& loop);
 
   const ModelKind kind_;
   const ModelOptions options_;

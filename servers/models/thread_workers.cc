@@ -90,9 +90,11 @@ struct ThreadWorkers::Shared {
   // The thread is leaving: counts it out. Requires mu; returns false, for Park.
   bool CountOut();
 
-  explicit Shared(size_t cap) : signal_from(cap) {}
+  Shared(size_t cap, std::shared_ptr<CuttableConnections> registered)
+      : signal_from(cap), self_registered(std::move(registered)) {}
 
   const size_t signal_from;  // a unit ending with this many (or more) active writes `finished`
+  const std::shared_ptr<CuttableConnections> self_registered;  // may be null
   net::UniqueFd finished{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
 
   std::mutex mu;
@@ -165,7 +167,8 @@ bool ThreadWorkers::Shared::CountOut() {
   return false;
 }
 
-ThreadWorkers::ThreadWorkers(size_t cap) : shared_(std::make_shared<Shared>(cap)) {}
+ThreadWorkers::ThreadWorkers(size_t cap, std::shared_ptr<CuttableConnections> self_registered)
+    : shared_(std::make_shared<Shared>(cap, std::move(self_registered))) {}
 
 ThreadWorkers::~ThreadWorkers() { (void)Drain(net::Clock::now()); }
 
@@ -226,6 +229,7 @@ size_t ThreadWorkers::Drain(net::Deadline deadline) {
   if (!s.changed.wait_until(lock, deadline, [&s] { return s.active == 0; })) {
     spdlog::warn("drain deadline passed; cutting {} worker thread(s)", s.active);
     for (int fd : s.handoff_fds) ::shutdown(fd, SHUT_RDWR);
+    if (s.self_registered) s.self_registered->CutAll();
     if (!s.changed.wait_for(lock, kCutGrace, [&s] { return s.active == 0; })) {
       spdlog::warn("{} worker thread(s) still running after the cut", s.active);
     }

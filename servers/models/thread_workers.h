@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <memory>
 
+#include "servers/models/cuttable_connections.h"
 #include "servers/models/workers.h"
 
 namespace corral::models {
@@ -19,7 +20,11 @@ class ThreadWorkers final : public Workers {
   // finished_fd() becomes readable only for a unit that ends while `cap` or more were active:
   // a caller that stops launching at `cap` waits for exactly those ends, and every other end
   // would only wake it for nothing. 0 signals every end.
-  explicit ThreadWorkers(size_t cap = 0);
+  //
+  // `self_registered` holds the connections that units accept and register themselves (pool
+  // workers); a drain's cut shuts those down too, besides the handed-off descriptors.
+  explicit ThreadWorkers(size_t cap = 0,
+                         std::shared_ptr<CuttableConnections> self_registered = nullptr);
   // Drains with an immediate deadline if the caller did not, and waits for parked threads to
   // exit. A unit still running after the drain's grace keeps only the shared state it needs
   // alive, never this object, and its thread exits when the unit ends.
