@@ -5,7 +5,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -16,7 +15,6 @@
 #include <string>
 #include <system_error>
 #include <thread>
-#include <vector>
 
 #include "servers/models/cuttable_connections.h"
 #include "servers/models/wait_for_work.h"
