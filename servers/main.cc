@@ -151,8 +151,9 @@ int Run(const Flags& flags) {
   if (absl::IsAborted(served)) {
     // A worker thread still runs and may use the protocol and the scoreboard: leave now, before
     // this function's end destroys them under it.
+    // Not spdlog::shutdown(): that thread may still log.
     spdlog::error("stopped, abandoning: {}", std::string(served.message()));
-    spdlog::shutdown();
+    spdlog::default_logger()->flush();
     std::fflush(nullptr);
     std::_Exit(kExitRuntimeFailure);
   }

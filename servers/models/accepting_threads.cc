@@ -108,6 +108,13 @@ void Shared::StartThread() {
   do {
     if (running >= max_threads) return;  // at the cap: clients wait in the backlog
   } while (!threads.compare_exchange_weak(running, running + 1));
+  // Counted before draining is read, as in Accept: a drain that has already seen no thread
+  // alive, and returned, is seen here, so no thread starts on a scoreboard freed since.
+  if (draining.load()) {
+    --threads;
+    CountFell();
+    return;
+  }
   try {
     std::thread(&Shared::Run, shared_from_this()).detach();
   } catch (const std::system_error& e) {
@@ -206,9 +213,10 @@ absl::Status ServeStreamsOnAcceptingThreads(net::UniqueFd listener, int stop_fd,
       spdlog::warn("{} connection thread(s) still running after the cut", s.serving.load());
     }
   }
-  // Threads whose connection ended have only to leave.
+  // Threads whose connection ended have only to leave. A thread is done with the protocol and
+  // the scoreboard only once it no longer counts among the threads (Run), so that count decides.
   s.changed.wait(lock, [&s] { return s.threads.load() == s.serving.load(); });
-  if (const uint32_t stuck = s.serving.load(); stuck > 0) return WorkersStillRunning(stuck);
+  if (const uint32_t alive = s.threads.load(); alive > 0) return WorkersStillRunning(alive);
   return s.error;
 }
 

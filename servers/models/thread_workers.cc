@@ -220,13 +220,14 @@ void ThreadWorkers::Collect() {
 size_t ThreadWorkers::Drain(net::Deadline deadline) {
   Shared& s = *shared_;
   std::unique_lock lock(s.mu);
+  const bool drained_before = s.draining;  // then only wait for parked threads, as below
   s.draining = true;
   for (const std::shared_ptr<Parked>& idle : s.parked) {
     idle->exit = true;
     idle->Post();
   }
   s.parked.clear();
-  if (!s.changed.wait_until(lock, deadline, [&s] { return s.active == 0; })) {
+  if (!drained_before && !s.changed.wait_until(lock, deadline, [&s] { return s.active == 0; })) {
     spdlog::warn("drain deadline passed; cutting {} worker thread(s)", s.active);
     for (int fd : s.handoff_fds) ::shutdown(fd, SHUT_RDWR);
     if (s.self_registered) s.self_registered->CutAll();

@@ -38,7 +38,9 @@ class ThreadWorkers final : public Workers {
   size_t active() const override;
   int finished_fd() const override;
   void Collect() override;
-  // Also makes parked threads exit; from here on a thread exits when its unit ends.
+  // Also makes parked threads exit; from here on a thread exits when its unit ends. A second
+  // call (the destructor's, after the owner drained) cuts nothing again: it only waits for
+  // parked threads to leave and returns how many units still run.
   size_t Drain(net::Deadline deadline) override;
 
  private:

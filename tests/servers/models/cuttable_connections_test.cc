@@ -22,6 +22,9 @@ struct Pair {
 TEST(CuttableConnectionsTest, CutWakesAThreadBlockedOnItsConnection) {
   CuttableConnections connections;
   Pair pair;
+  // A cut that does not come must fail the test, not hang it: the read gives up after 10 s.
+  timeval limit{10, 0};
+  ASSERT_EQ(::setsockopt(pair.fds[0], SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit), 0);
   ssize_t got = -2;
   std::thread server([&] {
     CuttableConnections::Slot mine(connections);
@@ -44,17 +47,19 @@ TEST(CuttableConnectionsTest, CutWakesAThreadBlockedOnItsConnection) {
 TEST(CuttableConnectionsTest, ASlotThatClosedItsConnectionIsNotCut) {
   CuttableConnections connections;
   Pair served;
+  const int number = served.fds[0];
   CuttableConnections::Slot mine(connections);
-  mine.Serve(served.fds[0]);
+  mine.Serve(number);
   mine.CloseServed();
-  // Its number may now belong to another socket, which the cut must leave alone.
-  Pair reused;
-  ASSERT_EQ(reused.fds[0], served.fds[0]);  // the lowest free number comes back
+  // Its number now names another connection, which the cut must leave alone.
+  Pair other;
+  ASSERT_EQ(::dup2(other.fds[0], number), number);
   EXPECT_EQ(connections.CutAll(), 0u);
-  ASSERT_EQ(::write(reused.fds[1], "x", 1), 1);
+  ASSERT_EQ(::write(other.fds[1], "x", 1), 1);
   char c;
-  EXPECT_EQ(::read(reused.fds[0], &c, 1), 1);
-  ::close(reused.fds[0]);
+  EXPECT_EQ(::read(number, &c, 1), 1);  // a cut socket would read end of stream
+  ::close(number);
+  ::close(other.fds[0]);
 }
 
 TEST(CuttableConnectionsTest, ASlotLeavesTheRegistryWithItsThread) {

@@ -85,6 +85,11 @@ TEST(BlockingStreamTest, AnInheritedShorterTimeoutDoesNotEndALongerRead) {
   writer.join();
   ASSERT_TRUE(n.ok()) << n.status();
   EXPECT_EQ(std::string(buf, *n), "late");
+  // When the 50 ms fired, the read re-armed for the rest of its 20 s, not 50 ms again.
+  timeval now{0, 0};
+  socklen_t length = sizeof now;
+  ASSERT_EQ(::getsockopt(pair.ours.get(), SOL_SOCKET, SO_RCVTIMEO, &now, &length), 0);
+  EXPECT_GE(now.tv_sec, 1);
 }
 
 TEST(BlockingStreamTest, AnInheritedLongerTimeoutIsReplacedByAShorterDeadline) {
