@@ -3,39 +3,75 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <latch>
+#include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "servers/models/hub_server.h"
 #include "servers/net/socket.h"
+#include "spdlog/spdlog.h"
 
 namespace corral::models {
 namespace {
 
+// How much longer than a healthy hub's stop the drain waits before it gives a hub up.
+constexpr auto kStopMargin = std::chrono::seconds(1);
+
 // Runs `serve(server, started)` for each socket on its own hub thread until `stop_fd` fires,
-// then drains every hub and joins the threads.
+// then drains every hub and joins the threads. A hub whose thread a greenlet holds in a call
+// that does not yield (so not even its drain can run) is given up after HubServer::StopBound
+// and a margin: its thread is left running and the drain returns WorkersStillRunning.
 template <typename Serve>
 absl::Status RunHubs(std::vector<net::UniqueFd> sockets, int stop_fd, const ModelOptions& options,
                      Serve serve) {
-  const uint32_t hubs = static_cast<uint32_t>(sockets.size());
-  const uint32_t per_hub = std::max<uint32_t>(1, options.max_workers / hubs);
-  std::vector<std::unique_ptr<HubServer>> servers;
+  // Held by every hub thread too, so one given up on ends on this, not on freed memory.
+  struct Hubs {
+    std::vector<std::unique_ptr<HubServer>> servers;
+    std::mutex mu;
+    std::condition_variable ended;  // with mu: running fell
+    uint32_t running = 0;           // guarded by mu
+  };
+  auto hubs = std::make_shared<Hubs>();
+  const uint32_t count = static_cast<uint32_t>(sockets.size());
+  const uint32_t per_hub = std::max<uint32_t>(1, options.max_workers / count);
   for (net::UniqueFd& socket : sockets) {
-    servers.push_back(std::make_unique<HubServer>(std::move(socket), per_hub, options.drain_timeout,
-                                                  options.scoreboard));
+    hubs->servers.push_back(std::make_unique<HubServer>(std::move(socket), per_hub,
+                                                        options.drain_timeout, options.scoreboard));
   }
-  std::latch started(hubs);
+  hubs->running = count;
+  std::latch started(count);
   std::vector<std::thread> threads;
-  for (auto& server : servers) {
-    threads.emplace_back([&serve, &started, s = server.get()] { serve(*s, started); });
+  for (auto& server : hubs->servers) {
+    threads.emplace_back([hubs, serve, &started, s = server.get()] {
+      serve(*s, started);  // counts `started` down before it serves, then never touches it
+      std::lock_guard lock(hubs->mu);
+      --hubs->running;
+      hubs->ended.notify_all();
+    });
   }
   started.wait();
 
   pollfd pfd{stop_fd, POLLIN, 0};
   while (::poll(&pfd, 1, -1) < 0 && errno == EINTR) {
   }
-  for (auto& server : servers) server->RequestDrain();
+  for (auto& server : hubs->servers) server->RequestDrain();
+  const auto deadline =
+      std::chrono::steady_clock::now() + HubServer::StopBound(options.drain_timeout) + kStopMargin;
+  std::unique_lock lock(hubs->mu);
+  if (!hubs->ended.wait_until(lock, deadline, [&hubs] { return hubs->running == 0; })) {
+    const uint32_t stuck = hubs->running;
+    lock.unlock();
+    spdlog::warn("{} hub thread(s) still held by a greenlet after the drain", stuck);
+    for (std::thread& t : threads) t.detach();
+    return WorkersStillRunning(stuck);
+  }
+  lock.unlock();
   for (std::thread& t : threads) t.join();
   return absl::OkStatus();
 }

@@ -75,6 +75,10 @@ void HubServer::Run(const std::function<void(State&)>& take_work, std::latch& st
   state_ = nullptr;
 }
 
+std::chrono::milliseconds HubServer::StopBound(std::chrono::milliseconds drain_timeout) {
+  return drain_timeout + 2 * std::chrono::duration_cast<std::chrono::milliseconds>(kKillGrace);
+}
+
 void HubServer::RequestDrain() {
   coro::Hub* hub = hub_.load();
   hub->RunInLoop([this] {

@@ -37,6 +37,10 @@ class HubServer {
   // Any thread, after `started`.
   void RequestDrain();
 
+  // The longest a hub takes to stop after RequestDrain while no greenlet holds its thread in a
+  // call that does not yield to the hub: the drain timeout and a kill grace at each end.
+  static std::chrono::milliseconds StopBound(std::chrono::milliseconds drain_timeout);
+
  private:
   struct State;  // lives on the hub thread's stack while it serves
   void Run(const std::function<void(State&)>& take_work, std::latch& started);
