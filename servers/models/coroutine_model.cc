@@ -67,7 +67,8 @@ absl::Status RunHubs(std::vector<net::UniqueFd> sockets, int stop_fd, const Mode
   if (!hubs->ended.wait_until(lock, deadline, [&hubs] { return hubs->running == 0; })) {
     const uint32_t stuck = hubs->running;
     lock.unlock();
-    spdlog::warn("{} hub thread(s) still held by a greenlet after the drain", stuck);
+    spdlog::warn("{} hub thread(s) did not stop within {} ms of the drain's start", stuck,
+                 (HubServer::StopBound(options.drain_timeout) + kStopMargin).count());
     for (std::thread& t : threads) t.detach();
     return WorkersStillRunning(stuck);
   }

@@ -3,8 +3,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "servers/coro/event.h"
 #include "servers/coro/semaphore.h"
@@ -57,7 +59,8 @@ struct HubServer::State {
 
 void HubServer::Run(const std::function<void(State&)>& take_work, std::latch& started) {
   coro::Hub& hub = coro::Hub::Current();
-  State state(max_active_, board_);
+  auto owned = std::make_unique<State>(max_active_, board_);
+  State& state = *owned;
   state_ = &state;
   state.taker = coro::Spawn([&] { take_work(state); });
   hub_.store(&hub);
@@ -65,12 +68,18 @@ void HubServer::Run(const std::function<void(State&)>& take_work, std::latch& st
   hub.Run();
   // Greenlets still alive here (killed at the drain deadline but not yet unwound) must finish
   // while `state` exists: their exit path releases slots and erases themselves from it.
+  // All killed first, then one grace for all of them to unwind together, so that a hub's stop
+  // stays within StopBound however many there are.
   std::vector<coro::Handle<void>> left;
   for (auto& [id, handle] : state.workers) left.push_back(handle);
-  for (auto& handle : left) handle.Kill(/*block=*/true, kKillGrace);
+  for (auto& handle : left) handle.Kill(/*block=*/false);
+  const coro::Deadline unwound(coro::Clock::now() + kKillGrace);
+  for (auto& handle : left) handle.Join(unwound);
   if (!state.workers.empty()) {
+    // They unwind when the hub is destroyed at the latest, and still refer to `state` then.
     spdlog::error("{} connection greenlet(s) did not unwind; leaving them to the hub",
                   state.workers.size());
+    (void)owned.release();
   }
   state_ = nullptr;
 }

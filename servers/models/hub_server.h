@@ -42,7 +42,7 @@ class HubServer {
   static std::chrono::milliseconds StopBound(std::chrono::milliseconds drain_timeout);
 
  private:
-  struct State;  // lives on the hub thread's stack while it serves
+  struct State;  // owned by the hub thread while it serves (kept if greenlets outlive it)
   void Run(const std::function<void(State&)>& take_work, std::latch& started);
   // Closes socket_ (if still open) with coro::Close: the hub has it registered. Hub thread only.
   void CloseSocket();
