@@ -139,3 +139,13 @@ int BareAnswerHttp(int fd, char* buf, size_t* len) {
   }
   return 0;
 }
+
+void BareServeHttpBlocking(int fd) {
+  char buf[8192];
+  size_t len = 0;
+  ssize_t got;
+  while (len < sizeof buf && (got = read(fd, buf + len, sizeof buf - len)) > 0) {
+    len += (size_t)got;
+    if (BareAnswerHttp(fd, buf, &len) != 0) break;
+  }
+}

@@ -36,6 +36,10 @@ void BareEpollLoop(int listener, int (*accepted)(int fd), void (*readable)(int f
 // a write failed), 0 to keep it.
 int BareAnswerHttp(int fd, char* buf, size_t* len);
 
+// Answers the blocking connection `fd` with BareAnswerHttp until the client closes it, asks to
+// close, or sends more than 8 KiB without finishing a request. Does not close `fd`.
+void BareServeHttpBlocking(int fd);
+
 // Dies with "NAME: WHAT: strerror(errno)" and exit code 111.
 void BareDie(const char* what);
 

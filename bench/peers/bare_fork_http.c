@@ -7,13 +7,7 @@
 #include "bench/peers/bare_common.h"
 
 static void Serve(int fd) {
-  char buf[8192];
-  size_t len = 0;
-  ssize_t got;
-  while (len < sizeof buf && (got = read(fd, buf + len, sizeof buf - len)) > 0) {
-    len += (size_t)got;
-    if (BareAnswerHttp(fd, buf, &len) != 0) break;
-  }
+  BareServeHttpBlocking(fd);
   _exit(0);
 }
 
