@@ -59,6 +59,20 @@ bool Poller::ReadyNow(int fd, Interest interest) {
   return false;
 }
 
+bool Poller::KnownNotReady(int fd, Interest interest) const {
+  if (fd < 0 || static_cast<size_t>(fd) >= fds_.size()) return false;
+  const FdState& s = fds_[static_cast<size_t>(fd)];
+  if (!s.registered) return false;  // no edge would tell us when it becomes ready
+  if (interest == Interest::kRead) return !s.maybe_readable && !s.urgent_seen;
+  return !s.maybe_writable;
+}
+
+void Poller::SawNotReady(int fd, Interest interest) {
+  if (fd < 0 || static_cast<size_t>(fd) >= fds_.size()) return;
+  FdState& s = fds_[static_cast<size_t>(fd)];
+  (interest == Interest::kRead ? s.maybe_readable : s.maybe_writable) = false;
+}
+
 absl::Status Poller::Arm(int fd, Interest interest, Greenlet* waiter) {
   if (fd < 0) return absl::InvalidArgumentError("wait on fd " + std::to_string(fd) + ": bad fd");
   FdState& s = StateOf(fd);
@@ -80,7 +94,8 @@ absl::Status Poller::Arm(int fd, Interest interest, Greenlet* waiter) {
 
 absl::Status Poller::Register(int fd, FdState& s) {
   epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  // EPOLLPRI only to learn of TCP urgent data, which makes short reads ambiguous (poller.h).
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET;
   ev.data.fd = fd;
   // EEXIST: still registered under a number we were told to forget (e.g. a descriptor that
   // Connect was given after an earlier wait on it). MOD makes the registration ours again.
@@ -108,6 +123,7 @@ void Poller::Forget(int fd) {
   s.registered = false;
   s.maybe_readable = false;
   s.maybe_writable = false;
+  s.urgent_seen = false;
 }
 
 bool Poller::Poll(int timeout_ms, absl::FunctionRef<void(Greenlet*)> wake) {
@@ -134,7 +150,8 @@ bool Poller::Poll(int timeout_ms, absl::FunctionRef<void(Greenlet*)> wake) {
     const bool failed = (ev & (EPOLLERR | EPOLLHUP)) != 0;
     // The bits are set even when a waiter is woken: it may look without reading (WaitReadable)
     // and wait again, and the edge will not come twice.
-    if (failed || (ev & (EPOLLIN | EPOLLRDHUP))) {
+    if (ev & EPOLLPRI) s.urgent_seen = true;
+    if (failed || (ev & (EPOLLIN | EPOLLRDHUP | EPOLLPRI))) {
       s.maybe_readable = true;
       if (s.reader != nullptr) {
         wake(std::exchange(s.reader, nullptr));

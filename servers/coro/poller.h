@@ -9,6 +9,12 @@
 //   - a caller whose syscall just failed with EAGAIN may Arm and park: any readiness after the
 //     EAGAIN is a new edge, reported by a later Poll (no Poll can run before it parks);
 //   - any other caller asks ReadyNow first, which costs a poll(2) only if an edge came since.
+//   - a reader of a stream whose read came back short has seen "not readable" too (a Linux
+//     stream read returns less than asked only when the buffer is empty): it reports that with
+//     SawNotReady, and its next read asks KnownNotReady and parks before trying, saving the
+//     read that would fail with EAGAIN (one syscall per request-response exchange). TCP urgent
+//     data breaks the rule (a read stops short at the urgent mark), so a descriptor that has
+//     shown EPOLLPRI is never known not readable again.
 // Spurious wake-ups remain possible and harmless: the cooperative calls retry their syscall.
 //
 // Closing: the kernel drops a registration when the descriptor's file is closed, but this
@@ -49,6 +55,14 @@ class Poller {
   // `fd` was last seen not ready; otherwise asks poll(2), and records a "not ready" answer.
   bool ReadyNow(int fd, Interest interest);
 
+  // True only when `fd` is registered, was last seen not ready for `interest` (EAGAIN,
+  // ReadyNow, or SawNotReady), and no edge came since: a syscall now would most likely fail
+  // with EAGAIN, and waiting for the next edge is safe. No syscall.
+  bool KnownNotReady(int fd, Interest interest) const;
+  // Records that the caller just saw `fd` not ready for `interest` by other means than EAGAIN
+  // (a short stream read), with no blocking point since. No syscall.
+  void SawNotReady(int fd, Interest interest);
+
   // Records `waiter` as the greenlet to wake at the next edge of `fd` for `interest`, and
   // registers `fd` with epoll unless it already is. The caller must have seen `fd` not ready
   // (EAGAIN, or ReadyNow false) with no blocking point since: Arm discards earlier edges.
@@ -80,6 +94,7 @@ class Poller {
     bool registered = false;      // added to epoll for the descriptor now behind this number
     bool maybe_readable = false;  // an edge came since the last "not readable"
     bool maybe_writable = false;
+    bool urgent_seen = false;  // EPOLLPRI came: short reads no longer mean "drained"
   };
   FdState& StateOf(int fd);
   absl::Status Register(int fd, FdState& s);

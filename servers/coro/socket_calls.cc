@@ -140,6 +140,18 @@ absl::StatusOr<size_t> Recv(int fd, void* buf, size_t len, Deadline deadline, in
                    [&] { return recv(fd, buf, len, flags | MSG_DONTWAIT); });
 }
 
+absl::StatusOr<size_t> RecvStream(int fd, void* buf, size_t len, Deadline deadline) {
+  Hub& hub = Hub::Current();
+  if (len > 0 && hub.KnownNotReady(fd, Interest::kRead)) {
+    if (absl::Status s = hub.WaitFdAfterEagain(fd, Interest::kRead, deadline); !s.ok()) {
+      return Prefixed("recv", s);
+    }
+  }
+  absl::StatusOr<size_t> n = Recv(fd, buf, len, deadline);
+  if (n.ok() && *n > 0 && *n < len) hub.SawNotReady(fd, Interest::kRead);
+  return n;
+}
+
 absl::Status WriteAll(int fd, const void* buf, size_t len, Deadline deadline, size_t* done) {
   return TransferAll("write", fd, buf, len, deadline, done,
                      [&](const char* p, size_t n) { return write(fd, p, n); });

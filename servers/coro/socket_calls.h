@@ -50,6 +50,11 @@ absl::Status Connect(int fd, const sockaddr* addr, socklen_t addr_len, Deadline 
 // Up to `len` bytes, as soon as any are available. read(2) / recv(2).
 absl::StatusOr<size_t> Read(int fd, void* buf, size_t len, Deadline deadline = {});
 absl::StatusOr<size_t> Recv(int fd, void* buf, size_t len, Deadline deadline = {}, int flags = 0);
+// Recv for a stream socket (TCP, Unix stream) that request-response traffic reads: a read that
+// returns less than `len` means the socket's buffer is empty, which the hub remembers, so the
+// next call parks until the next edge instead of first paying a recv that would fail with
+// EAGAIN. Never for datagram sockets (a short read leaves later datagrams queued) or ttys.
+absl::StatusOr<size_t> RecvStream(int fd, void* buf, size_t len, Deadline deadline = {});
 
 // All `len` bytes, or an error. write(2) / send(2) (send with MSG_NOSIGNAL: a closed peer gives
 // EPIPE, not SIGPIPE; WriteAll on a socket can raise SIGPIPE, so prefer SendAll there).

@@ -20,7 +20,7 @@ coro::Deadline ToCoro(net::Deadline deadline) {
 }  // namespace
 
 absl::StatusOr<size_t> CoroutineStream::DoRead(void* buf, size_t len, net::Deadline deadline) {
-  return coro::Recv(fd_, buf, len, ToCoro(deadline));
+  return coro::RecvStream(fd_, buf, len, ToCoro(deadline));
 }
 
 absl::Status CoroutineStream::DoWriteAllV(iovec* iov, int count, net::Deadline deadline) {

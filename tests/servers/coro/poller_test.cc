@@ -4,6 +4,8 @@
 #include "servers/coro/poller.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -141,6 +143,72 @@ TEST(PollerTest, EdgeSeenByAWokenWaiterIsKeptForTheNextWait) {
     EXPECT_TRUE(WaitReadable(a.get(), 10s).ok());  // woken by the edge, reads nothing
     writer.Join();
     EXPECT_TRUE(WaitReadable(a.get(), 100ms).ok()) << "readable, but no second edge comes";
+  });
+}
+
+// A short stream read counts as seeing "not readable": the next RecvStream parks first. Data
+// that arrives before it parks (no Poll has run, so the hub still believes "not readable") is
+// then reported by the next Poll, not lost. A read that fills the buffer proves nothing.
+TEST(PollerTest, ShortStreamReadMakesTheNextReadWaitForAnEdge) {
+  InFreshThread([] {
+    auto [a, b] = testing::SocketPair();
+    ReadOnceThroughTheHub(a.get(), b.get());
+    Hub& hub = Hub::Current();
+    char buf[16];
+    ASSERT_EQ(write(b.get(), "abc", 3), 3);
+    absl::StatusOr<size_t> n = RecvStream(a.get(), buf, sizeof buf, 10s);
+    ASSERT_TRUE(n.ok()) << n.status();
+    EXPECT_EQ(std::string(buf, *n), "abc");
+    EXPECT_TRUE(hub.KnownNotReady(a.get(), Poller::Interest::kRead));
+    ASSERT_EQ(write(b.get(), "de", 2), 2);  // arrives while the hub believes "not readable"
+    const auto start = Clock::now();
+    n = RecvStream(a.get(), buf, sizeof buf, 10s);
+    ASSERT_TRUE(n.ok()) << n.status();
+    EXPECT_EQ(std::string(buf, *n), "de");
+    EXPECT_LT(Clock::now() - start, 5s);
+    ASSERT_EQ(write(b.get(), "fghi", 4), 4);
+    Sleep(5ms);  // the hub polls: an edge makes "not readable" unknown again
+    EXPECT_FALSE(hub.KnownNotReady(a.get(), Poller::Interest::kRead));
+    n = RecvStream(a.get(), buf, 4, 10s);  // fills the buffer: more may be queued
+    ASSERT_TRUE(n.ok()) << n.status();
+    EXPECT_EQ(std::string(buf, *n), "fghi");
+    EXPECT_FALSE(hub.KnownNotReady(a.get(), Poller::Interest::kRead));
+    // A number never registered is never known: no edge would come to say it became ready.
+    auto [c, d] = testing::SocketPair();
+    ASSERT_EQ(write(d.get(), "j", 1), 1);
+    n = RecvStream(c.get(), buf, sizeof buf, 10s);
+    ASSERT_TRUE(n.ok()) << n.status();
+    EXPECT_FALSE(hub.KnownNotReady(c.get(), Poller::Interest::kRead));
+  });
+}
+
+// TCP urgent data stops a read short at the urgent mark with more data queued behind it, and
+// the edge for that data has already been seen. A descriptor that showed EPOLLPRI must never
+// again be "known not readable", or the rest would wait for an edge that never comes.
+TEST(PollerTest, UrgentDataMakesShortReadsAmbiguous) {
+  InFreshThread([] {
+    Fd listener = testing::Listen();
+    Fd client = testing::TcpSocket();
+    Fd server_side = ConnectThroughTheHub(listener.get(), client.get());
+    ASSERT_GE(server_side.get(), 0);
+    const int one = 1;
+    ASSERT_EQ(setsockopt(client.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one), 0);
+    char buf[16];
+    // Registers the server side: nothing to read yet.
+    EXPECT_EQ(RecvStream(server_side.get(), buf, sizeof buf, 5ms).status().code(),
+              absl::StatusCode::kDeadlineExceeded);
+    ASSERT_EQ(send(client.get(), "ab", 2, 0), 2);
+    ASSERT_EQ(send(client.get(), "!", 1, MSG_OOB), 1);  // out of band: not in the stream
+    ASSERT_EQ(send(client.get(), "cd", 2, 0), 2);
+    Sleep(5ms);  // all of it is queued before the next Poll reports the edge
+    std::string got;
+    while (got.size() < 4) {
+      absl::StatusOr<size_t> n = RecvStream(server_side.get(), buf, sizeof buf, 2s);
+      ASSERT_TRUE(n.ok()) << n.status() << " after \"" << got << "\"";
+      ASSERT_GT(*n, 0u);
+      got.append(buf, *n);
+    }
+    EXPECT_EQ(got, "abcd");
   });
 }
 
