@@ -63,7 +63,7 @@ bool Poller::KnownNotReady(int fd, Interest interest) const {
   if (fd < 0 || static_cast<size_t>(fd) >= fds_.size()) return false;
   const FdState& s = fds_[static_cast<size_t>(fd)];
   if (!s.registered) return false;  // no edge would tell us when it becomes ready
-  if (interest == Interest::kRead) return !s.maybe_readable && !s.urgent_seen;
+  if (interest == Interest::kRead) return !s.maybe_readable && !s.short_reads_ambiguous;
   return !s.maybe_writable;
 }
 
@@ -94,7 +94,7 @@ absl::Status Poller::Arm(int fd, Interest interest, Greenlet* waiter) {
 
 absl::Status Poller::Register(int fd, FdState& s) {
   epoll_event ev{};
-  // EPOLLPRI only to learn of TCP urgent data, which makes short reads ambiguous (poller.h).
+  // EPOLLPRI only to learn of TCP urgent data, which makes short reads ambiguous (see the header).
   ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET;
   ev.data.fd = fd;
   // EEXIST: still registered under a number we were told to forget (e.g. a descriptor that
@@ -123,7 +123,7 @@ void Poller::Forget(int fd) {
   s.registered = false;
   s.maybe_readable = false;
   s.maybe_writable = false;
-  s.urgent_seen = false;
+  s.short_reads_ambiguous = false;
 }
 
 bool Poller::Poll(int timeout_ms, absl::FunctionRef<void(Greenlet*)> wake) {
@@ -150,7 +150,7 @@ bool Poller::Poll(int timeout_ms, absl::FunctionRef<void(Greenlet*)> wake) {
     const bool failed = (ev & (EPOLLERR | EPOLLHUP)) != 0;
     // The bits are set even when a waiter is woken: it may look without reading (WaitReadable)
     // and wait again, and the edge will not come twice.
-    if (ev & EPOLLPRI) s.urgent_seen = true;
+    if (failed || (ev & (EPOLLPRI | EPOLLRDHUP))) s.short_reads_ambiguous = true;
     if (failed || (ev & (EPOLLIN | EPOLLRDHUP | EPOLLPRI))) {
       s.maybe_readable = true;
       if (s.reader != nullptr) {

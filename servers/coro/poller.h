@@ -12,9 +12,11 @@
 //   - a reader of a stream whose read came back short has seen "not readable" too (a Linux
 //     stream read returns less than asked only when the buffer is empty): it reports that with
 //     SawNotReady, and its next read asks KnownNotReady and parks before trying, saving the
-//     read that would fail with EAGAIN (one syscall per request-response exchange). TCP urgent
-//     data breaks the rule (a read stops short at the urgent mark), so a descriptor that has
-//     shown EPOLLPRI is never known not readable again.
+//     read that would fail with EAGAIN (one syscall per request-response exchange). Two things
+//     break the rule, and both announce themselves: TCP urgent data (a read stops short at the
+//     urgent mark; EPOLLPRI) and the end of the stream (a read that takes the last bytes and
+//     the FIN is short, and no edge follows; EPOLLRDHUP, EPOLLHUP, EPOLLERR). A descriptor that
+//     has shown either is never "known not readable" again.
 // Spurious wake-ups remain possible and harmless: the cooperative calls retry their syscall.
 //
 // Closing: the kernel drops a registration when the descriptor's file is closed, but this
@@ -94,7 +96,8 @@ class Poller {
     bool registered = false;      // added to epoll for the descriptor now behind this number
     bool maybe_readable = false;  // an edge came since the last "not readable"
     bool maybe_writable = false;
-    bool urgent_seen = false;  // EPOLLPRI came: short reads no longer mean "drained"
+    // Urgent data or an end of stream was reported: a short read no longer means "drained".
+    bool short_reads_ambiguous = false;
   };
   FdState& StateOf(int fd);
   absl::Status Register(int fd, FdState& s);

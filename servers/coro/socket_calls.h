@@ -53,7 +53,10 @@ absl::StatusOr<size_t> Recv(int fd, void* buf, size_t len, Deadline deadline = {
 // Recv for a stream socket (TCP, Unix stream) that request-response traffic reads: a read that
 // returns less than `len` means the socket's buffer is empty, which the hub remembers, so the
 // next call parks until the next edge instead of first paying a recv that would fail with
-// EAGAIN. Never for datagram sockets (a short read leaves later datagrams queued) or ttys.
+// EAGAIN. Urgent data and the end of the stream, after which a short read proves nothing, are
+// noticed and handled (poller.h). Never for datagram sockets (a short read leaves later
+// datagrams queued), ttys, or Unix sockets that pass credentials or descriptors (a read stops
+// at a message that carries them).
 absl::StatusOr<size_t> RecvStream(int fd, void* buf, size_t len, Deadline deadline = {});
 
 // All `len` bytes, or an error. write(2) / send(2) (send with MSG_NOSIGNAL: a closed peer gives

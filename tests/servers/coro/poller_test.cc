@@ -212,6 +212,30 @@ TEST(PollerTest, UrgentDataMakesShortReadsAmbiguous) {
   });
 }
 
+// A read that takes the last bytes and the peer's FIN in one go comes back short, and no edge
+// follows (the FIN's edge came before it). The next read must return end of file at once, not
+// wait for an edge that never comes: a hang-up seen makes "not readable" unknowable.
+TEST(PollerTest, ShortReadThatMeetsTheEndOfTheStreamIsNotDrained) {
+  InFreshThread([] {
+    Fd listener = testing::Listen();
+    Fd client = testing::TcpSocket();
+    Fd server_side = ConnectThroughTheHub(listener.get(), client.get());
+    ASSERT_GE(server_side.get(), 0);
+    char buf[16];
+    EXPECT_EQ(RecvStream(server_side.get(), buf, sizeof buf, 5ms).status().code(),
+              absl::StatusCode::kDeadlineExceeded);  // registers it
+    ASSERT_EQ(send(client.get(), "last", 4, 0), 4);
+    ASSERT_EQ(shutdown(client.get(), SHUT_WR), 0);
+    Sleep(5ms);  // data and FIN are both queued before the next Poll reports their edge
+    absl::StatusOr<size_t> n = RecvStream(server_side.get(), buf, sizeof buf, 2s);
+    ASSERT_TRUE(n.ok()) << n.status();
+    EXPECT_EQ(std::string(buf, *n), "last");
+    n = RecvStream(server_side.get(), buf, sizeof buf, 2s);
+    ASSERT_TRUE(n.ok()) << n.status() << " (end of file never seen)";
+    EXPECT_EQ(*n, 0u);
+  });
+}
+
 TEST(PollerTest, ReaderAndWriterParkedOnOneFdEachWakeOnTheirEdge) {
   InFreshThread([] {
     auto [a, b] = testing::SocketPair();

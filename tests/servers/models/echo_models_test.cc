@@ -2,6 +2,7 @@
 // the same handler must behave the same whichever way its workers are made.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,6 +65,29 @@ TEST_P(EchoModelsTest, TcpHundredConcurrentClients) {
   }
   for (std::thread& t : clients) t.join();
   EXPECT_EQ(ok.load(), 100);
+}
+
+// A client that sends its last message and its FIN together (shutdown(SHUT_WR)) gets the echo
+// and then the end of the stream at once, not after the idle timeout (60 s here).
+TEST_P(EchoModelsTest, TcpHalfCloseGetsTheEchoThenTheEnd) {
+  ServerProcess server(Args("tcp-echo"));
+  ASSERT_TRUE(server.ready()) << server.detail();
+  net::UniqueFd fd = ConnectTcp(server.detail());
+  ASSERT_TRUE(fd);
+  ASSERT_EQ(EchoOn(fd.get(), "first"), "first");  // the server is now waiting to read
+  net::PollingStream stream(fd.get());
+  const net::Deadline deadline = net::DeadlineAfter(std::chrono::seconds(20));
+  ASSERT_TRUE(stream.WriteAll("last", 4, deadline).ok());
+  ASSERT_EQ(::shutdown(fd.get(), SHUT_WR), 0);
+  std::string got;
+  for (;;) {
+    char buf[16];
+    absl::StatusOr<size_t> n = stream.Read(buf, sizeof buf, deadline);
+    ASSERT_TRUE(n.ok()) << n.status() << " after \"" << got << "\" (the end never came)";
+    if (*n == 0) break;
+    got.append(buf, *n);
+  }
+  EXPECT_EQ(got, "last");
 }
 
 TEST_P(EchoModelsTest, UdpMaximumSizeDatagrams) {
