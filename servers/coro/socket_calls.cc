@@ -142,7 +142,8 @@ absl::StatusOr<size_t> Recv(int fd, void* buf, size_t len, Deadline deadline, in
 
 absl::StatusOr<size_t> RecvStream(int fd, void* buf, size_t len, Deadline deadline) {
   Hub& hub = Hub::Current();
-  if (len > 0 && hub.KnownNotReady(fd, Interest::kRead)) {
+  // A passed deadline still tries once, as every call here does (the belief may be stale).
+  if (len > 0 && hub.KnownNotReady(fd, Interest::kRead) && !deadline.Expired()) {
     if (absl::Status s = hub.WaitFdAfterEagain(fd, Interest::kRead, deadline); !s.ok()) {
       return Prefixed("recv", s);
     }
