@@ -91,12 +91,10 @@ class Hub {
   // Forgets fd's epoll registration: call before closing a descriptor that greenlets of this
   // hub may have waited on, and for a number that now names a new descriptor (poller.h).
   void ForgetFd(int fd) { poller_.Forget(fd); }
-  // See Poller: whether a syscall on `fd` is known to be bound to fail with EAGAIN now, and
-  // how a caller records that it has just seen fd not ready without an EAGAIN.
-  bool KnownNotReady(int fd, Poller::Interest interest) const {
-    return poller_.KnownNotReady(fd, interest);
-  }
-  void SawNotReady(int fd, Poller::Interest interest) { poller_.SawNotReady(fd, interest); }
+  // See Poller: whether a reader of `fd` may park before trying its read, and how it records
+  // that a short TCP read showed `fd` drained.
+  bool KnownUnreadable(int fd) const { return poller_.KnownUnreadable(fd); }
+  void SawUnreadable(int fd) { poller_.SawUnreadable(fd); }
 
   // Runs the loop (parks the caller) until Stop() is called, from any thread or greenlet. A
   // Stop() that arrives while nobody is in Run() makes the next Run() return at once.

@@ -59,18 +59,16 @@ bool Poller::ReadyNow(int fd, Interest interest) {
   return false;
 }
 
-bool Poller::KnownNotReady(int fd, Interest interest) const {
+bool Poller::KnownUnreadable(int fd) const {
   if (fd < 0 || static_cast<size_t>(fd) >= fds_.size()) return false;
   const FdState& s = fds_[static_cast<size_t>(fd)];
-  if (!s.registered) return false;  // no edge would tell us when it becomes ready
-  if (interest == Interest::kRead) return !s.maybe_readable && !s.short_reads_ambiguous;
-  return !s.maybe_writable;
+  // Unregistered: no edge would tell us when it becomes readable.
+  return s.registered && !s.maybe_readable && !s.short_reads_ambiguous;
 }
 
-void Poller::SawNotReady(int fd, Interest interest) {
+void Poller::SawUnreadable(int fd) {
   if (fd < 0 || static_cast<size_t>(fd) >= fds_.size()) return;
-  FdState& s = fds_[static_cast<size_t>(fd)];
-  (interest == Interest::kRead ? s.maybe_readable : s.maybe_writable) = false;
+  fds_[static_cast<size_t>(fd)].maybe_readable = false;
 }
 
 absl::Status Poller::Arm(int fd, Interest interest, Greenlet* waiter) {

@@ -2,21 +2,22 @@
 // descriptor, plus an eventfd through which other threads wake the loop.
 //
 // Registration is persistent and edge-triggered: the first Arm on a descriptor adds it for
-// EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, and later parks on it cost no syscall (a one-shot
-// registration needed an epoll_ctl per park). Edges are not lost when nobody waits: each one
-// sets a "maybe ready" bit per direction, which only an observation of "not ready" (EAGAIN,
-// or poll(2) in ReadyNow) clears. So:
+// EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET, and later parks on it cost no syscall (a
+// one-shot registration needed an epoll_ctl per park). Edges are not lost when nobody waits: each
+// one sets a "maybe ready" bit per direction, which only an observation of "not ready" (EAGAIN, or
+// poll(2) in ReadyNow) clears. So:
 //   - a caller whose syscall just failed with EAGAIN may Arm and park: any readiness after the
 //     EAGAIN is a new edge, reported by a later Poll (no Poll can run before it parks);
 //   - any other caller asks ReadyNow first, which costs a poll(2) only if an edge came since.
-//   - a reader of a stream whose read came back short has seen "not readable" too (a Linux
-//     stream read returns less than asked only when the buffer is empty): it reports that with
-//     SawNotReady, and its next read asks KnownNotReady and parks before trying, saving the
-//     read that would fail with EAGAIN (one syscall per request-response exchange). Two things
-//     break the rule, and both announce themselves: TCP urgent data (a read stops short at the
-//     urgent mark; EPOLLPRI) and the end of the stream (a read that takes the last bytes and
-//     the FIN is short, and no edge follows; EPOLLRDHUP, EPOLLHUP, EPOLLERR). A descriptor that
-//     has shown either is never "known not readable" again.
+//   - a reader of a TCP stream whose read came back short may count it as "not readable"
+//     (SawUnreadable): whatever the read left behind (segments still in the socket's backlog,
+//     bytes that arrived during it) is announced by an edge after it. Its next read then asks
+//     KnownUnreadable and parks before trying, saving the read that would fail with EAGAIN (one
+//     syscall per request-response exchange). Two things break the rule, and both announce
+//     themselves: TCP urgent data (a read stops short at the urgent mark; EPOLLPRI) and the end
+//     of the stream (a read that takes the last bytes and the FIN is short, and no edge
+//     follows; EPOLLRDHUP, EPOLLHUP, EPOLLERR). A descriptor that has shown either is not
+//     "known unreadable" again until it is forgotten.
 // Spurious wake-ups remain possible and harmless: the cooperative calls retry their syscall.
 //
 // Closing: the kernel drops a registration when the descriptor's file is closed, but this
@@ -57,13 +58,15 @@ class Poller {
   // `fd` was last seen not ready; otherwise asks poll(2), and records a "not ready" answer.
   bool ReadyNow(int fd, Interest interest);
 
-  // True only when `fd` is registered, was last seen not ready for `interest` (EAGAIN,
-  // ReadyNow, or SawNotReady), and no edge came since: a syscall now would most likely fail
-  // with EAGAIN, and waiting for the next edge is safe. No syscall.
-  bool KnownNotReady(int fd, Interest interest) const;
-  // Records that the caller just saw `fd` not ready for `interest` by other means than EAGAIN
-  // (a short stream read), with no blocking point since. No syscall.
-  void SawNotReady(int fd, Interest interest);
+  // True only when `fd` is registered, was last seen not readable (EAGAIN, ReadyNow, or
+  // SawUnreadable), no edge has been reported since, and it never showed urgent data or an end
+  // of stream: parking until the next edge is then safe (a read now would most likely fail
+  // with EAGAIN, though an edge may be pending). Ignores whether a reader is already parked.
+  // No syscall.
+  bool KnownUnreadable(int fd) const;
+  // Records that the caller just saw `fd` not readable by other means than EAGAIN (a short TCP
+  // read), with no blocking point since. No syscall.
+  void SawUnreadable(int fd);
 
   // Records `waiter` as the greenlet to wake at the next edge of `fd` for `interest`, and
   // registers `fd` with epoll unless it already is. The caller must have seen `fd` not ready

@@ -142,14 +142,16 @@ absl::StatusOr<size_t> Recv(int fd, void* buf, size_t len, Deadline deadline, in
 
 absl::StatusOr<size_t> RecvStream(int fd, void* buf, size_t len, Deadline deadline) {
   Hub& hub = Hub::Current();
-  // A passed deadline still tries once, as every call here does (the belief may be stale).
-  if (len > 0 && hub.KnownNotReady(fd, Interest::kRead) && !deadline.Expired()) {
-    if (absl::Status s = hub.WaitFdAfterEagain(fd, Interest::kRead, deadline); !s.ok()) {
+  if (len > 0 && hub.KnownUnreadable(fd)) {
+    // A deadline that has passed (or passes while parked) still gets its one try below, as in
+    // every call here: the belief may be stale, with the data's edge not yet polled.
+    if (absl::Status s = hub.WaitFdAfterEagain(fd, Interest::kRead, deadline);
+        !s.ok() && !absl::IsDeadlineExceeded(s)) {
       return Prefixed("recv", s);
     }
   }
   absl::StatusOr<size_t> n = Recv(fd, buf, len, deadline);
-  if (n.ok() && *n > 0 && *n < len) hub.SawNotReady(fd, Interest::kRead);
+  if (n.ok() && *n > 0 && *n < len) hub.SawUnreadable(fd);
   return n;
 }
 

@@ -50,13 +50,15 @@ absl::Status Connect(int fd, const sockaddr* addr, socklen_t addr_len, Deadline 
 // Up to `len` bytes, as soon as any are available. read(2) / recv(2).
 absl::StatusOr<size_t> Read(int fd, void* buf, size_t len, Deadline deadline = {});
 absl::StatusOr<size_t> Recv(int fd, void* buf, size_t len, Deadline deadline = {}, int flags = 0);
-// Recv for a stream socket (TCP, Unix stream) that request-response traffic reads: a read that
-// returns less than `len` means the socket's buffer is empty, which the hub remembers, so the
-// next call parks until the next edge instead of first paying a recv that would fail with
-// EAGAIN. Urgent data and the end of the stream, after which a short read proves nothing, are
-// noticed and handled (poller.h). Never for datagram sockets (a short read leaves later
-// datagrams queued), ttys, or Unix sockets that pass credentials or descriptors (a read stops
-// at a message that carries them).
+// Recv for a TCP socket that request-response traffic reads: a read that returns less than
+// `len` leaves nothing behind that no edge will announce, which the hub remembers, so the next
+// call parks until the next edge instead of first paying a recv that would fail with EAGAIN.
+// Urgent data and the end of the stream, after which a short read proves nothing, announce
+// themselves and are handled (poller.h). Not for datagram sockets (a short read leaves later
+// datagrams queued), ttys, or Unix sockets whose peer is not trusted (a read stops short at a
+// message carrying descriptors, which nothing announces). `fd` must come from Accept or Connect,
+// or its number's previous holder must have been closed with Close: a stale registration would
+// otherwise park even the first read for an edge that never comes.
 absl::StatusOr<size_t> RecvStream(int fd, void* buf, size_t len, Deadline deadline = {});
 
 // All `len` bytes, or an error. write(2) / send(2) (send with MSG_NOSIGNAL: a closed peer gives

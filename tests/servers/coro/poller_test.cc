@@ -159,7 +159,7 @@ TEST(PollerTest, ShortStreamReadMakesTheNextReadWaitForAnEdge) {
     absl::StatusOr<size_t> n = RecvStream(a.get(), buf, sizeof buf, 10s);
     ASSERT_TRUE(n.ok()) << n.status();
     EXPECT_EQ(std::string(buf, *n), "abc");
-    EXPECT_TRUE(hub.KnownNotReady(a.get(), Poller::Interest::kRead));
+    EXPECT_TRUE(hub.KnownUnreadable(a.get()));
     ASSERT_EQ(write(b.get(), "de", 2), 2);  // arrives while the hub believes "not readable"
     const auto start = Clock::now();
     n = RecvStream(a.get(), buf, sizeof buf, 10s);
@@ -167,24 +167,24 @@ TEST(PollerTest, ShortStreamReadMakesTheNextReadWaitForAnEdge) {
     EXPECT_EQ(std::string(buf, *n), "de");
     EXPECT_LT(Clock::now() - start, 5s);
     // A passed deadline still tries once, whatever the hub believes.
-    ASSERT_TRUE(hub.KnownNotReady(a.get(), Poller::Interest::kRead));
+    ASSERT_TRUE(hub.KnownUnreadable(a.get()));
     ASSERT_EQ(write(b.get(), "x", 1), 1);
     n = RecvStream(a.get(), buf, sizeof buf, Deadline(Clock::time_point()));
     ASSERT_TRUE(n.ok()) << n.status();
     EXPECT_EQ(std::string(buf, *n), "x");
     ASSERT_EQ(write(b.get(), "fghi", 4), 4);
     Sleep(5ms);  // the hub polls: an edge makes "not readable" unknown again
-    EXPECT_FALSE(hub.KnownNotReady(a.get(), Poller::Interest::kRead));
+    EXPECT_FALSE(hub.KnownUnreadable(a.get()));
     n = RecvStream(a.get(), buf, 4, 10s);  // fills the buffer: more may be queued
     ASSERT_TRUE(n.ok()) << n.status();
     EXPECT_EQ(std::string(buf, *n), "fghi");
-    EXPECT_FALSE(hub.KnownNotReady(a.get(), Poller::Interest::kRead));
+    EXPECT_FALSE(hub.KnownUnreadable(a.get()));
     // A number never registered is never known: no edge would come to say it became ready.
     auto [c, d] = testing::SocketPair();
     ASSERT_EQ(write(d.get(), "j", 1), 1);
     n = RecvStream(c.get(), buf, sizeof buf, 10s);
     ASSERT_TRUE(n.ok()) << n.status();
-    EXPECT_FALSE(hub.KnownNotReady(c.get(), Poller::Interest::kRead));
+    EXPECT_FALSE(hub.KnownUnreadable(c.get()));
   });
 }
 
@@ -206,7 +206,7 @@ TEST(PollerTest, UrgentDataMakesShortReadsAmbiguous) {
     ASSERT_EQ(send(client.get(), "ab", 2, 0), 2);
     ASSERT_EQ(send(client.get(), "!", 1, MSG_OOB), 1);  // out of band: not in the stream
     ASSERT_EQ(send(client.get(), "cd", 2, 0), 2);
-    Sleep(5ms);  // all of it is queued before the next Poll reports the edge
+    Sleep(5ms);  // the hub polls meanwhile: the bytes and the urgent mark come in one report
     std::string got;
     while (got.size() < 4) {
       absl::StatusOr<size_t> n = RecvStream(server_side.get(), buf, sizeof buf, 2s);
@@ -232,7 +232,7 @@ TEST(PollerTest, ShortReadThatMeetsTheEndOfTheStreamIsNotDrained) {
               absl::StatusCode::kDeadlineExceeded);  // registers it
     ASSERT_EQ(send(client.get(), "last", 4, 0), 4);
     ASSERT_EQ(shutdown(client.get(), SHUT_WR), 0);
-    Sleep(5ms);  // data and FIN are both queued before the next Poll reports their edge
+    Sleep(5ms);  // the hub polls meanwhile: the bytes and the FIN come in one report
     absl::StatusOr<size_t> n = RecvStream(server_side.get(), buf, sizeof buf, 2s);
     ASSERT_TRUE(n.ok()) << n.status();
     EXPECT_EQ(std::string(buf, *n), "last");

@@ -1,6 +1,8 @@
 // tcp-echo and udp-echo through real corral-server processes, under every model configuration:
 // the same handler must behave the same whichever way its workers are made.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -77,6 +79,9 @@ TEST_P(EchoModelsTest, TcpHalfCloseGetsTheEchoThenTheEnd) {
   ASSERT_EQ(EchoOn(fd.get(), "first"), "first");  // the server is now waiting to read
   net::PollingStream stream(fd.get());
   const net::Deadline deadline = net::DeadlineAfter(std::chrono::seconds(20));
+  // Corked, the FIN rides on the segment that carries "last": the server sees both at once.
+  const int on = 1;
+  ASSERT_EQ(::setsockopt(fd.get(), IPPROTO_TCP, TCP_CORK, &on, sizeof on), 0);
   ASSERT_TRUE(stream.WriteAll("last", 4, deadline).ok());
   ASSERT_EQ(::shutdown(fd.get(), SHUT_WR), 0);
   std::string got;
