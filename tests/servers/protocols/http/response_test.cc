@@ -99,7 +99,18 @@ TEST(ResponseTest, AddHeaderRejectsSplittingAndManagedNames) {
   EXPECT_FALSE(response.AddHeader("Transfer-Encoding", "chunked").ok());
   EXPECT_EQ(response.headers(), "");
   EXPECT_TRUE(response.AddHeader("X-Ok", "caf\xc3\xa9\tok").ok());
-  EXPECT_EQ(response.headers(), "X-Ok: caf\xc3\xa9\tok\r\n");
+  EXPECT_TRUE(response.AddHeader("Keep-Alive", "timeout=5").ok());  // Connection's length
+  EXPECT_EQ(response.headers(), "X-Ok: caf\xc3\xa9\tok\r\nKeep-Alive: timeout=5\r\n");
+}
+
+TEST(ResponseTest, ComposedHeadersAreAppendedLikeCheckedOnes) {
+  Response checked;
+  Response composed;
+  ASSERT_TRUE(checked.AddHeader("ETag", "\"2a-2710\"").ok());
+  composed.AddComposedHeader("ETag", "\"2a-2710\"");
+  ASSERT_TRUE(checked.AddHeader("Accept-Ranges", "bytes").ok());
+  composed.AddComposedHeader("Accept-Ranges", "bytes");
+  EXPECT_EQ(composed.headers(), checked.headers());
 }
 
 TEST(ResponseTest, ResetKeepsNothingButCapacity) {

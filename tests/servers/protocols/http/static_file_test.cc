@@ -93,6 +93,25 @@ TEST(StaticFileTest, PlainGetIs200WithValidators) {
   EXPECT_EQ(o.slice.length, 10000u);
 }
 
+// Each thread keeps the last file's validator text: a different file, or the same one changed,
+// must get its own, and a return to the first its first again.
+TEST(StaticFileTest, EachFileInTurnGetsItsOwnValidators) {
+  FileInfo later = Info();
+  later.mtime_seconds += 86400;
+  FileInfo touched = Info();
+  touched.mtime_nanoseconds += 1;
+  Request request;
+  request.method = Method::kGet;
+  request.path = "/app.js";
+  for (const FileInfo& info : {Info(), later, touched, Info()}) {
+    Response response;
+    PrepareStaticFileResponse(request, request.path, net::UniqueFd(), info, &response);
+    const std::string last_modified = FormatHttpDate(static_cast<std::time_t>(info.mtime_seconds));
+    EXPECT_TRUE(HasHeader(response, "ETag: " + MakeETag(info))) << response.headers();
+    EXPECT_TRUE(HasHeader(response, "Last-Modified: " + last_modified)) << response.headers();
+  }
+}
+
 TEST(StaticFileTest, HeadSendsLengthButNoBytes) {
   Outcome o = Serve(Method::kHead, {{"Range", "bytes=0-9"}});
   EXPECT_EQ(o.response.status(), StatusCode::kOk);  // Range is for GET only
