@@ -1,5 +1,6 @@
 #include "servers/protocols/http/mime_types.h"
 
+#include "servers/protocols/http/char_classes.h"
 #include "servers/protocols/http/text_util.h"
 
 namespace corral::http {
@@ -51,6 +52,17 @@ constexpr MimeType kTypes[] = {
 };
 
 constexpr std::string_view kDefaultType = "application/octet-stream";
+
+// The types go into responses unchecked (Response::AddComposedHeader): prove them clean here.
+constexpr bool AllTypesAreFieldValues() {
+  for (const MimeType& entry : kTypes) {
+    for (char c : entry.type) {
+      if (!IsFieldValueChar(static_cast<unsigned char>(c))) return false;
+    }
+  }
+  return true;
+}
+static_assert(AllTypesAreFieldValues(), "a MIME type would split the response head");
 
 }  // namespace
 

@@ -90,9 +90,10 @@ class ETagText {
 // busy server answers for the same few files over and over, so each thread keeps the last
 // file's: a repeat costs four comparisons instead of hex and date formatting.
 struct Validators {
+  bool valid = false;  // false until the first file is formatted into it
   FileInfo info;
   ETagText etag{FileInfo{}};
-  char last_modified[kHttpDateLength];
+  char last_modified[kHttpDateLength]{};
 
   std::string_view last_modified_view() const {
     return std::string_view(last_modified, kHttpDateLength);
@@ -106,12 +107,9 @@ bool SameFile(const FileInfo& a, const FileInfo& b) {
 
 // This thread's validators for `info`, valid until its next call.
 const Validators& ValidatorsOf(const FileInfo& info) {
-  thread_local Validators last = [] {
-    Validators v;  // an impossible file (size beyond any off_t), so the first call formats
-    v.info.size = ~std::uint64_t{0};
-    return v;
-  }();
-  if (!SameFile(last.info, info)) {
+  thread_local Validators last;
+  if (!last.valid || !SameFile(last.info, info)) {
+    last.valid = true;
     last.info = info;
     last.etag = ETagText(info);
     FormatHttpDate(static_cast<std::time_t>(info.mtime_seconds), last.last_modified);

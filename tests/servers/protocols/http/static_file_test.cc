@@ -100,10 +100,14 @@ TEST(StaticFileTest, EachFileInTurnGetsItsOwnValidators) {
   later.mtime_seconds += 86400;
   FileInfo touched = Info();
   touched.mtime_nanoseconds += 1;
+  FileInfo replaced = Info();  // renamed over: another inode, same size and times
+  replaced.inode += 1;
+  FileInfo grown = Info();
+  grown.size += 1;
   Request request;
   request.method = Method::kGet;
   request.path = "/app.js";
-  for (const FileInfo& info : {Info(), later, touched, Info()}) {
+  for (const FileInfo& info : {Info(), later, touched, replaced, grown, Info()}) {
     Response response;
     PrepareStaticFileResponse(request, request.path, net::UniqueFd(), info, &response);
     const std::string last_modified = FormatHttpDate(static_cast<std::time_t>(info.mtime_seconds));
