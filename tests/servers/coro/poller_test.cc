@@ -54,6 +54,13 @@ void ExpectParkedReadIsWoken(int fd, int peer) {
   sender.Join();
 }
 
+// Makes the hub register `fd` (a connected socket with nothing to read) through a RecvStream
+// that finds nothing and parks until its short deadline.
+void RegisterWhileEmpty(int fd) {
+  char c;
+  EXPECT_EQ(RecvStream(fd, &c, 1, 5ms).status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
 // Connects `client` to `listener` and accepts, both through the hub's calls; the server side,
 // or an invalid Fd after a failure (reported).
 Fd ConnectThroughTheHub(int listener, int client) {
@@ -199,22 +206,24 @@ TEST(PollerTest, UrgentDataMakesShortReadsAmbiguous) {
     ASSERT_GE(server_side.get(), 0);
     const int one = 1;
     ASSERT_EQ(setsockopt(client.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one), 0);
-    char buf[16];
-    // Registers the server side: nothing to read yet.
-    EXPECT_EQ(RecvStream(server_side.get(), buf, sizeof buf, 5ms).status().code(),
-              absl::StatusCode::kDeadlineExceeded);
+    RegisterWhileEmpty(server_side.get());
     ASSERT_EQ(send(client.get(), "ab", 2, 0), 2);
     ASSERT_EQ(send(client.get(), "!", 1, MSG_OOB), 1);  // out of band: not in the stream
     ASSERT_EQ(send(client.get(), "cd", 2, 0), 2);
     Sleep(5ms);  // the hub polls meanwhile: the bytes and the urgent mark come in one report
+    // A read parked for an edge that never comes would end only at its deadline (and then
+    // read once), so the test times it rather than trusting the bytes alone.
+    const auto start = Clock::now();
     std::string got;
+    char buf[16];
     while (got.size() < 4) {
-      absl::StatusOr<size_t> n = RecvStream(server_side.get(), buf, sizeof buf, 2s);
+      absl::StatusOr<size_t> n = RecvStream(server_side.get(), buf, sizeof buf, 10s);
       ASSERT_TRUE(n.ok()) << n.status() << " after \"" << got << "\"";
       ASSERT_GT(*n, 0u);
       got.append(buf, *n);
     }
     EXPECT_EQ(got, "abcd");
+    EXPECT_LT(Clock::now() - start, 5s) << "the bytes behind the urgent mark waited for an edge";
   });
 }
 
@@ -227,17 +236,18 @@ TEST(PollerTest, ShortReadThatMeetsTheEndOfTheStreamIsNotDrained) {
     Fd client = testing::TcpSocket();
     Fd server_side = ConnectThroughTheHub(listener.get(), client.get());
     ASSERT_GE(server_side.get(), 0);
-    char buf[16];
-    EXPECT_EQ(RecvStream(server_side.get(), buf, sizeof buf, 5ms).status().code(),
-              absl::StatusCode::kDeadlineExceeded);  // registers it
+    RegisterWhileEmpty(server_side.get());
     ASSERT_EQ(send(client.get(), "last", 4, 0), 4);
     ASSERT_EQ(shutdown(client.get(), SHUT_WR), 0);
     Sleep(5ms);  // the hub polls meanwhile: the bytes and the FIN come in one report
+    char buf[16];
     absl::StatusOr<size_t> n = RecvStream(server_side.get(), buf, sizeof buf, 2s);
     ASSERT_TRUE(n.ok()) << n.status();
     EXPECT_EQ(std::string(buf, *n), "last");
-    n = RecvStream(server_side.get(), buf, sizeof buf, 2s);
-    ASSERT_TRUE(n.ok()) << n.status() << " (end of file never seen)";
+    const auto start = Clock::now();  // parked for an edge, it would end only at its deadline
+    n = RecvStream(server_side.get(), buf, sizeof buf, 10s);
+    ASSERT_TRUE(n.ok()) << n.status();
+    EXPECT_LT(Clock::now() - start, 5s) << "the end of the stream waited for an edge";
     EXPECT_EQ(*n, 0u);
   });
 }
