@@ -184,6 +184,13 @@ absl::StatusOr<size_t> SendTo(int fd, const void* buf, size_t len, const sockadd
                    [&] { return sendto(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, to, to_len); });
 }
 
+absl::StatusOr<size_t> RecvMany(int fd, mmsghdr* messages, unsigned count, Deadline deadline) {
+  // A recvmmsg that fails (EAGAIN included) writes none of the messages, so their capacities
+  // are still in place for the retry.
+  return Cooperate("recvmmsg", fd, Interest::kRead, deadline,
+                   [&] { return recvmmsg(fd, messages, count, MSG_DONTWAIT, nullptr); });
+}
+
 absl::Status WaitReadable(int fd, Deadline deadline) {
   return Hub::Current().WaitFd(fd, Interest::kRead, deadline);
 }

@@ -74,6 +74,13 @@ absl::StatusOr<size_t> RecvFrom(int fd, void* buf, size_t len, sockaddr_storage*
 absl::StatusOr<size_t> SendTo(int fd, const void* buf, size_t len, const sockaddr* to,
                               socklen_t to_len, Deadline deadline = {});
 
+// Every datagram already queued, up to `count` of them, in one recvmmsg(2); parks only while
+// none is. Returns how many were received (>= 1), each described in its message as recvmmsg
+// leaves it: msg_len its size, msg_hdr.msg_namelen its sender's address size (on entry, each
+// msg_namelen must hold its msg_name's capacity). A batch that stops short does not mean the
+// queue was empty: a pending error also ends it, and is reported by the next call.
+absl::StatusOr<size_t> RecvMany(int fd, mmsghdr* messages, unsigned count, Deadline deadline = {});
+
 // Park until fd is readable / writable (or has an error or hang-up pending); return at once if
 // it is now. OK or DeadlineExceeded (or FailedPrecondition / an epoll_ctl error, see above).
 absl::Status WaitReadable(int fd, Deadline deadline = {});

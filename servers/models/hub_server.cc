@@ -3,8 +3,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -22,6 +24,48 @@ namespace {
 
 constexpr auto kOutOfFdsBackoff = std::chrono::milliseconds(100);
 constexpr auto kKillGrace = std::chrono::seconds(1);
+
+// Buffers for receiving up to kSize datagrams in one recvmmsg: under load several are often
+// queued at once (one per client socket in flight), and each one read this way saves a syscall.
+// The buffers are allocated uninitialised, so a page becomes resident only once a datagram is
+// written into it: small datagrams keep the batch's footprint to a page or two per buffer.
+class ReceiveBatch {
+ public:
+  static constexpr unsigned kSize = 16;
+
+  ReceiveBatch()
+      : buffers_(std::make_unique_for_overwrite<char[]>(kSize * protocols::kMaxDatagramSize)) {
+    for (unsigned i = 0; i < kSize; ++i) {
+      iovecs_[i] =
+          iovec{buffers_.get() + i * protocols::kMaxDatagramSize, protocols::kMaxDatagramSize};
+      messages_[i].msg_hdr = msghdr{};
+      messages_[i].msg_hdr.msg_iov = &iovecs_[i];
+      messages_[i].msg_hdr.msg_iovlen = 1;
+      messages_[i].msg_hdr.msg_name = &senders_[i];
+    }
+  }
+
+  // Receives 1 to `at_most` (<= kSize) datagrams, parking until at least one is queued.
+  absl::StatusOr<size_t> Receive(int socket, unsigned at_most) {
+    for (unsigned i = 0; i < at_most; ++i) messages_[i].msg_hdr.msg_namelen = sizeof senders_[i];
+    return coro::RecvMany(socket, messages_.data(), at_most);
+  }
+
+  // The i-th datagram of the last Receive and who sent it.
+  std::string_view bytes(size_t i) const {
+    return std::string_view(static_cast<const char*>(iovecs_[i].iov_base), messages_[i].msg_len);
+  }
+  net::Address sender(size_t i) const {
+    return net::Address::FromSockaddr(reinterpret_cast<const sockaddr*>(&senders_[i]),
+                                      messages_[i].msg_hdr.msg_namelen);
+  }
+
+ private:
+  std::unique_ptr<char[]> buffers_;
+  std::array<iovec, kSize> iovecs_;
+  std::array<sockaddr_storage, kSize> senders_;
+  std::array<mmsghdr, kSize> messages_;
+};
 
 }  // namespace
 
@@ -150,25 +194,26 @@ void HubServer::ServeDatagrams(const protocols::DatagramProtocol& protocol, std:
   const int socket = socket_.get();
   Run(
       [socket, &protocol](State& state) {
-        std::string buffer(protocols::kMaxDatagramSize, '\0');
+        ReceiveBatch batch;
         for (;;) {
+          // One permit per datagram that may be received: at the cap, wait here for one, then
+          // take what else is free without waiting, and give back what the batch leaves unused.
           state.slots.Acquire();
-          sockaddr_storage peer{};
-          socklen_t peer_len = sizeof peer;
-          absl::StatusOr<size_t> n =
-              coro::RecvFrom(socket, buffer.data(), buffer.size(), &peer, &peer_len);
-          if (!n.ok()) {
-            state.slots.Release();
-            continue;  // a stale ICMP error from an earlier reply; nothing to serve
+          unsigned permits = 1;
+          while (permits < ReceiveBatch::kSize && state.slots.TryAcquire()) ++permits;
+          absl::StatusOr<size_t> received = batch.Receive(socket, permits);
+          const size_t count = received.ok() ? *received : 0;  // an error: a stale ICMP report
+          for (size_t unused = count; unused < permits; ++unused) state.slots.Release();
+          for (size_t i = 0; i < count; ++i) {
+            // Copied out: the batch's buffers are refilled before the workers run.
+            auto request = std::make_shared<const std::string>(batch.bytes(i));
+            state.SpawnWorker(
+                [socket, request, from = batch.sender(i), &protocol, slot = state.slot()] {
+                  CoroutineDatagramSender sender(socket);
+                  ServeDatagram(protocols::Datagram{request->data(), request->size(), from}, sender,
+                                slot, protocol);
+                });
           }
-          auto request = std::make_shared<const std::string>(buffer.data(), *n);
-          net::Address from =
-              net::Address::FromSockaddr(reinterpret_cast<sockaddr*>(&peer), peer_len);
-          state.SpawnWorker([socket, request, from, &protocol, slot = state.slot()] {
-            CoroutineDatagramSender sender(socket);
-            ServeDatagram(protocols::Datagram{request->data(), request->size(), from}, sender, slot,
-                          protocol);
-          });
         }
       },
       started);
