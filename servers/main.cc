@@ -37,6 +37,7 @@ struct Flags {
   uint32_t max_workers = 1024;
   uint32_t idle_timeout_ms = 60'000;
   uint32_t header_timeout_ms = 0;
+  uint32_t file_cache_valid_ms = 1'000;
   uint32_t drain_timeout_ms = 5'000;
   uint32_t pool_size = 0;
   uint32_t hubs = 0;
@@ -88,6 +89,7 @@ int Run(const Flags& flags) {
   protocol_config.max_upload_bytes = flags.max_upload_bytes;
   protocol_config.idle_timeout = std::chrono::milliseconds(flags.idle_timeout_ms);
   protocol_config.header_timeout = std::chrono::milliseconds(flags.header_timeout_ms);
+  protocol_config.file_cache_valid = std::chrono::milliseconds(flags.file_cache_valid_ms);
   absl::StatusOr<protocols::AnyProtocol> protocol =
       protocols::MakeProtocol(*protocol_kind, protocol_config);
   if (!protocol.ok()) return FailStart(flags, std::string(protocol.status().message()));
@@ -195,6 +197,10 @@ int main(int argc, char** argv) {
   app.add_option("--header-timeout-ms", flags.header_timeout_ms,
                  "http: a request's head must arrive within this long of its first byte, else "
                  "408 (0: min(10000, --idle-timeout-ms))")
+      ->capture_default_str();
+  app.add_option("--file-cache-valid-ms", flags.file_cache_valid_ms,
+                 "http: a small file kept in memory is served this long before its path is "
+                 "checked again, so a change shows within it (0: check every request)")
       ->capture_default_str();
   app.add_option("--drain-timeout-ms", flags.drain_timeout_ms,
                  "on SIGTERM, how long in-flight connections may finish")

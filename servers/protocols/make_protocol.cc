@@ -21,6 +21,7 @@ absl::StatusOr<AnyProtocol> MakeProtocol(ProtocolKind kind, const ProtocolConfig
       http_options.root = config.root;
       http_options.idle_timeout = config.idle_timeout;
       http_options.header_timeout = config.header_timeout;
+      http_options.file_cache_valid = config.file_cache_valid;
       absl::StatusOr<std::unique_ptr<http::HttpProtocol>> http =
           http::HttpProtocol::Create(std::move(http_options));
       if (!http.ok()) return http.status();

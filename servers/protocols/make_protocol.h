@@ -23,6 +23,8 @@ struct ProtocolConfig {
   // http: how long a request's head may take from its first byte (then 408). Zero derives it
   // from the idle timeout: min(10 s, idle_timeout).
   std::chrono::milliseconds header_timeout{0};
+  // http: how long a cached small file is served before its path is stated again.
+  std::chrono::milliseconds file_cache_valid{1000};
 };
 
 using AnyProtocol =

@@ -25,7 +25,17 @@ absl::string_view Key(std::string_view path) { return absl::string_view(path.dat
 }  // namespace
 
 FileCache::FileCache(std::shared_ptr<const net::UniqueFd> root_fd, Options options)
-    : root_fd_(std::move(root_fd)), options_(std::move(options)) {}
+    : root_fd_(std::move(root_fd)),
+      options_(std::move(options)),
+      revalidate_after_ns_(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(options_.revalidate_after).count()) {
+}
+
+std::chrono::nanoseconds FileCache::CoarseMonotonicNow() {
+  timespec now;
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+}
 
 std::shared_ptr<const FileCache::Entry> FileCache::Find(std::string_view path) const {
   std::shared_ptr<const Entry> entry;
@@ -35,16 +45,19 @@ std::shared_ptr<const FileCache::Entry> FileCache::Find(std::string_view path) c
     if (it == entries_.end()) return nullptr;
     entry = it->second;
   }
+  const std::int64_t now = options_.monotonic_now().count();
+  if (now - entry->checked_at.load(std::memory_order_relaxed) < revalidate_after_ns_) return entry;
   // The path relative to the root, NUL-terminated, as FileResolver spells it.
   const std::size_t first = path.find_first_not_of('/');
   if (first == std::string_view::npos || path.size() - first >= PATH_MAX) return nullptr;
   char relative[PATH_MAX];
   std::memcpy(relative, path.data() + first, path.size() - first);
   relative[path.size() - first] = '\0';
-  struct stat now;
-  if (::fstatat(root_fd_->get(), relative, &now, 0) != 0 || !Unchanged(*entry, now)) {
+  struct stat current;
+  if (::fstatat(root_fd_->get(), relative, &current, 0) != 0 || !Unchanged(*entry, current)) {
     return nullptr;  // the next Add replaces it
   }
+  entry->checked_at.store(now, std::memory_order_relaxed);
   return entry;
 }
 
@@ -60,6 +73,9 @@ std::shared_ptr<const FileCache::Entry> FileCache::Add(std::string_view path,
     return nullptr;
   }
   auto entry = std::make_shared<Entry>();
+  // Checked from now: `after` below must match the file opened for this path, and the path's
+  // resolution just now found that very file.
+  entry->checked_at.store(options_.monotonic_now().count(), std::memory_order_relaxed);
   entry->bytes.resize(static_cast<std::size_t>(before.st_size));
   std::size_t done = 0;
   while (done < entry->bytes.size()) {

@@ -3,7 +3,10 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <ctime>
 #include <functional>
 #include <memory>
@@ -19,16 +22,20 @@
 namespace corral::http {
 
 // FileCache: the bytes of small files that have not changed for a while, kept in memory, so
-// that a request for one costs one stat of its path instead of open, fstat, read and close
-// (what nginx's open_file_cache saves, plus the read).
+// that a request for one costs a hash lookup instead of open, fstat, read and close (what
+// nginx's open_file_cache saves, plus the read).
 //
-// Always fresh: every hit stats the path again (fstatat from the root) and is used only if
-// device, inode, mode, size, mtime and ctime are all unchanged since the bytes were read. Any
-// write moves mtime, any chmod, chown or link change moves ctime, a rename over the file
-// changes the inode. File times advance in clock ticks, though, so a write within the tick of
-// the one cached could leave them equal; that is why only settled files are cached: both times
-// at least `settle` in the past (git's "racily clean" problem, solved the same way). A later
-// write then necessarily carries a later time.
+// Fresh within `revalidate_after` (1 s by default; 0 checks every hit): a hit more than that
+// after its entry was last checked stats the path again (fstatat from the root), and the entry
+// is used only if device, inode, mode, size, mtime and ctime are all unchanged since the bytes
+// were read. Any write moves mtime, any chmod, chown or link change moves ctime, a rename over
+// the file changes the inode. So a change, a deletion included, is served at most that long
+// after it happens, as with lighttpd's stat cache or nginx's open_file_cache_valid; the stat
+// saved on the other hits is a tenth of what a small-file request costs here. File times
+// advance in clock ticks, though, so a write within the tick of the one cached could leave them
+// equal; that is why only settled files are cached: both times at least `settle` in the past
+// (git's "racily clean" problem, solved the same way). A later write then necessarily carries a
+// later time.
 //
 // Contained: an entry is made only from a file FileResolver opened inside the root. The stat of
 // a hit follows the path as it is now, which could lead elsewhere through a symlink made since,
@@ -38,7 +45,8 @@ namespace corral::http {
 // pass the total empties the cache first (hot files come straight back).
 //
 // Thread-safe: one mutex, held only for a hash lookup or insert; the stat and the read happen
-// outside it. Entries are immutable and shared, so one stays valid while a request uses it.
+// outside it. Entries are immutable (but for when they were last checked, an atomic) and
+// shared, so one stays valid while a request uses it.
 class FileCache {
  public:
   struct Options {
@@ -48,6 +56,11 @@ class FileCache {
     std::time_t settle_seconds = 2;
     // The wall clock (seconds), replaceable by tests.
     std::function<std::time_t()> now = [] { return std::time(nullptr); };
+    // How long after its last check an entry is served without stating its path again.
+    std::chrono::milliseconds revalidate_after{1000};
+    // A monotonic clock for that, replaceable by tests. CLOCK_MONOTONIC_COARSE: its few
+    // milliseconds of granularity do not matter here, and it reads no hardware clock.
+    std::function<std::chrono::nanoseconds()> monotonic_now = CoarseMonotonicNow;
   };
 
   struct Entry {
@@ -60,13 +73,15 @@ class FileCache {
     off_t size = 0;
     timespec mtime{};
     timespec ctime{};
+    // When the path was last found unchanged (Options::monotonic_now, in nanoseconds).
+    mutable std::atomic<std::int64_t> checked_at{0};
   };
 
   // `root_fd` is the root's directory descriptor (FileResolver::root_fd()), shared.
   FileCache(std::shared_ptr<const net::UniqueFd> root_fd, Options options);
 
-  // The entry for the request path `path` if one is cached and the path's file is unchanged;
-  // null otherwise (a miss costs that stat). Allocates nothing.
+  // The entry for the request path `path` if one is cached and its file was unchanged within
+  // `revalidate_after`; null otherwise (a miss may have cost a stat). Allocates nothing.
   std::shared_ptr<const Entry> Find(std::string_view path) const;
 
   // Reads `file`, just resolved for `path`, into the cache if it is a small, settled, regular
@@ -77,9 +92,12 @@ class FileCache {
 
   std::size_t total_bytes() const;
 
+  static std::chrono::nanoseconds CoarseMonotonicNow();
+
  private:
   std::shared_ptr<const net::UniqueFd> root_fd_;
   Options options_;
+  std::int64_t revalidate_after_ns_;
   mutable absl::Mutex mutex_;
   absl::flat_hash_map<std::string, std::shared_ptr<const Entry>> entries_ ABSL_GUARDED_BY(mutex_);
   std::size_t total_bytes_ ABSL_GUARDED_BY(mutex_) = 0;

@@ -30,7 +30,9 @@ absl::StatusOr<std::unique_ptr<HttpProtocol>> HttpProtocol::Create(HttpOptions o
   std::unique_ptr<HttpProtocol> protocol(new HttpProtocol(std::move(options)));
   absl::Status routes = AddBuiltinRoutes(protocol->options_.stats_provider, &protocol->router_);
   if (!routes.ok()) return routes;
-  protocol->router_.SetFallback(MakeFileHandler(*std::move(resolver)));
+  FileCache::Options cache_options;
+  cache_options.revalidate_after = protocol->options_.file_cache_valid;
+  protocol->router_.SetFallback(MakeFileHandler(*std::move(resolver), std::move(cache_options)));
   return protocol;
 }
 

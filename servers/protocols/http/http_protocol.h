@@ -29,6 +29,9 @@ struct HttpOptions {
   // and close, so a slow client (slowloris) cannot hold a worker by dribbling header bytes.
   // Zero or negative derives it: min(10 s, idle_timeout).
   std::chrono::milliseconds header_timeout{0};
+  // How long a small file held in memory is served before its path is stated again: a change
+  // to it shows within this long (file_cache.h). Zero stats on every request.
+  std::chrono::milliseconds file_cache_valid{1000};
   ParserLimits limits;
   // Serves GET /_corral/stats when set. Without one the route does not exist: counters this
   // handler kept in its own memory would be per process under the fork model (each child

@@ -4,9 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <memory>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -16,10 +18,12 @@
 namespace corral::http {
 namespace {
 
-// A clock far enough ahead that files written by the test count as settled.
+// A clock far enough ahead that files written by the test count as settled, and every hit
+// checked (the revalidation window has its own test).
 FileCache::Options Settled() {
   FileCache::Options options;
   options.now = [] { return std::time(nullptr) + 3600; };
+  options.revalidate_after = std::chrono::milliseconds(0);
   return options;
 }
 
@@ -124,6 +128,27 @@ TEST_F(FileCacheTest, ASymlinkSwappedInToAnotherFileIsAMiss) {
   ASSERT_NE(Add(cache, "/a.txt"), nullptr);
   ASSERT_EQ(::unlink((base_ + "/www/a.txt").c_str()), 0);
   ASSERT_EQ(::symlink("../outside.txt", (base_ + "/www/a.txt").c_str()), 0);
+  EXPECT_EQ(cache.Find("/a.txt"), nullptr);
+}
+
+TEST_F(FileCacheTest, AChangeShowsOnceTheEntryIsDueForACheck) {
+  FileCache::Options options = Settled();
+  options.revalidate_after = std::chrono::milliseconds(1000);
+  auto now = std::make_shared<std::chrono::nanoseconds>(std::chrono::seconds(100));
+  options.monotonic_now = [now] { return *now; };
+  FileCache cache(resolver_->root_fd(), options);
+  std::shared_ptr<const FileCache::Entry> added = Add(cache, "/a.txt");
+  ASSERT_NE(added, nullptr);
+
+  // Unchanged and checked again after the window: that check starts a new window.
+  *now += std::chrono::milliseconds(1500);
+  EXPECT_EQ(cache.Find("/a.txt"), added);
+  ASSERT_EQ(::unlink((base_ + "/www/a.txt").c_str()), 0);
+  // Within the window the entry is trusted without a stat: the deletion does not show yet.
+  *now += std::chrono::milliseconds(999);
+  EXPECT_EQ(cache.Find("/a.txt"), added);
+  // Due for a check: the stat finds the file gone.
+  *now += std::chrono::milliseconds(1);
   EXPECT_EQ(cache.Find("/a.txt"), nullptr);
 }
 

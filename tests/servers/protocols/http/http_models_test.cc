@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -274,6 +275,45 @@ TEST_P(HttpModelsTest, CurlHeadRangeConditionalEchoAndTraversal) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModels, HttpModelsTest, ::testing::ValuesIn(AllModels()),
+                         ModelCaseName);
+
+// What a user sees of the small-file cache, through real servers; the model does not matter
+// here (file_cache_test.cc covers the window itself with a fake clock).
+class FileCacheWindowTest : public HttpModelsTest {};
+
+TEST_P(FileCacheWindowTest, AChangedFileShowsWithinTheWindowAndAtOnceWithZero) {
+  WriteFile(root_ + "/page.txt", "version 1\n");
+  // Only a file whose times are 2 s in the past (in whole seconds) is cached.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  std::unique_ptr<ServerProcess> windowed = Start({"--file-cache-valid-ms", "1000"});
+  std::unique_ptr<ServerProcess> checked = Start({"--file-cache-valid-ms", "0"});
+  for (const ServerProcess* server : {windowed.get(), checked.get()}) {
+    for (int i = 0; i < 2; ++i) {  // the first request caches it, the second is a hit
+      std::optional<HttpReply> reply = FetchOnce(server->detail(), Request("GET", "/page.txt"));
+      ASSERT_TRUE(reply.has_value());
+      EXPECT_EQ(reply->body, "version 1\n");
+    }
+  }
+
+  WriteFile(root_ + "/page.txt", "version 2\n");  // same size; new mtime and ctime
+  const auto written = std::chrono::steady_clock::now();
+  std::optional<HttpReply> at_once = FetchOnce(checked->detail(), Request("GET", "/page.txt"));
+  ASSERT_TRUE(at_once.has_value());
+  EXPECT_EQ(at_once->body, "version 2\n");
+  // The windowed server may serve the old bytes for up to a second, never anything else. The
+  // bound asserted is generous, so a slow machine does not fail it.
+  for (;;) {
+    std::optional<HttpReply> reply = FetchOnce(windowed->detail(), Request("GET", "/page.txt"));
+    ASSERT_TRUE(reply.has_value());
+    if (reply->body == "version 2\n") break;
+    ASSERT_EQ(reply->body, "version 1\n");
+    ASSERT_LT(std::chrono::steady_clock::now() - written, std::chrono::seconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(ThreadModel, FileCacheWindowTest,
+                         ::testing::Values(ModelCase{"thread", {"--model", "thread"}}),
                          ModelCaseName);
 
 }  // namespace
