@@ -70,6 +70,9 @@ std::vector<std::string> ServerArgv(const std::string& server_binary, const v1::
   if (spec.allow_overwrite()) argv.push_back("--allow-overwrite");
   if (spec.max_upload_bytes() != 0)
     add("--max-upload-bytes", absl::StrCat(spec.max_upload_bytes()));
+  if (spec.has_file_cache_valid_ms()) {
+    add("--file-cache-valid-ms", absl::StrCat(spec.file_cache_valid_ms()));
+  }
   return argv;
 }
 

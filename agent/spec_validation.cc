@@ -133,6 +133,16 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in) {
   if (*protocol != ProtocolKind::kFile && (spec.allow_overwrite() || spec.max_upload_bytes())) {
     return Invalid("allow_overwrite and max_upload_bytes apply to the file protocol only");
   }
+  if (spec.has_file_cache_valid_ms()) {
+    if (*protocol != ProtocolKind::kHttp) {
+      return Invalid("file_cache_valid_ms applies to the http protocol only");
+    }
+    if (absl::Status s =
+            CheckRange("file_cache_valid_ms", spec.file_cache_valid_ms(), kMaxFileCacheValidMs);
+        !s.ok()) {
+      return s;
+    }
+  }
 
   if (NeedsRoot(*protocol)) {
     if (spec.root().empty()) {

@@ -68,6 +68,11 @@ int main(int argc, char** argv) {
   start->add_option("--hubs", hubs, "coroutine: hub threads (default one per CPU)");
   start->add_flag("--allow-overwrite", allow_overwrite, "file: uploads may replace files");
   start->add_option("--max-upload-bytes", max_upload_bytes, "file: largest upload (default 1 GiB)");
+  uint32_t file_cache_valid_ms = 0;
+  CLI::Option* file_cache_valid_option =
+      start->add_option("--file-cache-valid-ms", file_cache_valid_ms,
+                        "http: a small file kept in memory is trusted this long before its path is "
+                        "checked again (default 1000; 0: every request)");
   start->add_option("--restart", restart_policy, "restart policy: never | on-failure | always")
       ->capture_default_str();
   start->add_option("--backoff-initial-ms", backoff_initial_ms,
@@ -156,6 +161,7 @@ int main(int argc, char** argv) {
     spec.set_hubs(hubs);
     spec.set_allow_overwrite(allow_overwrite);
     spec.set_max_upload_bytes(max_upload_bytes);
+    if (file_cache_valid_option->count() > 0) spec.set_file_cache_valid_ms(file_cache_valid_ms);
     static const std::map<std::string, v1::RestartPolicy> kPolicies = {
         {"never", v1::RESTART_NEVER},
         {"on-failure", v1::RESTART_ON_FAILURE},

@@ -201,7 +201,8 @@ int main(int argc, char** argv) {
   app.add_option("--file-cache-valid-ms", flags.file_cache_valid_ms,
                  "http: a small file kept in memory is served this long before its path is "
                  "checked again, so a change shows within it (0: check every request)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 3'600'000u));
   app.add_option("--drain-timeout-ms", flags.drain_timeout_ms,
                  "on SIGTERM, how long in-flight connections may finish")
       ->capture_default_str();

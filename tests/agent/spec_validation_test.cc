@@ -118,6 +118,25 @@ TEST(SpecValidationTest, ModelAndProtocolOptionsMustFit) {
   spec = EchoSpec();
   spec.set_pool_size(5000);
   ExpectInvalid(spec, "pool_size 5000");
+  spec = EchoSpec();
+  spec.set_file_cache_valid_ms(0);  // set, even to zero: only http has the cache
+  ExpectInvalid(spec, "http protocol only");
+}
+
+TEST(SpecValidationTest, FileCacheValidMsIsKeptWhenSetEvenToZero) {
+  v1::ServerSpec spec = EchoSpec();
+  spec.set_protocol(v1::PROTOCOL_HTTP);
+  spec.set_root("/srv/www");
+  absl::StatusOr<v1::ServerSpec> unset = ValidateSpec(spec);
+  ASSERT_TRUE(unset.ok()) << unset.status();
+  EXPECT_FALSE(unset->has_file_cache_valid_ms());  // the server's own default applies
+  spec.set_file_cache_valid_ms(0);
+  absl::StatusOr<v1::ServerSpec> zero = ValidateSpec(spec);
+  ASSERT_TRUE(zero.ok()) << zero.status();
+  EXPECT_TRUE(zero->has_file_cache_valid_ms());
+  EXPECT_EQ(zero->file_cache_valid_ms(), 0u);
+  spec.set_file_cache_valid_ms(kMaxFileCacheValidMs + 1);
+  ExpectInvalid(spec, "file_cache_valid_ms 3600001");
 }
 
 // Every protocol x model pair the API names is either accepted or refused as UNIMPLEMENTED

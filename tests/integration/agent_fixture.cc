@@ -148,6 +148,26 @@ std::string EchoOnce(const std::string& address, const std::string& message) {
   return got;
 }
 
+std::string HttpGetBody(const std::string& address, const std::string& path) {
+  net::UniqueFd fd = Connect(address);
+  if (!fd) return "";
+  net::PollingStream stream(std::move(fd));
+  net::Deadline deadline = net::DeadlineAfter(std::chrono::seconds(20));
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  if (!stream.WriteAll(request.data(), request.size(), deadline).ok()) return "";
+  std::string response;
+  char buffer[4096];
+  for (;;) {
+    absl::StatusOr<size_t> n = stream.Read(buffer, sizeof buffer, deadline);
+    if (!n.ok()) return "";
+    if (*n == 0) break;
+    response.append(buffer, *n);
+  }
+  const size_t body = response.find("\r\n\r\n");
+  if (!response.starts_with("HTTP/1.1 200 ") || body == std::string::npos) return "";
+  return response.substr(body + 4);
+}
+
 bool CanConnect(const std::string& address) { return static_cast<bool>(Connect(address)); }
 
 std::vector<pid_t> ProcessGroupMembers(pid_t pgid) {

@@ -49,6 +49,10 @@ class AgentTest : public ::testing::Test {
 // them ("" on any failure).
 std::string EchoOnce(const std::string& address, const std::string& message);
 
+// The body of `GET path` (sent with Connection: close) from the HTTP server at "HOST:PORT"
+// ("" on any failure, or when the status is not 200).
+std::string HttpGetBody(const std::string& address, const std::string& path);
+
 // Whether a TCP connect to "HOST:PORT" succeeds.
 bool CanConnect(const std::string& address);
 
