@@ -10,7 +10,6 @@ namespace corral::agent {
 inline constexpr uint32_t kDefaultMaxWorkers = 1024;
 inline constexpr uint32_t kDefaultStopTimeoutMs = 5'000;
 inline constexpr uint32_t kDefaultIdleTimeoutMs = 60'000;
-inline constexpr uint32_t kMaxFileCacheValidMs = 3'600'000;
 inline constexpr uint64_t kDefaultLogMaxBytes = 10 << 20;
 inline constexpr uint32_t kDefaultLogKeepFiles = 5;
 // The restart policy's defaults are in restart_policy.h.

@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   CLI::Option* file_cache_valid_option =
       start->add_option("--file-cache-valid-ms", file_cache_valid_ms,
                         "http: a small file kept in memory is trusted this long before its path is "
-                        "checked again (default 1000; 0: every request)");
+                        "checked again (default 1000; 0: every request; at most 3600000)");
   start->add_option("--restart", restart_policy, "restart policy: never | on-failure | always")
       ->capture_default_str();
   start->add_option("--backoff-initial-ms", backoff_initial_ms,

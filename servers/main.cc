@@ -198,11 +198,12 @@ int main(int argc, char** argv) {
                  "http: a request's head must arrive within this long of its first byte, else "
                  "408 (0: min(10000, --idle-timeout-ms))")
       ->capture_default_str();
-  app.add_option("--file-cache-valid-ms", flags.file_cache_valid_ms,
-                 "http: a small file kept in memory is served this long before its path is "
-                 "checked again, so a change shows within it (0: check every request)")
+  app.add_option(
+         "--file-cache-valid-ms", flags.file_cache_valid_ms,
+         "http: a small file kept in memory is served this long before its path is "
+         "checked again, so a change shows within it (0: check every request; at most an hour)")
       ->capture_default_str()
-      ->check(CLI::Range(0u, 3'600'000u));
+      ->check(CLI::Range(0u, corral::kMaxFileCacheValidMs));
   app.add_option("--drain-timeout-ms", flags.drain_timeout_ms,
                  "on SIGTERM, how long in-flight connections may finish")
       ->capture_default_str();

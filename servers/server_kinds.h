@@ -2,6 +2,7 @@
 // a ServerSpec into those flags). One table, so the two can never disagree.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -24,5 +25,9 @@ bool IsImplemented(ProtocolKind protocol, ModelKind model);
 
 // Whether the protocol serves files from a root directory (http, file).
 bool NeedsRoot(ProtocolKind protocol);
+
+// The longest http file cache window, in milliseconds (--file-cache-valid-ms; a ServerSpec's
+// file_cache_valid_ms): an hour.
+inline constexpr uint32_t kMaxFileCacheValidMs = 3'600'000;
 
 }  // namespace corral

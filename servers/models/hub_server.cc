@@ -3,10 +3,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <array>
+#include <cerrno>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -15,6 +14,7 @@
 #include "servers/coro/socket_calls.h"
 #include "servers/coro/task.h"
 #include "servers/models/coroutine_stream.h"
+#include "servers/models/receive_batch.h"
 #include "servers/models/worker_stats.h"
 #include "servers/net/socket.h"
 #include "spdlog/spdlog.h"
@@ -22,50 +22,9 @@
 namespace corral::models {
 namespace {
 
-constexpr auto kOutOfFdsBackoff = std::chrono::milliseconds(100);
+// Out of descriptors or memory: pause taking work this long instead of spinning.
+constexpr auto kOutOfResourcesBackoff = std::chrono::milliseconds(100);
 constexpr auto kKillGrace = std::chrono::seconds(1);
-
-// Buffers for receiving up to kSize datagrams in one recvmmsg: under load several are often
-// queued at once (one per client socket in flight), and each one read this way saves a syscall.
-// The buffers are allocated uninitialised, so a page becomes resident only once a datagram is
-// written into it: small datagrams keep the batch's footprint to a page or two per buffer.
-class ReceiveBatch {
- public:
-  static constexpr unsigned kSize = 16;
-
-  ReceiveBatch()
-      : buffers_(std::make_unique_for_overwrite<char[]>(kSize * protocols::kMaxDatagramSize)) {
-    for (unsigned i = 0; i < kSize; ++i) {
-      iovecs_[i] =
-          iovec{buffers_.get() + i * protocols::kMaxDatagramSize, protocols::kMaxDatagramSize};
-      messages_[i].msg_hdr = msghdr{};
-      messages_[i].msg_hdr.msg_iov = &iovecs_[i];
-      messages_[i].msg_hdr.msg_iovlen = 1;
-      messages_[i].msg_hdr.msg_name = &senders_[i];
-    }
-  }
-
-  // Receives 1 to `at_most` (<= kSize) datagrams, parking until at least one is queued.
-  absl::StatusOr<size_t> Receive(int socket, unsigned at_most) {
-    for (unsigned i = 0; i < at_most; ++i) messages_[i].msg_hdr.msg_namelen = sizeof senders_[i];
-    return coro::RecvMany(socket, messages_.data(), at_most);
-  }
-
-  // The i-th datagram of the last Receive and who sent it.
-  std::string_view bytes(size_t i) const {
-    return std::string_view(static_cast<const char*>(iovecs_[i].iov_base), messages_[i].msg_len);
-  }
-  net::Address sender(size_t i) const {
-    return net::Address::FromSockaddr(reinterpret_cast<const sockaddr*>(&senders_[i]),
-                                      messages_[i].msg_hdr.msg_namelen);
-  }
-
- private:
-  std::unique_ptr<char[]> buffers_;
-  std::array<iovec, kSize> iovecs_;
-  std::array<sockaddr_storage, kSize> senders_;
-  std::array<mmsghdr, kSize> messages_;
-};
 
 }  // namespace
 
@@ -171,7 +130,7 @@ void HubServer::ServeStreams(const protocols::StreamProtocol& protocol, std::lat
             state.slots.Release();
             if (absl::IsResourceExhausted(fd.status())) {
               spdlog::warn("accept: {}; pausing accepts", std::string(fd.status().message()));
-              coro::Sleep(kOutOfFdsBackoff);
+              coro::Sleep(kOutOfResourcesBackoff);
               continue;
             }
             spdlog::error("accept: {}", std::string(fd.status().message()));
@@ -202,8 +161,21 @@ void HubServer::ServeDatagrams(const protocols::DatagramProtocol& protocol, std:
           unsigned permits = 1;
           while (permits < ReceiveBatch::kSize && state.slots.TryAcquire()) ++permits;
           absl::StatusOr<size_t> received = batch.Receive(socket, permits);
-          const size_t count = received.ok() ? *received : 0;  // an error: a stale ICMP report
+          const size_t count = received.ok() ? *received : 0;
           for (size_t unused = count; unused < permits; ++unused) state.slots.Release();
+          if (!received.ok()) {
+            const int err = coro::ErrnoOf(received.status());
+            // ECONNREFUSED and friends report an earlier reply's ICMP error; nothing to serve.
+            if (err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH) continue;
+            if (absl::IsResourceExhausted(received.status())) {
+              spdlog::warn("recvmmsg: {}; pausing receives",
+                           std::string(received.status().message()));
+              coro::Sleep(kOutOfResourcesBackoff);
+              continue;
+            }
+            spdlog::error("recvmmsg: {}", std::string(received.status().message()));
+            return;
+          }
           for (size_t i = 0; i < count; ++i) {
             // Copied out: the batch's buffers are refilled before the workers run.
             auto request = std::make_shared<const std::string>(batch.bytes(i));

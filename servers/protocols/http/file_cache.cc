@@ -45,7 +45,7 @@ std::shared_ptr<const FileCache::Entry> FileCache::Find(std::string_view path) c
     if (it == entries_.end()) return nullptr;
     entry = it->second;
   }
-  const std::int64_t now = options_.monotonic_now().count();
+  const std::int64_t now = Now().count();
   if (now - entry->checked_at.load(std::memory_order_relaxed) < revalidate_after_ns_) return entry;
   // The path relative to the root, NUL-terminated, as FileResolver spells it.
   const std::size_t first = path.find_first_not_of('/');
@@ -62,7 +62,8 @@ std::shared_ptr<const FileCache::Entry> FileCache::Find(std::string_view path) c
 }
 
 std::shared_ptr<const FileCache::Entry> FileCache::Add(std::string_view path,
-                                                       const ResolvedFile& file) {
+                                                       const ResolvedFile& file,
+                                                       std::chrono::nanoseconds resolving_since) {
   const struct stat& before = file.info;
   if (file.index || file.directory_without_slash || !S_ISREG(before.st_mode) ||
       before.st_size < 0 || static_cast<std::size_t>(before.st_size) > options_.max_file_bytes) {
@@ -73,9 +74,8 @@ std::shared_ptr<const FileCache::Entry> FileCache::Add(std::string_view path,
     return nullptr;
   }
   auto entry = std::make_shared<Entry>();
-  // Checked from now: `after` below must match the file opened for this path, and the path's
-  // resolution just now found that very file.
-  entry->checked_at.store(options_.monotonic_now().count(), std::memory_order_relaxed);
+  // The resolution found this very file at the path (and `after` below must still match it).
+  entry->checked_at.store(resolving_since.count(), std::memory_order_relaxed);
   entry->bytes.resize(static_cast<std::size_t>(before.st_size));
   std::size_t done = 0;
   while (done < entry->bytes.size()) {

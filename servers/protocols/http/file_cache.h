@@ -25,15 +25,17 @@ namespace corral::http {
 // that a request for one costs a hash lookup instead of open, fstat, read and close (what
 // nginx's open_file_cache saves, plus the read).
 //
-// Fresh within `revalidate_after` (1 s by default; 0 checks every hit): a hit more than that
-// after its entry was last checked stats the path again (fstatat from the root), and the entry
-// is used only if device, inode, mode, size, mtime and ctime are all unchanged since the bytes
-// were read. Any write moves mtime, any chmod, chown or link change moves ctime, a rename over
-// the file changes the inode. So a change, a deletion included, is served at most that long
-// after it happens, as with lighttpd's stat cache or nginx's open_file_cache_valid; the stat
-// saved on the other hits is a tenth of what a small-file request costs here. File times
-// advance in clock ticks, though, so a write within the tick of the one cached could leave them
-// equal; that is why only settled files are cached: both times at least `settle` in the past
+// Fresh within `revalidate_after` (1 s by default; 0 checks every hit): a hit at least that
+// long after its entry was last checked stats the path again (fstatat from the root), and the
+// entry is used only if device, inode, mode, size, mtime and ctime are all unchanged since the
+// bytes were read. Any write moves mtime, any chmod, chown or link change moves ctime, a rename
+// over the file changes the inode. So a change, a deletion included, stops being served within
+// `revalidate_after` of it (plus a tick of the coarse clock, a few ms), as with lighttpd's stat
+// cache or nginx's open_file_cache_valid; the stat saved on the other hits is a tenth of what a
+// small-file request costs here. An entry's first check is the path's resolution: Add is told
+// when that began, so a request that stalled between resolving and adding cannot stretch it. File
+// times advance in clock ticks, though, so a write within the tick of the one cached could leave
+// them equal; that is why only settled files are cached: both times at least `settle` in the past
 // (git's "racily clean" problem, solved the same way). A later write then necessarily carries a
 // later time.
 //
@@ -56,7 +58,8 @@ class FileCache {
     std::time_t settle_seconds = 2;
     // The wall clock (seconds), replaceable by tests.
     std::function<std::time_t()> now = [] { return std::time(nullptr); };
-    // How long after its last check an entry is served without stating its path again.
+    // How long after its last check an entry is served without stating its path again
+    // (corral-server --file-cache-valid-ms).
     std::chrono::milliseconds revalidate_after{1000};
     // A monotonic clock for that, replaceable by tests. CLOCK_MONOTONIC_COARSE: its few
     // milliseconds of granularity do not matter here, and it reads no hardware clock.
@@ -80,15 +83,22 @@ class FileCache {
   // `root_fd` is the root's directory descriptor (FileResolver::root_fd()), shared.
   FileCache(std::shared_ptr<const net::UniqueFd> root_fd, Options options);
 
-  // The entry for the request path `path` if one is cached and its file was unchanged within
-  // `revalidate_after`; null otherwise (a miss may have cost a stat). Allocates nothing.
+  // The entry for the request path `path` if one is cached and was found unchanged by a check
+  // less than `revalidate_after` ago, or is found unchanged by one now; null otherwise (a miss
+  // may have cost a stat). Allocates nothing.
   std::shared_ptr<const Entry> Find(std::string_view path) const;
 
   // Reads `file`, just resolved for `path`, into the cache if it is a small, settled, regular
   // file that is neither a directory's index nor changed while being read. Returns the new
   // entry, or null when the file is not cached (then `file` is untouched: its offset is not
   // moved). Errors are misses: the caller serves from `file` as if there were no cache.
-  std::shared_ptr<const Entry> Add(std::string_view path, const ResolvedFile& file);
+  // `resolving_since` is a Now() taken before `file` was resolved: the entry counts as checked
+  // then.
+  std::shared_ptr<const Entry> Add(std::string_view path, const ResolvedFile& file,
+                                   std::chrono::nanoseconds resolving_since);
+
+  // The clock of `revalidate_after` (Options::monotonic_now).
+  std::chrono::nanoseconds Now() const { return options_.monotonic_now(); }
 
   std::size_t total_bytes() const;
 

@@ -35,6 +35,7 @@ void Serve(const FileResolver& resolver, FileCache& cache, const Request& reques
       return;
     }
   }
+  const std::chrono::nanoseconds resolving_since = cache.Now();
   absl::StatusOr<ResolvedFile> file = resolver.Resolve(request.path);
   if (!file.ok()) {
     MakeErrorResponse(HttpStatusOf(file.status()), &response);
@@ -49,7 +50,8 @@ void Serve(const FileResolver& resolver, FileCache& cache, const Request& reques
     return;
   }
   if (get_or_head) {
-    if (std::shared_ptr<const FileCache::Entry> added = cache.Add(request.path, *file)) {
+    if (std::shared_ptr<const FileCache::Entry> added =
+            cache.Add(request.path, *file, resolving_since)) {
       PrepareStaticFileResponse(request, request.path, added->bytes, added->info, &response);
       return;
     }

@@ -1,5 +1,6 @@
 #include "servers/coro/socket_calls.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -188,6 +189,69 @@ TEST(SocketCallsTest, UdpRecvFromAndSendTo) {
     EXPECT_EQ(std::string(buf, *n), "datagram");
     echo.Join();
     n = RecvFrom(client.get(), buf, sizeof buf, nullptr, nullptr, 10ms);
+    EXPECT_EQ(n.status().code(), absl::StatusCode::kDeadlineExceeded);
+  });
+}
+
+// RecvMany takes what is queued, up to its count, each datagram with its size and sender; with
+// nothing queued it parks, and a datagram that arrives then wakes it.
+TEST(SocketCallsTest, RecvManyTakesTheQueuedDatagramsWithTheirSenders) {
+  InFreshThread([] {
+    Fd server = testing::UdpSocket();
+    const sockaddr_in server_addr = testing::Loopback(testing::PortOf(server.get()));
+    const auto* to = reinterpret_cast<const sockaddr*>(&server_addr);
+    Fd first = testing::UdpSocket();
+    Fd second = testing::UdpSocket();
+    ASSERT_TRUE(SendTo(first.get(), "one", 3, to, sizeof server_addr, 10s).ok());
+    ASSERT_TRUE(SendTo(second.get(), "second", 6, to, sizeof server_addr, 10s).ok());
+    ASSERT_TRUE(SendTo(first.get(), "3", 1, to, sizeof server_addr, 10s).ok());
+
+    constexpr unsigned kCount = 2;
+    char buffers[kCount][16];
+    iovec iovecs[kCount];
+    sockaddr_in senders[kCount];
+    mmsghdr messages[kCount];
+    auto prepare = [&] {
+      for (unsigned i = 0; i < kCount; ++i) {
+        iovecs[i] = iovec{buffers[i], sizeof buffers[i]};
+        messages[i] = mmsghdr{};
+        messages[i].msg_hdr.msg_iov = &iovecs[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+        messages[i].msg_hdr.msg_name = &senders[i];
+        messages[i].msg_hdr.msg_namelen = sizeof senders[i];
+      }
+    };
+    auto text = [&](unsigned i) { return std::string(buffers[i], messages[i].msg_len); };
+    auto port = [&](unsigned i) { return ntohs(senders[i].sin_port); };
+
+    prepare();
+    absl::StatusOr<size_t> n = RecvMany(server.get(), messages, kCount, 10s);
+    ASSERT_TRUE(n.ok()) << n.status();
+    ASSERT_EQ(*n, 2u);  // three queued; the count bounds it
+    EXPECT_EQ(text(0), "one");
+    EXPECT_EQ(port(0), testing::PortOf(first.get()));
+    EXPECT_EQ(messages[0].msg_hdr.msg_namelen, sizeof(sockaddr_in));
+    EXPECT_EQ(text(1), "second");
+    EXPECT_EQ(port(1), testing::PortOf(second.get()));
+
+    prepare();
+    n = RecvMany(server.get(), messages, kCount, 10s);
+    ASSERT_TRUE(n.ok()) << n.status();
+    ASSERT_EQ(*n, 1u);  // all that was left
+    EXPECT_EQ(text(0), "3");
+    EXPECT_EQ(port(0), testing::PortOf(first.get()));
+
+    auto late = Spawn([&] {
+      Sleep(20ms);
+      EXPECT_TRUE(SendTo(second.get(), "late", 4, to, sizeof server_addr, 10s).ok());
+    });
+    prepare();
+    n = RecvMany(server.get(), messages, kCount, 10s);  // parks until "late" arrives
+    ASSERT_TRUE(n.ok()) << n.status();
+    ASSERT_EQ(*n, 1u);
+    EXPECT_EQ(text(0), "late");
+    late.Join();
+    n = RecvMany(server.get(), messages, kCount, 10ms);
     EXPECT_EQ(n.status().code(), absl::StatusCode::kDeadlineExceeded);
   });
 }

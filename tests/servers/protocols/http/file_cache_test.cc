@@ -59,9 +59,10 @@ class FileCacheTest : public ::testing::Test {
 
   // Resolves `path` and offers it to `cache`.
   std::shared_ptr<const FileCache::Entry> Add(FileCache& cache, const std::string& path) {
+    const std::chrono::nanoseconds resolving_since = cache.Now();
     absl::StatusOr<ResolvedFile> file = resolver_->Resolve(path);
     EXPECT_TRUE(file.ok()) << file.status();
-    return file.ok() ? cache.Add(path, *file) : nullptr;
+    return file.ok() ? cache.Add(path, *file, resolving_since) : nullptr;
   }
 
   std::string base_;
@@ -150,6 +151,31 @@ TEST_F(FileCacheTest, AChangeShowsOnceTheEntryIsDueForACheck) {
   // Due for a check: the stat finds the file gone.
   *now += std::chrono::milliseconds(1);
   EXPECT_EQ(cache.Find("/a.txt"), nullptr);
+}
+
+// A request that resolved a path, then stalled while the path came to name another file, still
+// adds the file it opened; the entry's window runs from the resolution, so the next hit checks
+// the path. (The path changes through its directory: a rename over the file itself would move
+// the opened file's ctime, which Add refuses.)
+TEST_F(FileCacheTest, AnAddThatStalledAfterResolvingIsCheckedByTheNextHit) {
+  FileCache::Options options = Settled();
+  options.revalidate_after = std::chrono::milliseconds(1000);
+  auto now = std::make_shared<std::chrono::nanoseconds>(std::chrono::seconds(100));
+  options.monotonic_now = [now] { return *now; };
+  FileCache cache(resolver_->root_fd(), options);
+  Write("/www/docs/b.txt", "old b\n");
+  const std::chrono::nanoseconds resolving_since = cache.Now();
+  absl::StatusOr<ResolvedFile> old_file = resolver_->Resolve("/docs/b.txt");
+  ASSERT_TRUE(old_file.ok()) << old_file.status();
+  ASSERT_EQ(::rename((base_ + "/www/docs").c_str(), (base_ + "/www/old-docs").c_str()), 0);
+  ASSERT_EQ(::mkdir((base_ + "/www/docs").c_str(), 0755), 0);
+  Write("/www/docs/b.txt", "new b\n");
+  *now += std::chrono::milliseconds(1500);  // the stall
+  std::shared_ptr<const FileCache::Entry> stale =
+      cache.Add("/docs/b.txt", *old_file, resolving_since);
+  ASSERT_NE(stale, nullptr);
+  EXPECT_EQ(stale->bytes, "old b\n");  // what this request opened
+  EXPECT_EQ(cache.Find("/docs/b.txt"), nullptr);
 }
 
 TEST_F(FileCacheTest, IndexesAndLargeFilesAreNotCached) {
