@@ -27,6 +27,14 @@ FileCache::Options Settled() {
   return options;
 }
 
+// Settled(), with a 1 s revalidation window measured on `now`, a clock the test moves by hand.
+FileCache::Options WindowOnAHandClock(std::shared_ptr<std::chrono::nanoseconds> now) {
+  FileCache::Options options = Settled();
+  options.revalidate_after = std::chrono::milliseconds(1000);
+  options.monotonic_now = [now] { return *now; };
+  return options;
+}
+
 // Sets the file's mtime to `seconds_ago` before now (ctime moves to now, as any change does).
 void SetMtime(const std::string& path, int seconds_ago) {
   timespec times[2];
@@ -133,11 +141,8 @@ TEST_F(FileCacheTest, ASymlinkSwappedInToAnotherFileIsAMiss) {
 }
 
 TEST_F(FileCacheTest, AChangeShowsOnceTheEntryIsDueForACheck) {
-  FileCache::Options options = Settled();
-  options.revalidate_after = std::chrono::milliseconds(1000);
   auto now = std::make_shared<std::chrono::nanoseconds>(std::chrono::seconds(100));
-  options.monotonic_now = [now] { return *now; };
-  FileCache cache(resolver_->root_fd(), options);
+  FileCache cache(resolver_->root_fd(), WindowOnAHandClock(now));
   std::shared_ptr<const FileCache::Entry> added = Add(cache, "/a.txt");
   ASSERT_NE(added, nullptr);
 
@@ -158,11 +163,8 @@ TEST_F(FileCacheTest, AChangeShowsOnceTheEntryIsDueForACheck) {
 // the path. (The path changes through its directory: a rename over the file itself would move
 // the opened file's ctime, which Add refuses.)
 TEST_F(FileCacheTest, AnAddThatStalledAfterResolvingIsCheckedByTheNextHit) {
-  FileCache::Options options = Settled();
-  options.revalidate_after = std::chrono::milliseconds(1000);
   auto now = std::make_shared<std::chrono::nanoseconds>(std::chrono::seconds(100));
-  options.monotonic_now = [now] { return *now; };
-  FileCache cache(resolver_->root_fd(), options);
+  FileCache cache(resolver_->root_fd(), WindowOnAHandClock(now));
   Write("/www/docs/b.txt", "old b\n");
   const std::chrono::nanoseconds resolving_since = cache.Now();
   absl::StatusOr<ResolvedFile> old_file = resolver_->Resolve("/docs/b.txt");
