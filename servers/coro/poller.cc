@@ -136,10 +136,16 @@ bool Poller::Poll(int timeout_ms, absl::FunctionRef<void(Greenlet*)> wake) {
     const int fd = events[i].data.fd;
     const uint32_t ev = events[i].events;
     if (fd == wake_fd_) {
-      wake_pending_.store(false, std::memory_order_release);
+      // Drain first, then clear: a Wake() that lands between the two finds the flag still
+      // set and writes nothing, but its work was queued before it and is run after this Poll
+      // returns true. Clearing first would let such a write be swallowed by the drain while
+      // the flag stayed set, and every later Wake() would write nothing: a hub asleep for ever
+      // with work queued. The clear is a read-modify-write so that it acquires what the last
+      // suppressed Wake() released (a plain store could pass the caller's later queue read).
       uint64_t drained;
       while (read(wake_fd_, &drained, sizeof drained) > 0) {
       }
+      wake_pending_.exchange(false, std::memory_order_acq_rel);
       woken = true;
       continue;
     }

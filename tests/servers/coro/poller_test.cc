@@ -9,10 +9,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -299,6 +301,36 @@ TEST(PollerTest, ReaderAndWriterParkedOnOneFdEachWakeOnTheirEdge) {
     // Both directions still work after both woke.
     ExpectParkedReadIsWoken(a.get(), b.get());
   });
+}
+
+// A Wake() from another thread is never lost, however it interleaves with a Poll that is
+// draining an earlier one: once the waker stops, the next Poll reports the wake. A free-running
+// waker hits the window between Poll's drain and its clearing of the pending flag many times a
+// second; with the two in the wrong order the flag stayed set with the eventfd empty, every
+// later Wake() wrote nothing, and the hub slept for ever with work queued.
+TEST(PollerTest, WakeFromAnotherThreadIsNeverLost) {
+  Poller poller;
+  constexpr int kWakes = 300'000;
+  std::atomic<int> sent{0};
+  std::thread waker([&] {
+    for (int i = 1; i <= kWakes; ++i) {
+      sent.store(i, std::memory_order_relaxed);
+      poller.Wake();
+    }
+  });
+  int seen = 0;
+  int lost = 0;
+  while (seen < kWakes) {
+    // Generous: a Poll that sees no wake for 5 s while wakes are outstanding lost one.
+    if (!poller.Poll(5000, [](Greenlet*) {})) {
+      lost = sent.load(std::memory_order_relaxed) - seen;
+      break;
+    }
+    seen = sent.load(std::memory_order_relaxed);
+  }
+  waker.join();
+  EXPECT_EQ(lost, 0) << "Poll slept through outstanding wakes after seeing " << seen;
+  EXPECT_EQ(seen, kWakes);
 }
 
 TEST(PollerTest, RegularFileCannotBeWaitedOn) {
