@@ -63,7 +63,7 @@ int StartCommand(CommandContext& ctx, const v1::ServerSpec& spec) {
   v1::StartRequest request;
   *request.mutable_spec() = spec;
   v1::StartResponse response;
-  absl::Status status = ctx.agent.Call(rpc::kStart, request, &response, ctx.Deadline());
+  absl::Status status = ctx.agent.Call(&v1::Agent::Stub::Start, request, &response, ctx.Deadline());
   if (!status.ok()) return ReportRpcError(ctx, "start " + Quoted(spec.name()), status);
   return ReportStarted(ctx, "start", "started", response.server(), response);
 }
@@ -73,7 +73,7 @@ int StopCommand(CommandContext& ctx, const std::string& name, uint32_t timeout_m
   request.set_name(name);
   request.set_timeout_ms(timeout_ms);
   v1::StopResponse response;
-  absl::Status status = ctx.agent.Call(rpc::kStop, request, &response, ctx.Deadline());
+  absl::Status status = ctx.agent.Call(&v1::Agent::Stub::Stop, request, &response, ctx.Deadline());
   if (!status.ok()) return ReportRpcError(ctx, "stop " + Quoted(name), status);
   if (ctx.json) {
     PrintJson(response);
@@ -88,7 +88,8 @@ int RestartCommand(CommandContext& ctx, const std::string& name) {
   v1::RestartRequest request;
   request.set_name(name);
   v1::RestartResponse response;
-  absl::Status status = ctx.agent.Call(rpc::kRestart, request, &response, ctx.Deadline());
+  absl::Status status =
+      ctx.agent.Call(&v1::Agent::Stub::Restart, request, &response, ctx.Deadline());
   if (!status.ok()) return ReportRpcError(ctx, "restart " + Quoted(name), status);
   return ReportStarted(ctx, "restart", "restarted", response.server(), response);
 }
@@ -97,7 +98,8 @@ int RemoveCommand(CommandContext& ctx, const std::string& name) {
   v1::RemoveRequest request;
   request.set_name(name);
   v1::RemoveResponse response;
-  absl::Status status = ctx.agent.Call(rpc::kRemove, request, &response, ctx.Deadline());
+  absl::Status status =
+      ctx.agent.Call(&v1::Agent::Stub::Remove, request, &response, ctx.Deadline());
   if (!status.ok()) return ReportRpcError(ctx, "rm " + Quoted(name), status);
   if (ctx.json) {
     PrintJson(response);
@@ -109,7 +111,8 @@ int RemoveCommand(CommandContext& ctx, const std::string& name) {
 
 int ListCommand(CommandContext& ctx) {
   v1::ListResponse response;
-  absl::Status status = ctx.agent.Call(rpc::kList, v1::ListRequest(), &response, ctx.Deadline());
+  absl::Status status =
+      ctx.agent.Call(&v1::Agent::Stub::List, v1::ListRequest(), &response, ctx.Deadline());
   if (!status.ok()) return ReportRpcError(ctx, "ls", status);
   if (ctx.json) {
     PrintJson(response);
@@ -124,7 +127,7 @@ int GetCommand(CommandContext& ctx, const std::string& name) {
   v1::GetRequest request;
   request.set_name(name);
   v1::GetResponse response;
-  absl::Status status = ctx.agent.Call(rpc::kGet, request, &response, ctx.Deadline());
+  absl::Status status = ctx.agent.Call(&v1::Agent::Stub::Get, request, &response, ctx.Deadline());
   if (!status.ok()) return ReportRpcError(ctx, "get " + Quoted(name), status);
   if (ctx.json) {
     PrintJson(response);
@@ -142,7 +145,7 @@ int LogsCommand(CommandContext& ctx, const std::string& name, uint32_t lines, bo
   v1::LogLines message;
   // Following has no end; only the connection attempt is bounded then.
   absl::Status status = ctx.agent.Stream(
-      rpc::kTailLogs, request, &message,
+      &v1::Agent::Stub::TailLogs, request, &message,
       [&] {
         for (const std::string& line : message.lines()) std::cout << line << "\n";
         std::cout.flush();
@@ -159,7 +162,7 @@ int EventsCommand(CommandContext& ctx, const std::string& name) {
   v1::Event event;
   google::protobuf::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;
-  absl::Status status = ctx.agent.Stream(rpc::kWatchEvents, request, &event, [&] {
+  absl::Status status = ctx.agent.Stream(&v1::Agent::Stub::WatchEvents, request, &event, [&] {
     if (ctx.json) {
       std::string json;
       (void)google::protobuf::util::MessageToJsonString(event, &json, options);

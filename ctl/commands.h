@@ -10,17 +10,19 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "corral/v1/agent.pb.h"
-#include "ctl/rpc/agent_client.h"
+#include "ctl/agent_client.h"
 
 namespace corral::ctl {
 
 struct CommandContext {
-  explicit CommandContext(std::string agent_address) : agent(std::move(agent_address)) {}
+  // `owned_home`: see AgentClient (the default home, or empty for an address the operator named).
+  CommandContext(std::string agent_address, std::string owned_home)
+      : agent(std::move(agent_address), std::move(owned_home)) {}
 
   // When a call started now must have its answer.
   absl::Time Deadline() const { return absl::Now() + absl::FromChrono(timeout); }
 
-  rpc::AgentClient agent;
+  AgentClient agent;
   bool json = false;
   std::chrono::seconds timeout{60};
 };

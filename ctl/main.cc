@@ -29,11 +29,13 @@ int main(int argc, char** argv) {
   app.footer(ctl::kExitCodesHelp);
   app.require_subcommand(1);
 
-  std::string agent = "unix:" + agent::SocketPath(agent::DefaultHome());
+  const std::string default_home = agent::DefaultHome();
+  std::string agent = "unix:" + agent::SocketPath(default_home);
   bool json = false;
   int timeout_s = 60;
-  app.add_option("--agent", agent, "agent address: unix:PATH, a socket path, or HOST:PORT")
-      ->capture_default_str();
+  CLI::Option* agent_option =
+      app.add_option("--agent", agent, "agent address: unix:PATH, a socket path, or HOST:PORT")
+          ->capture_default_str();
   app.add_flag("--json", json, "print the API's JSON instead of tables");
   app.add_option("--timeout", timeout_s, "give up on the agent after this many seconds")
       ->capture_default_str()
@@ -134,7 +136,9 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? ctl::kExitOk : ctl::kExitUsage;
   }
 
-  ctl::CommandContext ctx(ChannelTarget(agent));
+  // The default home must be ours (a planted one is refused); an address the operator named is
+  // used as named.
+  ctl::CommandContext ctx(ChannelTarget(agent), agent_option->count() == 0 ? default_home : "");
   ctx.json = json;
   ctx.timeout = std::chrono::seconds(timeout_s);
 

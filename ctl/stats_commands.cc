@@ -32,7 +32,8 @@ int StatsCommand(CommandContext& ctx, const std::string& name, bool per_worker) 
   request.set_name(name);
   request.set_per_worker(per_worker);
   v1::StatsReport report;
-  absl::Status status = ctx.agent.Call(rpc::kGetStats, request, &report, ctx.Deadline());
+  absl::Status status =
+      ctx.agent.Call(&v1::Stats::Stub::GetStats, request, &report, ctx.Deadline());
   if (!status.ok()) return ReportRpcError(ctx, What("stats", name), status);
   if (ctx.json) {
     std::cout << Json(report, true);
@@ -54,7 +55,7 @@ int WatchCommand(CommandContext& ctx, const std::string& name, uint32_t interval
   if (!ctx.json) std::cout << FormatWatchHeader() << "\n" << std::flush;
   v1::StatsReport report;
   uint32_t seen = 0;
-  absl::Status status = ctx.agent.Stream(rpc::kWatchStats, request, &report, [&] {
+  absl::Status status = ctx.agent.Stream(&v1::Stats::Stub::WatchStats, request, &report, [&] {
     if (ctx.json) {
       std::cout << Json(report, false);
     } else {

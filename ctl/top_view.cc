@@ -107,7 +107,7 @@ Sample Fetch(CommandContext& ctx) {
       std::min(ctx.Deadline(), absl::Now() + absl::Seconds(5));  // a refresh must not hang
   v1::GetStatsRequest request;
   v1::StatsReport report;
-  absl::Status status = ctx.agent.Call(rpc::kGetStats, request, &report, deadline);
+  absl::Status status = ctx.agent.Call(&v1::Stats::Stub::GetStats, request, &report, deadline);
   Sample sample;
   sample.time = absl::Now();
   sample.status = status;

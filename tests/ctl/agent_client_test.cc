@@ -1,6 +1,6 @@
 // AgentClient against a real gRPC C++ server in the same process (the agent's own stack), and
 // against peers that misbehave at the socket level.
-#include "ctl/rpc/agent_client.h"
+#include "ctl/agent_client.h"
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -16,7 +16,7 @@
 #include "corral/v1/agent.grpc.pb.h"
 #include "servers/net/unique_fd.h"
 
-namespace corral::ctl::rpc {
+namespace corral::ctl {
 namespace {
 
 class FakeAgent final : public v1::Agent::Service {
@@ -109,7 +109,8 @@ TEST_F(AgentClientTest, UnaryCallOverUnixAndTcp) {
         "localhost:" + std::to_string(tcp_port_)}) {
     AgentClient client(target);
     v1::ListResponse response;
-    absl::Status status = client.Call(kList, v1::ListRequest(), &response, In(absl::Seconds(10)));
+    absl::Status status =
+        client.Call(&v1::Agent::Stub::List, v1::ListRequest(), &response, In(absl::Seconds(10)));
     ASSERT_TRUE(status.ok()) << target << ": " << status;
     ASSERT_EQ(response.servers_size(), 2) << target;
     EXPECT_EQ(response.servers(1).spec().name(), "echo");
@@ -122,7 +123,7 @@ TEST_F(AgentClientTest, ManyCallsShareOneConnection) {
     v1::GetRequest request;
     request.set_name("web");
     v1::GetResponse response;
-    ASSERT_TRUE(client.Call(kGet, request, &response, In(absl::Seconds(10))).ok());
+    ASSERT_TRUE(client.Call(&v1::Agent::Stub::Get, request, &response, In(absl::Seconds(10))).ok());
     EXPECT_EQ(response.server().spec().name(), "web");
   }
   EXPECT_EQ(agent_.calls.load(), 50);
@@ -133,12 +134,13 @@ TEST_F(AgentClientTest, ServerErrorKeepsCodeAndExactMessage) {
   v1::GetRequest request;
   request.set_name("db");
   v1::GetResponse response;
-  absl::Status status = client.Call(kGet, request, &response, In(absl::Seconds(10)));
+  absl::Status status =
+      client.Call(&v1::Agent::Stub::Get, request, &response, In(absl::Seconds(10)));
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(status.message(), "no server \"db\": 100% caf\xC3\xA9\nline 2");
   // The connection still serves the next call.
   request.set_name("web");
-  EXPECT_TRUE(client.Call(kGet, request, &response, In(absl::Seconds(10))).ok());
+  EXPECT_TRUE(client.Call(&v1::Agent::Stub::Get, request, &response, In(absl::Seconds(10))).ok());
 }
 
 TEST_F(AgentClientTest, StreamDeliversEveryMessageIncludingOneOfAMebibyte) {
@@ -148,7 +150,7 @@ TEST_F(AgentClientTest, StreamDeliversEveryMessageIncludingOneOfAMebibyte) {
   v1::LogLines message;
   int received = 0;
   bool all_right = true;
-  absl::Status status = client.Stream(kTailLogs, request, &message, [&] {
+  absl::Status status = client.Stream(&v1::Agent::Stub::TailLogs, request, &message, [&] {
     const size_t width = received + 1 == 300 ? (1u << 20) : 1024u;
     all_right = all_right && message.lines_size() == 1 && message.lines(0).size() == width &&
                 message.lines(0)[0] == static_cast<char>('a' + received % 26);
@@ -167,7 +169,8 @@ TEST_F(AgentClientTest, ReturningFalseCancelsTheStreamOnTheServer) {
   request.set_follow(true);
   v1::LogLines message;
   int received = 0;
-  absl::Status status = client.Stream(kTailLogs, request, &message, [&] { return ++received < 2; });
+  absl::Status status =
+      client.Stream(&v1::Agent::Stub::TailLogs, request, &message, [&] { return ++received < 2; });
   EXPECT_TRUE(status.ok()) << status;
   EXPECT_EQ(received, 2);
   for (int i = 0; i < 1000 && !agent_.stream_cancelled; ++i) {
@@ -176,7 +179,8 @@ TEST_F(AgentClientTest, ReturningFalseCancelsTheStreamOnTheServer) {
   EXPECT_TRUE(agent_.stream_cancelled) << "the server never saw the cancellation";
   // And the connection is still good for another call.
   v1::ListResponse list;
-  EXPECT_TRUE(client.Call(kList, v1::ListRequest(), &list, In(absl::Seconds(10))).ok());
+  EXPECT_TRUE(
+      client.Call(&v1::Agent::Stub::List, v1::ListRequest(), &list, In(absl::Seconds(10))).ok());
 }
 
 TEST_F(AgentClientTest, DeadlineIsSentAndEnforced) {
@@ -185,42 +189,55 @@ TEST_F(AgentClientTest, DeadlineIsSentAndEnforced) {
   request.set_name("slow");
   v1::GetResponse response;
   const absl::Time start = absl::Now();
-  absl::Status status = client.Call(kGet, request, &response, In(absl::Milliseconds(300)));
+  absl::Status status =
+      client.Call(&v1::Agent::Stub::Get, request, &response, In(absl::Milliseconds(300)));
   EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
   EXPECT_LT(absl::Now() - start, absl::Seconds(20));
   EXPECT_TRUE(agent_.saw_deadline);
 }
 
-TEST_F(AgentClientTest, ReconnectsAfterTheAgentRestarts) {
-  AgentClient client(unix_target_);
+// corralctl makes one client per command: a stopped agent is Unavailable, and the next command
+// after it is back gets through.
+TEST_F(AgentClientTest, AStoppedAgentIsUnavailableAndTheNextClientReachesItsSuccessor) {
   v1::ListResponse response;
-  ASSERT_TRUE(client.Call(kList, v1::ListRequest(), &response, In(absl::Seconds(10))).ok());
+  ASSERT_TRUE(AgentClient(unix_target_)
+                  .Call(&v1::Agent::Stub::List, v1::ListRequest(), &response, In(absl::Seconds(10)))
+                  .ok());
   server_->Shutdown(std::chrono::system_clock::now());
   server_.reset();
-  absl::Status down = client.Call(kList, v1::ListRequest(), &response, In(absl::Seconds(10)));
+  ::unlink(unix_target_.substr(5).c_str());
+  absl::Status down =
+      AgentClient(unix_target_)
+          .Call(&v1::Agent::Stub::List, v1::ListRequest(), &response, In(absl::Seconds(10)));
   EXPECT_EQ(down.code(), absl::StatusCode::kUnavailable) << down;
   StartServer();
-  absl::Status up = client.Call(kList, v1::ListRequest(), &response, In(absl::Seconds(10)));
+  absl::Status up =
+      AgentClient(unix_target_)
+          .Call(&v1::Agent::Stub::List, v1::ListRequest(), &response, In(absl::Seconds(10)));
   EXPECT_TRUE(up.ok()) << up;
 }
 
 TEST(AgentClientUnreachable, NamesTheTargetAndTheReason) {
   AgentClient missing("unix:/nonexistent/corral/agent.sock");
   v1::ListResponse response;
-  absl::Status status =
-      missing.Call(kList, v1::ListRequest(), &response, absl::Now() + absl::Seconds(5));
+  absl::Status status = missing.Call(&v1::Agent::Stub::List, v1::ListRequest(), &response,
+                                     absl::Now() + absl::Seconds(5));
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(status.message(),
             "connect to unix:/nonexistent/corral/agent.sock: no such file or directory");
 
   AgentClient too_long("unix:/" + std::string(200, 'x'));
-  EXPECT_EQ(
-      too_long.Call(kList, v1::ListRequest(), &response, absl::Now() + absl::Seconds(5)).code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(too_long
+                .Call(&v1::Agent::Stub::List, v1::ListRequest(), &response,
+                      absl::Now() + absl::Seconds(5))
+                .code(),
+            absl::StatusCode::kInvalidArgument);
   AgentClient no_port("agent-host");
-  EXPECT_EQ(
-      no_port.Call(kList, v1::ListRequest(), &response, absl::Now() + absl::Seconds(5)).code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(no_port
+                .Call(&v1::Agent::Stub::List, v1::ListRequest(), &response,
+                      absl::Now() + absl::Seconds(5))
+                .code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 // A unix socket served by `serve(client_fd)` on a thread, for peers that are not gRPC servers.
@@ -260,8 +277,8 @@ TEST(AgentClientRawPeer, APeerThatHangsUpIsUnavailable) {
   RawPeer peer([](int) {});
   AgentClient client(peer.target());
   v1::ListResponse response;
-  absl::Status status =
-      client.Call(kList, v1::ListRequest(), &response, absl::Now() + absl::Seconds(10));
+  absl::Status status = client.Call(&v1::Agent::Stub::List, v1::ListRequest(), &response,
+                                    absl::Now() + absl::Seconds(10));
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
 }
 
@@ -275,8 +292,8 @@ TEST(AgentClientRawPeer, APeerThatNeverAnswersHitsTheDeadline) {
   });
   AgentClient client(peer.target());
   v1::ListResponse response;
-  absl::Status status =
-      client.Call(kList, v1::ListRequest(), &response, absl::Now() + absl::Milliseconds(200));
+  absl::Status status = client.Call(&v1::Agent::Stub::List, v1::ListRequest(), &response,
+                                    absl::Now() + absl::Milliseconds(200));
   done = true;
   EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
 }
@@ -291,11 +308,11 @@ TEST(AgentClientRawPeer, APeerSpeakingHttp1IsAnErrorNotAHang) {
   });
   AgentClient client(peer.target());
   v1::ListResponse response;
-  absl::Status status =
-      client.Call(kList, v1::ListRequest(), &response, absl::Now() + absl::Seconds(10));
+  absl::Status status = client.Call(&v1::Agent::Stub::List, v1::ListRequest(), &response,
+                                    absl::Now() + absl::Seconds(10));
   EXPECT_FALSE(status.ok());
   EXPECT_NE(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
 }
 
 }  // namespace
-}  // namespace corral::ctl::rpc
+}  // namespace corral::ctl
