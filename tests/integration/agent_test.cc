@@ -2,6 +2,7 @@
 // corral-server -> a client on a real socket.
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -272,6 +273,33 @@ TEST_F(AgentTest, UnreachableAgentHasItsOwnExitCode) {
       RunCommand({BinaryPath("corralctl"), "--agent", "unix:" + home_ + "/nothing.sock", "ls"});
   EXPECT_EQ(ctl.exit_code, 6);
   EXPECT_TRUE(absl::StrContains(ctl.err, "cannot reach corral-agent")) << ctl.err;
+}
+
+// Without --agent, corralctl uses the default home only while it is the caller's own: a home
+// others may write, or (as root) one that belongs to another user, is refused with exit 5 and a
+// reason, before anything is sent to the socket in it.
+TEST_F(AgentTest, CorralctlUsesItsOwnHomeAndRefusesOneItDoesNotOwn) {
+  const std::vector<std::string> ls = {"/usr/bin/env",          "-u",
+                                       "XDG_RUNTIME_DIR",       "CORRAL_HOME=" + home_,
+                                       BinaryPath("corralctl"), "ls"};
+  CommandResult own = RunCommand(ls);
+  EXPECT_EQ(own.exit_code, 0) << own.err;
+
+  ASSERT_EQ(chmod(home_.c_str(), 0777), 0);
+  CommandResult open_home = RunCommand(ls);
+  ASSERT_EQ(chmod(home_.c_str(), 0700), 0);
+  EXPECT_EQ(open_home.exit_code, 5) << open_home.err;
+  EXPECT_TRUE(absl::StrContains(open_home.err, "refusing home " + home_ + ": mode 0777"))
+      << open_home.err;
+
+  if (getuid() == 0) {
+    ASSERT_EQ(chown(home_.c_str(), 65534, 65534), 0);
+    CommandResult foreign = RunCommand(ls);
+    ASSERT_EQ(chown(home_.c_str(), 0, 0), 0);
+    EXPECT_EQ(foreign.exit_code, 5) << foreign.err;
+    EXPECT_TRUE(absl::StrContains(foreign.err, "belongs to uid 65534")) << foreign.err;
+  }
+  EXPECT_EQ(RunCommand(ls).exit_code, 0);
 }
 
 TEST_F(AgentTest, AgentShutdownLeavesServersRunningByDefault) {
