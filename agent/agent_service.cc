@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "agent/grpc_status.h"
 #include "agent/log_tail.h"
 #include "agent/stream_queue.h"
@@ -12,30 +13,73 @@ namespace {
 
 // Unsent events kept per WatchEvents stream before the oldest are dropped.
 constexpr size_t kEventBacklog = 1024;
-// Lines per TailLogs message, and the most history lines a call may ask for.
+// TailLogs messages: at most kLinesPerMessage lines and kMaxMessageBytes serialized, well
+// under the 4 MiB a gRPC client accepts by default. A line costs its bytes plus a tag and a
+// length (at most kLineOverhead), so the lines of a message hold at most kLineBytesPerMessage.
 constexpr size_t kLinesPerMessage = 1000;
+constexpr size_t kMaxMessageBytes = 1024 * 1024;
+constexpr size_t kLineOverhead = 8;
+constexpr size_t kLineBytesPerMessage = kMaxMessageBytes - kLinesPerMessage * kLineOverhead;
+// The most history lines a call may ask for (the log's last kMaxTailBytes bound them too).
 constexpr size_t kMaxHistoryLines = 100'000;
+// A message is closed only when the next line does not fit, so it holds more than half of
+// kLineBytesPerMessage or kLinesPerMessage lines: the whole history fits in this many.
+static_assert(kMaxLineBytes + kLineCutMarker.size() < kLineBytesPerMessage / 2);
+constexpr size_t kMaxHistoryMessages =
+    kMaxHistoryLines / kLinesPerMessage + 2 * kMaxTailBytes / kLineBytesPerMessage + 2;
 // How often a following TailLogs looks for new lines: the delay a reader sees at most.
 constexpr std::chrono::milliseconds kFollowInterval{100};
 
 using EventStream = StreamQueue<v1::Event>;
 using LogStream = StreamQueue<v1::LogLines>;
 
-// Loop thread. Sends what is new in the log when the client has taken the previous message
-// (the file is the buffer, so a slow reader costs no memory), then looks again later.
-void FollowLog(EventLoop& loop, std::shared_ptr<LogStream> stream,
+// `lines` (oldest first) as TailLogs messages within the limits above.
+std::vector<v1::LogLines> PackLines(std::vector<std::string> lines) {
+  std::vector<v1::LogLines> messages;
+  size_t bytes = 0;
+  for (std::string& line : lines) {
+    if (messages.empty() || messages.back().lines_size() == kLinesPerMessage ||
+        bytes + line.size() > kLineBytesPerMessage) {
+      messages.emplace_back();
+      bytes = 0;
+    }
+    bytes += line.size();
+    messages.back().add_lines(std::move(line));
+  }
+  return messages;
+}
+
+// Log reader thread. Sends what is new in the log when the client has taken the previous
+// message (the file is the buffer, so a slow reader costs no memory), then looks again later.
+void FollowLog(EventLoop& reader, std::shared_ptr<LogStream> stream,
                std::shared_ptr<LogFollower> follower) {
   if (stream->finished()) return;  // drops the last references
   if (!stream->busy()) {
-    v1::LogLines message;
     std::vector<std::string> lines;
-    follower->Poll(&lines, kLinesPerMessage);
-    if (!lines.empty()) {
-      for (std::string& line : lines) message.add_lines(std::move(line));
-      stream->Push(std::move(message));
-    }
+    follower->Poll(&lines, kLinesPerMessage, kLineBytesPerMessage);
+    for (v1::LogLines& message : PackLines(std::move(lines))) stream->Push(std::move(message));
   }
-  loop.RunAfter(kFollowInterval, [&loop, stream, follower] { FollowLog(loop, stream, follower); });
+  reader.RunAfter(kFollowInterval,
+                  [&reader, stream, follower] { FollowLog(reader, stream, follower); });
+}
+
+// Log reader thread. Sends the last `want` lines of the log in `dir`, then follows it or ends.
+void SendLog(EventLoop& reader, std::shared_ptr<LogStream> stream, const std::string& dir,
+             size_t want, bool follow) {
+  if (stream->finished()) return;
+  auto follower = std::make_shared<LogFollower>(dir);
+  LogHistory history = LastLogLines(*follower, std::min(want, kMaxHistoryLines));
+  if (history.byte_cap_reached) {
+    history.lines.insert(history.lines.begin(),
+                         absl::StrCat("[corral-agent: older lines not shown: a tail reads at most "
+                                      "the last ",
+                                      kMaxTailBytes / (1024 * 1024), " MiB of a log]"));
+  }
+  for (v1::LogLines& message : PackLines(std::move(history.lines))) {
+    stream->Push(std::move(message));
+  }
+  if (!follow) return stream->EndWhenDrained(grpc::Status::OK);
+  FollowLog(reader, stream, follower);
 }
 
 // Finishes `reactor` with `result`, storing the server into `*out` when there is one.
@@ -136,26 +180,18 @@ grpc::ServerWriteReactor<v1::Event>* AgentService::WatchEvents(
 
 grpc::ServerWriteReactor<v1::LogLines>* AgentService::TailLogs(grpc::CallbackServerContext*,
                                                                const v1::TailLogsRequest* request) {
-  // History goes out in at most kMaxHistoryLines / kLinesPerMessage messages, queued at once.
-  auto stream = std::make_shared<LogStream>(kMaxHistoryLines / kLinesPerMessage + 1,
-                                            [](v1::LogLines&, uint64_t) {});
+  auto stream = std::make_shared<LogStream>(kMaxHistoryMessages, [](v1::LogLines&, uint64_t) {});
   stream->HoldUntilDone(stream, nullptr);
   loop_.RunInLoop(
       [this, stream, name = request->name(), want = request->lines(), follow = request->follow()] {
         absl::StatusOr<std::string> dir = supervisor_.LogDir(name);
         if (!dir.ok()) return stream->End(ToGrpcStatus(dir.status()));
-        auto follower = std::make_shared<LogFollower>(*dir);
-        std::vector<std::string> history =
-            LastLogLines(*follower, std::min<size_t>(want, kMaxHistoryLines));
-        for (size_t i = 0; i < history.size(); i += kLinesPerMessage) {
-          v1::LogLines message;
-          for (size_t j = i; j < std::min(history.size(), i + kLinesPerMessage); ++j) {
-            message.add_lines(std::move(history[j]));
-          }
-          stream->Push(std::move(message));
-        }
-        if (!follow) return stream->EndWhenDrained(grpc::Status::OK);
-        FollowLog(loop_, stream, follower);
+        // The files are read on the log reader's thread: the supervision loop answers other
+        // calls meanwhile, however big the log.
+        EventLoop& reader = log_reader_.loop();
+        reader.RunInLoop([&reader, stream, dir = *std::move(dir), want, follow] {
+          SendLog(reader, stream, dir, want, follow);
+        });
       });
   return stream.get();
 }

@@ -1,11 +1,13 @@
 // AgentService: the corral.v1.Agent gRPC service. A thin edge: each call is handed to the loop
 // thread, where the Supervisor does the work, and the call is finished from the Supervisor's
 // callback, so no gRPC thread ever blocks on supervision. The two streams (WatchEvents,
-// TailLogs) are fed from the loop through a bounded StreamQueue.
+// TailLogs) are fed through a bounded StreamQueue: WatchEvents from the loop, TailLogs from a
+// thread of its own, since reading a log can take far longer than any supervision step.
 #pragma once
 
 #include "agent/event_bus.h"
 #include "agent/event_loop.h"
+#include "agent/loop_thread.h"
 #include "agent/supervisor.h"
 #include "corral/v1/agent.grpc.pb.h"
 
@@ -43,6 +45,7 @@ class AgentService final : public v1::Agent::CallbackService {
   EventLoop& loop_;
   Supervisor& supervisor_;
   EventBus& events_;
+  LoopThread log_reader_;  // every TailLogs reads its files here, one call at a time
 };
 
 }  // namespace corral::agent

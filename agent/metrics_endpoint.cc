@@ -5,8 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -18,34 +20,12 @@
 namespace corral::agent {
 namespace {
 
-constexpr int kRequestTimeoutMs = 5000;
+using Clock = std::chrono::steady_clock;
+
 constexpr size_t kMaxRequestBytes = 8192;
-
-// Waits for `fd` to be readable or writable (`events`) until `deadline_ms` runs out.
-bool WaitFor(int fd, short events, int timeout_ms) {
-  pollfd p{fd, events, 0};
-  int n;
-  do {
-    n = ::poll(&p, 1, timeout_ms);
-  } while (n < 0 && errno == EINTR);
-  return n > 0;
-}
-
-void SendAll(int fd, const std::string& data) {
-  size_t sent = 0;
-  while (sent < data.size()) {
-    ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<size_t>(n);
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else if (n < 0 && errno == EAGAIN && WaitFor(fd, POLLOUT, kRequestTimeoutMs)) {
-      continue;
-    } else {
-      return;  // the scraper went away or stalled: nothing to tell it
-    }
-  }
-}
+// After accept fails for want of descriptors: how long to leave the listener alone, instead of
+// spinning on a listener that stays readable.
+constexpr std::chrono::milliseconds kAcceptBackoff{100};
 
 std::string Response(const std::string& status, const std::string& content_type,
                      const std::string& body) {
@@ -53,7 +33,22 @@ std::string Response(const std::string& status, const std::string& content_type,
                       "\r\nContent-Length: ", body.size(), "\r\nConnection: close\r\n\r\n", body);
 }
 
+// Milliseconds from now until `when` for poll(), rounded up; -1 for "no deadline".
+int PollTimeoutMs(Clock::time_point when) {
+  if (when == Clock::time_point::max()) return -1;
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(when - Clock::now()).count();
+  return static_cast<int>(std::clamp<int64_t>(left, 0, 1 << 30));
+}
+
 }  // namespace
+
+struct MetricsEndpoint::Connection {
+  net::UniqueFd fd;
+  Clock::time_point deadline;  // closed then, whatever it is doing
+  std::string request;
+  std::string response;  // empty while the request is still coming
+  size_t sent = 0;
+};
 
 absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
     const std::string& host_port, Render render) {
@@ -90,44 +85,76 @@ MetricsEndpoint::~MetricsEndpoint() {
 }
 
 void MetricsEndpoint::Serve() {
+  std::vector<Connection> connections;  // oldest first
+  Clock::time_point accept_after = Clock::time_point::min();
+  std::vector<pollfd> fds;
   while (true) {
-    pollfd fds[2] = {{listener_.get(), POLLIN, 0}, {wakeup_.get(), POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
+    Clock::time_point now = Clock::now();
+    std::erase_if(connections, [now](const Connection& c) { return c.deadline <= now; });
+    Clock::time_point wake = accept_after > now ? accept_after : Clock::time_point::max();
+    fds.clear();
+    fds.push_back({wakeup_.get(), POLLIN, 0});
+    fds.push_back({listener_.get(), static_cast<short>(accept_after > now ? 0 : POLLIN), 0});
+    for (const Connection& c : connections) {
+      fds.push_back({c.fd.get(), static_cast<short>(c.response.empty() ? POLLIN : POLLOUT), 0});
+      wake = std::min(wake, c.deadline);
+    }
+    if (::poll(fds.data(), fds.size(), PollTimeoutMs(wake)) < 0) {
       if (errno == EINTR) continue;
       spdlog::error("metrics endpoint: poll: {}", std::strerror(errno));
       return;
     }
-    if (fds[1].revents != 0) return;
+    if (fds[0].revents != 0) return;
+    // fds[2 + i] is connections[i]: progress them all before accepting changes the list.
+    std::vector<bool> done(connections.size(), false);
+    for (size_t i = 0; i < connections.size(); ++i) {
+      if (fds[2 + i].revents != 0) done[i] = !Progress(connections[i]);
+    }
+    for (size_t i = connections.size(); i-- > 0;) {
+      if (done[i]) connections.erase(connections.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    if ((fds[1].revents & POLLIN) == 0) continue;
     net::UniqueFd client(
         ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
     if (!client) {
-      // EMFILE and friends: wait a little instead of spinning on a listener that stays readable.
-      if (net::ClassifyAcceptErrno(errno) != net::AcceptError::kRetry) ::usleep(100'000);
+      if (net::ClassifyAcceptErrno(errno) != net::AcceptError::kRetry) {
+        accept_after = Clock::now() + kAcceptBackoff;
+      }
       continue;
     }
-    Answer(client.get());
+    if (connections.size() >= kMaxConnections) connections.erase(connections.begin());
+    connections.push_back({std::move(client), Clock::now() + kConnectionDeadline});
   }
 }
 
-void MetricsEndpoint::Answer(int fd) {
-  std::string request;
-  char buffer[2048];
-  while (!absl::StrContains(request, "\r\n\r\n") && request.size() < kMaxRequestBytes) {
-    if (!WaitFor(fd, POLLIN, kRequestTimeoutMs)) return;
-    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0) return;
-    request.append(buffer, static_cast<size_t>(n));
+bool MetricsEndpoint::Progress(Connection& c) {
+  if (c.response.empty()) {
+    char buffer[2048];
+    ssize_t n = ::recv(c.fd.get(), buffer, sizeof buffer, 0);
+    if (n < 0) return errno == EINTR || errno == EAGAIN;
+    if (n == 0) return false;  // gone before asking anything
+    c.request.append(buffer, static_cast<size_t>(n));
+    if (!absl::StrContains(c.request, "\r\n\r\n") && c.request.size() < kMaxRequestBytes) {
+      return true;
+    }
+    c.response = Answer(c.request);
   }
+  // Right away: a scraper's socket buffer takes most answers whole.
+  ssize_t n =
+      ::send(c.fd.get(), c.response.data() + c.sent, c.response.size() - c.sent, MSG_NOSIGNAL);
+  if (n < 0) return errno == EINTR || errno == EAGAIN;
+  c.sent += static_cast<size_t>(n);
+  return c.sent < c.response.size();
+}
+
+std::string MetricsEndpoint::Answer(const std::string& request) {
   std::string line = request.substr(0, request.find("\r\n"));
   if (!absl::StartsWith(line, "GET ")) {
-    return SendAll(fd, Response("405 Method Not Allowed", "text/plain", "only GET /metrics\n"));
+    return Response("405 Method Not Allowed", "text/plain", "only GET /metrics\n");
   }
   std::string path = line.substr(4, line.find(' ', 4) - 4);
-  if (path != "/metrics") {
-    return SendAll(fd, Response("404 Not Found", "text/plain", "try /metrics\n"));
-  }
-  SendAll(fd, Response("200 OK", "text/plain; version=0.0.4; charset=utf-8", render_()));
+  if (path != "/metrics") return Response("404 Not Found", "text/plain", "try /metrics\n");
+  return Response("200 OK", "text/plain; version=0.0.4; charset=utf-8", render_());
 }
 
 }  // namespace corral::agent

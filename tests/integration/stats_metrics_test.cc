@@ -3,13 +3,17 @@
 // for the exact counts.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -94,22 +98,24 @@ std::string HttpGet(const std::string& address, const std::string& path) {
   return response;
 }
 
-TEST_F(StatsTest, MetricsEndpointServesValidPrometheusText) {
-  StartStatsAgent({"--metrics-listen", "127.0.0.1:0"});
-  // The agent logs the port it bound.
-  std::string address;
+// The address the agent logged for its metrics endpoint ("" if it did not within 20 s).
+std::string MetricsAddress(const std::string& home) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (address.empty() && std::chrono::steady_clock::now() < deadline) {
-    std::ifstream log(home_ + "/agent.log");
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream log(home + "/agent.log");
     std::stringstream content;
     content << log.rdbuf();
     std::smatch m;
     std::string text = content.str();
-    if (std::regex_search(text, m, std::regex(R"(http://([0-9.]+:[0-9]+)/metrics)"))) {
-      address = m[1];
-    }
+    if (std::regex_search(text, m, std::regex(R"(http://([0-9.]+:[0-9]+)/metrics)"))) return m[1];
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  return "";
+}
+
+TEST_F(StatsTest, MetricsEndpointServesValidPrometheusText) {
+  StartStatsAgent({"--metrics-listen", "127.0.0.1:0"});
+  const std::string address = MetricsAddress(home_);
   ASSERT_FALSE(address.empty()) << "the agent did not log its metrics address";
 
   v1::Server server;
@@ -137,6 +143,105 @@ TEST_F(StatsTest, MetricsEndpointServesValidPrometheusText) {
                                            kMessages, "\n")));
   EXPECT_THAT(body, HasSubstr(absl::StrCat("corral_server_up", labels, " 1\n")));
   EXPECT_THAT(HttpGet(address, "/"), ::testing::StartsWith("HTTP/1.1 404"));
+}
+
+// A scraper that never finishes its request: it sends a byte every 100 ms until the endpoint
+// closes the connection, and notes when that happened.
+class TricklingClient {
+ public:
+  explicit TricklingClient(const std::string& address)
+      : fd_(ConnectTo(address, SOCK_STREAM)), thread_([this] { Run(); }) {}
+  ~TricklingClient() {
+    stop_ = true;
+    thread_.join();
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  bool connected() const { return fd_ >= 0; }
+  // Whether the endpoint closed it (the client never stops sending by itself).
+  bool closed() const { return closed_; }
+
+ private:
+  void Run() {
+    const std::string request = "GET /metrics HTTP/1.1\r\nX-Slow: ";
+    for (size_t i = 0; fd_ >= 0 && !stop_; ++i) {
+      char byte = i < request.size() ? request[i] : 'x';
+      if (::send(fd_, &byte, 1, MSG_NOSIGNAL) != 1) break;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 100) == 0) continue;  // the pace: the next byte after 100 ms
+      char c;
+      if (::recv(fd_, &c, 1, MSG_DONTWAIT) <= 0) break;
+      return;  // an answer to a request never finished: not what this client expects
+    }
+    closed_ = !stop_;
+  }
+
+  const int fd_;
+  std::atomic<bool> stop_ = false;
+  std::atomic<bool> closed_ = false;
+  std::thread thread_;
+};
+
+// Sockets the process `pid` has open.
+int CountSockets(pid_t pid) {
+  int sockets = 0;
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    if (std::filesystem::read_symlink(entry.path(), ec).string().starts_with("socket:")) {
+      ++sockets;
+    }
+  }
+  return sockets;
+}
+
+// Whether the peer closes `fd` within `timeout` (without sending anything first).
+bool ClosedByPeerWithin(int fd, std::chrono::seconds timeout) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(timeout.count() * 1000)) != 1) return false;
+  char c;
+  return ::recv(fd, &c, 1, MSG_DONTWAIT) <= 0;
+}
+
+TEST_F(StatsTest, MetricsEndpointAnswersScrapesWhileSlowClientsHoldIt) {
+  StartStatsAgent({"--metrics-listen", "127.0.0.1:0"});
+  const std::string address = MetricsAddress(home_);
+  ASSERT_FALSE(address.empty()) << "the agent did not log its metrics address";
+  const int sockets_before = CountSockets(agent_->pid());
+
+  // Three clients trickle requests that never end; scrapes meanwhile are answered.
+  std::vector<std::unique_ptr<TricklingClient>> trickling;
+  for (int i = 0; i < 3; ++i) {
+    trickling.push_back(std::make_unique<TricklingClient>(address));
+    ASSERT_TRUE(trickling.back()->connected());
+  }
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_THAT(HttpGet(address, "/metrics"), ::testing::StartsWith("HTTP/1.1 200 OK\r\n"));
+  }
+
+  // More silent connections than the endpoint keeps open (32): a scrape still gets through,
+  // and the endpoint holds no more than its bound.
+  std::vector<int> silent;
+  for (int i = 0; i < 40; ++i) {
+    silent.push_back(ConnectTo(address, SOCK_STREAM));
+    ASSERT_GE(silent.back(), 0);
+  }
+  ASSERT_THAT(HttpGet(address, "/metrics"), ::testing::StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_LE(CountSockets(agent_->pid()) - sockets_before, 32);
+
+  // Each slow connection is closed by its total deadline (5 s), although the tricklers never
+  // stopped sending.
+  for (int fd : silent) {
+    EXPECT_TRUE(ClosedByPeerWithin(fd, std::chrono::seconds(20)));
+    ::close(fd);
+  }
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (const auto& client : trickling) {
+    while (!client->closed() && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_TRUE(client->closed());
+  }
 }
 
 }  // namespace
