@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -107,12 +108,15 @@ TEST(SpecValidationTest, MaxWorkersIsBoundByWhatTheScoreboardHolds) {
                                      stats::kMaxSlots - 1, ": the stats scoreboard holds ",
                                      stats::kMaxSlots, " slots"));
 
-    // The largest accepted value is one the server can actually start with.
-    uint32_t largest = stats::kMaxSlots;
-    do {
-      spec.set_max_workers(--largest);
-    } while (!ValidateSpec(spec).ok() && largest > 0);
-    ASSERT_TRUE(ValidateSpec(spec).ok());
+    // The largest accepted value (validation is monotonic in it) is one the server can
+    // actually start with.
+    uint32_t valid = 1, invalid = std::numeric_limits<uint32_t>::max();
+    while (invalid - valid > 1) {
+      uint32_t middle = valid + (invalid - valid) / 2;
+      spec.set_max_workers(middle);
+      (ValidateSpec(spec).ok() ? valid : invalid) = middle;
+    }
+    const uint32_t largest = valid;
     models::ModelOptions options;
     options.max_workers = largest;
     std::optional<ModelKind> kind = ModelFromProto(model);
