@@ -6,7 +6,9 @@
 
 #include <cerrno>
 
+#include "absl/strings/str_cat.h"
 #include "servers/net/syscall_error.h"
+#include "spdlog/spdlog.h"
 
 namespace corral::agent {
 
@@ -20,7 +22,9 @@ EventLoop::EventLoop()
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.fd = wakeup_.get();
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wakeup_.get(), &event);
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wakeup_.get(), &event) != 0) {
+      status_ = net::SyscallError("watch the wakeup eventfd: epoll_ctl(ADD)", errno);
+    }
   }
 }
 
@@ -28,6 +32,12 @@ void EventLoop::Run() {
   epoll_event events[64];
   while (!quit_) {
     int n = ::epoll_wait(epoll_.get(), events, 64, NextTimeoutMs());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      status_ = net::SyscallError("wait for events: epoll_wait", errno);
+      spdlog::critical("event loop: {}; stopping the loop", std::string(status_.message()));
+      return;
+    }
     for (int i = 0; i < n; ++i) {
       auto it = watched_.find(events[i].data.fd);
       if (it == watched_.end()) continue;  // the wakeup eventfd, or unwatched meanwhile
@@ -60,17 +70,40 @@ void EventLoop::Wake() {
   (void)!::write(wakeup_.get(), &one, sizeof one);
 }
 
-void EventLoop::Watch(int fd, uint32_t events, IoCallback on_ready) {
+absl::Status EventLoop::Watch(int fd, uint32_t events, IoCallback on_ready) {
   epoll_event event{};
   event.events = events;
   event.data.fd = fd;
-  int op = watched_.count(fd) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-  ::epoll_ctl(epoll_.get(), op, fd, &event);
-  watched_[fd] = std::move(on_ready);
+  // Always ADD: the kernel knows whether the number is still registered, our map may not.
+  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
+    const int error = errno;
+    if (error == EEXIST) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("watch descriptor ", fd, ": it is watched already"));
+    }
+    return net::SyscallError(absl::StrCat("watch descriptor ", fd, ": epoll_ctl(ADD)"), error);
+  }
+  auto [it, added] = watched_.try_emplace(fd, std::move(on_ready));
+  if (!added) {
+    spdlog::error(
+        "event loop: descriptor {} was closed while still watched (a bug); "
+        "watching its new owner",
+        fd);
+    it->second = std::move(on_ready);
+  }
+  return absl::OkStatus();
 }
 
-void EventLoop::Unwatch(int fd) {
-  if (watched_.erase(fd) > 0) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+absl::Status EventLoop::Unwatch(int fd) {
+  if (watched_.erase(fd) == 0) return absl::OkStatus();
+  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr) != 0) {
+    absl::Status status =
+        net::SyscallError(absl::StrCat("unwatch descriptor ", fd, ": epoll_ctl(DEL)"), errno);
+    spdlog::error("event loop: {} (closed before it was unwatched: a bug)",
+                  std::string(status.message()));
+    return status;
+  }
+  return absl::OkStatus();
 }
 
 EventLoop::TimerId EventLoop::RunAfter(std::chrono::milliseconds delay, Task task) {
@@ -90,8 +123,8 @@ void EventLoop::Cancel(TimerId id) {
 
 int EventLoop::NextTimeoutMs() const {
   if (timers_.empty()) return -1;
-  auto left = std::chrono::ceil<std::chrono::milliseconds>(timers_.begin()->first.first -
-                                                           Clock::now());
+  auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(timers_.begin()->first.first - Clock::now());
   return left.count() <= 0 ? 0 : static_cast<int>(std::min<int64_t>(left.count(), 1 << 30));
 }
 

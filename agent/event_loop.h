@@ -32,7 +32,8 @@ class EventLoop {
   // Creation errors (epoll, eventfd) are reported here rather than thrown.
   absl::Status status() const { return status_; }
 
-  // Runs until Quit(). The calling thread becomes the loop thread.
+  // Runs until Quit(). The calling thread becomes the loop thread. Returns early, with
+  // status() set, only if epoll_wait itself fails (a bug: a bad descriptor).
   void Run();
 
   // Any thread. Run() returns after the current iteration.
@@ -43,8 +44,14 @@ class EventLoop {
 
   // Loop thread only. Calls `on_ready` with the epoll events whenever `fd` is ready for
   // `events` (level-triggered). The caller keeps owning `fd` and must Unwatch it before closing.
-  void Watch(int fd, uint32_t events, IoCallback on_ready);
-  void Unwatch(int fd);
+  // Errors name the failed epoll_ctl; nothing is watched then. Watching a descriptor twice is
+  // ALREADY_EXISTS. A watched number whose descriptor was closed without Unwatch (the kernel
+  // dropped it) is logged as the caller's bug and replaced, so the new owner of the number is
+  // not punished for it.
+  absl::Status Watch(int fd, uint32_t events, IoCallback on_ready);
+  // Loop thread only. Stops calling back for `fd`; a no-op for a descriptor not watched. The
+  // error (the descriptor was closed while still watched) is also logged.
+  absl::Status Unwatch(int fd);
 
   // Loop thread only. Runs `task` once, `delay` from now. Returns an id for Cancel().
   TimerId RunAfter(std::chrono::milliseconds delay, Task task);
@@ -68,7 +75,7 @@ class EventLoop {
   std::unordered_map<TimerId, Clock::time_point> timer_due_;
 
   std::mutex mu_;
-  std::vector<Task> queued_;  // guarded by mu_
+  std::vector<Task> queued_;     // guarded by mu_
   bool quit_requested_ = false;  // guarded by mu_
 };
 

@@ -2,7 +2,8 @@
 // socket, restore the saved servers (adopting the processes still running), and run the
 // supervision loop until SIGTERM or SIGINT. On those the servers keep running (a new agent
 // adopts them) unless --stop-servers-on-exit.
-// Exit codes: 0 stopped cleanly, 1 could not start (the message says why), 2 bad flags.
+// Exit codes: 0 stopped cleanly, 1 could not start or the event loop failed (the message says
+// why), 2 bad flags.
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -16,8 +17,10 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
 #include "agent/agent_lock.h"
 #include "agent/agent_service.h"
 #include "agent/event_bus.h"
@@ -114,8 +117,20 @@ int RunAgent(const Flags& flags) {
   server->GetHealthCheckService()->SetServingStatus("corral.v1.Stats", true);
   spdlog::info("corral-agent {} listening on unix:{}", ::getpid(), socket_path);
 
+  // The shutdown: every waiting call is answered (Supervisor::Close), then the gRPC server
+  // shuts down on a thread of its own while the loop keeps running, since calls still queued
+  // for the loop can only finish there; only then does the loop stop.
+  std::thread shutdown;
+  auto shut_down = [&] {
+    supervisor.Close();
+    shutdown = std::thread([&] {
+      server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+      metrics.reset();  // its requests, too, wait on the loop
+      loop.Quit();
+    });
+  };
   bool stopping = false;
-  loop.Watch(signals.get(), EPOLLIN, [&](uint32_t) {
+  absl::Status watched = loop.Watch(signals.get(), EPOLLIN, [&](uint32_t) {
     signalfd_siginfo info{};
     while (::read(signals.get(), &info, sizeof info) == sizeof info) {
     }
@@ -124,19 +139,28 @@ int RunAgent(const Flags& flags) {
     if (!flags.stop_servers_on_exit) {
       spdlog::info("signal {}: exiting; the servers keep running for the next agent",
                    info.ssi_signo);
-      loop.Quit();
-      return;
+      return shut_down();
     }
     spdlog::info("signal {}: stopping every server, then exiting", info.ssi_signo);
-    supervisor.StopAll([&loop] { loop.Quit(); });
+    supervisor.StopAll(shut_down);
   });
+  if (!watched.ok()) {
+    server->Shutdown(std::chrono::system_clock::now());
+    return Fail(absl::StrCat("watch for SIGTERM and SIGINT: ", watched.message()));
+  }
   loop.Run();
 
-  metrics.reset();  // before the loop it waits on goes away
-  // Calls still waiting on the loop can no longer finish; cancel them after a short grace.
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  loop.Unwatch(signals.get());
+  if (shutdown.joinable()) {
+    shutdown.join();
+  } else {
+    // The loop failed (its error is logged): nothing can answer the calls still waiting on
+    // it, so they are cancelled after a short grace.
+    metrics.reset();
+    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  }
+  (void)loop.Unwatch(signals.get());
   ::unlink(socket_path.c_str());
+  if (!loop.status().ok()) return Fail(std::string(loop.status().message()));
   spdlog::info("corral-agent stopped");
   return 0;
 }

@@ -18,7 +18,9 @@ namespace corral::agent {
 
 struct Supervisor::Waiter {
   std::function<bool(const Record&)> settled;
-  std::function<void()> fire;
+  // OK once `settled` holds; an error when the wait is cut short (the record was erased, or
+  // the agent is shutting down), so every waiting call is answered.
+  std::function<void(absl::Status)> fire;
 };
 
 struct Supervisor::Record {
@@ -45,6 +47,9 @@ struct Supervisor::Record {
   std::string reason;
   absl::Time next_start_time;
   uint32_t stop_timeout_override_ms = 0;
+  // A Remove is under way: nothing may start the server again (a racing Restart would spawn a
+  // process the erase then orphans); Restart and pending starts answer ABORTED.
+  bool removing = false;
 
   EventLoop::TimerId timer = 0;  // the one deadline that matters in the current state
   std::vector<Waiter> waiters;

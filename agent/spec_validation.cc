@@ -10,6 +10,7 @@
 #include "agent/restart_policy.h"
 #include "agent/server_kinds_proto.h"
 #include "servers/net/address.h"
+#include "servers/stats/layout.h"
 
 namespace corral::agent {
 namespace {
@@ -40,6 +41,18 @@ absl::Status CheckName(const std::string& name) {
 absl::Status CheckRange(const char* field, uint32_t value, uint32_t max) {
   if (value > max) {
     return Invalid(absl::StrCat(field, " ", value, " is above the limit of ", max));
+  }
+  return absl::OkStatus();
+}
+
+// Each worker holds a slot of the server's stats scoreboard, and one slot is kept spare
+// (models::SlotsNeeded), so a larger cap would make every start fail.
+absl::Status CheckMaxWorkers(uint32_t max_workers) {
+  constexpr uint32_t kMaxWorkers = stats::kMaxSlots - 1;
+  if (max_workers > kMaxWorkers) {
+    return Invalid(absl::StrCat("max_workers ", max_workers, " is above the limit of ", kMaxWorkers,
+                                ": the stats scoreboard holds ", stats::kMaxSlots,
+                                " slots, one per worker plus a spare"));
   }
   return absl::OkStatus();
 }
@@ -110,9 +123,7 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in) {
   if (spec.max_workers() == 0) spec.set_max_workers(kDefaultMaxWorkers);
   if (spec.stop_timeout_ms() == 0) spec.set_stop_timeout_ms(kDefaultStopTimeoutMs);
   if (spec.idle_timeout_ms() == 0) spec.set_idle_timeout_ms(kDefaultIdleTimeoutMs);
-  if (absl::Status s = CheckRange("max_workers", spec.max_workers(), 65536); !s.ok()) {
-    return s;
-  }
+  if (absl::Status s = CheckMaxWorkers(spec.max_workers()); !s.ok()) return s;
   if (absl::Status s = CheckRange("stop_timeout_ms", spec.stop_timeout_ms(), 600'000); !s.ok()) {
     return s;
   }

@@ -20,6 +20,12 @@ bool StopSettled(ServerState s) {
   return s == ServerState::kStopped || s == ServerState::kFailed || s == ServerState::kFatal;
 }
 
+absl::Status Removing() {
+  return absl::AbortedError(
+      "the server is being removed; start it again once `corralctl ls` "
+      "no longer lists it");
+}
+
 absl::Status StateSaveError(const absl::Status& status) {
   return absl::FailedPreconditionError(
       absl::StrCat(std::string(status.message()), "; nothing was changed"));
@@ -37,8 +43,9 @@ Supervisor::Supervisor(EventLoop& loop, EventBus& events, SupervisorConfig confi
 Supervisor::~Supervisor() {
   for (auto& [name, record] : servers_) {
     loop_.Cancel(record->timer);
-    if (record->pidfd) loop_.Unwatch(record->pidfd.get());
-    if (record->readiness) loop_.Unwatch(record->readiness.get());
+    // Errors are logged by the loop; the processes live on for the next agent either way.
+    if (record->pidfd) (void)loop_.Unwatch(record->pidfd.get());
+    if (record->readiness) (void)loop_.Unwatch(record->readiness.get());
   }
 }
 
@@ -65,7 +72,12 @@ absl::Status Supervisor::NotFound() {
   return absl::NotFoundError("no such server; `corralctl ls` lists the servers");
 }
 
+absl::Status Supervisor::ShuttingDown() {
+  return absl::UnavailableError("the agent is shutting down; try again once it is back");
+}
+
 void Supervisor::Start(const v1::ServerSpec& requested, ServerCallback done) {
+  if (closing_) return done(ShuttingDown());
   absl::StatusOr<v1::ServerSpec> spec = ValidateSpec(requested);
   if (!spec.ok()) return done(spec.status());
   if (Find(spec->name()) != nullptr) {
@@ -81,58 +93,122 @@ void Supervisor::Start(const v1::ServerSpec& requested, ServerCallback done) {
 }
 
 void Supervisor::StartExisting(Record& record, ServerCallback done) {
+  // Callers check both; a start from here would outlive the record or the agent.
+  if (record.removing) return done(Removing());
+  if (closing_) return done(ShuttingDown());
   record.consecutive_failures = 0;
   WhenSettled(
       record, [](const Record& r) { return StartSettled(r.state); },
-      [this, name = record.spec.name(), done] { done(Get(name)); });
+      [this, name = record.spec.name(), id = record.id, done](absl::Status cut) {
+        if (!cut.ok()) return done(cut);
+        const Record* r = Find(name, id);
+        if (r == nullptr) return done(NotFound());
+        // Settled as STOPPED because a Remove stopped it: this start did not happen.
+        if (r->removing) return done(Removing());
+        done(ToProto(*r));
+      });
   Dispatch(record, ServerEvent::kStartRequested);
 }
 
+absl::Status Supervisor::BeginStop(Record& record, uint32_t timeout_ms, ServerCallback done) {
+  if (!StopSettled(record.state)) {
+    v1::ServerRecord saved = ToRecord(record, v1::STATE_STOPPED);
+    if (absl::Status s = SaveState(record.spec.name(), &saved); !s.ok()) {
+      return StateSaveError(s);
+    }
+  }
+  record.stop_timeout_override_ms = timeout_ms;
+  record.consecutive_failures = 0;
+  WhenSettled(
+      record, [](const Record& r) { return r.pid == 0 && StopSettled(r.state); },
+      [this, name = record.spec.name(), done](absl::Status cut) {
+        if (!cut.ok()) return done(cut);
+        done(Get(name));
+      });
+  Dispatch(record, ServerEvent::kStopRequested);
+  return absl::OkStatus();
+}
+
 void Supervisor::Stop(const std::string& name, uint32_t timeout_ms, ServerCallback done) {
+  if (closing_) return done(ShuttingDown());
   Record* record = Find(name);
   if (record == nullptr) return done(NotFound());
-  if (!StopSettled(record->state)) {
-    v1::ServerRecord saved = ToRecord(*record, v1::STATE_STOPPED);
-    if (absl::Status s = SaveState(name, &saved); !s.ok()) return done(StateSaveError(s));
-  }
-  record->stop_timeout_override_ms = timeout_ms;
-  record->consecutive_failures = 0;
-  WhenSettled(
-      *record, [](const Record& r) { return r.pid == 0 && StopSettled(r.state); },
-      [this, name, done] { done(Get(name)); });
-  Dispatch(*record, ServerEvent::kStopRequested);
+  if (absl::Status s = BeginStop(*record, timeout_ms, done); !s.ok()) return done(s);
 }
 
 void Supervisor::Restart(const std::string& name, ServerCallback done) {
+  if (closing_) return done(ShuttingDown());
   Record* record = Find(name);
   if (record == nullptr) return done(NotFound());
-  Stop(name, 0, [this, name, id = record->id, done](absl::StatusOr<v1::Server> stopped) {
+  if (record->removing) return done(Removing());
+  auto then_start = [this, name, id = record->id, done](absl::StatusOr<v1::Server> stopped) {
     if (!stopped.ok()) return done(stopped.status());
     Record* again = Find(name, id);
     if (again == nullptr) return done(NotFound());
+    // A Remove came while this waited for the stop, and its wait settled at the same moment.
+    if (again->removing) return done(Removing());
+    if (closing_) return done(ShuttingDown());
     v1::ServerRecord saved = ToRecord(*again, v1::STATE_RUNNING);
     if (absl::Status s = SaveState(name, &saved); !s.ok()) return done(StateSaveError(s));
     StartExisting(*again, done);
-  });
+  };
+  if (absl::Status s = BeginStop(*record, 0, std::move(then_start)); !s.ok()) return done(s);
 }
 
 void Supervisor::Remove(const std::string& name, DoneCallback done) {
+  if (closing_) return done(ShuttingDown());
   Record* record = Find(name);
   if (record == nullptr) return done(NotFound());
-  Stop(name, 0, [this, name, id = record->id, done](absl::StatusOr<v1::Server> stopped) {
+  const uint64_t id = record->id;
+  auto then_erase = [this, name, id, done](absl::StatusOr<v1::Server> stopped) {
     if (!stopped.ok()) return done(stopped.status());
     // Erased from the loop, not here: this runs while the supervisor still holds the record.
+    // Until then `removing` keeps anything from starting it again.
     loop_.RunInLoop([this, name, id, done] {
       Record* gone = Find(name, id);
       if (gone == nullptr) return done(NotFound());
-      if (absl::Status s = SaveState(name, nullptr); !s.ok()) return done(StateSaveError(s));
-      Publish(*gone, v1::Event::REMOVED);
-      loop_.Cancel(gone->timer);
-      servers_.erase(name);
+      if (absl::Status s = SaveState(name, nullptr); !s.ok()) {
+        gone->removing = false;  // still listed and saved: the operator may retry or start it
+        return done(StateSaveError(s));
+      }
+      Erase(name);
       spdlog::info("server \"{}\" removed", name);
       done(absl::OkStatus());
     });
-  });
+  };
+  record->removing = true;
+  if (absl::Status s = BeginStop(*record, 0, std::move(then_erase)); !s.ok()) {
+    record->removing = false;
+    return done(s);
+  }
+}
+
+void Supervisor::Erase(const std::string& name) {
+  auto node = servers_.extract(name);
+  if (node.empty()) return;
+  Record& record = *node.mapped();
+  Publish(record, v1::Event::REMOVED);
+  loop_.Cancel(record.timer);
+  CloseReadiness(record);
+  if (record.pidfd) {
+    // Remove waits for the process to end, so this is a bug; never leave it unsupervised.
+    AbandonProcess(record, absl::InternalError("erased while its process ran"));
+  }
+  std::vector<Waiter> waiters = std::move(record.waiters);
+  node.mapped().reset();  // the record is gone before any waiter looks for it
+  for (Waiter& waiter : waiters) {
+    waiter.fire(absl::AbortedError("the server was removed while this call waited"));
+  }
+}
+
+void Supervisor::Close() {
+  closing_ = true;
+  std::vector<Waiter> waiters;
+  for (auto& [name, record] : servers_) {
+    for (Waiter& waiter : record->waiters) waiters.push_back(std::move(waiter));
+    record->waiters.clear();
+  }
+  for (Waiter& waiter : waiters) waiter.fire(ShuttingDown());
 }
 
 std::vector<v1::Server> Supervisor::List() const {
@@ -156,10 +232,12 @@ void Supervisor::StopAll(std::function<void()> done) {
   // The state on disk stays as the operator left it, so the next agent starts again exactly
   // what runs now; and no stop can be refused because the home has become unwritable.
   saves_paused_ = true;
+  closing_ = true;  // and nothing the operator asks for may start a server again meanwhile
   auto remaining = std::make_shared<size_t>(servers_.size());
   if (*remaining == 0) return done();
   for (auto& [name, record] : servers_) {
-    Stop(name, 0, [remaining, done](absl::StatusOr<v1::Server>) {
+    // Saves are paused, so this cannot fail.
+    (void)BeginStop(*record, 0, [remaining, done](absl::StatusOr<v1::Server>) {
       if (--*remaining == 0) done();
     });
   }
@@ -274,12 +352,12 @@ void Supervisor::Perform(Record& record, Action action) {
 }
 
 void Supervisor::WhenSettled(Record& record, std::function<bool(const Record&)> settled,
-                             std::function<void()> fire) {
+                             std::function<void(absl::Status)> fire) {
   record.waiters.push_back(Waiter{std::move(settled), std::move(fire)});
 }
 
 void Supervisor::FireSettledWaiters(Record& record) {
-  std::vector<std::function<void()>> ready;
+  std::vector<std::function<void(absl::Status)>> ready;
   auto& waiters = record.waiters;
   for (auto it = waiters.begin(); it != waiters.end();) {
     if (it->settled(record)) {
@@ -290,7 +368,7 @@ void Supervisor::FireSettledWaiters(Record& record) {
     }
   }
   // Fired after the scan: a callback may start new operations on this very record.
-  for (auto& fire : ready) fire();
+  for (auto& fire : ready) fire(absl::OkStatus());
 }
 
 }  // namespace corral::agent

@@ -52,6 +52,10 @@ class Supervisor {
   // method.
   void Restore(const v1::StateFile& state);
 
+  // Every operation below calls `done` exactly once, also when the server is removed under it
+  // (ABORTED or NOT_FOUND) and when the agent shuts down meanwhile (UNAVAILABLE). Once Close()
+  // or StopAll() has been called they answer UNAVAILABLE at once.
+
   // Validates and adds the server, saves the state, spawns it, and calls `done` once it is
   // RUNNING, BACKOFF, FAILED or FATAL. Errors (nothing added): INVALID_ARGUMENT, UNIMPLEMENTED,
   // ALREADY_EXISTS, FAILED_PRECONDITION when the state file cannot be written.
@@ -61,10 +65,13 @@ class Supervisor {
   // `done` once no process of the server runs. NOT_FOUND, FAILED_PRECONDITION (state file).
   void Stop(const std::string& name, uint32_t timeout_ms, ServerCallback done);
 
-  // Stop (if running) then start; `done` as for Start. NOT_FOUND, FAILED_PRECONDITION.
+  // Stop (if running) then start; `done` as for Start. NOT_FOUND, FAILED_PRECONDITION, ABORTED
+  // when a Remove of the server is under way or comes while this waits.
   void Restart(const std::string& name, ServerCallback done);
 
-  // Stop (if running) then forget. NOT_FOUND, FAILED_PRECONDITION.
+  // Stop (if running) then forget. From the call on, the server cannot be started again (see
+  // Restart); it stays listed, STOPPING, until its process has gone. NOT_FOUND,
+  // FAILED_PRECONDITION.
   void Remove(const std::string& name, DoneCallback done);
 
   std::vector<v1::Server> List() const;
@@ -78,6 +85,11 @@ class Supervisor {
   // after this call.
   void StopAll(std::function<void()> done);
 
+  // For the agent's shutdown: answers every call still waiting with UNAVAILABLE and refuses
+  // new operations, so the gRPC server's Shutdown has no call left to wait for. The servers
+  // are left as they are.
+  void Close();
+
  private:
   struct Record;
   struct Waiter;
@@ -86,23 +98,32 @@ class Supervisor {
   Record* Find(const std::string& name, uint64_t id) const;
   Record& Add(const v1::ServerSpec& spec);
   static absl::Status NotFound();
+  static absl::Status ShuttingDown();
+  // Saves the stopped state and begins the stop; `done` once no process is left. Nothing is
+  // done on error (the state file could not be written).
+  absl::Status BeginStop(Record& record, uint32_t timeout_ms, ServerCallback done);
   void StartExisting(Record& record, ServerCallback done);
+  // Removes `name` from the table, stops watching its descriptors, and cuts every wait on it
+  // short (ABORTED). The record has no process left (Remove waited for that).
+  void Erase(const std::string& name);
 
   // supervisor.cc
   void Dispatch(Record& record, ServerEvent event, std::string reason = "");
   void Perform(Record& record, Action action);
   void WhenSettled(Record& record, std::function<bool(const Record&)> settled,
-                   std::function<void()> fire);
+                   std::function<void(absl::Status)> fire);
   void FireSettledWaiters(Record& record);
 
   // supervisor_process.cc
   void SpawnProcess(Record& record);
   bool TryAdopt(Record& record, const v1::ServerRecord& saved);
-  void WatchProcess(Record& record);
+  absl::Status WatchProcess(Record& record);
   void OnReadinessReadable(Record& record);
   void OnProcessExit(Record& record);
   void CloseReadiness(Record& record);
   void ForgetProcess(Record& record);
+  // SIGKILLs the tree of a process the loop could not watch, and waits for it (our child).
+  void AbandonProcess(Record& record, const absl::Status& why);
 
   // supervisor_record.cc
   // Saves the state with `name` replaced by `replacement` (or left out when null). The error
@@ -124,6 +145,8 @@ class Supervisor {
   std::string last_saved_;  // the bytes of the last successful save, to skip identical writes
   // No saves while Restore has added only part of the servers, nor once StopAll has begun.
   bool saves_paused_ = false;
+  // StopAll or Close was called: new operations answer UNAVAILABLE, nothing starts again.
+  bool closing_ = false;
 };
 
 }  // namespace corral::agent

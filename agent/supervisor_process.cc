@@ -58,10 +58,20 @@ void Supervisor::SpawnProcess(Record& record) {
   Publish(record, v1::Event::STARTED);
   SaveStateOrWarn();  // before anything else: a new agent must know this pid
 
-  WatchProcess(record);
-  loop_.Watch(record.readiness.get(), EPOLLIN, [this, name, id](uint32_t) {
-    if (Record* r = Find(name, id)) OnReadinessReadable(*r);
-  });
+  absl::Status watched = WatchProcess(record);
+  if (watched.ok()) {
+    watched = loop_.Watch(record.readiness.get(), EPOLLIN, [this, name, id](uint32_t) {
+      if (Record* r = Find(name, id)) OnReadinessReadable(*r);
+    });
+  }
+  if (!watched.ok()) {
+    // Unwatched, its exit and readiness would never be seen: a server nobody supervises.
+    AbandonProcess(record, watched);
+    loop_.RunInLoop([this, name, id, why = std::string(watched.message())] {
+      if (Record* r = Find(name, id)) Dispatch(*r, ServerEvent::kStartFailed, why);
+    });
+    return;
+  }
   auto ready_timeout = std::chrono::milliseconds(record.spec.ready_timeout_ms());
   record.timer = loop_.RunAfter(ready_timeout, [this, name, id, ready_timeout] {
     if (Record* r = Find(name, id)) {
@@ -74,11 +84,27 @@ void Supervisor::SpawnProcess(Record& record) {
   });
 }
 
-void Supervisor::WatchProcess(Record& record) {
-  loop_.Watch(record.pidfd.get(), EPOLLIN,
-              [this, name = record.spec.name(), id = record.id](uint32_t) {
-                if (Record* r = Find(name, id)) OnProcessExit(*r);
-              });
+absl::Status Supervisor::WatchProcess(Record& record) {
+  return loop_.Watch(record.pidfd.get(), EPOLLIN,
+                     [this, name = record.spec.name(), id = record.id](uint32_t) {
+                       if (Record* r = Find(name, id)) OnProcessExit(*r);
+                     });
+}
+
+void Supervisor::AbandonProcess(Record& record, const absl::Status& why) {
+  spdlog::error("server \"{}\": cannot supervise pid {}: {}; killing its process tree",
+                record.spec.name(), record.pid, std::string(why.message()));
+  CloseReadiness(record);
+  record.tree.Snapshot(record.pid);
+  PidfdSendSignal(record.pidfd.get(), SIGKILL);
+  record.tree.KillAll(record.pid);
+  if (!record.adopted) {
+    // Our child, just SIGKILLed: the wait is short, and it leaves no zombie behind.
+    siginfo_t info{};
+    while (::waitid(P_PIDFD, record.pidfd.get(), &info, WEXITED) != 0 && errno == EINTR) {
+    }
+  }
+  ForgetProcess(record);
 }
 
 bool Supervisor::TryAdopt(Record& record, const v1::ServerRecord& saved) {
@@ -112,7 +138,10 @@ bool Supervisor::TryAdopt(Record& record, const v1::ServerRecord& saved) {
   record.adopted = true;
   spdlog::info("server \"{}\": adopted pid {} listening on {}", record.spec.name(), record.pid,
                record.bound_address);
-  WatchProcess(record);
+  if (absl::Status s = WatchProcess(record); !s.ok()) {
+    AbandonProcess(record, s);
+    return false;
+  }
   Dispatch(record, ServerEvent::kAdopted);
   return true;
 }
@@ -146,12 +175,12 @@ void Supervisor::OnReadinessReadable(Record& record) {
 
 void Supervisor::CloseReadiness(Record& record) {
   if (!record.readiness) return;
-  loop_.Unwatch(record.readiness.get());
+  (void)loop_.Unwatch(record.readiness.get());  // logs its own error
   record.readiness.Reset();
 }
 
 void Supervisor::ForgetProcess(Record& record) {
-  loop_.Unwatch(record.pidfd.get());
+  if (record.pidfd) (void)loop_.Unwatch(record.pidfd.get());  // logs its own error
   record.pidfd.Reset();
   record.pid = 0;
   record.pid_start_ticks = 0;

@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "agent/server_kinds_proto.h"
+#include "servers/models/model.h"
 #include "servers/server_kinds.h"
+#include "servers/stats/layout.h"
 
 namespace corral::agent {
 namespace {
@@ -93,6 +96,33 @@ TEST(SpecValidationTest, RejectsOutOfRangeLimits) {
   spec = EchoSpec();
   spec.set_stop_timeout_ms(600'001);
   ExpectInvalid(spec, "stop_timeout_ms");
+}
+
+// Issue 19 item 9: 16384..65536 used to validate, then every start failed on the scoreboard.
+TEST(SpecValidationTest, MaxWorkersIsBoundByWhatTheScoreboardHolds) {
+  for (v1::Model model : {v1::MODEL_FORK, v1::MODEL_THREAD}) {
+    v1::ServerSpec spec = EchoSpec();
+    spec.set_model(model);
+    spec.set_max_workers(stats::kMaxSlots);
+    ExpectInvalid(spec, absl::StrCat("max_workers ", stats::kMaxSlots, " is above the limit of ",
+                                     stats::kMaxSlots - 1, ": the stats scoreboard holds ",
+                                     stats::kMaxSlots, " slots"));
+
+    // The largest accepted value (validation is monotonic in it) is one the server can
+    // actually start with.
+    uint32_t valid = 1, invalid = std::numeric_limits<uint32_t>::max();
+    while (invalid - valid > 1) {
+      uint32_t middle = valid + (invalid - valid) / 2;
+      spec.set_max_workers(middle);
+      (ValidateSpec(spec).ok() ? valid : invalid) = middle;
+    }
+    const uint32_t largest = valid;
+    models::ModelOptions options;
+    options.max_workers = largest;
+    std::optional<ModelKind> kind = ModelFromProto(model);
+    ASSERT_TRUE(kind.has_value());
+    EXPECT_LE(models::SlotsNeeded(*kind, options), stats::kMaxSlots) << largest;
+  }
 }
 
 TEST(SpecValidationTest, RootOnlyForFileProtocols) {
