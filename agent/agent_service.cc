@@ -91,10 +91,18 @@ void FinishWithServer(grpc::ServerUnaryReactor* reactor, const absl::StatusOr<v1
 
 }  // namespace
 
+bool AgentService::Admitted(const grpc::CallbackServerContext& context, Role needed,
+                            const char* method, grpc::ServerUnaryReactor* reactor) const {
+  grpc::Status denied = access_.Check(context, needed, method);
+  if (!denied.ok()) reactor->Finish(denied);
+  return denied.ok();
+}
+
 grpc::ServerUnaryReactor* AgentService::Start(grpc::CallbackServerContext* context,
                                               const v1::StartRequest* request,
                                               v1::StartResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!Admitted(*context, Role::kOperator, "Start", reactor)) return reactor;
   loop_.RunInLoop([this, reactor, request, response] {
     supervisor_.Start(request->spec(), [reactor, response](absl::StatusOr<v1::Server> result) {
       FinishWithServer(reactor, result, response->mutable_server());
@@ -107,6 +115,7 @@ grpc::ServerUnaryReactor* AgentService::Stop(grpc::CallbackServerContext* contex
                                              const v1::StopRequest* request,
                                              v1::StopResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!Admitted(*context, Role::kOperator, "Stop", reactor)) return reactor;
   loop_.RunInLoop([this, reactor, request, response] {
     supervisor_.Stop(request->name(), request->timeout_ms(),
                      [reactor, response](absl::StatusOr<v1::Server> result) {
@@ -120,6 +129,7 @@ grpc::ServerUnaryReactor* AgentService::Restart(grpc::CallbackServerContext* con
                                                 const v1::RestartRequest* request,
                                                 v1::RestartResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!Admitted(*context, Role::kOperator, "Restart", reactor)) return reactor;
   loop_.RunInLoop([this, reactor, request, response] {
     supervisor_.Restart(request->name(), [reactor, response](absl::StatusOr<v1::Server> result) {
       FinishWithServer(reactor, result, response->mutable_server());
@@ -132,6 +142,7 @@ grpc::ServerUnaryReactor* AgentService::Remove(grpc::CallbackServerContext* cont
                                                const v1::RemoveRequest* request,
                                                v1::RemoveResponse*) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!Admitted(*context, Role::kOperator, "Remove", reactor)) return reactor;
   loop_.RunInLoop([this, reactor, request] {
     supervisor_.Remove(request->name(),
                        [reactor](absl::Status status) { reactor->Finish(ToGrpcStatus(status)); });
@@ -142,6 +153,7 @@ grpc::ServerUnaryReactor* AgentService::Remove(grpc::CallbackServerContext* cont
 grpc::ServerUnaryReactor* AgentService::List(grpc::CallbackServerContext* context,
                                              const v1::ListRequest*, v1::ListResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!Admitted(*context, Role::kMonitor, "List", reactor)) return reactor;
   loop_.RunInLoop([this, reactor, response] {
     for (v1::Server& server : supervisor_.List()) *response->add_servers() = std::move(server);
     reactor->Finish(grpc::Status::OK);
@@ -153,6 +165,7 @@ grpc::ServerUnaryReactor* AgentService::Get(grpc::CallbackServerContext* context
                                             const v1::GetRequest* request,
                                             v1::GetResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!Admitted(*context, Role::kMonitor, "Get", reactor)) return reactor;
   loop_.RunInLoop([this, reactor, request, response] {
     FinishWithServer(reactor, supervisor_.Get(request->name()), response->mutable_server());
   });
@@ -160,13 +173,17 @@ grpc::ServerUnaryReactor* AgentService::Get(grpc::CallbackServerContext* context
 }
 
 grpc::ServerWriteReactor<v1::Event>* AgentService::WatchEvents(
-    grpc::CallbackServerContext*, const v1::WatchEventsRequest* request) {
+    grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
   auto stream = std::make_shared<EventStream>(
       kEventBacklog, [](v1::Event& event, uint64_t dropped) { event.set_dropped_before(dropped); });
   // Loop thread only; the unsubscribe is queued after the subscribe, so it always finds it.
   auto id = std::make_shared<EventBus::SubscriptionId>(0);
   stream->HoldUntilDone(stream,
                         [this, id] { loop_.RunInLoop([this, id] { events_.Unsubscribe(*id); }); });
+  if (grpc::Status denied = access_.Check(*context, Role::kMonitor, "WatchEvents"); !denied.ok()) {
+    loop_.RunInLoop([stream, denied] { stream->End(denied); });
+    return stream.get();
+  }
   loop_.RunInLoop([this, stream, id, name = request->name()] {
     if (!name.empty()) {
       if (absl::StatusOr<v1::Server> server = supervisor_.Get(name); !server.ok()) {
@@ -178,10 +195,14 @@ grpc::ServerWriteReactor<v1::Event>* AgentService::WatchEvents(
   return stream.get();
 }
 
-grpc::ServerWriteReactor<v1::LogLines>* AgentService::TailLogs(grpc::CallbackServerContext*,
+grpc::ServerWriteReactor<v1::LogLines>* AgentService::TailLogs(grpc::CallbackServerContext* context,
                                                                const v1::TailLogsRequest* request) {
   auto stream = std::make_shared<LogStream>(kMaxHistoryMessages, [](v1::LogLines&, uint64_t) {});
   stream->HoldUntilDone(stream, nullptr);
+  if (grpc::Status denied = access_.Check(*context, Role::kMonitor, "TailLogs"); !denied.ok()) {
+    loop_.RunInLoop([stream, denied] { stream->End(denied); });
+    return stream.get();
+  }
   loop_.RunInLoop(
       [this, stream, name = request->name(), want = request->lines(), follow = request->follow()] {
         absl::StatusOr<std::string> dir = supervisor_.LogDir(name);

@@ -5,6 +5,7 @@
 // thread of its own, since reading a log can take far longer than any supervision step.
 #pragma once
 
+#include "agent/caller_access.h"
 #include "agent/event_bus.h"
 #include "agent/event_loop.h"
 #include "agent/loop_thread.h"
@@ -15,9 +16,11 @@ namespace corral::agent {
 
 class AgentService final : public v1::Agent::CallbackService {
  public:
-  // All three must outlive the service (and the gRPC server that runs it).
-  AgentService(EventLoop& loop, Supervisor& supervisor, EventBus& events)
-      : loop_(loop), supervisor_(supervisor), events_(events) {}
+  // All four must outlive the service (and the gRPC server that runs it). Every call is
+  // checked against `access` first: reading needs the monitor role, changing the operator's.
+  AgentService(EventLoop& loop, Supervisor& supervisor, EventBus& events,
+               const CallerAccess& access)
+      : loop_(loop), supervisor_(supervisor), events_(events), access_(access) {}
 
   grpc::ServerUnaryReactor* Start(grpc::CallbackServerContext* context,
                                   const v1::StartRequest* request,
@@ -42,9 +45,14 @@ class AgentService final : public v1::Agent::CallbackService {
                                                    const v1::TailLogsRequest* request) override;
 
  private:
+  // False, with `reactor` finished PERMISSION_DENIED, when the caller lacks `needed`.
+  bool Admitted(const grpc::CallbackServerContext& context, Role needed, const char* method,
+                grpc::ServerUnaryReactor* reactor) const;
+
   EventLoop& loop_;
   Supervisor& supervisor_;
   EventBus& events_;
+  const CallerAccess& access_;
   LoopThread log_reader_;  // every TailLogs reads its files here, one call at a time
 };
 

@@ -23,6 +23,8 @@
 #include "absl/strings/str_cat.h"
 #include "agent/agent_lock.h"
 #include "agent/agent_service.h"
+#include "agent/caller_access.h"
+#include "agent/control_socket.h"
 #include "agent/event_bus.h"
 #include "agent/event_loop.h"
 #include "agent/home.h"
@@ -42,7 +44,8 @@ struct Flags {
   std::string server_binary;
   std::string logger_binary;
   bool stop_servers_on_exit = false;
-  std::string metrics_listen;  // HOST:PORT of the Prometheus endpoint; empty: none
+  std::string metrics_listen;            // HOST:PORT of the Prometheus endpoint; empty: none
+  std::vector<GroupGrant> allow_groups;  // who else may call, beside this user and root
 };
 
 int Fail(const std::string& what) {
@@ -89,8 +92,9 @@ int RunAgent(const Flags& flags) {
   EventBus events;
   Supervisor supervisor(loop, events, config);
   supervisor.Restore(*saved);
-  AgentService service(loop, supervisor, events);
-  StatsService stats_service(loop, supervisor, flags.home);
+  CallerAccess access(::geteuid(), flags.allow_groups);
+  AgentService service(loop, supervisor, events, access);
+  StatsService stats_service(loop, supervisor, flags.home, access);
   std::unique_ptr<MetricsEndpoint> metrics;
   if (!flags.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<MetricsEndpoint>> started = MetricsEndpoint::Start(
@@ -100,19 +104,25 @@ int RunAgent(const Flags& flags) {
     spdlog::info("Prometheus metrics on http://{}/metrics", metrics->address());
   }
 
-  std::string socket_path = SocketPath(flags.home);
-  ::unlink(socket_path.c_str());  // stale from a crashed agent; we hold the lock
+  // The agent accepts on its socket itself (ControlSocket), so that every connection's caller
+  // is identified before gRPC reads from it; the gRPC server has no listening port of its own.
+  const std::string socket_path = SocketPath(flags.home);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort("unix:" + socket_path, grpc::InsecureServerCredentials());
   builder.RegisterService(&service);
   builder.RegisterService(&stats_service);
-  mode_t old_umask = ::umask(0077);  // the socket is created 0600
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ::umask(old_umask);
-  if (server == nullptr) return Fail("listen on unix:" + socket_path + ": gRPC could not bind");
-  ::chmod(socket_path.c_str(), 0600);
+  if (server == nullptr) return Fail("start the gRPC server: gRPC refused its configuration");
+  absl::StatusOr<std::unique_ptr<ControlSocket>> control =
+      ControlSocket::Listen(socket_path, access);
+  if (control.ok()) {
+    if (absl::Status serving = (*control)->Serve(server.get()); !serving.ok()) control = serving;
+  }
+  if (!control.ok()) {
+    server->Shutdown(std::chrono::system_clock::now());
+    return Fail(std::string(control.status().message()));
+  }
   server->GetHealthCheckService()->SetServingStatus("corral.v1.Agent", true);
   server->GetHealthCheckService()->SetServingStatus("corral.v1.Stats", true);
   spdlog::info("corral-agent {} listening on unix:{}", ::getpid(), socket_path);
@@ -124,6 +134,7 @@ int RunAgent(const Flags& flags) {
   auto shut_down = [&] {
     supervisor.Close();
     shutdown = std::thread([&] {
+      (*control)->Close();  // no new connection reaches a server that is shutting down
       server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
       metrics.reset();  // its requests, too, wait on the loop
       loop.Quit();
@@ -156,10 +167,11 @@ int RunAgent(const Flags& flags) {
     // The loop failed (its error is logged): nothing can answer the calls still waiting on
     // it, so they are cancelled after a short grace.
     metrics.reset();
+    (*control)->Close();
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   }
   (void)loop.Unwatch(signals.get());
-  ::unlink(socket_path.c_str());
+  control->reset();  // removes the socket
   if (!loop.status().ok()) return Fail(std::string(loop.status().message()));
   spdlog::info("corral-agent stopped");
   return 0;
@@ -186,6 +198,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--metrics-listen", flags.metrics_listen,
                  "serve Prometheus metrics on http://HOST:PORT/metrics (default: off)");
+  std::vector<std::string> allow_groups;
+  app.add_option("--allow-group", allow_groups,
+                 "GROUP[:monitor|operator] (repeatable): members of GROUP may call the agent "
+                 "with that role (default monitor: read only); the agent's user and root are "
+                 "always operators, anyone else is refused");
   app.add_flag("--stop-servers-on-exit", flags.stop_servers_on_exit,
                "on SIGTERM/SIGINT, stop every server before exiting (default: leave them "
                "running for the next agent to adopt)");
@@ -193,6 +210,14 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  for (const std::string& text : allow_groups) {
+    absl::StatusOr<corral::agent::GroupGrant> grant = corral::agent::ParseGroupGrant(text);
+    if (!grant.ok()) {
+      std::cerr << "corral-agent: " << grant.status().message() << "\n";
+      return 2;
+    }
+    flags.allow_groups.push_back(*std::move(grant));
   }
   return corral::agent::RunAgent(flags);
 }

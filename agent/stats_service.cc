@@ -44,9 +44,11 @@ struct StatsService::Watch {
   bool first = true;
 };
 
-StatsService::StatsService(EventLoop& loop, Supervisor& supervisor, std::string home)
+StatsService::StatsService(EventLoop& loop, Supervisor& supervisor, std::string home,
+                           const CallerAccess& access)
     : loop_(loop),
       supervisor_(supervisor),
+      access_(access),
       home_(std::move(home)),
       get_samplers_(home_, fs_),
       metrics_samplers_(home_, fs_) {}
@@ -68,6 +70,10 @@ grpc::ServerUnaryReactor* StatsService::GetStats(grpc::CallbackServerContext* co
                                                  const v1::GetStatsRequest* request,
                                                  v1::StatsReport* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (grpc::Status denied = access_.Check(*context, Role::kMonitor, "GetStats"); !denied.ok()) {
+    reactor->Finish(denied);
+    return reactor;
+  }
   loop_.RunInLoop([this, reactor, request, response] {
     absl::StatusOr<std::vector<v1::Server>> servers = ServersNamed(request->name());
     if (!servers.ok()) return reactor->Finish(ToGrpcStatus(servers.status()));
@@ -79,11 +85,15 @@ grpc::ServerUnaryReactor* StatsService::GetStats(grpc::CallbackServerContext* co
 }
 
 grpc::ServerWriteReactor<v1::StatsReport>* StatsService::WatchStats(
-    grpc::CallbackServerContext*, const v1::WatchStatsRequest* request) {
+    grpc::CallbackServerContext* context, const v1::WatchStatsRequest* request) {
   auto watch = std::make_shared<Watch>(home_, fs_);
   // Only ever one message waits: the tick pushes only when the stream is idle.
   watch->stream = std::make_shared<StatsStream>(1, [](v1::StatsReport&, uint64_t) {});
   watch->stream->HoldUntilDone(watch->stream, nullptr);
+  if (grpc::Status denied = access_.Check(*context, Role::kMonitor, "WatchStats"); !denied.ok()) {
+    loop_.RunInLoop([stream = watch->stream, denied] { stream->End(denied); });
+    return watch->stream.get();
+  }
   watch->name = request->name();
   watch->per_worker = request->per_worker();
   uint32_t interval_ms = request->interval_ms() == 0 ? kDefaultIntervalMs : request->interval_ms();

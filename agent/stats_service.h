@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "agent/caller_access.h"
 #include "agent/event_loop.h"
 #include "agent/procfs/proc_fs.h"
 #include "agent/server_stats.h"
@@ -20,7 +21,9 @@ class StatsService final : public v1::Stats::CallbackService {
  public:
   // `loop` and `supervisor` must outlive the service (and the gRPC server that runs it).
   // `home` is the agent's home, where the scoreboards are (HOME/servers/NAME/scoreboard).
-  StatsService(EventLoop& loop, Supervisor& supervisor, std::string home);
+  // Every call needs the monitor role (`access`, which must outlive the service too).
+  StatsService(EventLoop& loop, Supervisor& supervisor, std::string home,
+               const CallerAccess& access);
 
   grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* context,
                                      const v1::GetStatsRequest* request,
@@ -40,6 +43,7 @@ class StatsService final : public v1::Stats::CallbackService {
 
   EventLoop& loop_;
   Supervisor& supervisor_;
+  const CallerAccess& access_;
   const std::string home_;
   const procfs::ProcFs fs_;
   ServerStatsSamplers get_samplers_;      // loop thread only: GetStats

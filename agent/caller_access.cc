@@ -1,0 +1,166 @@
+#include "agent/caller_access.h"
+
+#include <grp.h>
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/status.h>
+#include <pwd.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "servers/net/syscall_error.h"
+
+namespace corral::agent {
+namespace {
+
+// The groups a login of `uid` would have: its primary group and those listing its name.
+std::vector<gid_t> GroupsOf(uid_t uid, gid_t primary) {
+  std::vector<gid_t> groups = {primary};
+  passwd entry{};
+  passwd* found = nullptr;
+  std::vector<char> buffer(16 * 1024);
+  if (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) {
+    return groups;  // a uid without a name has only the group it runs with
+  }
+  int count = 64;
+  std::vector<gid_t> listed(count);
+  if (::getgrouplist(entry.pw_name, primary, listed.data(), &count) < 0) {
+    listed.resize(count);  // count now says how many there are
+    if (::getgrouplist(entry.pw_name, primary, listed.data(), &count) < 0) return groups;
+  }
+  listed.resize(count);
+  return listed;
+}
+
+// "fd:N" -> N, as gRPC names a connection handed to it by descriptor; -1 for anything else.
+int PeerFd(const std::string& peer) {
+  absl::string_view rest = peer;
+  int fd = -1;
+  if (!absl::ConsumePrefix(&rest, "fd:") || !absl::SimpleAtoi(rest, &fd)) return -1;
+  return fd;
+}
+
+}  // namespace
+
+absl::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kOperator:
+      return "operator";
+    case Role::kMonitor:
+      return "monitor";
+    case Role::kNone:
+      break;
+  }
+  return "none";
+}
+
+absl::StatusOr<GroupGrant> ParseGroupGrant(absl::string_view text) {
+  GroupGrant grant;
+  absl::string_view name = text;
+  if (const size_t colon = text.rfind(':'); colon != absl::string_view::npos) {
+    name = text.substr(0, colon);
+    const absl::string_view role = text.substr(colon + 1);
+    if (role == "operator") {
+      grant.role = Role::kOperator;
+    } else if (role != "monitor") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--allow-group ", text, ": the role is monitor or operator, not \"", role, "\""));
+    }
+  }
+  if (name.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--allow-group ", text, ": expected GROUP[:monitor|operator]"));
+  }
+  grant.group = std::string(name);
+  group entry{};
+  group* found = nullptr;
+  std::vector<char> buffer(64 * 1024);
+  const int err = ::getgrnam_r(grant.group.c_str(), &entry, buffer.data(), buffer.size(), &found);
+  if (found != nullptr) {
+    grant.gid = entry.gr_gid;
+    return grant;
+  }
+  if (unsigned number = 0; absl::SimpleAtoi(name, &number)) {
+    grant.gid = number;
+    return grant;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("--allow-group ", text, ": no group named \"",
+                                                 name, "\"",
+                                                 err != 0 ? ": " + net::ErrnoText(err) : ""));
+}
+
+CallerAccess::CallerAccess(uid_t agent_uid, std::vector<GroupGrant> grants)
+    : agent_uid_(agent_uid), grants_(std::move(grants)) {}
+
+Caller CallerAccess::Identify(const ucred& cred) const {
+  Caller caller;
+  caller.pid = cred.pid;
+  caller.uid = cred.uid;
+  if (cred.uid == agent_uid_) {
+    caller.role = Role::kOperator;
+    caller.why = "the agent's user";
+    return caller;
+  }
+  if (cred.uid == 0) {
+    caller.role = Role::kOperator;
+    caller.why = "root";
+    return caller;
+  }
+  if (grants_.empty()) return caller;
+  const std::vector<gid_t> groups = GroupsOf(cred.uid, cred.gid);
+  for (const GroupGrant& grant : grants_) {
+    if (grant.role <= caller.role) continue;
+    for (gid_t gid : groups) {
+      if (gid == grant.gid) {
+        caller.role = grant.role;
+        caller.why = "group " + grant.group;
+        break;
+      }
+    }
+  }
+  return caller;
+}
+
+absl::Status CallerAccess::Admit(int fd) {
+  ucred cred{};
+  socklen_t length = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) {
+    return net::SyscallError("read the caller's credentials (SO_PEERCRED)", errno);
+  }
+  Caller caller = Identify(cred);
+  absl::MutexLock lock(&mu_);
+  by_fd_[fd] = std::move(caller);
+  return absl::OkStatus();
+}
+
+grpc::Status CallerAccess::Check(const grpc::ServerContextBase& context, Role needed,
+                                 absl::string_view method) const {
+  const int fd = PeerFd(context.peer());
+  Caller caller;
+  bool known = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto it = by_fd_.find(fd); it != by_fd_.end()) {
+      caller = it->second;
+      known = true;
+    }
+  }
+  if (known && caller.role >= needed) return grpc::Status::OK;
+  std::string who =
+      known ? absl::StrFormat("uid %d (pid %d)", caller.uid, caller.pid) : "an unidentified peer";
+  if (known && caller.role != Role::kNone) {
+    absl::StrAppend(&who, ", a ", RoleName(caller.role), " through ", caller.why, ",");
+  }
+  return grpc::Status(
+      grpc::StatusCode::PERMISSION_DENIED,
+      absl::StrFormat("%s may not call %s: it needs the %s role. The agent's user (uid %d) and "
+                      "root have every role; to admit a group, start the agent with "
+                      "--allow-group GROUP:%s",
+                      who, method, RoleName(needed), agent_uid_, RoleName(needed)));
+}
+
+}  // namespace corral::agent

@@ -1,0 +1,90 @@
+// CallerAccess: who may command the agent (design decision 6). Every connection to the control
+// socket is identified when it is accepted, by the kernel's word for the process at the other
+// end (SO_PEERCRED), and every call is then checked against the role that identity has:
+//   - operator: may do everything. The agent's own user and root always are.
+//   - monitor: may read (List, Get, stats, event and log streams), not change anything.
+//   - none: every call is refused with PERMISSION_DENIED naming the uid and how to be admitted.
+// `corral-agent --allow-group GROUP[:monitor|operator]` gives members of GROUP a role (monitor
+// when the role is left out: the least that makes the flag useful). This holds whatever the
+// socket's mode is: the mode decides who may connect, this decides what a connection may do.
+//
+// Calls reach the services through gRPC, which names a connection handed over by descriptor as
+// "fd:N"; the record is keyed by that number. A number cannot be reused while a call of its
+// connection runs: gRPC closes the descriptor only when the transport is destroyed, after its
+// last call. Health checks and reflection are gRPC's own services and are not checked: they say
+// only whether the agent serves and what its (public) API is.
+//
+// Thread-safety: Admit and Forget from the accepting thread, Check from any gRPC thread.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+
+namespace grpc {
+class ServerContextBase;
+class Status;
+}  // namespace grpc
+
+namespace corral::agent {
+
+enum class Role { kNone = 0, kMonitor = 1, kOperator = 2 };
+
+// "monitor", "operator" or "none".
+absl::string_view RoleName(Role role);
+
+// One --allow-group: members of `gid` (named `group`) have `role`.
+struct GroupGrant {
+  std::string group;
+  gid_t gid = 0;
+  Role role = Role::kMonitor;
+};
+
+// Parses "GROUP[:monitor|operator]"; GROUP is a name from the group database or a number.
+// InvalidArgument, with what was wrong, for anything else.
+absl::StatusOr<GroupGrant> ParseGroupGrant(absl::string_view text);
+
+// A connected process and what it may do.
+struct Caller {
+  pid_t pid = 0;
+  uid_t uid = 0;
+  Role role = Role::kNone;
+  std::string why;  // how it got its role: "the agent's user", "root", "group ops", ...
+};
+
+class CallerAccess {
+ public:
+  CallerAccess(uid_t agent_uid, std::vector<GroupGrant> grants);
+
+  // The role of a process running as `cred` (its supplementary groups are read from the group
+  // database through its user's name, as a login would set them).
+  Caller Identify(const ucred& cred) const;
+
+  // Identifies the peer of `fd`, a connection just accepted on the control socket, and
+  // records it under that number until the next Admit of the same number. An error when the
+  // kernel gives no credentials (the connection must then be closed, not served).
+  absl::Status Admit(int fd);
+
+  // OK when the call's connection has at least `needed`; PERMISSION_DENIED saying who the
+  // caller is, what `method` needs and how to grant it, otherwise (also for a connection that
+  // was never admitted).
+  grpc::Status Check(const grpc::ServerContextBase& context, Role needed,
+                     absl::string_view method) const;
+
+ private:
+  const uid_t agent_uid_;
+  const std::vector<GroupGrant> grants_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<int, Caller> by_fd_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace corral::agent
