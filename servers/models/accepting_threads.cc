@@ -201,6 +201,7 @@ absl::Status ServeStreamsOnAcceptingThreads(net::UniqueFd listener, int stop_fd,
   s.draining.store(true);
   // Wakes every thread blocked in accept (it fails with EINVAL) and refuses new clients.
   ::shutdown(fd, SHUT_RD);
+  protocol.BeginDrain();
   std::unique_lock lock(s.mu);
   s.changed.wait(lock, [&s] { return s.waiting.load() == 0; });
   listener.Reset();  // no thread is in accept, and none will enter it again

@@ -24,12 +24,13 @@ namespace {
 constexpr auto kStopMargin = std::chrono::seconds(1);
 
 // Runs `serve(server, started)` for each socket on its own hub thread until `stop_fd` fires,
-// then drains every hub and joins the threads. A hub whose thread a greenlet holds in a call
-// that does not yield (so not even its drain can run) is given up after HubServer::StopBound
-// and a margin: its thread is left running and the drain returns WorkersStillRunning.
-template <typename Serve>
+// then asks every hub to drain, runs `on_stop`, and joins the threads. A hub whose thread a
+// greenlet holds in a call that does not yield (so not even its drain can run) is given up after
+// HubServer::StopBound and a margin: its thread is left running and the drain returns
+// WorkersStillRunning.
+template <typename Serve, typename OnStop>
 absl::Status RunHubs(std::vector<net::UniqueFd> sockets, int stop_fd, const ModelOptions& options,
-                     Serve serve) {
+                     Serve serve, OnStop on_stop) {
   // Held by every hub thread too, so one given up on ends on this, not on freed memory.
   struct Hubs {
     std::vector<std::unique_ptr<HubServer>> servers;
@@ -60,7 +61,10 @@ absl::Status RunHubs(std::vector<net::UniqueFd> sockets, int stop_fd, const Mode
   pollfd pfd{stop_fd, POLLIN, 0};
   while (::poll(&pfd, 1, -1) < 0 && errno == EINTR) {
   }
+  // Once the hubs stop accepting: a client told to leave then reconnects to a closed port, not
+  // into a backlog about to be reset.
   for (auto& server : hubs->servers) server->RequestDrain();
+  on_stop();
   const auto deadline =
       std::chrono::steady_clock::now() + HubServer::StopBound(options.drain_timeout) + kStopMargin;
   std::unique_lock lock(hubs->mu);
@@ -113,20 +117,24 @@ absl::Status CoroutineModel::ServeStreams(net::UniqueFd listener, int stop_fd,
                                           const protocols::StreamProtocol& protocol) {
   absl::StatusOr<std::vector<net::UniqueFd>> sockets = SocketsPerHub(std::move(listener), false);
   if (!sockets.ok()) return sockets.status();
-  return RunHubs(*std::move(sockets), stop_fd, options_,
-                 [&protocol](HubServer& server, std::latch& started) {
-                   server.ServeStreams(protocol, started);
-                 });
+  return RunHubs(
+      *std::move(sockets), stop_fd, options_,
+      [&protocol](HubServer& server, std::latch& started) {
+        server.ServeStreams(protocol, started);
+      },
+      [&protocol] { protocol.BeginDrain(); });
 }
 
 absl::Status CoroutineModel::ServeDatagrams(net::UniqueFd socket, int stop_fd,
                                             const protocols::DatagramProtocol& protocol) {
   absl::StatusOr<std::vector<net::UniqueFd>> sockets = SocketsPerHub(std::move(socket), true);
   if (!sockets.ok()) return sockets.status();
-  return RunHubs(*std::move(sockets), stop_fd, options_,
-                 [&protocol](HubServer& server, std::latch& started) {
-                   server.ServeDatagrams(protocol, started);
-                 });
+  return RunHubs(
+      *std::move(sockets), stop_fd, options_,
+      [&protocol](HubServer& server, std::latch& started) {
+        server.ServeDatagrams(protocol, started);
+      },
+      [] {});
 }
 
 }  // namespace corral::models

@@ -85,7 +85,8 @@ void ReceiveAndServe(int socket, int stop_fd, const protocols::DatagramProtocol&
 }  // namespace
 
 absl::Status PoolModel::RunPool(int stop_fd, std::shared_ptr<CuttableConnections> connections,
-                                const std::function<void()>& loop) {
+                                const std::function<void()>& loop,
+                                const std::function<void()>& on_stop) {
   std::unique_ptr<Workers> workers;
   if (kind_ == ModelKind::kThread) {
     workers = std::make_unique<ThreadWorkers>(0, std::move(connections));
@@ -107,6 +108,7 @@ absl::Status PoolModel::RunPool(int stop_fd, std::shared_ptr<CuttableConnections
                    options_.pool_size);
     }
   }
+  if (on_stop) on_stop();
   if (size_t stuck = workers->Drain(net::Clock::now() + options_.drain_timeout); stuck > 0) {
     return WorkersStillRunning(stuck);
   }
@@ -119,10 +121,15 @@ absl::Status PoolModel::ServeStreams(net::UniqueFd listener, int stop_fd,
   // Each worker holds a reference: a thread still serving after the drain gave up on it ends
   // on this registry instead of on freed memory.
   auto connections = std::make_shared<CuttableConnections>();
-  return RunPool(stop_fd, connections,
-                 [fd, stop_fd, &protocol, board = options_.scoreboard, connections] {
-                   AcceptAndServe(fd, stop_fd, protocol, board, *connections);
-                 });
+  // Thread workers share `protocol` with this thread; process workers have their own copies.
+  std::function<void()> on_stop;
+  if (kind_ == ModelKind::kThread) on_stop = [&protocol] { protocol.BeginDrain(); };
+  return RunPool(
+      stop_fd, connections,
+      [fd, stop_fd, &protocol, board = options_.scoreboard, connections] {
+        AcceptAndServe(fd, stop_fd, protocol, board, *connections);
+      },
+      on_stop);
 }
 
 absl::Status PoolModel::ServeDatagrams(net::UniqueFd socket, int stop_fd,

@@ -23,9 +23,10 @@ class PoolModel final : public Model {
  private:
   // Starts the pool with `loop` as every worker's body and keeps it at pool_size until stop.
   // `connections`: where the workers register what they serve, for a thread pool's drain to
-  // cut (null for datagrams).
+  // cut (null for datagrams). `on_stop`, if set, runs once stop is asked, before the drain.
   absl::Status RunPool(int stop_fd, std::shared_ptr<CuttableConnections> connections,
-                       const std::function<void()>& loop);
+                       const std::function<void()>& loop,
+                       const std::function<void()>& on_stop = nullptr);
 
   const ModelKind kind_;
   const ModelOptions options_;

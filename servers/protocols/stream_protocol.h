@@ -24,6 +24,14 @@ class StreamProtocol {
   // (TCP_DEFER_ACCEPT, as Apache does for HTTP), so a worker never wakes only to wait for
   // them. Protocols whose silent connections matter to their operator say no.
   virtual bool AcceptsOnFirstBytes() const { return false; }
+
+  // Called once when the server starts draining (after it stopped accepting, before it waits
+  // for the connections being served), from the model's main thread while Serve() runs on
+  // others. A protocol whose connections wait between requests closes each connection after
+  // its current request and ends those waits soon, so a drain does not sit out idle clients
+  // and then cut them. Must not block. Models whose workers are other processes do
+  // not call it (the protocol object there is the server's copy, not the workers').
+  virtual void BeginDrain() const {}
 };
 
 // Configuration shared by the protocols; each uses the parts it needs.

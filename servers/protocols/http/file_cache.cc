@@ -95,22 +95,40 @@ std::shared_ptr<const FileCache::Entry> FileCache::Add(std::string_view path,
   entry->ctime = before.st_ctim;
   if (!Unchanged(*entry, after)) return nullptr;  // written while being read
 
+  const std::size_t charge = ChargeOf(path, entry->bytes.size());
+  if (charge > options_.max_total_bytes || options_.max_entries == 0) return nullptr;
   absl::MutexLock lock(&mutex_);
-  auto [it, inserted] = entries_.try_emplace(Key(path));
-  if (!inserted) total_bytes_ -= it->second->bytes.size();
-  if (total_bytes_ + entry->bytes.size() > options_.max_total_bytes) {
+  if (auto it = entries_.find(Key(path)); it != entries_.end()) {
+    total_bytes_ -= it->second->bytes.size();
+    charged_bytes_ -= ChargeOf(path, it->second->bytes.size());
+    entries_.erase(it);
+  }
+  if (charged_bytes_ + charge > options_.max_total_bytes ||
+      entries_.size() + 1 > options_.max_entries) {
+    // clear() also gives back a large table's slots, which entries_ would otherwise keep.
     entries_.clear();
     total_bytes_ = 0;
-    it = entries_.try_emplace(Key(path)).first;
+    charged_bytes_ = 0;
   }
-  it->second = entry;
+  entries_.emplace(Key(path), entry);
   total_bytes_ += entry->bytes.size();
+  charged_bytes_ += charge;
   return entry;
 }
 
 std::size_t FileCache::total_bytes() const {
   absl::MutexLock lock(&mutex_);
   return total_bytes_;
+}
+
+std::size_t FileCache::charged_bytes() const {
+  absl::MutexLock lock(&mutex_);
+  return charged_bytes_;
+}
+
+std::size_t FileCache::entry_count() const {
+  absl::MutexLock lock(&mutex_);
+  return entries_.size();
 }
 
 }  // namespace corral::http

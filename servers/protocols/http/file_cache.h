@@ -43,8 +43,13 @@ namespace corral::http {
 // a hit follows the path as it is now, which could lead elsewhere through a symlink made since,
 // but it matches only that very inode, unchanged: the bytes served are still the file's.
 //
-// Bounded: files of at most `max_file_bytes`, `max_total_bytes` in all; an entry that would
-// pass the total empties the cache first (hot files come straight back).
+// Bounded: files of at most `max_file_bytes`, at most `max_entries` entries, and
+// `max_total_bytes` in all, where an entry costs its bytes plus its key plus
+// kEntryOverheadBytes (so names cost memory even for an empty file: a client naming one file
+// in many ways, as a symlink loop in the tree allows, cannot grow the cache past the limit).
+// An entry that would pass either limit empties the cache first (hot files come straight
+// back). Keys are request paths, already normalised (ParseTarget merges slashes, removes dot
+// segments and decodes once), so ordinary spellings of one file share one entry.
 //
 // Thread-safe: one mutex, held only for a hash lookup or insert; the stat and the read happen
 // outside it. Entries are immutable (but for when they were last checked, an atomic) and
@@ -53,7 +58,9 @@ class FileCache {
  public:
   struct Options {
     std::size_t max_file_bytes = 16 * 1024;  // what HttpConnection would copy anyway
+    // Bytes of all entries, keys and kEntryOverheadBytes each included.
     std::size_t max_total_bytes = 16 * 1024 * 1024;
+    std::size_t max_entries = 16 * 1024;
     // How long both file times must lie in the past before the bytes may be cached.
     std::time_t settle_seconds = 2;
     // The wall clock (seconds), replaceable by tests.
@@ -100,7 +107,19 @@ class FileCache {
   // The clock of `revalidate_after` (Options::monotonic_now).
   std::chrono::nanoseconds Now() const { return options_.monotonic_now(); }
 
+  // File bytes held (what the entries' files hold, without keys and overhead).
   std::size_t total_bytes() const;
+  // What counts against max_total_bytes: file bytes, key bytes and kEntryOverheadBytes each.
+  std::size_t charged_bytes() const;
+  std::size_t entry_count() const;
+
+  // What an entry costs beyond its file's bytes and its key: the Entry, the shared_ptr control
+  // block, the map slot (at its load factor) and malloc's headers, rounded up.
+  static constexpr std::size_t kEntryOverheadBytes = 384;
+  // What an entry for `key` holding `file_bytes` counts against max_total_bytes.
+  static constexpr std::size_t ChargeOf(std::string_view key, std::size_t file_bytes) {
+    return file_bytes + key.size() + kEntryOverheadBytes;
+  }
 
   static std::chrono::nanoseconds CoarseMonotonicNow();
 
@@ -110,7 +129,8 @@ class FileCache {
   std::int64_t revalidate_after_ns_;
   mutable absl::Mutex mutex_;
   absl::flat_hash_map<std::string, std::shared_ptr<const Entry>> entries_ ABSL_GUARDED_BY(mutex_);
-  std::size_t total_bytes_ ABSL_GUARDED_BY(mutex_) = 0;
+  std::size_t total_bytes_ ABSL_GUARDED_BY(mutex_) = 0;    // file bytes
+  std::size_t charged_bytes_ ABSL_GUARDED_BY(mutex_) = 0;  // ChargeOf each entry
 };
 
 }  // namespace corral::http

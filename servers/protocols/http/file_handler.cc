@@ -1,28 +1,33 @@
 #include "servers/protocols/http/file_handler.h"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
 #include "servers/protocols/http/error_response.h"
 #include "servers/protocols/http/file_cache.h"
+#include "servers/protocols/http/request_target.h"
 #include "servers/protocols/http/static_file.h"
 #include "servers/protocols/http/text_util.h"
 
 namespace corral::http {
 namespace {
 
-// The path of the request-target as the client spelled it (still percent-encoded), which is
-// what a Location header must carry; the decoded Request::path may hold spaces or raw UTF-8.
-std::string_view RawPath(std::string_view target) {
-  if (!target.starts_with("/")) {
-    // absolute-form: skip "scheme://authority".
-    std::size_t scheme_end = target.find("://");
-    if (scheme_end == std::string_view::npos) return "/";
-    std::size_t path_start = target.find_first_of("/?", scheme_end + 3);
-    if (path_start == std::string_view::npos || target[path_start] == '?') return "/";
-    target.remove_prefix(path_start);
-  }
-  return target.substr(0, target.find('?'));
+// The Location of the 301 that sends "/docs" to "/docs/": built from the normalised path,
+// never from the raw target, which a client controls ("//evil.example/../docs" would send a
+// browser to evil.example). The normalised path starts with exactly one '/' (its leading
+// slashes are merged here all the same, so no path can make this "//"), and percent-encoding
+// turns a '\' (which browsers read as '/') into %5C, so the result is always a path on this
+// server. The raw query passed the parser's visible-ASCII check.
+std::string DirectoryLocation(const Request& request) {
+  std::string_view path = request.path;
+  path.remove_prefix(std::min(path.find_first_not_of('/'), path.size()));
+  std::string location = "/";
+  location.reserve(path.size() + 8 + request.query.size());
+  AppendPercentEncodedPath(path, &location);
+  if (location.back() != '/') location.push_back('/');
+  if (!request.query.empty()) StrAppend(&location, "?", request.query);
+  return location;
 }
 
 void Serve(const FileResolver& resolver, FileCache& cache, const Request& request,
@@ -43,10 +48,8 @@ void Serve(const FileResolver& resolver, FileCache& cache, const Request& reques
   }
   if (file->directory_without_slash && get_or_head) {
     MakeErrorResponse(StatusCode::kMovedPermanently, &response);
-    std::string location = StrCat(RawPath(request.target), "/");
-    if (!request.query.empty()) StrAppend(&location, "?", request.query);
-    // The raw target passed the parser's visible-ASCII check, so this cannot fail.
-    response.AddHeader("Location", location).IgnoreError();
+    // Percent-encoded path and a visible-ASCII query: AddHeader cannot refuse it.
+    response.AddHeader("Location", DirectoryLocation(request)).IgnoreError();
     return;
   }
   if (get_or_head) {

@@ -27,9 +27,10 @@ bool PreadFully(int fd, char* out, std::size_t length, off_t offset) {
 }  // namespace
 
 HttpConnection::HttpConnection(const Router& router, const HttpOptions& options,
-                               net::Stream& stream)
+                               IdleConnections& idle, net::Stream& stream)
     : router_(router),
       options_(options),
+      idle_(idle),
       stream_(stream),
       parser_(options.limits),
       read_buffer_(std::make_unique_for_overwrite<char[]>(kReadBufferBytes)) {}
@@ -74,7 +75,14 @@ void HttpConnection::Run() {
     }
     net::Deadline deadline = net::DeadlineAfter(options_.idle_timeout);
     if (in_head) deadline = std::min(deadline, header_deadline);
-    absl::StatusOr<std::size_t> n = stream_.Read(read_buffer_.get(), kReadBufferBytes, deadline);
+    absl::StatusOr<std::size_t> n;
+    if (parser_.started()) {
+      n = stream_.Read(read_buffer_.get(), kReadBufferBytes, deadline);
+    } else {
+      // Between requests: a drain may end this wait (then the read sees end of stream).
+      IdleConnections::Waiting waiting(idle_, stream_.fd());
+      n = stream_.Read(read_buffer_.get(), kReadBufferBytes, deadline);
+    }
     if (!n.ok()) {
       // Silence between requests ends the connection quietly; inside one it is a 408.
       if (absl::IsDeadlineExceeded(n.status()) && parser_.started()) {
@@ -92,7 +100,8 @@ bool HttpConnection::Answer(net::Clock::time_point start, bool more_input) {
   const Request& request = parser_.request();
   router_.Dispatch(request, response_);
   HeadOptions options;
-  options.keep_alive = request.keep_alive;
+  // A draining server tells each client to leave with its next response (RFC 9112 9.6).
+  options.keep_alive = request.keep_alive && !idle_.draining();
   options.version = request.version;
   if (!Send(request.method, options)) return false;
   const bool keep_alive = response_.KeepsAlive(options);

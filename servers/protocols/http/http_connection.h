@@ -8,6 +8,7 @@
 
 #include "servers/net/stream.h"
 #include "servers/protocols/http/http_protocol.h"
+#include "servers/protocols/http/idle_connections.h"
 #include "servers/protocols/http/request_parser.h"
 #include "servers/protocols/http/response.h"
 #include "servers/protocols/http/router.h"
@@ -39,8 +40,12 @@ namespace corral::http {
 //    client itself asked for the close (a request without keep-alive) and sent nothing
 //    after that request: it may send no more (RFC 9112 9.6), so the socket closes at once.
 //
-// Lives on the serving worker's stack (or greenlet's); not thread-safe. `router`, `options`
-// and `stream` must outlive it.
+//  - Drain: once `idle` is draining, each response says Connection: close and the connection
+//    closes after it; a wait for a next request is registered with `idle`, whose sweep ends it
+//    shortly after the drain begins.
+//
+// Lives on the serving worker's stack (or greenlet's); not thread-safe. `router`, `options`,
+// `idle` and `stream` must outlive it.
 class HttpConnection {
  public:
   static constexpr std::size_t kReadBufferBytes = 16 * 1024;
@@ -49,7 +54,8 @@ class HttpConnection {
   static constexpr std::chrono::milliseconds kLingerTime{1'000};
   static constexpr std::size_t kLingerBytes = 256 * 1024;
 
-  HttpConnection(const Router& router, const HttpOptions& options, net::Stream& stream);
+  HttpConnection(const Router& router, const HttpOptions& options, IdleConnections& idle,
+                 net::Stream& stream);
 
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
@@ -73,6 +79,7 @@ class HttpConnection {
 
   const Router& router_;
   const HttpOptions& options_;
+  IdleConnections& idle_;
   net::Stream& stream_;
   RequestParser parser_;
   Response response_;

@@ -37,7 +37,7 @@ absl::StatusOr<std::unique_ptr<HttpProtocol>> HttpProtocol::Create(HttpOptions o
 }
 
 void HttpProtocol::Serve(net::Stream& stream) const {
-  HttpConnection connection(router_, options_, stream);
+  HttpConnection connection(router_, options_, idle_, stream);
   connection.Run();
 }
 

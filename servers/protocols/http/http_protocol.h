@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "servers/protocols/http/idle_connections.h"
 #include "servers/protocols/http/request_parser.h"
 #include "servers/protocols/http/router.h"
 #include "servers/protocols/stream_protocol.h"
@@ -72,6 +73,10 @@ class HttpProtocol final : public protocols::StreamProtocol {
   // Yes: an HTTP client always speaks first.
   bool AcceptsOnFirstBytes() const override { return true; }
 
+  // Closes every connection after its next response, which says Connection: close, and those
+  // still waiting for a next request IdleConnections::kSweepAfter from now (idle_connections.h).
+  void BeginDrain() const override { idle_.BeginDrain(); }
+
   // The options in effect, header_timeout resolved.
   const HttpOptions& options() const { return options_; }
 
@@ -80,6 +85,8 @@ class HttpProtocol final : public protocols::StreamProtocol {
 
   HttpOptions options_;
   Router router_;
+  // Shared by every connection's thread or greenlet; changes only by their waits and a drain.
+  mutable IdleConnections idle_;
 };
 
 }  // namespace corral::http

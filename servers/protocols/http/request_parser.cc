@@ -19,6 +19,9 @@ constexpr std::size_t kInitialPathCapacity = 256;
 constexpr std::size_t kMaxRetainedBodyCapacity = 64 * 1024;
 // A chunk-size line (hex digits plus ignored extensions) longer than this is rejected.
 constexpr std::size_t kMaxChunkLineBytes = 4 * 1024;
+// Digits of a chunk size, leading zeros included: 16 hex digits hold any 64-bit size, so the
+// size cannot overflow whatever the body limit (and a run of zeros cannot stall the parser).
+constexpr std::size_t kMaxChunkSizeDigits = 16;
 
 // Strips the line terminator (LF or CRLF) from a line that ends with '\n'.
 std::string_view StripTerminator(std::string_view line) {
@@ -47,6 +50,7 @@ void RequestParser::Reset() {
   request_line_end_ = 0;
   header_lines_ = 0;
   skipped_empty_bytes_ = 0;
+  head_uses_crlf_ = true;
   host_count_ = 0;
   connection_close_ = false;
   connection_keep_alive_ = false;
@@ -135,12 +139,19 @@ FeedResult RequestParser::FeedHead(std::string_view data) {
     i += take;
     if (newline == nullptr) break;
 
+    const bool crlf = head_.size() - line_start_ >= 2 && head_[head_.size() - 2] == '\r';
     std::string_view line =
         StripTerminator(std::string_view(head_).substr(line_start_, head_.size() - line_start_));
     line_start_ = head_.size();
     if (request_line_end_ == 0) {
       request_line_end_ = head_.size();
+      head_uses_crlf_ = crlf;
       continue;
+    }
+    if (crlf != head_uses_crlf_) {
+      // A bare LF inside a CRLF head is where a front end that ends lines only at CRLF sees
+      // one field and this parser two ("X: a\nTransfer-Encoding: chunked"): smuggling.
+      return Fail(StatusCode::kBadRequest, "mixed CRLF and bare LF line endings", i);
     }
     if (line.empty()) {
       if (!ParseHead()) return {i, ParseStatus::kError};
@@ -360,20 +371,25 @@ FeedResult RequestParser::FeedBody(std::string_view data) {
         continue;
       }
       case Phase::kChunkSize: {
-        if (++chunk_line_bytes_ > kMaxChunkLineBytes) {
-          return Fail(StatusCode::kBadRequest, "chunk-size line too long", i);
-        }
+        // chunk-size [ BWS ";" chunk-ext ] CRLF (RFC 9112 7.1): hex digits, and whitespace only
+        // where an extension follows. Reading "5 5" as 5 is how a lenient and a strict parser
+        // come to disagree on where the body ends.
+        ++chunk_line_bytes_;  // every byte so far was a digit
         int digit = HexValue(c);
         if (digit >= 0) {
-          chunk_size_ = chunk_size_ * 16 + static_cast<std::uint64_t>(digit);
-          // Checked per digit, so the size can never overflow before it is rejected.
+          if (chunk_line_bytes_ > kMaxChunkSizeDigits) {
+            return Fail(StatusCode::kBadRequest, "chunk size has too many digits", i);
+          }
+          chunk_size_ = chunk_size_ * 16 + static_cast<std::uint64_t>(digit);  // < 2^64
           if (chunk_size_ > limits_.max_body_bytes - body_.size()) {
             return Fail(StatusCode::kContentTooLarge, "chunked body above the body limit", i);
           }
         } else if (chunk_line_bytes_ == 1) {
           return Fail(StatusCode::kBadRequest, "chunk size is not hex", i);
-        } else if (c == ';' || IsWhitespace(c)) {
+        } else if (c == ';') {
           phase_ = Phase::kChunkExtension;
+        } else if (IsWhitespace(c)) {
+          phase_ = Phase::kChunkSizeBws;
         } else if (c == '\r') {
           phase_ = Phase::kChunkSizeLf;
         } else {
@@ -381,6 +397,16 @@ FeedResult RequestParser::FeedBody(std::string_view data) {
         }
         break;
       }
+      case Phase::kChunkSizeBws:
+        if (++chunk_line_bytes_ > kMaxChunkLineBytes) {
+          return Fail(StatusCode::kBadRequest, "chunk-size line too long", i);
+        }
+        if (c == ';') {
+          phase_ = Phase::kChunkExtension;
+        } else if (!IsWhitespace(c)) {
+          return Fail(StatusCode::kBadRequest, "whitespace after a chunk size without ';'", i);
+        }
+        break;
       case Phase::kChunkExtension:
         // Extensions carry nothing Corral uses (RFC 9112 7.1.1 lets a recipient ignore
         // them); only their bytes are checked, so a bare LF or NUL cannot hide in them.

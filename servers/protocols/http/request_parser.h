@@ -77,8 +77,12 @@ struct FeedResult {
 // bounded by max_body_bytes.
 //
 // Accepted leniencies (RFC 9112 2.2 permits them): empty lines before the request line are
-// skipped, and a bare LF ends a line of the head. Chunked framing requires CRLF, since
-// disagreeing about where a chunk ends is exactly a smuggling vector.
+// skipped, and a head written with bare LF line endings throughout (a hand-typed `nc`
+// request) is read like one with CRLF. A head that mixes the two is refused (400): a front end
+// that ends lines only at CRLF would read a bare LF inside a field value, and the two would
+// disagree on the fields. Chunked framing requires CRLF and a strict chunk-size line (hex
+// digits, at most 16, whitespace only before a ';'), since disagreeing about where a chunk
+// ends is exactly a smuggling vector.
 //
 // Not thread-safe; one connection's thread or coroutine uses it.
 class RequestParser {
@@ -112,6 +116,7 @@ class RequestParser {
     kHead,
     kFixedBody,
     kChunkSize,
+    kChunkSizeBws,  // whitespace after the size: only more of it or ';' may follow
     kChunkExtension,
     kChunkSizeLf,
     kChunkData,
@@ -147,6 +152,7 @@ class RequestParser {
   std::size_t request_line_end_ = 0;  // offset just past the request line; 0 while receiving it
   std::size_t header_lines_ = 0;
   std::size_t skipped_empty_bytes_ = 0;
+  bool head_uses_crlf_ = true;  // how the request line ended; every later line must match
   ParsedTarget target_;
 
   // Framing facts gathered while parsing header lines.

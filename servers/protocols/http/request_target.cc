@@ -9,6 +9,14 @@ namespace {
 
 constexpr bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
+// What a path may carry unencoded (RFC 3986 pchar plus '/'): unreserved, sub-delims, ':' and
+// '@'. Everything else, '%' and '\' included, is percent-encoded by AppendPercentEncodedPath.
+constexpr bool IsPathChar(unsigned char c) {
+  return IsAlpha(static_cast<char>(c)) || IsDigit(static_cast<char>(c)) ||
+         std::string_view("-._~!$&'()*+,;=:@/").find(static_cast<char>(c)) !=
+             std::string_view::npos;
+}
+
 // Length of "scheme://" at the start of `target`, or 0 when it does not start with one.
 std::size_t SchemePrefixLength(std::string_view target) {
   if (target.empty() || !IsAlpha(target[0])) return 0;
@@ -49,7 +57,8 @@ absl::Status PercentDecodePath(std::string_view in, std::string* out) {
 
 void RemoveDotSegments(std::string* path) {
   // In place: the write index w never passes the read index r, because every segment that
-  // is kept is preceded in the input by the '/' it gets in the output.
+  // is kept is preceded in the input by the '/' it gets in the output. The output never ends
+  // in '/' until the end: each kept segment is written as "/name".
   std::string& s = *path;
   std::size_t w = 0;
   std::size_t r = 1;  // just past the leading '/'
@@ -58,12 +67,14 @@ void RemoveDotSegments(std::string* path) {
     bool last = slash == std::string::npos;
     std::size_t end = last ? s.size() : slash;
     std::string_view segment(s.data() + r, end - r);
-    if (segment == "." || segment == "..") {
+    if (segment.empty() || segment == "." || segment == "..") {
+      // An empty segment is skipped like ".", so a run of slashes is one: "/d///f" and
+      // "//d/f" are "/d/f", one name for one file (and "//host" can never come out).
       if (segment == "..") {
         std::size_t cut = std::string_view(s.data(), w).rfind('/');
         w = cut == std::string_view::npos ? 0 : cut;
       }
-      if (last) s[w++] = '/';  // "/a/b/.." names the directory "/a/"
+      if (last) s[w++] = '/';  // "/a/b/.." names the directory "/a/", as "/a/b/" does
     } else {
       std::size_t length = segment.size();
       s[w++] = '/';
@@ -74,6 +85,20 @@ void RemoveDotSegments(std::string* path) {
     r = slash + 1;
   }
   s.resize(w);
+}
+
+void AppendPercentEncodedPath(std::string_view path, std::string* out) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (char c : path) {
+    const unsigned char byte = static_cast<unsigned char>(c);
+    if (IsPathChar(byte)) {
+      out->push_back(c);
+    } else {
+      out->push_back('%');
+      out->push_back(kHex[byte >> 4]);
+      out->push_back(kHex[byte & 0xf]);
+    }
+  }
 }
 
 absl::Status ParseTarget(std::string_view target, ParsedTarget* out) {

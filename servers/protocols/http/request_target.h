@@ -20,8 +20,8 @@ enum class TargetForm : unsigned char {
 // capacity, so a long-lived instance decodes without allocating once warmed up.
 struct ParsedTarget {
   TargetForm form = TargetForm::kOrigin;
-  // Percent-decoded once, dot segments removed (RFC 3986 5.2.4), always starting with '/'.
-  // Empty for the authority and asterisk forms.
+  // Percent-decoded once, dot segments removed (RFC 3986 5.2.4) and runs of slashes merged,
+  // always starting with '/' and never with "//". Empty for the authority and asterisk forms.
   std::string path;
   // The raw query (still percent-encoded), without the '?'; a view into the `target` passed
   // to ParseTarget, so it lives as long as that buffer.
@@ -44,6 +44,10 @@ struct ParsedTarget {
 //    that check did not see;
 //  - dot segments are removed after decoding, so "%2e%2e" is "..", and a path cannot climb
 //    above "/": "/../a" is "/a";
+//  - empty segments are dropped ("/d///f" and "//d/f" are "/d/f", as nginx's merge_slashes
+//    does): one file has one path, so a cache keyed by it cannot be filled with spellings,
+//    and a path built from it cannot start with "//" (a network-path reference in a
+//    Location header);
 //  - a '#' (fragments are never sent to a server) is InvalidArgument.
 // Returns InvalidArgument for an empty target or a malformed absolute-form.
 absl::Status ParseTarget(std::string_view target, ParsedTarget* out);
@@ -52,10 +56,16 @@ absl::Status ParseTarget(std::string_view target, ParsedTarget* out);
 // removing dot segments. Exposed for tests and for callers that decode other path strings.
 absl::Status PercentDecodePath(std::string_view in, std::string* out);
 
-// Removes "." and ".." segments from the absolute path *path in place (RFC 3986 5.2.4).
-// "/a/b/../c/./d" -> "/a/c/d", "/a/.." -> "/", "/a/b/." -> "/a/b/". *path must start
-// with '/'.
+// Removes "." and ".." segments from the absolute path *path in place (RFC 3986 5.2.4), and
+// empty ones, merging runs of slashes (before the dots are applied: "/a//.." is "/").
+// "/a/b/../c/./d" -> "/a/c/d", "/a/.." -> "/", "/a/b/." -> "/a/b/", "//a///b/" -> "/a/b/".
+// *path must start with '/'.
 void RemoveDotSegments(std::string* path);
+
+// Appends `path`, a decoded path such as ParsedTarget::path, to *out percent-encoded for use
+// in a URI (a Location header): every byte but the RFC 3986 pchars and '/' becomes %XX, so
+// '%', '\', '?', '#', spaces, controls and non-ASCII bytes are all encoded.
+void AppendPercentEncodedPath(std::string_view path, std::string* out);
 
 }  // namespace corral::http
 

@@ -1,9 +1,11 @@
 #include "servers/protocols/http/file_cache.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -192,7 +194,8 @@ TEST_F(FileCacheTest, IndexesAndLargeFilesAreNotCached) {
 
 TEST_F(FileCacheTest, PassingTheTotalEmptiesTheCacheFirst) {
   FileCache::Options options = Settled();
-  options.max_total_bytes = 10;
+  // Room for one of the two 6-byte files, not both: keys and overhead count too.
+  options.max_total_bytes = FileCache::ChargeOf("/a.txt", 6) + FileCache::ChargeOf("/b.txt", 6) - 1;
   FileCache cache(resolver_->root_fd(), options);
   Write("/www/b.txt", "bravo\n");
   ASSERT_NE(Add(cache, "/a.txt"), nullptr);
@@ -200,6 +203,50 @@ TEST_F(FileCacheTest, PassingTheTotalEmptiesTheCacheFirst) {
   EXPECT_EQ(cache.total_bytes(), 6u);
   EXPECT_EQ(cache.Find("/a.txt"), nullptr);
   EXPECT_NE(cache.Find("/b.txt"), nullptr);
+}
+
+TEST_F(FileCacheTest, PassingTheEntryCountEmptiesTheCacheFirst) {
+  FileCache::Options options = Settled();
+  options.max_entries = 2;
+  FileCache cache(resolver_->root_fd(), options);
+  Write("/www/b.txt", "bravo\n");
+  Write("/www/c.txt", "charlie\n");
+  ASSERT_NE(Add(cache, "/a.txt"), nullptr);
+  ASSERT_NE(Add(cache, "/b.txt"), nullptr);
+  ASSERT_NE(Add(cache, "/a.txt"), nullptr);  // replacing an entry adds none
+  EXPECT_EQ(cache.entry_count(), 2u);
+  ASSERT_NE(Add(cache, "/c.txt"), nullptr);
+  EXPECT_EQ(cache.entry_count(), 1u);
+  EXPECT_EQ(cache.charged_bytes(), FileCache::ChargeOf("/c.txt", 8));
+  EXPECT_EQ(cache.Find("/a.txt"), nullptr);
+  EXPECT_NE(cache.Find("/c.txt"), nullptr);
+}
+
+// Issue 19: a client that names one small file in many ways (a symlink loop in the tree can
+// give it unboundedly many names even after normalisation) must not grow the cache without
+// bound. An empty file costs no bytes, so only counting keys and per-entry overhead (and
+// capping the entries) bounds this; the heap in use is measured, not the cache's own count.
+TEST_F(FileCacheTest, ManyNamesForAnEmptyFileStayWithinTheBound) {
+  Write("/www/empty.txt", "");
+  FileCache::Options options = Settled();
+  options.max_total_bytes = 4 * 1024 * 1024;
+  FileCache cache(resolver_->root_fd(), options);
+  const std::chrono::nanoseconds resolving_since = cache.Now();
+  absl::StatusOr<ResolvedFile> file = resolver_->Resolve("/empty.txt");
+  ASSERT_TRUE(file.ok()) << file.status();
+  const std::size_t heap_before = ::mallinfo2().uordblks;
+  std::string name;
+  for (int i = 0; i < 100000; ++i) {
+    name.assign("/loop");
+    for (int hop = i % 40; hop > 0; --hop) name += "/self";
+    name += "/" + std::to_string(i) + "/empty.txt";
+    ASSERT_NE(cache.Add(name, *file, resolving_since), nullptr) << name;
+    ASSERT_LE(cache.charged_bytes(), options.max_total_bytes) << i;
+    ASSERT_LE(cache.entry_count(), options.max_entries) << i;
+  }
+  const std::size_t heap_after = ::mallinfo2().uordblks;
+  EXPECT_LT(heap_after - std::min(heap_after, heap_before), 2 * options.max_total_bytes)
+      << "heap grew from " << heap_before << " to " << heap_after << " bytes";
 }
 
 // Through the handler: what a client sees is the same with and without the cache.

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <utility>
 
 #include "gtest/gtest.h"
 #include "servers/protocols/http/request_parser.h"
@@ -90,14 +91,60 @@ TEST_F(FileHandlerTest, DirectoriesServeTheirIndex) {
   EXPECT_TRUE(SendsFile(Get("GET /docs/ HTTP/1.1\r\nHost: x\r\n\r\n"), root_ + "/docs/index.html"));
 }
 
-TEST_F(FileHandlerTest, DirectoryWithoutSlashRedirectsKeepingEncodingAndQuery) {
+// The Location header of the response to `raw`, or "" when it has none.
+std::string LocationOf(const Response& response) {
+  std::string_view headers = response.headers();
+  const std::size_t at = headers.find("Location: ");
+  if (at == std::string_view::npos) return "";
+  const std::size_t start = at + 10;
+  return std::string(headers.substr(start, headers.find("\r\n", start) - start));
+}
+
+TEST_F(FileHandlerTest, DirectoryWithoutSlashRedirectsToTheNormalisedPathAndQuery) {
   const Response& r = Get("GET /%64ocs?lang=en HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(r.status(), StatusCode::kMovedPermanently);
   EXPECT_FALSE(r.has_file_body());
-  EXPECT_NE(r.headers().find("Location: /%64ocs/?lang=en\r\n"), std::string::npos);
+  EXPECT_EQ(LocationOf(r), "/docs/?lang=en");
   const Response& absolute = Get("GET http://x/docs HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(absolute.status(), StatusCode::kMovedPermanently);
-  EXPECT_NE(absolute.headers().find("Location: /docs/\r\n"), std::string::npos);
+  EXPECT_EQ(LocationOf(absolute), "/docs/");
+}
+
+// A Location beginning with "//" or "/\\" is a network-path reference: the browser leaves for
+// the host it names. Every spelling of the directory must come back as a path on this server.
+TEST_F(FileHandlerTest, DirectoryRedirectsCannotLeaveTheServer) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"//evil.example/../docs", "/docs/"},
+      {"/\\evil.example/../docs", "/docs/"},
+      {"/%5Cevil.example/../docs", "/docs/"},
+      {"/%5cevil.example/%2e%2e/docs", "/docs/"},
+      {"///docs", "/docs/"},
+      {"//docs", "/docs/"},
+      {"/./docs", "/docs/"},
+      {"//evil.example/../docs?next=//evil.example", "/docs/?next=//evil.example"},
+      {"http://x//evil.example/../docs", "/docs/"},
+      {"http://x/\\evil.example/../docs", "/docs/"},
+  };
+  for (const auto& [target, expected] : cases) {
+    const Response& r = Get("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(r.status(), StatusCode::kMovedPermanently) << target;
+    const std::string location = LocationOf(r);
+    EXPECT_EQ(location, expected) << target;
+    EXPECT_FALSE(location.starts_with("//") || location.starts_with("/\\")) << target;
+  }
+}
+
+TEST_F(FileHandlerTest, DirectoryRedirectsPercentEncodeTheName) {
+  // Directories whose names a client can only send encoded: a backslash (which a browser
+  // would read as a slash), a space, a '%', a '?' and raw UTF-8.
+  for (const char* name : {"\\evil.example", "a b%c?d", "caf\xc3\xa9"}) {
+    ASSERT_EQ(mkdir((root_ + "/" + name).c_str(), 0755), 0) << name;
+    std::ofstream(root_ + "/" + name + "/index.html") << "x";
+  }
+  EXPECT_EQ(LocationOf(Get("GET /%5Cevil.example HTTP/1.1\r\nHost: x\r\n\r\n")),
+            "/%5Cevil.example/");
+  EXPECT_EQ(LocationOf(Get("GET /a%20b%25c%3Fd HTTP/1.1\r\nHost: x\r\n\r\n")), "/a%20b%25c%3Fd/");
+  EXPECT_EQ(LocationOf(Get("GET /caf%C3%A9 HTTP/1.1\r\nHost: x\r\n\r\n")), "/caf%C3%A9/");
 }
 
 TEST_F(FileHandlerTest, ErrorsUseTheResolverStatuses) {

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
@@ -301,6 +302,77 @@ TEST_P(FileCacheWindowTest, ALongWindowServesTheCachedBytesAndZeroServesTheChang
   EXPECT_EQ(body(*checked), "version 2\n");
   EXPECT_EQ(body(*windowed), "version 1\n");
 }
+
+// Issue 19: what a client can make a server hold or say by spelling paths oddly. One model
+// suffices: the path handling and the cache are the protocol's, shared by every model.
+class PathSpellingTest : public HttpModelsTest {
+ protected:
+  // The server's resident set, from /proc (kB).
+  static long RssKb(pid_t pid) {
+    const std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+    const std::size_t at = status.find("VmRSS:");
+    return at == std::string::npos ? -1 : std::atol(status.c_str() + at + 6);
+  }
+};
+
+// One keep-alive connection pipelines GETs of an empty file spelled with 100,000 different
+// slash runs. Each spelling was its own cache entry (keys and entries cost nothing against the
+// byte cap, an empty file nothing at all): 21k of them took a thread server from 5 to 108 MB.
+TEST_P(PathSpellingTest, ManySpellingsOfOneFileDoNotGrowTheServer) {
+  ASSERT_EQ(::mkdir((root_ + "/d").c_str(), 0755), 0);
+  WriteFile(root_ + "/d/empty.txt", "");
+  // Only a file whose times are 2 s in the past (in whole seconds) is cached.
+  struct stat st;
+  ASSERT_EQ(::stat((root_ + "/d/empty.txt").c_str(), &st), 0);
+  while (std::time(nullptr) < st.st_ctim.tv_sec + 3) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::unique_ptr<ServerProcess> server = Start();
+  ASSERT_TRUE(server->ready());
+  HttpTestClient client(server->detail());
+  ASSERT_TRUE(client.connected());
+  constexpr int kSpellings = 100000;
+  constexpr int kBatch = 500;
+  long rss_before = -1;
+  for (int first = 0; first < kSpellings; first += kBatch) {
+    std::string batch;
+    for (int i = first; i < first + kBatch; ++i) {
+      const std::string path =
+          std::string(1 + i % 500, '/') + "d" + std::string(1 + i / 500, '/') + "empty.txt";
+      batch += Request("GET", path);
+    }
+    ASSERT_TRUE(client.Send(batch));
+    for (int i = first; i < first + kBatch; ++i) {
+      std::optional<HttpReply> reply = client.Read();
+      ASSERT_TRUE(reply) << "request " << i;
+      ASSERT_EQ(reply->status, 200) << "request " << i;
+    }
+    if (first == 0) rss_before = RssKb(server->pid());  // after the connection's buffers exist
+  }
+  const long rss_after = RssKb(server->pid());
+  ASSERT_GT(rss_before, 0);
+  RecordProperty("rss_before_kb", std::to_string(rss_before));
+  RecordProperty("rss_after_kb", std::to_string(rss_after));
+  EXPECT_LT(rss_after - rss_before, 16 * 1024)
+      << "RSS grew from " << rss_before << " kB to " << rss_after << " kB";
+}
+
+// The trailing-slash redirect as a browser would meet it: never to another host.
+TEST_P(PathSpellingTest, DirectoryRedirectsStayOnTheServer) {
+  std::unique_ptr<ServerProcess> server = Start();
+  ASSERT_TRUE(server->ready());
+  for (const char* target : {"//evil.example/../sub", "/\\evil.example/../sub",
+                             "/%5Cevil.example/%2E%2E/sub", "//sub"}) {
+    std::optional<HttpReply> reply = FetchOnce(server->detail(), Request("GET", target));
+    ASSERT_TRUE(reply) << target;
+    EXPECT_EQ(reply->status, 301) << target;
+    EXPECT_EQ(reply->Header("Location"), "/sub/") << target;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(ThreadModel, PathSpellingTest,
+                         ::testing::Values(ModelCase{"thread", {"--model", "thread"}}),
+                         ModelCaseName);
 
 INSTANTIATE_TEST_SUITE_P(ThreadModel, FileCacheWindowTest,
                          ::testing::Values(ModelCase{"thread", {"--model", "thread"}}),

@@ -1,3 +1,5 @@
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -103,6 +105,72 @@ TEST(RequestParserErrorTest, MalformedChunkedFramingIs400) {
   }
 }
 
+// Issue 19: chunk-size [ BWS ";" chunk-ext ] CRLF, nothing looser. Each of these is a size
+// line some parser reads differently ("5 5" was read as 5 here), so each must be refused.
+TEST(RequestParserErrorTest, LenientChunkSizeLinesAre400) {
+  const std::string head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string_view bodies[] = {
+      "5 5\r\nhello\r\n0\r\n\r\n",                // a space inside the size
+      "5\t5\r\nhello\r\n0\r\n\r\n",               // a tab inside the size
+      "5 \r\nhello\r\n0\r\n\r\n",                 // whitespace without an extension
+      "5\t\r\nhello\r\n0\r\n\r\n",                // the same with a tab
+      "5 x\r\nhello\r\n0\r\n\r\n",                // junk after whitespace
+      "5 =1\r\nhello\r\n0\r\n\r\n",               // an extension without its ';'
+      "0x5\r\nhello\r\n0\r\n\r\n",                // a C hex prefix
+      "5_5\r\nhello\r\n0\r\n\r\n",                // a digit separator
+      "+5\r\nhello\r\n0\r\n\r\n",                 // a sign
+      " 5\r\nhello\r\n0\r\n\r\n",                 // leading whitespace
+      "5\r\nhello\r\n0 \r\n\r\n",                 // whitespace after the last chunk's size
+      "00000000000000005\r\nhello\r\n0\r\n\r\n",  // 17 digits
+  };
+  for (std::string_view body : bodies) {
+    const std::string data = head + std::string(body);
+    EXPECT_EQ(ErrorOf(data), StatusCode::kBadRequest) << Escape(body);
+    EXPECT_EQ(DriveByteByByte(data).back(), "error 400") << Escape(body);
+  }
+}
+
+TEST(RequestParserErrorTest, ChunkSizesCannotOverflow) {
+  // With no body limit to stop it, 17 digits would wrap 2^64 to 0: a "last chunk".
+  ParserLimits limits;
+  limits.max_body_bytes = std::numeric_limits<std::uint64_t>::max();
+  const std::string head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+  EXPECT_EQ(ErrorOf(head + "10000000000000000\r\n\r\n", limits), StatusCode::kBadRequest);
+  EXPECT_EQ(ErrorOf(head + "1" + std::string(4000, '0') + "\r\n\r\n", limits),
+            StatusCode::kBadRequest);
+}
+
+TEST(RequestParserErrorTest, StrictChunkSizeLinesStillAcceptExtensions) {
+  const std::string head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (std::string_view body :
+       {"5;ext\r\nhello\r\n0\r\n\r\n", "5 ;ext=1\r\nhello\r\n0\r\n\r\n",
+        "5\t \t;a=\"b c\"\r\nhello\r\n0;last\r\n\r\n", "0000000000000005\r\nhello\r\n0\r\n\r\n"}) {
+    const std::string data = head + std::string(body);
+    const std::vector<std::string> events = DriveWhole(data);
+    ASSERT_EQ(events.size(), 2u) << Escape(body);
+    EXPECT_NE(events[1].find("body=\"hello\""), std::string::npos) << events[1];
+    EXPECT_EQ(DriveByteByByte(data), events) << Escape(body);
+  }
+}
+
+// A head must end all its lines the same way. A bare LF inside a CRLF head is what a front
+// end that only splits at CRLF reads as part of a field value, while this parser would see
+// a new field (here a Transfer-Encoding the front end never saw): request smuggling.
+TEST(RequestParserErrorTest, MixedLineEndingsAre400) {
+  const std::string_view cases[] = {
+      "POST / HTTP/1.1\r\nHost: a\r\nX: a\nTransfer-Encoding: chunked\r\n"
+      "Content-Length: 0\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: a\nX: b\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: a\r\n\n",  // the final empty line
+      "GET / HTTP/1.1\nHost: a\r\n\n",    // a CRLF line in a bare-LF head
+      "GET / HTTP/1.1\nHost: a\n\r\n",
+  };
+  for (std::string_view c : cases) {
+    EXPECT_EQ(ErrorOf(c), StatusCode::kBadRequest) << Escape(c);
+    EXPECT_EQ(DriveByteByByte(c).back(), "error 400") << Escape(c);
+  }
+}
+
 TEST(RequestParserErrorTest, UnknownMethodIs501) {
   EXPECT_EQ(ErrorOf("BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n"), StatusCode::kNotImplemented);
   EXPECT_EQ(ErrorOf("get / HTTP/1.1\r\nHost: a\r\n\r\n"), StatusCode::kNotImplemented);
@@ -130,7 +198,7 @@ TEST(RequestParserLimitTest, RequestLineLimitIs414AndExact) {
   std::string exact = "GET /" + std::string(16, 'a') + " HTTP/1.1";
   ASSERT_EQ(exact.size(), 30u);
   for (std::string_view eol : {"\r\n", "\n"}) {
-    std::string request = exact + std::string(eol) + "Host: a\r\n\r\n";
+    std::string request = StrCat(exact, eol, "Host: a", eol, eol);
     EXPECT_EQ(DriveWhole(request, limits).size(), 1u);
     EXPECT_EQ(DriveByteByByte(request, limits), DriveWhole(request, limits));
     EXPECT_EQ(DriveWhole(request, limits)[0].substr(0, 7), "request");
