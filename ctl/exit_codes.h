@@ -15,7 +15,8 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitNotFound = 3;
 // Refused because of the current state: the name is taken, or the server is in the wrong state.
 inline constexpr int kExitConflict = 4;
-// The agent refused our credentials.
+// The agent refused the caller's role, the socket is not ours to open, or the default home is
+// not the caller's own.
 inline constexpr int kExitPermission = 5;
 // The agent could not be reached (not running, wrong --agent, or it did not answer in time).
 inline constexpr int kExitUnreachable = 6;
@@ -30,7 +31,7 @@ inline constexpr const char* kExitCodesHelp =
     "  2  usage error: bad flags or an invalid spec\n"
     "  3  no server with that name\n"
     "  4  conflict: the name is taken, or the server's state does not allow it\n"
-    "  5  permission denied by the agent\n"
+    "  5  permission denied (by the agent, or on its socket or home)\n"
     "  6  the agent is unreachable (is corral-agent running? see --agent)\n";
 
 }  // namespace corral::ctl
