@@ -98,6 +98,8 @@ v1::ServerStats ServerStatsSampler::Sample(const v1::Server& server, absl::Time 
     FillScoreboardStats(*interval, *scoreboard_.last(), per_worker, &out);
   } else {
     out.set_unavailable_reason(std::string(interval.status().message()));
+    // DataLoss: the file is there but cannot be trusted (see StatsSampler::Sample).
+    out.set_scoreboard_invalid(absl::IsDataLoss(interval.status()));
   }
   if (server.pid() != 0) SampleProcess(server.pid(), out.uptime_seconds(), now, &out);
   return out;

@@ -46,7 +46,8 @@ class ServerStatsSampler {
       : scoreboard_(std::move(scoreboard_path)), fs_(fs) {}
 
   // Everything about `server` now. Never fails: a missing scoreboard or process leaves those
-  // parts empty (scoreboard_available false, process unset).
+  // parts empty (scoreboard_available false, process unset); an untrustworthy scoreboard file
+  // sets scoreboard_invalid, with the reason in unavailable_reason.
   v1::ServerStats Sample(const v1::Server& server, absl::Time now, bool per_worker);
 
   // Latency since the server started, from the last successful scoreboard read; null before

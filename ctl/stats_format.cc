@@ -151,7 +151,8 @@ std::string FormatStatsBlock(const v1::ServerStats& s) {
                             s.pid() != 0 ? absl::StrCat("  pid ", s.pid()) : ""));
   add("uptime", absl::StrCat(Uptime(s), "  restarts ", s.restarts()));
   if (!s.scoreboard_available()) {
-    add("scoreboard", absl::StrCat("unavailable: ", s.unavailable_reason()));
+    add("scoreboard", absl::StrCat(s.scoreboard_invalid() ? "invalid: " : "unavailable: ",
+                                   s.unavailable_reason()));
   } else {
     const v1::StatsCounters& t = s.totals();
     const v1::StatsRates& r = s.rates();

@@ -146,7 +146,7 @@ void BM_ReadSnapshot(benchmark::State& state) {
   }
   absl::StatusOr<ScoreboardReader> reader = ScoreboardReader::Open(board.path());
   for (auto _ : state) {
-    Snapshot snap = reader->Read();
+    absl::StatusOr<Snapshot> snap = reader->Read();
     benchmark::DoNotOptimize(snap);
   }
 }
@@ -156,9 +156,9 @@ void BM_ComputeInterval(benchmark::State& state) {
   BenchScoreboard board(64);
   absl::StatusOr<SlotWriter> w = board.get().ClaimSlot();
   absl::StatusOr<ScoreboardReader> reader = ScoreboardReader::Open(board.path());
-  const Snapshot prev = reader->Read();
+  const Snapshot prev = *reader->Read();
   for (uint64_t r = 0; r < 100'000; ++r) w->OnRequest(LatencyFor(r));
-  const Snapshot cur = reader->Read();
+  const Snapshot cur = *reader->Read();
   for (auto _ : state) benchmark::DoNotOptimize(ComputeInterval(prev, cur));
 }
 BENCHMARK(BM_ComputeInterval)->Unit(benchmark::kMicrosecond);

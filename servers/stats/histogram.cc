@@ -9,8 +9,12 @@ uint64_t HistogramSnapshot::ValueAtQuantile(double q) const {
   if (count == 0) return 0;
   q = std::clamp(q, 0.0, 1.0);
   // Nearest rank: the smallest sample such that at least q of all samples are <= it.
-  const uint64_t rank =
-      std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q * static_cast<double>(count))));
+  // The counts may come from a file another process wrote (any value at all): a rank that does
+  // not fit in uint64_t is the last sample rather than an out-of-range conversion.
+  const double wanted = std::ceil(q * static_cast<double>(count));
+  const uint64_t rank = wanted >= static_cast<double>(count)
+                            ? count
+                            : std::max<uint64_t>(1, static_cast<uint64_t>(wanted));
   uint64_t seen = 0;
   for (size_t i = 0; i < buckets.size(); ++i) {
     seen += buckets[i];

@@ -2,9 +2,10 @@
 #define CORRAL_SERVERS_STATS_LAYOUT_H_
 
 // The scoreboard file, byte for byte. Written by corral-server (and its forked children, which
-// inherit the MAP_SHARED mapping), read by corral-agent through a read-only mapping of the same
-// file. Both sides are the same build on the same machine, so the layout is native-endian and
-// native-aligned; the header's version and sizes let a reader refuse a file from another build.
+// inherit the MAP_SHARED mapping), read by corral-agent with pread() (never mapped there: the
+// agent does not trust the file, see scoreboard_reader.h). Both sides are the same build on the
+// same machine, so the layout is native-endian and native-aligned; the header's version and sizes
+// let a reader refuse a file from another build.
 //
 //   offset 0              ScoreboardHeader (with the ListenerSection), cache-line aligned
 //   slots_offset          slot_count x SlotLayout, each starting on its own cache line
@@ -25,7 +26,7 @@ namespace corral::stats {
 
 inline constexpr size_t kCacheLineBytes = 64;
 inline constexpr uint32_t kLayoutVersion = 1;
-inline constexpr uint32_t kMaxSlots = 16384;  // ~270 MiB of (sparse) file at most
+inline constexpr uint32_t kMaxSlots = 16384;  // ~270 MiB of (allocated) file at most
 inline constexpr size_t kNameBytes = 32;      // protocol / model strings, NUL-padded
 
 // "CORRALSB" as it appears in a hex dump of the file.

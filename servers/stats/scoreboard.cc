@@ -11,6 +11,7 @@
 #include <new>
 
 #include "absl/strings/str_cat.h"
+#include "servers/stats/errno_status.h"
 
 namespace corral::stats {
 namespace {
@@ -37,7 +38,8 @@ uint64_t NowUnixNs() {
 
 // The generation of a valid scoreboard already at `path`, or 0 if there is none.
 uint64_t ExistingGeneration(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Not following a symlink nor waiting on a FIFO someone left there.
+  const int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return 0;
   FdCloser closer(fd);
   unsigned char bytes[sizeof(ScoreboardHeader)];
@@ -74,21 +76,24 @@ absl::StatusOr<Scoreboard> Scoreboard::Create(const ScoreboardOptions& options) 
   // `path` sees either the previous file or this one complete, never a partial one.
   std::string temp = options.path + ".XXXXXX";
   const int fd = mkostemp(temp.data(), O_CLOEXEC);
-  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat(what, ": create temporary file"));
+  if (fd < 0) return ErrnoStatus(errno, absl::StrCat(what, ": create temporary file"));
   FdCloser closer(fd);
   auto fail = [&](absl::Status status) {
     unlink(temp.c_str());
     return status;
   };
+  // Allocate every block now: a sparse file would get its blocks on the first store into each
+  // hole page, and on a full filesystem that store raises SIGBUS in a worker. Failing here gives
+  // the agent a start failure with a reason instead.
   const uint64_t size = ScoreboardFileSize(options.slot_count);
-  if (ftruncate(fd, static_cast<off_t>(size)) != 0) {
-    return fail(absl::ErrnoToStatus(errno, absl::StrCat(what, ": resize to ", size, " bytes")));
+  if (const int err = posix_fallocate(fd, 0, static_cast<off_t>(size)); err != 0) {
+    return fail(ErrnoStatus(err, what));
   }
   absl::StatusOr<MappedRegion> region = MappedRegion::Map(fd, size, /*writable=*/true, what);
   if (!region.ok()) return fail(region.status());
 
   // The file is all zero bytes, which is a valid empty state for every field. Only the header is
-  // written: the slots stay holes in the file, costing no memory until a worker uses one.
+  // written; the slots' blocks are allocated (and zero) already.
   auto* header = new (region->data()) ScoreboardHeader();
   header->layout_version = kLayoutVersion;
   header->header_size = sizeof(ScoreboardHeader);
@@ -105,7 +110,7 @@ absl::StatusOr<Scoreboard> Scoreboard::Create(const ScoreboardOptions& options) 
   header->magic.store(kScoreboardMagic, std::memory_order_release);
 
   if (rename(temp.c_str(), options.path.c_str()) != 0) {
-    return fail(absl::ErrnoToStatus(errno, absl::StrCat(what, ": rename ", temp)));
+    return fail(ErrnoStatus(errno, absl::StrCat(what, ": rename ", temp)));
   }
   return Scoreboard(options.path, *std::move(region));
 }

@@ -5,17 +5,30 @@ namespace corral::stats {
 absl::StatusOr<IntervalStats> StatsSampler::Sample(const ReadOptions& options) {
   if (!reader_.has_value() || reader_->IsReplaced()) {
     absl::StatusOr<ScoreboardReader> opened = ScoreboardReader::Open(path_);
-    if (!opened.ok()) {
-      // Keep reading the old file (the final counts of a stopped server) if there is one.
-      if (!reader_.has_value()) return opened.status();
-    } else {
+    if (opened.ok()) {
       reader_.emplace(*std::move(opened));
+    } else if (!reader_.has_value() || !absl::IsNotFound(opened.status())) {
+      // Nothing readable, or something untrustworthy now stands at the path: say so rather than
+      // show the old file's counts as if they were current.
+      Forget();
+      return opened.status();
     }
+    // Otherwise the file is gone: keep reading the old one (the final counts of a stopped server).
   }
-  Snapshot now = reader_->Read(options);
-  IntervalStats stats = last_.has_value() ? ComputeInterval(*last_, now) : ComputeSinceStart(now);
-  last_ = std::move(now);
+  absl::StatusOr<Snapshot> now = reader_->Read(options);
+  if (!now.ok()) {
+    // The next sample reopens and revalidates the path, and starts a fresh interval.
+    Forget();
+    return now.status();
+  }
+  IntervalStats stats = last_.has_value() ? ComputeInterval(*last_, *now) : ComputeSinceStart(*now);
+  last_ = *std::move(now);
   return stats;
+}
+
+void StatsSampler::Forget() {
+  reader_.reset();
+  last_.reset();
 }
 
 }  // namespace corral::stats

@@ -23,14 +23,20 @@ class StatsSampler {
   // Reads the scoreboard now. The first sample (and the first after a failure to open) covers
   // the time since the server started; later ones the time since the previous sample, with
   // IntervalStats::restarted set when the server was replaced in between.
-  // Errors: those of ScoreboardReader::Open (NotFound before the server created the file).
+  // Errors: those of ScoreboardReader::Open and Read: NotFound before the server created the
+  // file; DataLoss when the file at the path cannot be trusted (replaced by a symlink or a FIFO,
+  // truncated, rewritten with bytes its writer never stores). After an error the sampler forgets
+  // the file and its last snapshot: the next sample reopens the path and starts from scratch.
   absl::StatusOr<IntervalStats> Sample(const ReadOptions& options = {});
 
-  // The snapshot taken by the last successful Sample(), if any (per-slot detail, identity).
+  // The snapshot taken by the last successful Sample() since the last error, if any (per-slot
+  // detail, identity).
   const std::optional<Snapshot>& last() const { return last_; }
   const std::string& path() const { return path_; }
 
  private:
+  void Forget();
+
   std::string path_;
   std::optional<ScoreboardReader> reader_;
   std::optional<Snapshot> last_;

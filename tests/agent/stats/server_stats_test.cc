@@ -57,6 +57,22 @@ TEST_F(ServerStatsTest, MissingScoreboardLeavesStatsUnavailableButProcessMeasure
   EXPECT_EQ(sampler.lifetime_latency(), nullptr);
 }
 
+TEST_F(ServerStatsTest, UntrustworthyScoreboardIsReportedInvalidWithTheReason) {
+  ServerStatsSampler sampler(ScoreboardPath(home_, "web"), fs_);
+  v1::ServerStats missing = sampler.Sample(RunningServer(), absl::Now(), false);
+  EXPECT_FALSE(missing.scoreboard_invalid());  // not there yet is not invalid
+
+  // The server left a symlink where its scoreboard should be.
+  ASSERT_EQ(::symlink("/etc/passwd", ScoreboardPath(home_, "web").c_str()), 0);
+  v1::ServerStats s = sampler.Sample(RunningServer(), absl::Now(), true);
+  EXPECT_FALSE(s.scoreboard_available());
+  EXPECT_TRUE(s.scoreboard_invalid());
+  EXPECT_EQ(s.unavailable_reason(),
+            "open scoreboard " + ScoreboardPath(home_, "web") + ": is a symbolic link");
+  EXPECT_EQ(s.workers_size(), 0);
+  EXPECT_TRUE(s.has_process());  // the rest of the report is still there
+}
+
 TEST_F(ServerStatsTest, CountsAndIntervalDeltasComeFromTheScoreboard) {
   absl::StatusOr<stats::Scoreboard> board =
       stats::Scoreboard::Create({.path = ScoreboardPath(home_, "web"),

@@ -35,7 +35,10 @@ class StatsCountingTest : public ::testing::TestWithParam<ModelCase> {
     absl::StatusOr<stats::ScoreboardReader> reader =
         stats::ScoreboardReader::Open(dir_ + "/scoreboard");
     EXPECT_TRUE(reader.ok()) << reader.status();
-    return reader.ok() ? reader->Read() : stats::Snapshot();
+    if (!reader.ok()) return stats::Snapshot();
+    absl::StatusOr<stats::Snapshot> snap = reader->Read();
+    EXPECT_TRUE(snap.ok()) << snap.status();
+    return snap.ok() ? *std::move(snap) : stats::Snapshot();
   }
 
   std::string dir_;

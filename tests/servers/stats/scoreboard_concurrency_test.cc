@@ -90,7 +90,7 @@ TEST(ScoreboardConcurrencyTest, ProcessesAndThreadsGiveExactTotalsWhileBeingRead
     uint64_t last_requests = 0;
     uint64_t last_bytes = 0;
     for (int i = 0; i < 200; ++i) {
-      const Snapshot s = reader->Read();
+      const Snapshot s = reader->Read().value();
       EXPECT_GE(s.totals.requests, last_requests);
       EXPECT_GE(s.totals.bytes_out, last_bytes);
       EXPECT_LE(s.totals.requests, uint64_t{kWorkers} * kRequestsPerWorker);
@@ -101,7 +101,7 @@ TEST(ScoreboardConcurrencyTest, ProcessesAndThreadsGiveExactTotalsWhileBeingRead
   watcher.join();
   ASSERT_TRUE(WaitAll(children));
 
-  const Snapshot s = reader->Read();
+  const Snapshot s = reader->Read().value();
   const uint64_t n = uint64_t{kWorkers} * kRequestsPerWorker;
   EXPECT_EQ(s.totals.requests, n);
   EXPECT_EQ(s.totals.bytes_in, 3 * n);
@@ -156,7 +156,7 @@ TEST(ScoreboardConcurrencyTest, ConcurrentClaimsFromManyProcessesNeverShareASlot
   close(go[1]);
   ASSERT_TRUE(WaitAll(children));
 
-  const Snapshot s = ScoreboardReader::Open(dir.File("sb"))->Read();
+  const Snapshot s = ScoreboardReader::Open(dir.File("sb"))->Read().value();
   std::multiset<pid_t> owners;
   for (const SlotSnapshot& slot : s.slots) {
     EXPECT_EQ(slot.claims, 1u) << "slot " << slot.index;
@@ -191,7 +191,7 @@ TEST(ScoreboardConcurrencyTest, SuccessiveChildProcessesAccumulateInOneSlot) {
     ASSERT_TRUE(WaitAll({child}));
     sb->ReclaimSlotsOf(child);  // what the fork model's reaper does after every waitpid
   }
-  const Snapshot s = ScoreboardReader::Open(dir.File("sb"))->Read();
+  const Snapshot s = ScoreboardReader::Open(dir.File("sb"))->Read().value();
   EXPECT_EQ(s.slots[0].claims, uint64_t{kChildren});
   EXPECT_EQ(s.totals.requests, 1000u * kChildren);
   EXPECT_EQ(s.totals.bytes_in, uint64_t{kChildren});

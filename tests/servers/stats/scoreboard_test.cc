@@ -1,12 +1,21 @@
 #include "servers/stats/scoreboard.h"
 
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <functional>
+#include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "servers/stats/scoreboard_reader.h"
@@ -42,7 +51,7 @@ TEST(ScoreboardTest, CreatePublishesACompleteFile) {
 
   absl::StatusOr<ScoreboardReader> reader = ScoreboardReader::Open(dir.File("scoreboard"));
   ASSERT_TRUE(reader.ok()) << reader.status();
-  const Snapshot snap = reader->Read();
+  const Snapshot snap = reader->Read().value();
   EXPECT_EQ(snap.identity.server_pid, getpid());
   EXPECT_EQ(snap.identity.generation, 1u);
   EXPECT_GE(snap.identity.start_time_unix_ns, before);
@@ -67,14 +76,67 @@ TEST(ScoreboardTest, CreatePublishesACompleteFile) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
-TEST(ScoreboardTest, UnusedSlotsCostNoStorage) {
+TEST(ScoreboardTest, EveryBlockIsAllocatedAtCreation) {
+  // A hole would get its block on the first store through the mapping, which on a full
+  // filesystem is a SIGBUS in a worker: creation allocates everything, so it fails instead.
   TempDir dir;
-  absl::StatusOr<Scoreboard> sb = Scoreboard::Create(Options(dir.File("sb"), 1024));  // 17 MB
+  absl::StatusOr<Scoreboard> sb = Scoreboard::Create(Options(dir.File("sb"), 64));  // 1 MiB
   ASSERT_TRUE(sb.ok());
   struct stat st;
   ASSERT_EQ(stat(dir.File("sb").c_str(), &st), 0);
-  EXPECT_GT(st.st_size, 16 * 1024 * 1024);
-  EXPECT_LT(st.st_blocks * 512, 64 * 1024) << "the file should be sparse until slots are used";
+  EXPECT_EQ(static_cast<uint64_t>(st.st_size), ScoreboardFileSize(64));
+  EXPECT_GE(static_cast<uint64_t>(st.st_blocks) * 512, ScoreboardFileSize(64))
+      << "the file must not be sparse";
+}
+
+// Runs `body` in a child process inside a private mount namespace where `dir` is a fresh tmpfs of
+// `size_kib`, and returns what the child wrote to its pipe ("SKIP ..." when mounts are not
+// possible here). The child dying of a signal is a test failure, reported with the signal.
+std::string InChildWithSmallTmpfs(const std::string& dir, int size_kib,
+                                  const std::function<std::string()>& body) {
+  int fds[2];
+  EXPECT_EQ(pipe(fds), 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    std::string out;
+    const std::string options = absl::StrCat("size=", size_kib, "k");
+    if (unshare(CLONE_NEWNS) != 0 ||
+        mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        mount("tmpfs", dir.c_str(), "tmpfs", 0, options.c_str()) != 0) {
+      out = absl::StrCat("SKIP cannot mount a tmpfs here: ", strerror(errno));
+    } else {
+      out = body();
+    }
+    (void)!write(fds[1], out.data(), out.size());
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string got;
+  char buf[512];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  EXPECT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status)) << "child killed by signal " << WTERMSIG(status);
+  return got;
+}
+
+TEST(ScoreboardTest, FullFilesystemFailsCreateWithTheReasonInsteadOfSigbus) {
+  TempDir dir;
+  const std::string path = dir.File("scoreboard");
+  const std::string got = InChildWithSmallTmpfs(dir.path(), 256, [&] {
+    // Fill the filesystem, as a disk full of logs would be.
+    const int filler = open(dir.File("filler").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    char block[4096] = {};
+    while (write(filler, block, sizeof block) > 0) {
+    }
+    close(filler);
+    absl::StatusOr<Scoreboard> sb = Scoreboard::Create(Options(path, 4));
+    return sb.ok() ? std::string("created") : std::string(sb.status().message());
+  });
+  if (absl::StartsWith(got, "SKIP")) GTEST_SKIP() << got;
+  EXPECT_EQ(got, "create scoreboard " + path + ": no space left on device");
 }
 
 size_t OpenDescriptors() {
@@ -83,14 +145,19 @@ size_t OpenDescriptors() {
   return n;
 }
 
-TEST(ScoreboardTest, WriterAndReaderHoldNoDescriptorsOnlyMappings) {
+TEST(ScoreboardTest, WriterHoldsNoDescriptorAndReaderOneUntilDestroyed) {
   TempDir dir;
   const size_t before = OpenDescriptors();
   absl::StatusOr<Scoreboard> sb = Scoreboard::Create(Options(dir.File("sb")));
   ASSERT_TRUE(sb.ok());
-  absl::StatusOr<ScoreboardReader> r = ScoreboardReader::Open(dir.File("sb"));
-  ASSERT_TRUE(r.ok());
   ASSERT_TRUE(Scoreboard::Create(Options(dir.File("sb"))).ok());  // reads the old generation
+  EXPECT_EQ(OpenDescriptors(), before);
+  {
+    // The reader preads instead of mapping (a mapping would fault on a truncated file).
+    absl::StatusOr<ScoreboardReader> r = ScoreboardReader::Open(dir.File("sb"));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(OpenDescriptors(), before + 1);
+  }
   EXPECT_EQ(OpenDescriptors(), before);
 }
 
@@ -111,11 +178,11 @@ TEST(ScoreboardTest, RecreatingThePathBumpsTheGenerationAndReplacesTheFile) {
   EXPECT_EQ(second->generation(), 2u);
   EXPECT_TRUE(old_reader->IsReplaced());
   // The old reader still sees the previous run's final counts.
-  EXPECT_EQ(old_reader->Read().totals.requests, 1u);
+  EXPECT_EQ(old_reader->Read().value().totals.requests, 1u);
   absl::StatusOr<ScoreboardReader> new_reader = ScoreboardReader::Open(path);
   ASSERT_TRUE(new_reader.ok());
   EXPECT_EQ(new_reader->identity().generation, 2u);
-  EXPECT_EQ(new_reader->Read().totals.requests, 0u);
+  EXPECT_EQ(new_reader->Read().value().totals.requests, 0u);
 
   ScoreboardOptions explicit_generation = Options(path);
   explicit_generation.generation = 77;
@@ -137,7 +204,7 @@ TEST(ScoreboardTest, CreateRejectsBadOptionsWithActionableMessages) {
   absl::Status missing_dir = Scoreboard::Create(Options(dir.File("nope/sb"))).status();
   EXPECT_TRUE(absl::IsNotFound(missing_dir)) << missing_dir;
   EXPECT_THAT(missing_dir.message(), HasSubstr("create scoreboard " + dir.File("nope/sb")));
-  EXPECT_THAT(missing_dir.message(), HasSubstr("No such file or directory"));
+  EXPECT_THAT(missing_dir.message(), HasSubstr("no such file or directory"));
 }
 
 TEST(ScoreboardTest, WriterCountsAreWhatTheReaderSees) {
@@ -161,7 +228,7 @@ TEST(ScoreboardTest, WriterCountsAreWhatTheReaderSees) {
   sb->OnAcceptError();
   sb->SetListenerState(ListenerState::kAccepting);
 
-  const Snapshot snap = ScoreboardReader::Open(dir.File("sb"))->Read();
+  const Snapshot snap = ScoreboardReader::Open(dir.File("sb"))->Read().value();
   const SlotSnapshot& slot = snap.slots[0];
   EXPECT_EQ(slot.owner_pid, getpid());
   EXPECT_EQ(slot.owner_tid, gettid());
@@ -222,7 +289,7 @@ TEST(ScoreboardTest, SetStateCannotFreeASlotBehindTheOwnersBack) {
   w->SetState(WorkerState::kKeepAlive);
   w->SetState(WorkerState::kFree);
   absl::StatusOr<ScoreboardReader> r = ScoreboardReader::Open(dir.File("sb"));
-  EXPECT_EQ(r->Read().slots[0].state, WorkerState::kKeepAlive);
+  EXPECT_EQ(r->Read().value().slots[0].state, WorkerState::kKeepAlive);
   EXPECT_FALSE(sb->ClaimSlot().ok());
 }
 
@@ -236,14 +303,14 @@ TEST(ScoreboardTest, AReusedSlotKeepsItsCounts) {
     w->AddBytesIn(500);
   }  // destroyed: released
   absl::StatusOr<ScoreboardReader> r = ScoreboardReader::Open(dir.File("sb"));
-  EXPECT_EQ(r->Read().slots[0].state, WorkerState::kFree);
+  EXPECT_EQ(r->Read().value().slots[0].state, WorkerState::kFree);
   {
     absl::StatusOr<SlotWriter> w = sb->ClaimSlot();
     ASSERT_TRUE(w.ok());
     EXPECT_EQ(w->slot_index(), 0u);
     for (int i = 0; i < 3; ++i) w->OnRequest(1'000);
     w->AddBytesIn(7);
-    const Snapshot snap = r->Read();
+    const Snapshot snap = r->Read().value();
     EXPECT_EQ(snap.slots[0].claims, 2u);
     EXPECT_EQ(snap.slots[0].state, WorkerState::kIdle);
     EXPECT_EQ(snap.slots[0].counters.requests, 8u);
@@ -271,14 +338,14 @@ TEST(ScoreboardTest, ParentReclaimsTheSlotOfAChildThatDiedWithoutReleasing) {
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
   absl::StatusOr<ScoreboardReader> r = ScoreboardReader::Open(dir.File("sb"));
-  Snapshot snap = r->Read();
+  Snapshot snap = r->Read().value();
   EXPECT_EQ(snap.slots[0].owner_pid, child);
   EXPECT_EQ(snap.slots[0].state, WorkerState::kWriting);
 
   EXPECT_EQ(sb->ReclaimSlotsOf(getpid()), 0);  // not ours
   EXPECT_EQ(sb->ReclaimSlotsOf(child), 1);
   EXPECT_EQ(sb->ReclaimSlotsOf(child), 0);
-  snap = r->Read();
+  snap = r->Read().value();
   EXPECT_EQ(snap.slots[0].owner_pid, 0);
   EXPECT_EQ(snap.slots[0].state, WorkerState::kFree);
   EXPECT_EQ(snap.slots[0].counters.requests, 10u);
@@ -288,7 +355,7 @@ TEST(ScoreboardTest, ParentReclaimsTheSlotOfAChildThatDiedWithoutReleasing) {
   EXPECT_EQ(w->slot_index(), 0u);
   w->OnRequest(3'000);
   w->AddBytesOut(1);
-  snap = r->Read();
+  snap = r->Read().value();
   EXPECT_EQ(snap.totals.requests, 11u);
   EXPECT_EQ(snap.totals.bytes_out, 1001u);
   EXPECT_EQ(snap.slots[0].claims, 2u);

@@ -1,5 +1,7 @@
 #include "servers/stats/stats_sampler.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gtest/gtest.h"
@@ -69,6 +71,41 @@ TEST(StatsSamplerTest, FollowsOneServerAcrossARestart) {
   EXPECT_FALSE(fourth->restarted);
   EXPECT_EQ(fourth->delta.requests, 0u);
   EXPECT_EQ(fourth->lifetime_latency.count, 3u);
+}
+
+TEST(StatsSamplerTest, AnUntrustworthyFileAtThePathIsAnErrorNotTheOldCounts) {
+  TempDir dir;
+  const std::string path = dir.File("scoreboard");
+  absl::StatusOr<Scoreboard> run1 = StartServer(path);
+  ASSERT_TRUE(run1.ok());
+  StatsSampler sampler(path);
+  ASSERT_TRUE(sampler.Sample().ok());
+
+  // The server renames a FIFO over its scoreboard: reopening must neither block nor fall back on
+  // the old file's counts.
+  ASSERT_EQ(mkfifo(dir.File("fifo").c_str(), 0600), 0);
+  ASSERT_EQ(rename(dir.File("fifo").c_str(), path.c_str()), 0);
+  absl::StatusOr<IntervalStats> fifo = sampler.Sample();
+  EXPECT_TRUE(absl::IsDataLoss(fifo.status())) << fifo.status();
+  EXPECT_FALSE(sampler.last().has_value());
+
+  // A new valid run is read again, measured from its own start.
+  ASSERT_EQ(unlink(path.c_str()), 0);
+  absl::StatusOr<Scoreboard> run2 = StartServer(path);
+  ASSERT_TRUE(run2.ok());
+  absl::StatusOr<IntervalStats> back = sampler.Sample();
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_FALSE(back->restarted);
+
+  // The same file rewritten in place: the open reader notices, and the sampler says so.
+  const int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  const uint32_t huge = 1'000'000;
+  ASSERT_EQ(pwrite(fd, &huge, sizeof huge, 20), static_cast<ssize_t>(sizeof huge));
+  close(fd);
+  absl::StatusOr<IntervalStats> rewritten = sampler.Sample();
+  EXPECT_TRUE(absl::IsDataLoss(rewritten.status())) << rewritten.status();
+  EXPECT_FALSE(sampler.last().has_value());
 }
 
 }  // namespace
