@@ -114,31 +114,29 @@ std::unique_ptr<v1::Agent::Stub> NewStub(const std::string& address) {
 
 std::chrono::system_clock::time_point In(seconds s) { return std::chrono::system_clock::now() + s; }
 
-grpc::Status Restart(v1::Agent::Stub& stub, const std::string& name, seconds deadline) {
+// One call that names a server (Stop, Restart, Remove), by `deadline` from now.
+template <typename Request, typename Response>
+grpc::Status CallByName(grpc::Status (v1::Agent::Stub::*method)(grpc::ClientContext*,
+                                                                const Request&, Response*),
+                        v1::Agent::Stub& stub, const std::string& name, seconds deadline) {
   grpc::ClientContext context;
   context.set_deadline(In(deadline));
-  v1::RestartRequest request;
+  Request request;
   request.set_name(name);
-  v1::RestartResponse response;
-  return stub.Restart(&context, request, &response);
+  Response response;
+  return (stub.*method)(&context, request, &response);
+}
+
+grpc::Status Restart(v1::Agent::Stub& stub, const std::string& name, seconds deadline) {
+  return CallByName(&v1::Agent::Stub::Restart, stub, name, deadline);
 }
 
 grpc::Status Remove(v1::Agent::Stub& stub, const std::string& name, seconds deadline) {
-  grpc::ClientContext context;
-  context.set_deadline(In(deadline));
-  v1::RemoveRequest request;
-  request.set_name(name);
-  v1::RemoveResponse response;
-  return stub.Remove(&context, request, &response);
+  return CallByName(&v1::Agent::Stub::Remove, stub, name, deadline);
 }
 
 grpc::Status Stop(v1::Agent::Stub& stub, const std::string& name, seconds deadline) {
-  grpc::ClientContext context;
-  context.set_deadline(In(deadline));
-  v1::StopRequest request;
-  request.set_name(name);
-  v1::StopResponse response;
-  return stub.Stop(&context, request, &response);
+  return CallByName(&v1::Agent::Stub::Stop, stub, name, deadline);
 }
 
 grpc::Status Start(v1::Agent::Stub& stub, const v1::ServerSpec& spec, seconds deadline) {
