@@ -80,5 +80,25 @@ TEST(EventTest, DestroyingAnEventWithWaitersDetachesThem) {
   });
 }
 
+// gevent test__event.py, TestEventBasics.test_wait_while_notifying: a Wait() on an Event that
+// is set while earlier waiters are still to be woken returns after them, not before.
+TEST(EventTest, WaitOnSetEventRunsAfterWaitersNotifiedEarlier) {
+  InFreshThread([] {
+    Event e;
+    std::vector<int> order;
+    auto wait_then_append = [&](int n) {
+      e.Wait();
+      order.push_back(n);
+    };
+    auto a = Spawn(wait_then_append, 1);
+    auto b = Spawn(wait_then_append, 2);
+    Yield();  // both park
+    e.Set();
+    wait_then_append(3);
+    EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+    JoinAll({a, b});
+  });
+}
+
 }  // namespace
 }  // namespace corral::coro
