@@ -49,6 +49,15 @@ struct ThreadState {
 // thread's first use.
 thread_local ThreadState* tls_state = nullptr;
 
+// An exception that ended greenlet `g` while it unwound at its destruction: there is no frame
+// left to deliver it to, so it is reported rather than lost.
+void ReportUnraisable(const Greenlet* g, const char* what) {
+  std::fprintf(stderr,
+               "corral::coro: destroy greenlet %p: it threw while unwinding, exception dropped: "
+               "%s\n",
+               static_cast<const void*>(g), what);
+}
+
 }  // namespace
 
 // The Boost.Context side of Greenlet, kept out of the header.
@@ -237,6 +246,15 @@ std::any Greenlet::Switch() {
 }
 
 std::any Greenlet::Throw(std::exception_ptr error) {
+  if (dead_) [[unlikely]] {
+    // As Entry would have handled it, had this greenlet raised it: GreenletExit is a result.
+    try {
+      std::rethrow_exception(error);
+    } catch (const GreenletExit& e) {
+      return Switch(e.value());
+    } catch (...) {
+    }
+  }
   ThreadState& ts = GreenletInternals::State();
   ts.error = std::move(error);
   return GreenletInternals::SwitchTo(this);
@@ -251,6 +269,12 @@ absl::Status Greenlet::SetParent(std::shared_ptr<Greenlet> parent) {
   return absl::OkStatus();
 }
 
+void Greenlet::Discard() {
+  if (started_) return;
+  fn_ = nullptr;
+  dead_ = true;
+}
+
 void Greenlet::Unwind() {
   if (!started_ || dead_ || root_) return;
   ThreadState& ts = GreenletInternals::State();
@@ -263,8 +287,10 @@ void Greenlet::Unwind() {
     parent_ = std::move(here);
     try {
       Throw();
+    } catch (const std::exception& e) {
+      ReportUnraisable(this, e.what());
     } catch (...) {
-      // It ended with another exception: nowhere left to deliver it.
+      ReportUnraisable(this, "an exception not derived from std::exception");
     }
   }
   if (!dead_) {

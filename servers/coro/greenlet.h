@@ -20,10 +20,11 @@
 // Ownership: greenlets are held by shared_ptr. A greenlet holds its parent alive. Destroying (the
 // last reference to) a suspended greenlet raises GreenletExit inside it, with the destroying
 // greenlet as its parent, so its stack unwinds and destructors run; an exception it throws
-// instead is discarded. Code that catches GreenletExit must not switch away again from a
-// greenlet being destroyed; if it does, the stack is leaked (and a warning printed) rather
-// than freed while in use. Do not destroy the running greenlet or one whose stack holds the
-// only reference to itself (that is a leak, as in Python without the cycle collector).
+// instead cannot be delivered anywhere and is reported on stderr, naming the greenlet by its
+// address (greenlet reports it through sys.unraisablehook). Code that catches GreenletExit must not
+// switch away again from a greenlet being destroyed; if it does, the stack is leaked (and a warning
+// printed) rather than freed while in use. Do not destroy the running greenlet or one whose stack
+// holds the only reference to itself (that is a leak, as in Python without the cycle collector).
 //
 // Stacks come from StackPool (guarded, pooled); see stack_pool.h.
 #ifndef CORRAL_SERVERS_CORO_GREENLET_H_
@@ -81,7 +82,10 @@ class Greenlet : public std::enable_shared_from_this<Greenlet> {
 
   // Like Switch, but `error` is raised inside this greenlet where it is suspended (or, if it
   // has not started, before its function runs; it then dies without running it). Returns what
-  // Switch would. Throw() with no argument raises GreenletExit.
+  // Switch would. Throw() with no argument raises GreenletExit. Into a dead greenlet, the error
+  // is handled as if that greenlet had just raised it: GreenletExit is eaten and its value
+  // switched to the nearest live ancestor (returned here when that is the caller, as greenlet
+  // does); anything else is raised in that ancestor.
   std::any Throw(std::exception_ptr error);
   std::any Throw() { return Throw(std::make_exception_ptr(GreenletExit())); }
 
@@ -104,6 +108,9 @@ class Greenlet : public std::enable_shared_from_this<Greenlet> {
   // Unwinds a suspended greenlet (see the class comment). Subclasses whose Run() uses their
   // own members call it first thing in their destructor, while those members still exist.
   void Unwind();
+  // Marks a greenlet that was never started as dead, without running it or switching to it
+  // (a task killed before it started). No-op once started.
+  void Discard();
 
  private:
   friend class Hub;
@@ -123,6 +130,7 @@ class Greenlet : public std::enable_shared_from_this<Greenlet> {
 
   // Bookkeeping owned by the Hub (hub.h); unused at this layer.
   bool parked_ = false;         // waiting for Hub::Unpark
+  bool scheduled_ = false;      // in the hub's ready queue
   std::exception_ptr pending_;  // raised at the next resume from the hub (Kill, Timeout)
 
   // This greenlet's stack bounds, for AddressSanitizer's fiber-switch annotations. For the

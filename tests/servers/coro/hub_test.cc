@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "servers/coro/event.h"
 #include "servers/coro/socket_calls.h"
@@ -252,6 +253,27 @@ TEST(HubTest, RemoteCallbacksRunOnTheHubThreadInOrder) {
     ASSERT_EQ(seen.size(), 100u);
     for (int i = 0; i < 100; ++i) EXPECT_EQ(seen[static_cast<size_t>(i)], i);
     EXPECT_TRUE(all_on_hub_thread);
+  });
+}
+
+// gevent test__api.py, test_sleep_invalid_switch: a direct switch into a sleeping greenlet is
+// an error raised in the sleeper, not its wake-up; and the switcher, left suspended in its
+// switch, can still be killed.
+TEST(HubTest, StraySwitchIntoSleeperRaisesInvalidSwitchInIt) {
+  InFreshThread([] {
+    auto sleeper = Spawn([]() -> std::string {
+      try {
+        Sleep(1h);
+        return "woke up";
+      } catch (const std::exception& e) {
+        return e.what();
+      }
+    });
+    Yield();  // the sleeper parks
+    auto switcher = Spawn([&] { sleeper.task()->Switch(); });
+    EXPECT_THAT(sleeper.Get(), ::testing::HasSubstr("invalid switch"));
+    EXPECT_TRUE(switcher.Kill(/*block=*/true, Deadline(10s)));
+    EXPECT_TRUE(switcher.killed());
   });
 }
 
