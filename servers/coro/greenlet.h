@@ -15,7 +15,11 @@
 //
 // Each OS thread has an implicit root greenlet for its ordinary stack (Current() on a fresh
 // thread returns it). Greenlets belong to the thread that created them: every method, and the
-// destructor, must be called on that thread.
+// destructor, must be called on that thread. Switch and Throw check it before any context
+// switch (one compare): from another thread they print which greenlet and which two threads
+// (Linux thread ids) and abort, since that thread's stack cannot safely go on (greenlet raises
+// greenlet.error instead). SetParent refuses a parent of another thread; a destructor run on
+// another thread reports it and leaks the greenlet's stack rather than switch into it.
 //
 // Ownership: greenlets are held by shared_ptr. A greenlet holds its parent alive. Destroying (the
 // last reference to) a suspended greenlet raises GreenletExit inside it, with the destroying
@@ -97,7 +101,8 @@ class Greenlet : public std::enable_shared_from_this<Greenlet> {
   bool active() const { return started_ && !dead_; }
 
   Greenlet* parent() const { return parent_.get(); }
-  // Re-parents. InvalidArgument if that would make a cycle or `parent` is null.
+  // Re-parents. InvalidArgument if that would make a cycle, `parent` is null or belongs to
+  // another thread.
   absl::Status SetParent(std::shared_ptr<Greenlet> parent);
 
  protected:
@@ -127,6 +132,7 @@ class Greenlet : public std::enable_shared_from_this<Greenlet> {
   bool started_ = false;
   bool dead_ = false;
   bool root_ = false;
+  int owner_tid_ = 0;  // the Linux thread id of the thread that created it
 
   // Bookkeeping owned by the Hub (hub.h); unused at this layer.
   bool parked_ = false;         // waiting for Hub::Unpark

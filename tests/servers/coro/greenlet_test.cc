@@ -6,6 +6,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -338,6 +339,39 @@ TEST(GreenletTest, ExceptionThrownWhileUnwindingAtDestructionIsReported) {
     const std::string err = ::testing::internal::GetCapturedStderr();
     EXPECT_NE(err.find("refusing politely"), std::string::npos) << err;
     EXPECT_NE(err.find(name), std::string::npos) << err;
+  });
+}
+
+// greenlet test_greenlet.py, test_switch_to_another_thread (switching to a greenlet of another
+// thread is an error): detected before any context switch; the message names the greenlet and
+// both threads.
+TEST(GreenletDeathTest, SwitchFromAnotherThreadIsStoppedWithAMessage) {
+  // "fast": the child is a fork of this process, so the greenlet keeps its address there.
+  GTEST_FLAG_SET(death_test_style, "fast");
+  InFreshThread([] {
+    auto g = Greenlet::Create([](std::any) -> std::any { return {}; });
+    char name[32];
+    std::snprintf(name, sizeof name, "%p", static_cast<void*>(g.get()));
+    const std::string expected = std::string("switch to greenlet ") + name +
+                                 " from thread [0-9]+: it belongs to thread [0-9]+";
+    EXPECT_DEATH(
+        {
+          std::thread other([&] { g->Switch(); });
+          other.join();
+        },
+        expected);
+  });
+}
+
+// greenlet test_greenlet.py, TestGreenletSetParentErrors.test_threaded_reparent.
+TEST(GreenletTest, SetParentRefusesAGreenletOfAnotherThread) {
+  std::shared_ptr<Greenlet> foreign;
+  InFreshThread([&] { foreign = Greenlet::Create([](std::any) -> std::any { return {}; }); });
+  InFreshThread([&] {
+    auto g = Greenlet::Create([](std::any) -> std::any { return {}; });
+    absl::Status s = g->SetParent(foreign);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_NE(s.message().find("belongs to thread"), std::string::npos) << s;
   });
 }
 
