@@ -182,12 +182,20 @@ void Hub::Suspend(Greenlet* self) {
   try {
     greenlet_->Switch();
   } catch (...) {
-    self->parked_ = false;  // whoever threw, this wait is over
+    // Whoever threw, this wait is over: a resumption still queued for it would later land in
+    // whatever the greenlet does next.
+    self->parked_ = false;
+    Unschedule(self);
     throw;
   }
   self->parked_ = false;
+  if (resuming_ != self) [[unlikely]] {
+    Unschedule(self);
+    if (self->pending_)
+      std::rethrow_exception(std::exchange(self->pending_, nullptr));  // Kill wins
+    throw InvalidSwitch();
+  }
   if (self->pending_) std::rethrow_exception(std::exchange(self->pending_, nullptr));
-  if (resuming_ != self) throw InvalidSwitch();
 }
 
 void Hub::Schedule(Greenlet* g) {

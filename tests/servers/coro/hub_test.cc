@@ -277,5 +277,30 @@ TEST(HubTest, StraySwitchIntoSleeperRaisesInvalidSwitchInIt) {
   });
 }
 
+// The same switch into a greenlet that is queued to resume (Yield) rather than parked: it gets
+// InvalidSwitch, and its queued resumption is withdrawn, so a later Sleep is not cut short by it.
+TEST(HubTest, StraySwitchIntoYieldingGreenletWithdrawsItsQueuedResumption) {
+  InFreshThread([] {
+    bool invalid = false;
+    bool slept_through = false;
+    auto yielder = Spawn([&] {
+      try {
+        Yield();
+      } catch (const std::exception& e) {
+        invalid = std::string(e.what()).find("invalid switch") != std::string::npos;
+      }
+      Sleep(1h);
+      slept_through = true;
+    });
+    // Runs right after the yielder, while the yielder's resumption is queued.
+    auto switcher = Spawn([&] { yielder.task()->Switch(); });
+    for (int i = 0; i < 5; ++i) Yield();
+    EXPECT_TRUE(invalid);
+    EXPECT_FALSE(slept_through);
+    EXPECT_TRUE(yielder.Kill(/*block=*/true, Deadline(10s)));
+    EXPECT_TRUE(switcher.Kill(/*block=*/true, Deadline(10s)));
+  });
+}
+
 }  // namespace
 }  // namespace corral::coro

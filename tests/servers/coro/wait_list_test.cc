@@ -6,10 +6,12 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "gtest/gtest.h"
 #include "servers/coro/event.h"
 #include "servers/coro/hub.h"
+#include "servers/coro/pool.h"
 #include "servers/coro/queue.h"
 #include "servers/coro/semaphore.h"
 #include "servers/coro/task.h"
@@ -28,7 +30,10 @@ using testing::InFreshThread;
 template <typename T>
 class Poisoned {
  public:
-  Poisoned() { new (bytes_) T(); }
+  template <typename... Args>
+  explicit Poisoned(Args&&... args) {
+    new (bytes_) T(std::forward<Args>(args)...);
+  }
   T& get() { return *std::launder(reinterpret_cast<T*>(bytes_)); }
   void Destroy() {
     get().~T();
@@ -92,6 +97,25 @@ TEST(WaitListTest, NotifiedWaiterKilledAtHubShutdownAfterItsQueueIsDestroyed) {
     q.Destroy();
   });
   SUCCEED();  // reaching here is the test: the old code crashed in the getter's unwinding
+}
+
+// The same for a Pool.Join waiter: the pool's last task ended and notified it, and the pool is
+// destroyed before the joiner runs.
+TEST(WaitListTest, NotifiedPoolJoinerKilledAfterThePoolIsDestroyed) {
+  InFreshThread([] {
+    auto pool = std::make_unique<Poisoned<Pool>>(1);
+    Pool* p = &pool->get();
+    Event go;
+    p->Spawn([&go] { go.Wait(); });
+    auto joiner = Spawn([p] { p->Join(); });
+    Yield();  // the task and the joiner park
+    go.Set();
+    Yield();  // the task ends and notifies the joiner, which is queued behind us
+    ASSERT_EQ(p->running(), 0u);
+    pool->Destroy();
+    EXPECT_TRUE(joiner.Kill(/*block=*/true, Deadline(10s)));
+    EXPECT_TRUE(joiner.killed());
+  });
 }
 
 // A waiter still parked when its list is destroyed has no object left to report on: when it
