@@ -100,5 +100,22 @@ TEST(EventTest, WaitOnSetEventRunsAfterWaitersNotifiedEarlier) {
   });
 }
 
+// The hub's own stack cannot yield: there, Wait on a set Event still returns true at once even
+// while earlier waiters are being woken (a set Event never blocked a RunInLoop callback).
+TEST(EventTest, WaitOnSetEventFromTheHubStackDoesNotYield) {
+  InFreshThread([] {
+    Event e;
+    auto waiter = Spawn([&] { e.Wait(); });
+    Yield();  // the waiter parks
+    bool result = false;
+    Hub::Current().RunInLoop([&] {
+      e.Set();
+      result = e.Wait();
+    });
+    EXPECT_TRUE(waiter.Join(Deadline(10s)));
+    EXPECT_TRUE(result);
+  });
+}
+
 }  // namespace
 }  // namespace corral::coro
