@@ -1,6 +1,7 @@
 #include "servers/coro/hub.h"
 
 #include <chrono>
+#include <latch>
 #include <string>
 #include <thread>
 #include <vector>
@@ -210,9 +211,13 @@ TEST(HubTest, EachThreadHasItsOwnHub) {
   std::vector<int> results(kThreads, 0);
   std::vector<Hub*> hubs(kThreads, nullptr);
   std::vector<std::thread> threads;
+  // Every hub exists until all have been created: a hub freed at its thread's exit could
+  // otherwise lend its address to a later one and make two distinct hubs look alike.
+  std::latch all_created(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       hubs[static_cast<size_t>(t)] = &Hub::Current();
+      all_created.arrive_and_wait();
       std::vector<AnyHandle> all;
       int sum = 0;
       for (int i = 1; i <= 100; ++i) {
