@@ -28,7 +28,12 @@
 // forget it, so close those with coro::Close, not close(2) (socket_calls.h).
 //
 // Thread model: one hub per OS thread; greenlets, tasks and sync primitives belong to the thread
-// that made them. Other threads talk to a hub only through Hub::Stop and Hub::RunInLoop.
+// that made them. Other threads talk to a hub only through Hub::Stop and Hub::RunInLoop; a
+// switch into a greenlet from another thread aborts with a message (greenlet.h).
+//
+// Switches and the hub: a greenlet parked at a blocking point is resumed by the hub only. A
+// direct Switch into it raises InvalidSwitch there (hub.h), and a Kill or Timeout reaches a
+// greenlet suspended in a direct Switch that nobody answers.
 //
 //   int main() {
 //     auto a = Spawn([] { Sleep(10ms); return 1; });

@@ -21,7 +21,10 @@ class Event {
   bool is_set() const { return set_; }
 
   // Parks until the flag is set or `deadline` passes. Returns true if it was set (also when it
-  // was cleared again before this waiter ran), false on deadline. Throws like Hub::Park.
+  // was cleared again, or the Event destroyed, before this waiter ran), false on deadline.
+  // Throws like Hub::Park. On a set Event whose earlier waiters have not all run yet, it yields
+  // once so that it returns after them: gevent's order, but where gevent needs no loop turn for
+  // it, here other ready greenlets run in that turn too (`deadline` does not shorten it).
   bool Wait(Deadline deadline = {});
 
  private:

@@ -1,8 +1,12 @@
 #include "servers/coro/greenlet.h"
 
+#include <unistd.h>
+
 #include <boost/context/fiber.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <new>
+#include <string>
 #include <utility>
 
 #include "servers/coro/stack_pool.h"
@@ -38,6 +42,7 @@ namespace {
 // that lands uses it to store the context it was resumed from. `value`/`error` carry what a
 // Switch/Throw/return delivers to the greenlet being switched to.
 struct ThreadState {
+  int tid = 0;  // gettid(): names the thread in the wrong-thread message
   std::shared_ptr<Greenlet> root;
   Greenlet* current = nullptr;
   Greenlet* from = nullptr;
@@ -48,6 +53,15 @@ struct ThreadState {
 // The hot path reads a plain pointer (no TLS init guard); the state itself is created on a
 // thread's first use.
 thread_local ThreadState* tls_state = nullptr;
+
+// An exception that ended greenlet `g` while it unwound at its destruction: there is no frame
+// left to deliver it to, so it is reported rather than lost.
+void ReportUnraisable(const Greenlet* g, const char* what) {
+  std::fprintf(stderr,
+               "corral::coro: destroy greenlet %p: it threw while unwinding, exception dropped: "
+               "%s\n",
+               static_cast<const void*>(g), what);
+}
 
 }  // namespace
 
@@ -89,7 +103,9 @@ struct GreenletInternals {
     // Order matters at thread exit: thread_locals die in reverse order of construction, and
     // the pool must outlive anything (the Hub) that may still unwind greenlets.
     StackPool::ForThisThread();
+    state.tid = static_cast<int>(gettid());
     state.root = std::shared_ptr<Greenlet>(new Greenlet(Greenlet::RootTag{}));
+    state.root->owner_tid_ = state.tid;
     state.current = state.root.get();
     tls_state = &state;
     return state;
@@ -140,8 +156,22 @@ struct GreenletInternals {
     return g;
   }
 
+  // Switching into another thread's greenlet would run its stack on this thread while its own
+  // thread may be running it too: stop before anything is touched.
+  [[gnu::noinline, noreturn]] static void WrongThread(const Greenlet* target,
+                                                      const ThreadState& ts) {
+    std::fprintf(stderr,
+                 "corral::coro: switch to greenlet %p from thread %d: it belongs to thread %d; "
+                 "greenlets may only be switched on the thread that created them\n",
+                 static_cast<const void*>(target), ts.tid, target->owner_tid_);
+    std::abort();
+  }
+
   [[gnu::always_inline]] static std::any SwitchTo(Greenlet* target) {
     ThreadState& ts = State();
+    if (target->owner_tid_ != ts.tid) [[unlikely]] {
+      WrongThread(target, ts);
+    }
     target = LiveAncestor(target);
     if (target == ts.current) return Deliver(ts);
     ts.from = ts.current;
@@ -202,7 +232,9 @@ struct GreenletInternals {
 Greenlet::Greenlet(RootTag) : started_(true), root_(true) { new (context_) bctx::fiber(); }
 
 Greenlet::Greenlet(std::shared_ptr<Greenlet> parent, size_t stack_size)
-    : parent_(parent ? std::move(parent) : CurrentShared()), stack_size_(stack_size) {
+    : parent_(parent ? std::move(parent) : CurrentShared()),
+      stack_size_(stack_size),
+      owner_tid_(GreenletInternals::State().tid) {
   new (context_) bctx::fiber();
 }
 
@@ -237,6 +269,15 @@ std::any Greenlet::Switch() {
 }
 
 std::any Greenlet::Throw(std::exception_ptr error) {
+  if (dead_ && owner_tid_ == GreenletInternals::State().tid) [[unlikely]] {
+    // As Entry would have handled it, had this greenlet raised it: GreenletExit is a result.
+    try {
+      std::rethrow_exception(error);
+    } catch (const GreenletExit& e) {
+      return Switch(e.value());
+    } catch (...) {
+    }
+  }
   ThreadState& ts = GreenletInternals::State();
   ts.error = std::move(error);
   return GreenletInternals::SwitchTo(this);
@@ -244,6 +285,11 @@ std::any Greenlet::Throw(std::exception_ptr error) {
 
 absl::Status Greenlet::SetParent(std::shared_ptr<Greenlet> parent) {
   if (parent == nullptr) return absl::InvalidArgumentError("set greenlet parent: null parent");
+  if (parent->owner_tid_ != owner_tid_) {
+    return absl::InvalidArgumentError("set greenlet parent: parent belongs to thread " +
+                                      std::to_string(parent->owner_tid_) + ", greenlet to " +
+                                      std::to_string(owner_tid_));
+  }
   for (Greenlet* g = parent.get(); g != nullptr; g = g->parent_.get()) {
     if (g == this) return absl::InvalidArgumentError("set greenlet parent: cyclic parent chain");
   }
@@ -251,9 +297,23 @@ absl::Status Greenlet::SetParent(std::shared_ptr<Greenlet> parent) {
   return absl::OkStatus();
 }
 
+void Greenlet::Discard() {
+  if (started_) return;
+  fn_ = nullptr;
+  dead_ = true;
+}
+
 void Greenlet::Unwind() {
   if (!started_ || dead_ || root_) return;
   ThreadState& ts = GreenletInternals::State();
+  if (owner_tid_ != ts.tid) {
+    std::fprintf(stderr,
+                 "corral::coro: destroy greenlet %p on thread %d: it belongs to thread %d; "
+                 "leaking its stack instead of unwinding it\n",
+                 static_cast<const void*>(this), ts.tid, owner_tid_);
+    new bctx::fiber(std::move(GreenletInternals::Fiber(this)));
+    return;
+  }
   if (ts.current == this) {
     std::fprintf(stderr, "corral::coro: a greenlet destroyed itself while running\n");
     std::abort();
@@ -263,8 +323,10 @@ void Greenlet::Unwind() {
     parent_ = std::move(here);
     try {
       Throw();
+    } catch (const std::exception& e) {
+      ReportUnraisable(this, e.what());
     } catch (...) {
-      // It ended with another exception: nowhere left to deliver it.
+      ReportUnraisable(this, "an exception not derived from std::exception");
     }
   }
   if (!dead_) {

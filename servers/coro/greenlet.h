@@ -15,15 +15,20 @@
 //
 // Each OS thread has an implicit root greenlet for its ordinary stack (Current() on a fresh
 // thread returns it). Greenlets belong to the thread that created them: every method, and the
-// destructor, must be called on that thread.
+// destructor, must be called on that thread. Switch and Throw check it before any context
+// switch (one compare): from another thread they print which greenlet and which two threads
+// (Linux thread ids) and abort, since that thread's stack cannot safely go on (greenlet raises
+// greenlet.error instead). SetParent refuses a parent of another thread; a destructor run on
+// another thread reports it and leaks the greenlet's stack rather than switch into it.
 //
 // Ownership: greenlets are held by shared_ptr. A greenlet holds its parent alive. Destroying (the
 // last reference to) a suspended greenlet raises GreenletExit inside it, with the destroying
 // greenlet as its parent, so its stack unwinds and destructors run; an exception it throws
-// instead is discarded. Code that catches GreenletExit must not switch away again from a
-// greenlet being destroyed; if it does, the stack is leaked (and a warning printed) rather
-// than freed while in use. Do not destroy the running greenlet or one whose stack holds the
-// only reference to itself (that is a leak, as in Python without the cycle collector).
+// instead cannot be delivered anywhere and is reported on stderr, naming the greenlet by its
+// address (greenlet reports it through sys.unraisablehook). Code that catches GreenletExit must not
+// switch away again from a greenlet being destroyed; if it does, the stack is leaked (and a warning
+// printed) rather than freed while in use. Do not destroy the running greenlet or one whose stack
+// holds the only reference to itself (that is a leak, as in Python without the cycle collector).
 //
 // Stacks come from StackPool (guarded, pooled); see stack_pool.h.
 #ifndef CORRAL_SERVERS_CORO_GREENLET_H_
@@ -81,7 +86,10 @@ class Greenlet : public std::enable_shared_from_this<Greenlet> {
 
   // Like Switch, but `error` is raised inside this greenlet where it is suspended (or, if it
   // has not started, before its function runs; it then dies without running it). Returns what
-  // Switch would. Throw() with no argument raises GreenletExit.
+  // Switch would. Throw() with no argument raises GreenletExit. Into a dead greenlet, the error
+  // is handled as if that greenlet had just raised it: GreenletExit is eaten and its value
+  // switched to the nearest live ancestor (returned here when that is the caller, as greenlet
+  // does); anything else is raised in that ancestor.
   std::any Throw(std::exception_ptr error);
   std::any Throw() { return Throw(std::make_exception_ptr(GreenletExit())); }
 
@@ -93,7 +101,8 @@ class Greenlet : public std::enable_shared_from_this<Greenlet> {
   bool active() const { return started_ && !dead_; }
 
   Greenlet* parent() const { return parent_.get(); }
-  // Re-parents. InvalidArgument if that would make a cycle or `parent` is null.
+  // Re-parents. InvalidArgument if that would make a cycle, `parent` is null or belongs to
+  // another thread.
   absl::Status SetParent(std::shared_ptr<Greenlet> parent);
 
  protected:
@@ -104,6 +113,9 @@ class Greenlet : public std::enable_shared_from_this<Greenlet> {
   // Unwinds a suspended greenlet (see the class comment). Subclasses whose Run() uses their
   // own members call it first thing in their destructor, while those members still exist.
   void Unwind();
+  // Marks a greenlet that was never started as dead, without running it or switching to it
+  // (a task killed before it started). No-op once started.
+  void Discard();
 
  private:
   friend class Hub;
@@ -120,9 +132,11 @@ class Greenlet : public std::enable_shared_from_this<Greenlet> {
   bool started_ = false;
   bool dead_ = false;
   bool root_ = false;
+  int owner_tid_ = 0;  // the Linux thread id of the thread that created it
 
   // Bookkeeping owned by the Hub (hub.h); unused at this layer.
   bool parked_ = false;         // waiting for Hub::Unpark
+  bool scheduled_ = false;      // in the hub's ready queue
   std::exception_ptr pending_;  // raised at the next resume from the hub (Kill, Timeout)
 
   // This greenlet's stack bounds, for AddressSanitizer's fiber-switch annotations. For the

@@ -66,6 +66,10 @@ Hub::Hub() {
 
 Hub::~Hub() {
   // Forget scheduled resumptions: every greenlet still alive here is killed explicitly below.
+  for (Greenlet* g : ready_) g->scheduled_ = false;
+  for (size_t i = running_pos_; i < running_.size(); ++i) {
+    if (running_[i] != nullptr) running_[i]->scheduled_ = false;
+  }
   ready_.clear();
   running_.clear();
   // Kill what still runs here, so that its destructors run while the hub can still serve them.
@@ -120,8 +124,8 @@ int Hub::PollTimeoutMs() {
   root->pending_ = std::make_exception_ptr(LoopExit());
   if (root->parked_) {
     Unpark(root);
-  } else {
-    ready_.push_back(root);
+  } else if (!root->scheduled_) {
+    Schedule(root);
   }
   return 0;
 }
@@ -132,12 +136,21 @@ void Hub::RunReady() {
   // By index, re-reading size(): ~Hub may clear the batch while this frame is suspended.
   for (running_pos_ = 0; running_pos_ < running_.size(); ++running_pos_) {
     Greenlet* g = running_[running_pos_];
-    if (g->dead()) continue;
+    if (g == nullptr || g->dead()) continue;  // null: unscheduled
+    g->scheduled_ = false;
+    resuming_ = g;
     try {
-      g->Switch();
+      if (g->pending_ && g->started()) {
+        // Thrown where it is suspended, which may be a direct Switch rather than Park.
+        g->Throw(std::exchange(g->pending_, nullptr));
+      } else {
+        g->Switch();
+      }
+      resuming_ = nullptr;
     } catch (const GreenletExit&) {
       throw;  // aimed at the hub itself: ~Hub is unwinding it
     } catch (...) {
+      resuming_ = nullptr;
       Report("a greenlet into the hub");
     }
   }
@@ -166,9 +179,37 @@ void Hub::CheckNotHub(Greenlet* self) const {
 }
 
 void Hub::Suspend(Greenlet* self) {
-  greenlet_->Switch();
-  self->parked_ = false;  // resumed by other means than Unpark (a raw Switch) counts as woken
+  try {
+    greenlet_->Switch();
+  } catch (...) {
+    // Whoever threw, this wait is over: a resumption still queued for it would later land in
+    // whatever the greenlet does next.
+    self->parked_ = false;
+    Unschedule(self);
+    throw;
+  }
+  self->parked_ = false;
+  if (resuming_ != self) [[unlikely]] {
+    Unschedule(self);
+    if (self->pending_)
+      std::rethrow_exception(std::exchange(self->pending_, nullptr));  // Kill wins
+    throw InvalidSwitch();
+  }
   if (self->pending_) std::rethrow_exception(std::exchange(self->pending_, nullptr));
+}
+
+void Hub::Schedule(Greenlet* g) {
+  g->scheduled_ = true;
+  ready_.push_back(g);
+}
+
+void Hub::Unschedule(Greenlet* g) {
+  if (!g->scheduled_) return;
+  g->scheduled_ = false;
+  ready_.erase(std::remove(ready_.begin(), ready_.end(), g), ready_.end());
+  for (size_t i = running_pos_; i < running_.size(); ++i) {
+    if (running_[i] == g) running_[i] = nullptr;
+  }
 }
 
 void Hub::Park() {
@@ -181,7 +222,7 @@ void Hub::Park() {
 bool Hub::Unpark(Greenlet* g) {
   if (!g->parked_) return false;
   g->parked_ = false;
-  ready_.push_back(g);
+  Schedule(g);
   return true;
 }
 
@@ -193,7 +234,7 @@ void Hub::Start(Greenlet* g) {
 void Hub::Yield() {
   Greenlet* self = Greenlet::Current();
   CheckNotHub(self);
-  ready_.push_back(self);
+  Schedule(self);
   Suspend(self);
 }
 
@@ -212,7 +253,8 @@ void Hub::SleepUntil(Deadline deadline) {
 
 void Hub::Interrupt(Greenlet* g, std::exception_ptr error) {
   g->pending_ = std::move(error);
-  Unpark(g);
+  if (Unpark(g) || g->scheduled_ || !g->active() || g == greenlet_.get()) return;
+  if (g != Greenlet::Current()) Schedule(g);  // suspended in a direct Switch: throw it there
 }
 
 void Hub::Withdraw(Greenlet* g, const std::exception_ptr& error) {

@@ -46,6 +46,18 @@ class LoopExit : public std::runtime_error {
   LoopExit() : std::runtime_error("corral::coro: this operation would block forever") {}
 };
 
+// Raised in a parked greenlet (sleeping, waiting on a primitive, a descriptor or a join) that
+// another greenlet resumed with a direct Switch instead of letting the hub wake it: taking that
+// switch as the wake-up would end the wait early and silently (gevent's InvalidSwitchError).
+// The wait is abandoned; the switch's value, if any, is dropped.
+class InvalidSwitch : public std::logic_error {
+ public:
+  InvalidSwitch()
+      : std::logic_error(
+            "corral::coro: invalid switch into a parked greenlet: it was resumed by a direct "
+            "Switch, not by the hub it waits on") {}
+};
+
 class Hub {
  public:
   // This thread's hub, created on first use.
@@ -59,19 +71,24 @@ class Hub {
 
   // Blocks the current greenlet until someone calls Unpark on it. Throws (and clears) the
   // greenlet's pending exception if one was set by Interrupt: GreenletExit after a Kill,
-  // TimeoutExpired after a Timeout, LoopExit in the root on a deadlock.
+  // TimeoutExpired after a Timeout, LoopExit in the root on a deadlock; an exception thrown into
+  // it with Greenlet::Throw; InvalidSwitch if another greenlet switched into it directly.
   void Park();
   // Makes a parked greenlet ready to resume and returns true; a no-op returning false if it is
   // not parked (already woken by something else).
   bool Unpark(Greenlet* g);
   // Schedules the first switch into `g` (a new greenlet whose parent is greenlet()).
   void Start(Greenlet* g);
+  // Takes `g` off the ready queue (a task discarded before it started, about to be freed).
+  void Unschedule(Greenlet* g);
   // Lets every other ready greenlet run once, then resumes the caller (Sleep(0)).
   void Yield();
   // Parks the caller until `deadline`. Deadline::Never() parks until interrupted.
   void SleepUntil(Deadline deadline);
   // Arranges for `error` to be thrown in `g` at its current or next blocking point, and wakes
-  // it if it is parked. (Kill and Timeout are built on this.)
+  // it if it is parked. A started greenlet suspended outside the hub (in a direct Switch that
+  // nobody will answer) is resumed too, with `error` thrown at that Switch, as gevent's kill
+  // does. (Kill and Timeout are built on this.)
   void Interrupt(Greenlet* g, std::exception_ptr error);
   // Withdraws `error` from `g` if it is still pending there (a Timeout that fired but was left
   // before it could be raised).
@@ -145,6 +162,7 @@ class Hub {
   void RunReady();
   void RunRemoteCallbacks();
   void Suspend(Greenlet* self);
+  void Schedule(Greenlet* g);
   void CheckNotHub(Greenlet* self) const;
   enum class FdKnown { kMaybeReady, kNotReady };
   absl::Status WaitFdFor(int fd, Poller::Interest interest, Deadline deadline, FdKnown known);
@@ -155,6 +173,9 @@ class Hub {
   std::vector<Greenlet*> ready_;    // resumed in order by RunReady
   std::vector<Greenlet*> running_;  // RunReady's batch (swapped with ready_, no allocation)
   size_t running_pos_ = 0;
+  // The greenlet RunReady is switching to: a greenlet that lands in Suspend while it is not this
+  // one was switched to by someone else.
+  Greenlet* resuming_ = nullptr;
   std::vector<std::shared_ptr<void>> zombies_;
   size_t resumes_since_poll_ = 0;
   Greenlet* run_waiter_ = nullptr;  // the greenlet blocked in Run()

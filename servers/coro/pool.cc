@@ -4,7 +4,7 @@
 
 namespace corral::coro {
 
-Pool::Pool(size_t capacity) : capacity_(capacity == 0 ? 1 : capacity), slots_(capacity_) {}
+Pool::Pool(size_t capacity) : capacity_(capacity), slots_(capacity) {}
 
 Pool::~Pool() {
   // The tasks' done-callbacks point at this pool: they must all have run before it goes.

@@ -22,6 +22,8 @@ namespace corral::coro {
 
 class Pool {
  public:
+  // At most `capacity` tasks at once. A Pool(0) is always full, as in gevent: its Spawn parks
+  // until the caller is interrupted (Timeout, Kill) and never spawns.
   explicit Pool(size_t capacity);
   ~Pool();
   Pool(const Pool&) = delete;

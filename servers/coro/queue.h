@@ -22,8 +22,9 @@ class Queue {
  public:
   static constexpr size_t kUnbounded = SIZE_MAX;
 
-  // `capacity` items at most (a capacity of 0 is taken as 1).
-  explicit Queue(size_t capacity = kUnbounded) : capacity_(capacity == 0 ? 1 : capacity) {}
+  // `capacity` items at most. 0 means unbounded, as in gevent and Python's queue module (gevent's
+  // size-0 rendezvous queue is a separate class, Channel, which Corral does not have).
+  explicit Queue(size_t capacity = kUnbounded) : capacity_(capacity == 0 ? kUnbounded : capacity) {}
   Queue(const Queue&) = delete;
   Queue& operator=(const Queue&) = delete;
 

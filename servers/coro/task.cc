@@ -53,7 +53,8 @@ void Task::Finish() {
     }
   }
   callbacks_.clear();
-  // Our stack is still in use: let the hub drop the last reference once we are gone.
+  // Our stack may still be in use (not when Kill discarded it unstarted): let the hub drop the
+  // last reference once we are gone.
   hub_->Retire(std::move(self_));
 }
 
@@ -76,9 +77,14 @@ std::any Task::Get() {
 bool Task::Kill(bool block, Deadline deadline) {
   if (done_) return true;
   if (Greenlet::Current() == this) throw GreenletExit();
-  if (start_timer_.armed()) {  // SpawnLater, not due yet: start it now, to die at once
+  if (!started()) {
+    // Nothing of it has run: it dies here, without a trip through the hub (as in gevent).
     hub_->timers().Cancel(&start_timer_);
-    hub_->Start(this);
+    hub_->Unschedule(this);
+    Discard();
+    killed_ = true;
+    Finish();
+    return true;
   }
   hub_->Interrupt(this, std::make_exception_ptr(GreenletExit()));
   return block ? Join(deadline) : done_;

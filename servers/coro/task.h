@@ -70,12 +70,14 @@ class Task final : public Greenlet, public Hub::Resident {
   // Join(), then the value; re-throws the task's exception; TaskKilled if it was killed
   // without a value.
   std::any Get();
-  // Raises GreenletExit in the task at its current or next blocking point (a task that has not
-  // started never runs). With `block`, then Join(deadline); returns whether it is finished.
-  // Killing the calling task itself throws GreenletExit right away.
+  // Raises GreenletExit in the task at its current or next blocking point. A task that has not
+  // started (Spawn'd, or SpawnLater not yet due) never runs: it is finished (killed, ready, done
+  // callbacks run, joiners woken) before Kill returns, with or without `block`, as in gevent.
+  // With `block`, then Join(deadline); returns whether it is finished. Killing the calling task
+  // itself throws GreenletExit right away.
   bool Kill(bool block = true, Deadline deadline = {});
   // Runs `fn(task)` when the task finishes (right away if it already has), on the finishing
-  // greenlet's stack. `fn` must not block.
+  // greenlet's stack (the killer's, for a task killed before it started). `fn` must not block.
   void AddDoneCallback(absl::AnyInvocable<void(Task&)> fn);
 
  private:

@@ -1,39 +1,55 @@
 #include "servers/coro/wait_list.h"
 
+#include <stdexcept>
+
 #include "servers/coro/greenlet.h"
 #include "servers/coro/hub.h"
 
 namespace corral::coro {
 
 WaitList::~WaitList() {
-  while (head_ != nullptr) Unlink(head_);
+  Orphan(parked_);
+  Orphan(notified_);
 }
 
-bool WaitList::Wait(Deadline deadline) {
+void WaitList::Orphan(Chain& c) {
+  while (c.head != nullptr) {
+    Node* n = c.head;
+    c.Remove(n);
+    n->list = nullptr;
+  }
+}
+
+bool WaitList::Wait(Deadline deadline, Need need) {
   Node node;
   node.greenlet = Greenlet::Current();
-  node.prev = tail_;
-  (tail_ != nullptr ? tail_->next : head_) = &node;
-  tail_ = &node;
-  node.linked = true;
+  node.list = this;
+  parked_.PushBack(&node);
+  // Runs however the wait ends. Reads `node.list`, never `this`: the list may be gone.
   struct Leave {
-    WaitList* list;
     Node& node;
     bool normal = false;
     ~Leave() {
-      if (node.linked) list->Unlink(&node);
+      WaitList* list = node.list;
+      if (list == nullptr) return;
+      (node.notified ? list->notified_ : list->parked_).Remove(&node);
       if (!normal && node.notified) list->NotifyOne();  // hand the wake-up on
     }
-  } leave{this, node};
+  } leave{node};
   Hub::Current().SleepUntil(deadline);
   leave.normal = true;
+  if (node.list == nullptr && !(node.notified && need == Need::kNotificationSuffices)) {
+    throw std::logic_error(
+        "corral::coro: wait: the Event, Semaphore, Queue or Pool waited on was destroyed");
+  }
   return node.notified;
 }
 
 bool WaitList::NotifyOne() {
-  Node* n = head_;
+  Node* n = parked_.head;
   if (n == nullptr) return false;
-  Unlink(n);
+  parked_.Remove(n);
+  notified_.PushBack(n);
   n->notified = true;
   Hub::Current().Unpark(n->greenlet);
   return true;
@@ -45,11 +61,17 @@ size_t WaitList::NotifyAll() {
   return woken;
 }
 
-void WaitList::Unlink(Node* n) {
-  (n->prev != nullptr ? n->prev->next : head_) = n->next;
-  (n->next != nullptr ? n->next->prev : tail_) = n->prev;
+void WaitList::Chain::PushBack(Node* n) {
+  n->prev = tail;
+  n->next = nullptr;
+  (tail != nullptr ? tail->next : head) = n;
+  tail = n;
+}
+
+void WaitList::Chain::Remove(Node* n) {
+  (n->prev != nullptr ? n->prev->next : head) = n->next;
+  (n->next != nullptr ? n->next->prev : tail) = n->prev;
   n->prev = n->next = nullptr;
-  n->linked = false;
 }
 
 }  // namespace corral::coro

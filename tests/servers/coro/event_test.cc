@@ -80,5 +80,42 @@ TEST(EventTest, DestroyingAnEventWithWaitersDetachesThem) {
   });
 }
 
+// gevent test__event.py, TestEventBasics.test_wait_while_notifying: a Wait() on an Event that
+// is set while earlier waiters are still to be woken returns after them, not before.
+TEST(EventTest, WaitOnSetEventRunsAfterWaitersNotifiedEarlier) {
+  InFreshThread([] {
+    Event e;
+    std::vector<int> order;
+    auto wait_then_append = [&](int n) {
+      e.Wait();
+      order.push_back(n);
+    };
+    auto a = Spawn(wait_then_append, 1);
+    auto b = Spawn(wait_then_append, 2);
+    Yield();  // both park
+    e.Set();
+    wait_then_append(3);
+    EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+    JoinAll({a, b});
+  });
+}
+
+// The hub's own stack cannot yield: there, Wait on a set Event still returns true at once even
+// while earlier waiters are being woken (a set Event never blocked a RunInLoop callback).
+TEST(EventTest, WaitOnSetEventFromTheHubStackDoesNotYield) {
+  InFreshThread([] {
+    Event e;
+    auto waiter = Spawn([&] { e.Wait(); });
+    Yield();  // the waiter parks
+    bool result = false;
+    Hub::Current().RunInLoop([&] {
+      e.Set();
+      result = e.Wait();
+    });
+    EXPECT_TRUE(waiter.Join(Deadline(10s)));
+    EXPECT_TRUE(result);
+  });
+}
+
 }  // namespace
 }  // namespace corral::coro

@@ -1,10 +1,12 @@
 #include "servers/coro/greenlet.h"
 
 #include <any>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -288,6 +290,88 @@ TEST(GreenletTest, ManyNestedGreenlets) {
       return std::any_cast<int>(g->Switch());
     };
     EXPECT_EQ(dive(100), 100);
+  });
+}
+
+// greenlet test_throw.py, test_kill: GreenletExit thrown into a dead greenlet is eaten by it and
+// comes back as its result, as if it had just been killed.
+TEST(GreenletTest, ThrowGreenletExitIntoDeadGreenletReturnsItsValue) {
+  InFreshThread([] {
+    Greenlet* root = Greenlet::Current();
+    auto g = Greenlet::Create([&](std::any) -> std::any {
+      root->Switch(std::string("ok"));
+      root->Switch(std::string("fail"));
+      return {};
+    });
+    EXPECT_EQ(std::any_cast<std::string>(g->Switch()), "ok");
+    std::any first;
+    EXPECT_NO_THROW(first = g->Throw());
+    EXPECT_FALSE(first.has_value());
+    EXPECT_TRUE(g->dead());
+    std::any second;
+    EXPECT_NO_THROW(second = g->Throw(std::make_exception_ptr(GreenletExit(7))));
+    ASSERT_TRUE(second.has_value());
+    EXPECT_EQ(std::any_cast<int>(second), 7);
+    // Any other exception still lands in the live ancestor, here the thrower.
+    EXPECT_THROW(g->Throw(std::make_exception_ptr(std::runtime_error("x"))), std::runtime_error);
+  });
+}
+
+// greenlet test_greenlet.py, test_dealloc_catches_GreenletExit_throws_other: an exception thrown
+// by a greenlet unwinding at its destruction cannot be delivered anywhere, so it is reported on
+// stderr, naming the greenlet and the exception, instead of vanishing.
+TEST(GreenletTest, ExceptionThrownWhileUnwindingAtDestructionIsReported) {
+  InFreshThread([] {
+    Greenlet* root = Greenlet::Current();
+    auto g = Greenlet::Create([&](std::any) -> std::any {
+      try {
+        root->Switch();
+      } catch (const GreenletExit&) {
+        throw std::runtime_error("refusing politely");
+      }
+      return {};
+    });
+    g->Switch();
+    char name[32];
+    std::snprintf(name, sizeof name, "%p", static_cast<void*>(g.get()));
+    ::testing::internal::CaptureStderr();
+    g.reset();
+    const std::string err = ::testing::internal::GetCapturedStderr();
+    EXPECT_NE(err.find("refusing politely"), std::string::npos) << err;
+    EXPECT_NE(err.find(name), std::string::npos) << err;
+  });
+}
+
+// greenlet test_greenlet.py, test_switch_to_another_thread (switching to a greenlet of another
+// thread is an error): detected before any context switch; the message names the greenlet and
+// both threads.
+TEST(GreenletDeathTest, SwitchFromAnotherThreadIsStoppedWithAMessage) {
+  // "fast": the child is a fork of this process, so the greenlet keeps its address there.
+  GTEST_FLAG_SET(death_test_style, "fast");
+  InFreshThread([] {
+    auto g = Greenlet::Create([](std::any) -> std::any { return {}; });
+    char name[32];
+    std::snprintf(name, sizeof name, "%p", static_cast<void*>(g.get()));
+    const std::string expected = std::string("switch to greenlet ") + name +
+                                 " from thread [0-9]+: it belongs to thread [0-9]+";
+    EXPECT_DEATH(
+        {
+          std::thread other([&] { g->Switch(); });
+          other.join();
+        },
+        expected);
+  });
+}
+
+// greenlet test_greenlet.py, TestGreenletSetParentErrors.test_threaded_reparent.
+TEST(GreenletTest, SetParentRefusesAGreenletOfAnotherThread) {
+  std::shared_ptr<Greenlet> foreign;
+  InFreshThread([&] { foreign = Greenlet::Create([](std::any) -> std::any { return {}; }); });
+  InFreshThread([&] {
+    auto g = Greenlet::Create([](std::any) -> std::any { return {}; });
+    absl::Status s = g->SetParent(foreign);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_NE(s.message().find("belongs to thread"), std::string::npos) << s;
   });
 }
 

@@ -1,10 +1,12 @@
 #include "servers/coro/hub.h"
 
 #include <chrono>
+#include <latch>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "servers/coro/event.h"
 #include "servers/coro/socket_calls.h"
@@ -209,9 +211,13 @@ TEST(HubTest, EachThreadHasItsOwnHub) {
   std::vector<int> results(kThreads, 0);
   std::vector<Hub*> hubs(kThreads, nullptr);
   std::vector<std::thread> threads;
+  // Every hub exists until all have been created: a hub freed at its thread's exit could
+  // otherwise lend its address to a later one and make two distinct hubs look alike.
+  std::latch all_created(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       hubs[static_cast<size_t>(t)] = &Hub::Current();
+      all_created.arrive_and_wait();
       std::vector<AnyHandle> all;
       int sum = 0;
       for (int i = 1; i <= 100; ++i) {
@@ -252,6 +258,52 @@ TEST(HubTest, RemoteCallbacksRunOnTheHubThreadInOrder) {
     ASSERT_EQ(seen.size(), 100u);
     for (int i = 0; i < 100; ++i) EXPECT_EQ(seen[static_cast<size_t>(i)], i);
     EXPECT_TRUE(all_on_hub_thread);
+  });
+}
+
+// gevent test__api.py, test_sleep_invalid_switch: a direct switch into a sleeping greenlet is
+// an error raised in the sleeper, not its wake-up; and the switcher, left suspended in its
+// switch, can still be killed.
+TEST(HubTest, StraySwitchIntoSleeperRaisesInvalidSwitchInIt) {
+  InFreshThread([] {
+    auto sleeper = Spawn([]() -> std::string {
+      try {
+        Sleep(1h);
+        return "woke up";
+      } catch (const std::exception& e) {
+        return e.what();
+      }
+    });
+    Yield();  // the sleeper parks
+    auto switcher = Spawn([&] { sleeper.task()->Switch(); });
+    EXPECT_THAT(sleeper.Get(), ::testing::HasSubstr("invalid switch"));
+    EXPECT_TRUE(switcher.Kill(/*block=*/true, Deadline(10s)));
+    EXPECT_TRUE(switcher.killed());
+  });
+}
+
+// The same switch into a greenlet that is queued to resume (Yield) rather than parked: it gets
+// InvalidSwitch, and its queued resumption is withdrawn, so a later Sleep is not cut short by it.
+TEST(HubTest, StraySwitchIntoYieldingGreenletWithdrawsItsQueuedResumption) {
+  InFreshThread([] {
+    bool invalid = false;
+    bool slept_through = false;
+    auto yielder = Spawn([&] {
+      try {
+        Yield();
+      } catch (const std::exception& e) {
+        invalid = std::string(e.what()).find("invalid switch") != std::string::npos;
+      }
+      Sleep(1h);
+      slept_through = true;
+    });
+    // Runs right after the yielder, while the yielder's resumption is queued.
+    auto switcher = Spawn([&] { yielder.task()->Switch(); });
+    for (int i = 0; i < 5; ++i) Yield();
+    EXPECT_TRUE(invalid);
+    EXPECT_FALSE(slept_through);
+    EXPECT_TRUE(yielder.Kill(/*block=*/true, Deadline(10s)));
+    EXPECT_TRUE(switcher.Kill(/*block=*/true, Deadline(10s)));
   });
 }
 

@@ -5,6 +5,7 @@
 
 #include "gtest/gtest.h"
 #include "servers/coro/hub.h"
+#include "servers/coro/timeout.h"
 #include "tests/servers/coro/test_util.h"
 
 namespace corral::coro {
@@ -80,6 +81,22 @@ TEST(PoolTest, DestroyingThePoolKillsItsTasks) {
     }
     EXPECT_TRUE(h.ready());
     EXPECT_TRUE(h.killed());
+  });
+}
+
+// gevent test__pool.py, TestPool0.test_wait_full (a Pool of size 0 is always full): Pool(0) never
+// has a free slot, so Spawn parks until its caller gives up (here a Timeout); nothing is spawned.
+TEST(PoolTest, CapacityZeroIsAlwaysFull) {
+  InFreshThread([] {
+    Pool pool(0);
+    EXPECT_EQ(pool.capacity(), 0u);
+    EXPECT_TRUE(pool.full());
+    EXPECT_EQ(pool.free_count(), 0u);
+    bool ran = false;
+    EXPECT_FALSE(WithTimeout(Deadline(5ms), [&] { pool.Spawn([&] { ran = true; }); }));
+    Yield();
+    EXPECT_FALSE(ran);
+    EXPECT_EQ(pool.running(), 0u);
   });
 }
 

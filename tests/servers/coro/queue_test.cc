@@ -98,5 +98,17 @@ TEST(QueueTest, MoveOnlyItems) {
   });
 }
 
+// gevent test__queue.py (TestQueue, queue of size 0 / test_maxsize): Queue(0) is unbounded, as
+// in gevent and the stdlib; a size-0 rendezvous is gevent's Channel, which Corral does not have.
+TEST(QueueTest, CapacityZeroMeansUnbounded) {
+  InFreshThread([] {
+    Queue<int> q(0);
+    EXPECT_EQ(q.capacity(), Queue<int>::kUnbounded);
+    for (int i = 0; i < 100; ++i) EXPECT_TRUE(q.TryPut(i));
+    EXPECT_FALSE(q.full());
+    EXPECT_EQ(q.size(), 100u);
+  });
+}
+
 }  // namespace
 }  // namespace corral::coro

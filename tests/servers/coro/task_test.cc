@@ -202,5 +202,36 @@ TEST(JoinAllTest, RaiseErrorStopsAtFirstFailure) {
   });
 }
 
+// gevent test__greenlet.py (TestStart / TestRef.test_kill_scheduled: a greenlet killed before
+// it starts is dead and ready at once, its links run): Kill(block=false) needs no hub turn.
+TEST(TaskTest, KillWithoutBlockBeforeStartFinishesAtOnce) {
+  InFreshThread([] {
+    bool ran = false;
+    bool called_back = false;
+    auto h = Spawn([&] { ran = true; });
+    h.task()->AddDoneCallback([&](Task&) { called_back = true; });
+    EXPECT_TRUE(h.Kill(/*block=*/false));
+    EXPECT_TRUE(h.ready());
+    EXPECT_TRUE(h.killed());
+    EXPECT_TRUE(h.task()->dead());
+    EXPECT_TRUE(called_back);
+    Yield();
+    EXPECT_FALSE(ran);
+  });
+}
+
+// The same for a SpawnLater task that is not due yet.
+TEST(TaskTest, KillWithoutBlockOfSpawnLaterFinishesAtOnce) {
+  InFreshThread([] {
+    bool ran = false;
+    auto h = SpawnLater(1h, [&] { ran = true; });
+    EXPECT_TRUE(h.Kill(/*block=*/false));
+    EXPECT_TRUE(h.ready());
+    EXPECT_TRUE(h.killed());
+    Yield();
+    EXPECT_FALSE(ran);
+  });
+}
+
 }  // namespace
 }  // namespace corral::coro
