@@ -181,7 +181,7 @@ grpc::ServerWriteReactor<v1::Event>* AgentService::WatchEvents(
   stream->HoldUntilDone(stream,
                         [this, id] { loop_.RunInLoop([this, id] { events_.Unsubscribe(*id); }); });
   if (grpc::Status denied = access_.Check(*context, Role::kMonitor, "WatchEvents"); !denied.ok()) {
-    loop_.RunInLoop([stream, denied] { stream->End(denied); });
+    stream->End(denied);  // at once: a refusal never waits on the supervision loop
     return stream.get();
   }
   loop_.RunInLoop([this, stream, id, name = request->name()] {
@@ -200,7 +200,7 @@ grpc::ServerWriteReactor<v1::LogLines>* AgentService::TailLogs(grpc::CallbackSer
   auto stream = std::make_shared<LogStream>(kMaxHistoryMessages, [](v1::LogLines&, uint64_t) {});
   stream->HoldUntilDone(stream, nullptr);
   if (grpc::Status denied = access_.Check(*context, Role::kMonitor, "TailLogs"); !denied.ok()) {
-    loop_.RunInLoop([stream, denied] { stream->End(denied); });
+    stream->End(denied);  // at once: a refusal never waits on the supervision loop
     return stream.get();
   }
   loop_.RunInLoop(

@@ -125,16 +125,17 @@ Caller CallerAccess::Identify(const ucred& cred) const {
   return caller;
 }
 
-absl::Status CallerAccess::Admit(int fd) {
+absl::StatusOr<Role> CallerAccess::Admit(int fd) {
   ucred cred{};
   socklen_t length = sizeof cred;
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) {
     return net::SyscallError("read the caller's credentials (SO_PEERCRED)", errno);
   }
   Caller caller = Identify(cred);
+  const Role role = caller.role;
   absl::MutexLock lock(&mu_);
   by_fd_[fd] = std::move(caller);
-  return absl::OkStatus();
+  return role;
 }
 
 grpc::Status CallerAccess::Check(const grpc::ServerContextBase& context, Role needed,

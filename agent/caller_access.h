@@ -11,10 +11,11 @@
 // Calls reach the services through gRPC, which names a connection handed over by descriptor as
 // "fd:N"; the record is keyed by that number. A number cannot be reused while a call of its
 // connection runs: gRPC closes the descriptor only when the transport is destroyed, after its
-// last call. Health checks and reflection are gRPC's own services and are not checked: they say
-// only whether the agent serves and what its (public) API is.
+// last call (gRPC 1.51, which the build insists on: see agent/CMakeLists.txt). Health checks and
+// reflection are gRPC's own services and are not checked: they say only whether the agent serves
+// and what its (public) API is.
 //
-// Thread-safety: Admit and Forget from the accepting thread, Check from any gRPC thread.
+// Thread-safety: Admit from the accepting thread, Check from any gRPC thread.
 #pragma once
 
 #include <sys/socket.h>
@@ -70,9 +71,10 @@ class CallerAccess {
   Caller Identify(const ucred& cred) const;
 
   // Identifies the peer of `fd`, a connection just accepted on the control socket, and
-  // records it under that number until the next Admit of the same number. An error when the
-  // kernel gives no credentials (the connection must then be closed, not served).
-  absl::Status Admit(int fd);
+  // records it under that number until the next Admit of the same number. Returns its role;
+  // an error when the kernel gives no credentials (the connection must then be closed, not
+  // served).
+  absl::StatusOr<Role> Admit(int fd);
 
   // OK when the call's connection has at least `needed`; PERMISSION_DENIED saying who the
   // caller is, what `method` needs and how to grant it, otherwise (also for a connection that

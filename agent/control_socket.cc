@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <future>
 #include <utility>
@@ -64,6 +65,11 @@ ControlSocket::~ControlSocket() {
 
 absl::Status ControlSocket::Serve(grpc::Server* server) {
   acceptor_ = std::make_unique<LoopThread>();
+  if (absl::Status created = acceptor_->loop().status(); !created.ok()) {
+    acceptor_.reset();
+    return absl::Status(created.code(),
+                        absl::StrCat("serve unix:", path_, ": ", created.message()));
+  }
   std::promise<absl::Status> watched;
   acceptor_->loop().RunInLoop([&] {
     watched.set_value(acceptor_->loop().Watch(listener_.get(), EPOLLIN,
@@ -78,8 +84,14 @@ absl::Status ControlSocket::Serve(grpc::Server* server) {
 }
 
 void ControlSocket::Close() {
-  // Joining the acceptor ends its loop, and with it the watch on the listener.
+  // Joining the acceptor ends its loop, and with it the watch on the listener and the timers
+  // that would have ended the strangers' connections: those end here.
   acceptor_.reset();
+  for (int held : strangers_) {
+    ::shutdown(held, SHUT_RDWR);
+    ::close(held);
+  }
+  strangers_.clear();
 }
 
 void ControlSocket::AcceptPending(grpc::Server* server) {
@@ -90,7 +102,8 @@ void ControlSocket::AcceptPending(grpc::Server* server) {
       const int err = errno;
       if (err == EAGAIN || err == EWOULDBLOCK) return;
       if (err == EINTR || err == ECONNABORTED) continue;
-      if ((err == EMFILE || err == ENFILE) && spare_) {
+      if (err == EMFILE || err == ENFILE) {
+        if (!spare_) return PauseAccepting(server);
         // Take the connection with the spare descriptor and close it at once: the caller sees
         // its connection closed, and the listener is no longer ready for ever.
         spare_.Reset();
@@ -100,14 +113,46 @@ void ControlSocket::AcceptPending(grpc::Server* server) {
         continue;
       }
       spdlog::error("accept on unix:{}: {}", path_, net::ErrnoText(err));
-      return;
+      return PauseAccepting(server);
     }
-    if (absl::Status admitted = access_.Admit(connection.get()); !admitted.ok()) {
-      spdlog::error("unix:{}: {}; connection closed", path_, std::string(admitted.message()));
+    absl::StatusOr<Role> role = access_.Admit(connection.get());
+    if (!role.ok()) {
+      spdlog::error("unix:{}: {}; connection closed", path_, std::string(role.status().message()));
       continue;
     }
+    if (*role == Role::kNone && !HoldStranger(connection.get())) continue;  // closed unanswered
     grpc::AddInsecureChannelFromFd(server, connection.Release());
   }
+}
+
+bool ControlSocket::HoldStranger(int fd) {
+  if (strangers_.size() >= kMaxStrangers) return false;
+  // A duplicate, not the number: gRPC may close its descriptor and the number be reused by an
+  // admitted caller's connection before the grace ends; the duplicate names this socket only.
+  const int held = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (held < 0) return false;
+  strangers_.push_back(held);
+  acceptor_->loop().RunAfter(kStrangerGrace, [this, held] {
+    ::shutdown(held, SHUT_RDWR);
+    ::close(held);
+    strangers_.erase(std::find(strangers_.begin(), strangers_.end(), held));
+  });
+  return true;
+}
+
+void ControlSocket::PauseAccepting(grpc::Server* server) {
+  constexpr std::chrono::milliseconds kPause{100};
+  EventLoop& loop = acceptor_->loop();
+  if (absl::Status unwatched = loop.Unwatch(listener_.get()); !unwatched.ok()) {
+    spdlog::error("unix:{}: {}", path_, std::string(unwatched.message()));
+    return;
+  }
+  loop.RunAfter(kPause, [this, server, &loop] {
+    if (!spare_) spare_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    absl::Status watched =
+        loop.Watch(listener_.get(), EPOLLIN, [this, server](uint32_t) { AcceptPending(server); });
+    if (!watched.ok()) spdlog::error("unix:{}: {}", path_, std::string(watched.message()));
+  });
 }
 
 }  // namespace corral::agent

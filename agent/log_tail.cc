@@ -118,6 +118,16 @@ class BackwardLines {
   bool out_of_budget_ = false;
 };
 
+// Opens a log file as something a server may have replaced: a symlink is not followed, a FIFO
+// cannot block the open, and anything but a regular file (a device that never ends) is refused.
+// Invalid on any failure, which callers treat as "no such file".
+net::UniqueFd OpenLogFile(const std::string& path) {
+  net::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  struct stat st {};
+  if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return net::UniqueFd();
+  return fd;
+}
+
 }  // namespace
 
 LogFollower::LogFollower(std::string dir) : dir_(std::move(dir)) {
@@ -128,7 +138,7 @@ LogFollower::LogFollower(std::string dir) : dir_(std::move(dir)) {
 bool LogFollower::OpenCurrent(bool at_end) { return OpenFile(dir_ + "/log", at_end); }
 
 bool LogFollower::OpenFile(const std::string& path, bool at_end) {
-  net::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  net::UniqueFd fd = OpenLogFile(path);
   if (!fd) return false;
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return false;
@@ -195,8 +205,9 @@ void LogFollower::Poll(std::vector<std::string>* lines, size_t max_lines, size_t
   if (!fd_ && !OpenCurrent(/*at_end=*/false)) return;
   size_t added = 0;
   size_t bytes = 0;
+  size_t read = 0;  // this call: a file that only grows (with no newline) cannot keep it here
   char chunk[kChunk];
-  while (added < max_lines) {
+  while (added < max_lines && read < kMaxPollReadBytes) {
     // Whole lines already read come first.
     std::string line;
     Take took = Take::kNeedMore;
@@ -214,6 +225,7 @@ void LogFollower::Poll(std::vector<std::string>* lines, size_t max_lines, size_t
     ssize_t n = ::pread(fd_.get(), chunk, sizeof chunk, offset_);
     if (n > 0) {
       offset_ += n;
+      read += static_cast<size_t>(n);
       buffer_.append(chunk, static_cast<size_t>(n));
       continue;
     }
@@ -246,8 +258,7 @@ LogHistory LastLogLines(const LogFollower& follower, size_t n) {
   for (int i = 1;
        history.lines.size() < n && !history.byte_cap_reached && i <= LogFollower::kMaxRotated;
        ++i) {
-    net::UniqueFd fd(
-        ::open((follower.dir() + "/log." + std::to_string(i)).c_str(), O_RDONLY | O_CLOEXEC));
+    net::UniqueFd fd = OpenLogFile(follower.dir() + "/log." + std::to_string(i));
     if (!fd) break;
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) break;

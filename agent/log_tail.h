@@ -26,6 +26,8 @@ inline constexpr size_t kMaxLineBytes = 128 * 1024;
 inline constexpr std::string_view kLineCutMarker = " [corral: line cut at 128 KiB]";
 // The most bytes LastLogLines reads, across all files: the newest part of a log.
 inline constexpr size_t kMaxTailBytes = 16 * 1024 * 1024;
+// The most bytes one LogFollower::Poll reads; what remains waits for the next call.
+inline constexpr size_t kMaxPollReadBytes = 1024 * 1024;
 
 class LogFollower {
  public:
@@ -35,7 +37,9 @@ class LogFollower {
 
   // Appends to `lines` the complete lines written since the last call, at most `max_lines`
   // of at most `max_bytes` in all (but always one, when one is complete); the rest wait for
-  // the next call. After a rotation, the rest of the renamed file is read first, then each
+  // the next call, as do bytes past kMaxPollReadBytes read in this call. Files are opened as
+  // a hostile server may have left them: no symlink is followed, only a regular file is read.
+  // After a rotation, the rest of the renamed file is read first, then each
   // newer file from its start, up to the current DIR/log; only files rotated out of
   // existence (beyond keep_files) between two calls are missed.
   void Poll(std::vector<std::string>* lines, size_t max_lines, size_t max_bytes);

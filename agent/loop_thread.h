@@ -16,8 +16,8 @@ class LoopThread {
  public:
   // Starts the thread.
   LoopThread();
-  // Stops the loop after the task in progress and joins the thread; queued tasks and timers
-  // are dropped without running.
+  // Stops the loop and joins the thread. Tasks already queued may still run in the loop's
+  // last round; timers that have not fired are dropped.
   ~LoopThread();
   LoopThread(const LoopThread&) = delete;
   LoopThread& operator=(const LoopThread&) = delete;

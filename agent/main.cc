@@ -39,6 +39,9 @@
 namespace corral::agent {
 namespace {
 
+constexpr int kMaxStreamsPerConnection = 64;
+constexpr int kIdleConnectionMs = 5 * 60 * 1000;
+
 struct Flags {
   std::string home;
   std::string server_binary;
@@ -110,6 +113,10 @@ int RunAgent(const Flags& flags) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // Bounds on what one admitted connection can hold: streams at once, and an idle connection
+  // (no call in flight) is closed.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxStreamsPerConnection);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, kIdleConnectionMs);
   builder.RegisterService(&service);
   builder.RegisterService(&stats_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -156,6 +163,7 @@ int RunAgent(const Flags& flags) {
     supervisor.StopAll(shut_down);
   });
   if (!watched.ok()) {
+    (*control)->Close();
     server->Shutdown(std::chrono::system_clock::now());
     return Fail(absl::StrCat("watch for SIGTERM and SIGINT: ", watched.message()));
   }

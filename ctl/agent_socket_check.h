@@ -15,9 +15,9 @@ namespace corral::ctl {
 // other target.
 std::string UnixSocketPath(const std::string& target);
 
-// OK when `path` is a socket this process may connect to. With `owned_home` non-empty, `path`
-// must also be inside that directory, and both must belong to this user, with the home not
-// writable by group or others.
+// OK when `path` is a socket this process may connect to. With `owned_home` non-empty (the
+// directory `path` is in, as the caller built it), both must belong to this user, with the home
+// not writable by group or others.
 // Unavailable: no socket there. PermissionDenied: not accessible, or not ours. FailedPrecondition:
 // something other than a socket is there.
 absl::Status CheckAgentSocket(const std::string& path, const std::string& owned_home);

@@ -1,6 +1,8 @@
 #include "agent/log_tail.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -163,6 +165,42 @@ TEST_F(LogTailTest, FollowerKeepsWithinTheBytesAskedFor) {
   for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(seen[i], NumberedLines(i, 1, 100 * 1024).substr(0, 100 * 1024 - 1));
   }
+}
+
+// A server may replace its own log files: a FIFO must not block the reader (the old open
+// waited for a writer for ever, on the thread every TailLogs shares), a symlink must not be
+// followed, and a device that never ends must not be read.
+TEST_F(LogTailTest, FilesAServerReplacedAreNotFollowedAndNeverBlock) {
+  ASSERT_EQ(::mkfifo((dir_ + "/log").c_str(), 0600), 0);
+  ASSERT_EQ(::symlink("/etc/passwd", (dir_ + "/log.1").c_str()), 0);
+  LogFollower follower(dir_);  // returns at once: the FIFO is not opened
+  std::vector<std::string> seen;
+  follower.Poll(&seen, 1000, SIZE_MAX);
+  EXPECT_TRUE(seen.empty());
+  EXPECT_TRUE(LastLogLines(follower, 100).lines.empty());  // log.1 names /etc/passwd: not read
+
+  std::filesystem::remove(dir_ + "/log");
+  ASSERT_EQ(::symlink("/dev/zero", (dir_ + "/log").c_str()), 0);
+  follower.Poll(&seen, 1000, SIZE_MAX);
+  EXPECT_TRUE(seen.empty());
+}
+
+// A log that only grows, with no newline in it, cannot hold one Poll: each reads at most
+// kMaxPollReadBytes, and the rest waits for the next call.
+TEST_F(LogTailTest, OnePollReadsABoundedAmount) {
+  Append("log", "");
+  LogFollower follower(dir_);
+  Append("log", std::string(3 * kMaxPollReadBytes, 'x'));
+  std::vector<std::string> seen;
+  uint64_t before = BytesRead();
+  follower.Poll(&seen, 1000, SIZE_MAX);
+  EXPECT_LE(BytesRead() - before, kMaxPollReadBytes + kSlack);
+  ASSERT_EQ(seen.size(), 1u);  // the line, cut at the line cap
+  EXPECT_TRUE(seen[0].ends_with(kLineCutMarker));
+  before = BytesRead();
+  follower.Poll(&seen, 1000, SIZE_MAX);
+  EXPECT_LE(BytesRead() - before, kMaxPollReadBytes + kSlack);
+  EXPECT_EQ(seen.size(), 1u);  // still the same line: its rest is dropped
 }
 
 }  // namespace
