@@ -2,8 +2,13 @@
 // kernel credentials, whatever the socket's mode. The socket is opened to everyone here (as an
 // operator opening it to a team would), and corralctl runs as uid 65534 (nobody, in group
 // nogroup) through setpriv, so the check itself, not the file mode, is what refuses or admits.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
 
 #include "absl/strings/match.h"
 #include "tests/integration/agent_fixture.h"
@@ -97,6 +102,73 @@ TEST_F(AccessTest, AMalformedGrantIsAUsageError) {
     EXPECT_EQ(agent.exit_code, 2) << grant << ": " << agent.err;
     EXPECT_TRUE(absl::StrContains(agent.err, "--allow-group")) << agent.err;
   }
+}
+
+// Strangers cannot hold the agent's descriptors: 200 connections from uid 65534 at once leave
+// the agent with at most kMaxStrangers (32) of them (each costs it two descriptors), each closed
+// by the agent within its grace, and the agent's own user is served meanwhile.
+TEST_F(AccessTest, StrangersCannotRunTheAgentOutOfDescriptors) {
+  StartOpenAgent({});
+  auto agent_fds = [this] {
+    int count = 0;
+    for ([[maybe_unused]] const auto& entry :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(agent_->pid()) + "/fd")) {
+      ++count;
+    }
+    return count;
+  };
+  const int before = agent_fds();
+  // Connects 200 times as nobody, reports how many connections the agent closed within 10 s,
+  // then holds on to them until stdin closes.
+  const std::string script =
+      "import socket, sys, time\n"
+      "conns = []\n"
+      "for _ in range(200):\n"
+      "    s = socket.socket(socket.AF_UNIX)\n"
+      "    s.connect(sys.argv[1])\n"
+      "    s.settimeout(0.05)\n"
+      "    conns.append(s)\n"
+      "print('connected', flush=True)\n"
+      "closed, deadline = set(), time.monotonic() + 10\n"
+      "while len(closed) < len(conns) and time.monotonic() < deadline:\n"
+      "    for i, s in enumerate(conns):\n"
+      "        if i in closed: continue\n"
+      "        try:\n"
+      "            if s.recv(65536) == b'': closed.add(i)\n"
+      "        except socket.timeout: pass\n"
+      "        except OSError: closed.add(i)\n"
+      "print('closed', len(closed), flush=True)\n"
+      "sys.stdin.read()\n";
+  int to_child[2];
+  int from_child[2];
+  ASSERT_EQ(::pipe2(to_child, O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe2(from_child, O_CLOEXEC), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::dup2(to_child[0], 0);
+    ::dup2(from_child[1], 1);
+    ::execl("/usr/bin/setpriv", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            "/usr/bin/python3", "-c", script.c_str(), (home_ + "/agent.sock").c_str(), nullptr);
+    ::_exit(127);
+  }
+  ::close(to_child[0]);
+  ::close(from_child[1]);
+  FILE* out = ::fdopen(from_child[0], "r");
+  char line[128] = {};
+  ASSERT_NE(std::fgets(line, sizeof line, out), nullptr);
+  EXPECT_STREQ(line, "connected\n");
+  // While all 200 are open on the client's side, the agent holds at most 2 x 32 for them.
+  EXPECT_LE(agent_fds() - before, 2 * 32 + 8);
+  EXPECT_EQ(Ctl({"ls"}).exit_code, 0);
+  ASSERT_NE(std::fgets(line, sizeof line, out), nullptr);
+  EXPECT_STREQ(line, "closed 200\n");  // every one closed by the agent, none left hanging
+  ::close(to_child[1]);
+  std::fclose(out);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_LE(agent_fds() - before, 8);
 }
 
 }  // namespace
