@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "servers/coro/event.h"
 #include "servers/coro/hub.h"
 #include "servers/coro/task.h"
 #include "servers/coro/timeout.h"
@@ -256,9 +257,10 @@ TEST(GeventGreenletSuiteTest, JoinAllNoErrors) {
 // raise_error re-throws the first failure, in finishing order.
 TEST(GeventGreenletSuiteTest, JoinAllRaisesFirstError) {
   InFreshThread([] {
+    Event late;
     auto ok = Spawn([] { Sleep(1ms); });
-    auto late_error = Spawn([] {
-      Sleep(30ms);
+    auto late_error = Spawn([&] {
+      late.Wait();
       throw std::logic_error("late");
     });
     auto early_error = Spawn([] {
@@ -269,7 +271,8 @@ TEST(GeventGreenletSuiteTest, JoinAllRaisesFirstError) {
                  std::runtime_error);
     EXPECT_TRUE(ok.ready());
     EXPECT_FALSE(late_error.ready());
-    late_error.Kill();
+    late.Set();
+    EXPECT_THROW(late_error.Get(), std::logic_error);
   });
 }
 

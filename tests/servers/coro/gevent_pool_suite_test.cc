@@ -93,13 +93,16 @@ TEST(GeventPoolSuiteTest, JoinSleepTimesOut) {
 TEST(GeventPoolSuiteTest, SpawnCountsRunning) {
   InFreshThread([] {
     Pool pool(2);
+    Event release_a, release_b;
     EXPECT_EQ(pool.free_count(), 2u);
-    auto a = pool.Spawn([] { Sleep(5ms); });
+    auto a = pool.Spawn([&] { release_a.Wait(); });
     EXPECT_EQ(pool.running(), 1u);
-    auto b = pool.Spawn([] { Sleep(10ms); });
+    auto b = pool.Spawn([&] { release_b.Wait(); });
     EXPECT_EQ(pool.free_count(), 0u);
+    release_a.Set();
     a.Join();
     EXPECT_EQ(pool.running(), 1u);
+    release_b.Set();
     b.Join();
     EXPECT_EQ(pool.running(), 0u);
   });
