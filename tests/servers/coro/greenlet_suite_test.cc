@@ -3,6 +3,7 @@
 // behaviour it checks; the code is Corral's own. Where Corral deliberately differs, the case
 // asserts Corral's documented behaviour (greenlet.h) and says so.
 #include <any>
+#include <exception>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -460,6 +461,65 @@ TEST(GreenletSuiteTest, Generator) {
     }
     EXPECT_EQ(got, (std::vector<int>{0, 1, 2, 3, 4}));
     EXPECT_TRUE(gen->dead());
+  });
+}
+
+// test_greenlet.py, test_exc_state: the exception being handled belongs to the greenlet handling
+// it: another greenlet, switched to from inside a catch handler, sees none, and the handler's
+// greenlet still sees its own when it comes back.
+TEST(GreenletSuiteTest, ExcState) {
+  InFreshThread([] {
+    bool none_in_child = false;
+    bool own_after = false;
+    auto f = Greenlet::Create([&](std::any) -> std::any {
+      try {
+        throw std::runtime_error("fun");
+      } catch (...) {
+        std::exception_ptr mine = std::current_exception();
+        auto h = Greenlet::Create([&](std::any) -> std::any {
+          none_in_child = std::current_exception() == nullptr;
+          return {};
+        });
+        h->Switch();
+        own_after = std::current_exception() == mine;
+      }
+      return {};
+    });
+    f->Switch();
+    EXPECT_TRUE(none_in_child);
+    EXPECT_TRUE(own_after);
+    EXPECT_EQ(std::current_exception(), nullptr);
+  });
+}
+
+// test_greenlet.py, test_exc_state (two handlers interleaved): two greenlets each suspended inside
+// a catch handler leave their handlers in the opposite order they entered them; each still sees
+// its own exception, and none is left as "being handled" afterwards.
+TEST(GreenletSuiteTest, ExcStateInterleavedHandlers) {
+  InFreshThread([] {
+    std::vector<std::string> seen;
+    auto body = [&](std::any v) -> std::any {
+      const std::string name = std::any_cast<std::string>(v);
+      try {
+        throw std::runtime_error(name);
+      } catch (const std::runtime_error&) {
+        Greenlet::Current()->parent()->Switch();
+        try {
+          throw;
+        } catch (const std::runtime_error& again) {
+          seen.push_back(again.what());
+        }
+      }
+      return {};
+    };
+    auto a = Greenlet::Create(body);
+    auto b = Greenlet::Create(body);
+    a->Switch(std::string("a"));
+    b->Switch(std::string("b"));
+    a->Switch();  // a leaves its handler first, though b entered its handler last
+    b->Switch();
+    EXPECT_EQ(seen, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(std::current_exception(), nullptr);
   });
 }
 
