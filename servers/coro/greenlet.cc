@@ -1,5 +1,6 @@
 #include "servers/coro/greenlet.h"
 
+#include <cxxabi.h>
 #include <unistd.h>
 
 #include <boost/context/fiber.hpp>
@@ -38,6 +39,14 @@ static_assert(sizeof(bctx::fiber) == sizeof(void*), "Greenlet::context_ holds on
 
 namespace {
 
+// The layout of libsupc++'s (and libc++abi's) __cxa_eh_globals, which <cxxabi.h> only declares:
+// the chain of exceptions being handled and the count of exceptions thrown but not yet caught.
+// Both belong to a stack, not a thread, so every switch swaps them (Greenlet::eh_caught_).
+struct EhGlobals {
+  void* caught_exceptions;
+  unsigned int uncaught_exceptions;
+};
+
 // Per-thread switching state. `from` is the greenlet that performed the latest switch: the one
 // that lands uses it to store the context it was resumed from. `value`/`error` carry what a
 // Switch/Throw/return delivers to the greenlet being switched to.
@@ -48,6 +57,7 @@ struct ThreadState {
   Greenlet* from = nullptr;
   std::any value;
   std::exception_ptr error;
+  EhGlobals* eh = nullptr;  // this thread's __cxa_eh_globals
 };
 
 // The hot path reads a plain pointer (no TLS init guard); the state itself is created on a
@@ -107,6 +117,7 @@ struct GreenletInternals {
     state.root = std::shared_ptr<Greenlet>(new Greenlet(Greenlet::RootTag{}));
     state.root->owner_tid_ = state.tid;
     state.current = state.root.get();
+    state.eh = reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals());
     tls_state = &state;
     return state;
   }
@@ -138,6 +149,16 @@ struct GreenletInternals {
 #endif
     // `from`'s slot is empty (its context was running); `back` is empty if `from` just finished.
     Fiber(ts.from).swap(back);
+  }
+
+  // Parks the exception-handling state of the greenlet switching out in `from` and installs
+  // `to`'s (see Greenlet::eh_caught_).
+  [[gnu::always_inline]] static void SwapExceptionState(ThreadState& ts, Greenlet* from,
+                                                        Greenlet* to) {
+    from->eh_caught_ = ts.eh->caught_exceptions;
+    from->eh_uncaught_ = ts.eh->uncaught_exceptions;
+    ts.eh->caught_exceptions = to->eh_caught_;
+    ts.eh->uncaught_exceptions = to->eh_uncaught_;
   }
 
   [[gnu::always_inline]] static std::any Deliver(ThreadState& ts) {
@@ -176,6 +197,7 @@ struct GreenletInternals {
     if (target == ts.current) return Deliver(ts);
     ts.from = ts.current;
     ts.current = target;
+    SwapExceptionState(ts, ts.from, target);
     bctx::fiber& next = EnsureStarted(target);
     const void* from_bottom = nullptr;
     size_t from_bytes = 0;
@@ -220,6 +242,7 @@ struct GreenletInternals {
     ts.error = std::move(error);
     ts.from = self;
     ts.current = next;
+    SwapExceptionState(ts, self, next);
     bctx::fiber& resume = EnsureStarted(next);
 #if defined(__SANITIZE_ADDRESS__)
     __sanitizer_start_switch_fiber(nullptr, next->stack_bottom_, next->stack_bytes_);

@@ -139,6 +139,14 @@ class Greenlet : public std::enable_shared_from_this<Greenlet> {
   bool scheduled_ = false;      // in the hub's ready queue
   std::exception_ptr pending_;  // raised at the next resume from the hub (Kill, Timeout)
 
+  // The C++ runtime's per-thread exception-handling state (libsupc++'s __cxa_eh_globals: the
+  // stack of exceptions being handled, and the count of those in flight), saved here while this
+  // greenlet is switched out. Without it, a greenlet switched to from inside a catch handler
+  // would see that handler's exception as its own (std::current_exception, `throw;`), and
+  // handlers left in non-LIFO order across greenlets would pop each other's exceptions.
+  void* eh_caught_ = nullptr;
+  unsigned int eh_uncaught_ = 0;
+
   // This greenlet's stack bounds, for AddressSanitizer's fiber-switch annotations. For the
   // root they are learned at the first switch away from it.
   const void* stack_bottom_ = nullptr;
