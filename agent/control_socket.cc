@@ -21,7 +21,9 @@
 namespace corral::agent {
 namespace {
 
-constexpr int kBacklog = 128;
+// As deep as the kernel allows (net.core.somaxconn caps it): a burst of corralctl processes must
+// queue, not be refused, while the acceptor identifies the ones before them.
+constexpr int kBacklog = 4096;
 
 }  // namespace
 
