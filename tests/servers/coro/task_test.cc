@@ -90,17 +90,6 @@ TEST(TaskTest, GreenletExitWithValueIsTheResult) {
   });
 }
 
-TEST(TaskTest, JoinWithDeadlineTimesOut) {
-  InFreshThread([] {
-    auto h = Spawn([] { Sleep(1h); });
-    const auto start = Clock::now();
-    EXPECT_FALSE(h.Join(20ms));
-    EXPECT_GE(Clock::now() - start, 20ms);
-    EXPECT_FALSE(h.ready());
-    h.Kill();
-  });
-}
-
 TEST(TaskTest, ManyJoinersAllWake) {
   InFreshThread([] {
     Event go;
