@@ -51,7 +51,7 @@ void EventLoop::Run() {
 
 void EventLoop::Quit() {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     quit_requested_ = true;
   }
   Wake();
@@ -59,7 +59,7 @@ void EventLoop::Quit() {
 
 void EventLoop::RunInLoop(Task task) {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     queued_.push_back(std::move(task));
   }
   Wake();
@@ -142,7 +142,7 @@ void EventLoop::RunQueuedTasks() {
   (void)!::read(wakeup_.get(), &ignored, sizeof ignored);
   std::vector<Task> tasks;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     tasks.swap(queued_);
     if (quit_requested_) quit_ = true;
   }

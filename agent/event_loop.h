@@ -8,12 +8,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "servers/net/unique_fd.h"
 
 namespace corral::agent {
@@ -74,9 +74,9 @@ class EventLoop {
   std::map<std::pair<Clock::time_point, TimerId>, Task> timers_;
   std::unordered_map<TimerId, Clock::time_point> timer_due_;
 
-  std::mutex mu_;
-  std::vector<Task> queued_;     // guarded by mu_
-  bool quit_requested_ = false;  // guarded by mu_
+  absl::Mutex mu_;
+  std::vector<Task> queued_ ABSL_GUARDED_BY(mu_);
+  bool quit_requested_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace corral::agent

@@ -12,7 +12,8 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
+
+#include "absl/synchronization/mutex.h"
 
 namespace corral::agent {
 
@@ -26,14 +27,14 @@ class StreamQueue final : public grpc::ServerWriteReactor<Message> {
   // Call once, before handing the reactor to gRPC: keeps the object alive until gRPC is done
   // with it, then calls `on_done` (on a gRPC thread; it must not block) and lets go.
   void HoldUntilDone(std::shared_ptr<StreamQueue> self, std::function<void()> on_done) {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     self_ = std::move(self);
     on_done_ = std::move(on_done);
   }
 
   // Any thread. Returns false once the call is over (the feeder should stop).
   bool Push(Message message) {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (finished_) return false;
     if (pending_.size() >= capacity_) {
       pending_.pop_front();
@@ -46,31 +47,31 @@ class StreamQueue final : public grpc::ServerWriteReactor<Message> {
 
   // Any thread. Whether a write is in flight or waiting (to pace a feeder that can wait).
   bool busy() {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     return writing_ || !pending_.empty();
   }
 
   bool finished() {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     return finished_;
   }
 
   // Any thread. Ends the call with `status` at once (once), dropping what waits.
   void End(const grpc::Status& status) {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     FinishLocked(status);
   }
 
   // Any thread. Ends the call with `status` once every message pushed so far is written.
   void EndWhenDrained(const grpc::Status& status) {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (!writing_ && pending_.empty()) return FinishLocked(status);
     end_when_drained_ = status;
     drain_then_end_ = true;
   }
 
   void OnWriteDone(bool ok) override {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     writing_ = false;
     if (!ok) return FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
     if (!pending_.empty()) return WriteNextLocked();
@@ -78,7 +79,7 @@ class StreamQueue final : public grpc::ServerWriteReactor<Message> {
   }
 
   void OnCancel() override {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
   }
 
@@ -86,7 +87,7 @@ class StreamQueue final : public grpc::ServerWriteReactor<Message> {
     std::shared_ptr<StreamQueue> self;  // destroyed last: may delete this
     std::function<void()> on_done;
     {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       finished_ = true;
       on_done.swap(on_done_);
       self.swap(self_);
@@ -95,7 +96,7 @@ class StreamQueue final : public grpc::ServerWriteReactor<Message> {
   }
 
  private:
-  void WriteNextLocked() {
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     current_ = std::move(pending_.front());
     pending_.pop_front();
     if (dropped_ > 0) {
@@ -106,7 +107,7 @@ class StreamQueue final : public grpc::ServerWriteReactor<Message> {
     this->StartWrite(&current_);
   }
 
-  void FinishLocked(const grpc::Status& status) {
+  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finish_called_) return;
     finish_called_ = true;
     finished_ = true;
@@ -116,15 +117,15 @@ class StreamQueue final : public grpc::ServerWriteReactor<Message> {
 
   const size_t capacity_;
   const std::function<void(Message&, uint64_t)> stamp_dropped_;
-  std::mutex mu_;
-  std::deque<Message> pending_;
+  absl::Mutex mu_;
+  std::deque<Message> pending_ ABSL_GUARDED_BY(mu_);
   Message current_;  // the message in flight; gRPC reads it until OnWriteDone
-  uint64_t dropped_ = 0;
-  bool writing_ = false;
-  bool finish_called_ = false;
-  bool finished_ = false;
-  bool drain_then_end_ = false;
-  grpc::Status end_when_drained_;
+  uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool drain_then_end_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status end_when_drained_ ABSL_GUARDED_BY(mu_);
   std::function<void()> on_done_;
   std::shared_ptr<StreamQueue> self_;
 };
