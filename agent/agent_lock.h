@@ -6,7 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace corral::agent {
 
@@ -16,8 +16,8 @@ class AgentLock {
   static absl::StatusOr<AgentLock> Acquire(const std::string& home);
 
  private:
-  explicit AgentLock(net::UniqueFd fd) : fd_(std::move(fd)) {}
-  net::UniqueFd fd_;
+  explicit AgentLock(base::UniqueFd fd) : fd_(std::move(fd)) {}
+  base::UniqueFd fd_;
 };
 
 }  // namespace corral::agent

@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
-#include "servers/net/syscall_error.h"
+#include "base/syscall_error.h"
 
 namespace corral::agent {
 namespace {
@@ -90,7 +90,7 @@ absl::StatusOr<GroupGrant> ParseGroupGrant(absl::string_view text) {
   }
   return absl::InvalidArgumentError(absl::StrCat("--allow-group ", text, ": no group named \"",
                                                  name, "\"",
-                                                 err != 0 ? ": " + net::ErrnoText(err) : ""));
+                                                 err != 0 ? ": " + base::ErrnoText(err) : ""));
 }
 
 CallerAccess::CallerAccess(uid_t agent_uid, std::vector<GroupGrant> grants)
@@ -129,7 +129,7 @@ absl::StatusOr<Role> CallerAccess::Admit(int fd) {
   ucred cred{};
   socklen_t length = sizeof cred;
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) {
-    return net::SyscallError("read the caller's credentials (SO_PEERCRED)", errno);
+    return base::SyscallError("read the caller's credentials (SO_PEERCRED)", errno);
   }
   Caller caller = Identify(cred);
   const Role role = caller.role;

@@ -11,7 +11,7 @@ ChildReaper::~ChildReaper() {
   for (auto& [fd, pidfd] : children_) (void)loop_.Unwatch(fd);  // logs its own error
 }
 
-void ChildReaper::Reap(net::UniqueFd pidfd) {
+void ChildReaper::Reap(base::UniqueFd pidfd) {
   int fd = pidfd.get();
   if (fd < 0) return;
   absl::Status watched = loop_.Watch(fd, EPOLLIN, [this, fd](uint32_t) {

@@ -6,7 +6,7 @@
 #include <map>
 
 #include "agent/event_loop.h"
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace corral::agent {
 
@@ -18,11 +18,11 @@ class ChildReaper {
   ChildReaper& operator=(const ChildReaper&) = delete;
 
   // Reaps the child behind `pidfd` once it exits.
-  void Reap(net::UniqueFd pidfd);
+  void Reap(base::UniqueFd pidfd);
 
  private:
   EventLoop& loop_;
-  std::map<int, net::UniqueFd> children_;
+  std::map<int, base::UniqueFd> children_;
 };
 
 }  // namespace corral::agent

@@ -15,7 +15,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "servers/net/syscall_error.h"
+#include "base/syscall_error.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::agent {
@@ -37,24 +37,24 @@ absl::StatusOr<std::unique_ptr<ControlSocket>> ControlSocket::Listen(const std::
   }
   address.sun_family = AF_UNIX;
   path.copy(address.sun_path, sizeof address.sun_path - 1);
-  net::UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!listener) return net::SyscallError("listen on unix:" + path + ": socket", errno);
+  base::UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!listener) return base::SyscallError("listen on unix:" + path + ": socket", errno);
   ::unlink(path.c_str());                  // stale from a crashed agent
   const mode_t old_umask = ::umask(0177);  // created 0600: never open, even for an instant
   const int bound =
       ::bind(listener.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address);
   const int bind_errno = errno;
   ::umask(old_umask);
-  if (bound != 0) return net::SyscallError("listen on unix:" + path + ": bind", bind_errno);
+  if (bound != 0) return base::SyscallError("listen on unix:" + path + ": bind", bind_errno);
   if (::listen(listener.get(), kBacklog) != 0) {
     const int err = errno;
     ::unlink(path.c_str());
-    return net::SyscallError("listen on unix:" + path, err);
+    return base::SyscallError("listen on unix:" + path, err);
   }
   return std::unique_ptr<ControlSocket>(new ControlSocket(path, std::move(listener), access));
 }
 
-ControlSocket::ControlSocket(std::string path, net::UniqueFd listener, CallerAccess& access)
+ControlSocket::ControlSocket(std::string path, base::UniqueFd listener, CallerAccess& access)
     : path_(std::move(path)),
       listener_(std::move(listener)),
       access_(access),
@@ -98,7 +98,7 @@ void ControlSocket::Close() {
 
 void ControlSocket::AcceptPending(grpc::Server* server) {
   for (;;) {
-    net::UniqueFd connection(
+    base::UniqueFd connection(
         ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
     if (!connection) {
       const int err = errno;
@@ -109,12 +109,12 @@ void ControlSocket::AcceptPending(grpc::Server* server) {
         // Take the connection with the spare descriptor and close it at once: the caller sees
         // its connection closed, and the listener is no longer ready for ever.
         spare_.Reset();
-        net::UniqueFd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        base::UniqueFd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
         spare_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
         spdlog::error("accept on unix:{}: out of descriptors; closed a connection", path_);
         continue;
       }
-      spdlog::error("accept on unix:{}: {}", path_, net::ErrnoText(err));
+      spdlog::error("accept on unix:{}: {}", path_, base::ErrnoText(err));
       return PauseAccepting(server);
     }
     absl::StatusOr<Role> role = access_.Admit(connection.get());

@@ -24,7 +24,7 @@
 #include "absl/status/statusor.h"
 #include "agent/caller_access.h"
 #include "agent/loop_thread.h"
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace grpc {
 class Server;
@@ -52,7 +52,7 @@ class ControlSocket {
   void Close();
 
  private:
-  ControlSocket(std::string path, net::UniqueFd listener, CallerAccess& access);
+  ControlSocket(std::string path, base::UniqueFd listener, CallerAccess& access);
   // Accepts every pending connection. Acceptor thread.
   void AcceptPending(grpc::Server* server);
   // Keeps a duplicate of a stranger's connection `fd` and shuts the connection down after the
@@ -63,11 +63,11 @@ class ControlSocket {
   void PauseAccepting(grpc::Server* server);
 
   const std::string path_;
-  net::UniqueFd listener_;
+  base::UniqueFd listener_;
   CallerAccess& access_;
   // Kept open so that, out of descriptors, a connection can still be accepted and closed
   // instead of staying ready for ever and spinning the acceptor.
-  net::UniqueFd spare_;
+  base::UniqueFd spare_;
   // Duplicates of the strangers' connections still in their grace: acceptor thread, then Close.
   std::vector<int> strangers_;
   std::unique_ptr<LoopThread> acceptor_;

@@ -7,7 +7,7 @@
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
-#include "servers/net/syscall_error.h"
+#include "base/syscall_error.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::agent {
@@ -15,15 +15,15 @@ namespace corral::agent {
 EventLoop::EventLoop()
     : epoll_(::epoll_create1(EPOLL_CLOEXEC)), wakeup_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (!epoll_) {
-    status_ = net::SyscallError("epoll_create1", errno);
+    status_ = base::SyscallError("epoll_create1", errno);
   } else if (!wakeup_) {
-    status_ = net::SyscallError("eventfd", errno);
+    status_ = base::SyscallError("eventfd", errno);
   } else {
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.fd = wakeup_.get();
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wakeup_.get(), &event) != 0) {
-      status_ = net::SyscallError("watch the wakeup eventfd: epoll_ctl(ADD)", errno);
+      status_ = base::SyscallError("watch the wakeup eventfd: epoll_ctl(ADD)", errno);
     }
   }
 }
@@ -34,7 +34,7 @@ void EventLoop::Run() {
     int n = ::epoll_wait(epoll_.get(), events, 64, NextTimeoutMs());
     if (n < 0) {
       if (errno == EINTR) continue;
-      status_ = net::SyscallError("wait for events: epoll_wait", errno);
+      status_ = base::SyscallError("wait for events: epoll_wait", errno);
       spdlog::critical("event loop: {}; stopping the loop", std::string(status_.message()));
       return;
     }
@@ -81,7 +81,7 @@ absl::Status EventLoop::Watch(int fd, uint32_t events, IoCallback on_ready) {
       return absl::AlreadyExistsError(
           absl::StrCat("watch descriptor ", fd, ": it is watched already"));
     }
-    return net::SyscallError(absl::StrCat("watch descriptor ", fd, ": epoll_ctl(ADD)"), error);
+    return base::SyscallError(absl::StrCat("watch descriptor ", fd, ": epoll_ctl(ADD)"), error);
   }
   auto [it, added] = watched_.try_emplace(fd, std::move(on_ready));
   if (!added) {
@@ -98,7 +98,7 @@ absl::Status EventLoop::Unwatch(int fd) {
   if (watched_.erase(fd) == 0) return absl::OkStatus();
   if (::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr) != 0) {
     absl::Status status =
-        net::SyscallError(absl::StrCat("unwatch descriptor ", fd, ": epoll_ctl(DEL)"), errno);
+        base::SyscallError(absl::StrCat("unwatch descriptor ", fd, ": epoll_ctl(DEL)"), errno);
     spdlog::error("event loop: {} (closed before it was unwatched: a bug)",
                   std::string(status.message()));
     return status;

@@ -14,7 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace corral::agent {
 
@@ -65,9 +65,9 @@ class EventLoop {
   void RunQueuedTasks();
 
   absl::Status status_;
-  net::UniqueFd epoll_;
-  net::UniqueFd wakeup_;  // eventfd; written by RunInLoop and Quit
-  bool quit_ = false;     // loop thread only
+  base::UniqueFd epoll_;
+  base::UniqueFd wakeup_;  // eventfd; written by RunInLoop and Quit
+  bool quit_ = false;      // loop thread only
 
   std::unordered_map<int, IoCallback> watched_;
   TimerId next_timer_id_ = 1;

@@ -121,10 +121,10 @@ class BackwardLines {
 // Opens a log file as something a server may have replaced: a symlink is not followed, a FIFO
 // cannot block the open, and anything but a regular file (a device that never ends) is refused.
 // Invalid on any failure, which callers treat as "no such file".
-net::UniqueFd OpenLogFile(const std::string& path) {
-  net::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+base::UniqueFd OpenLogFile(const std::string& path) {
+  base::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   struct stat st {};
-  if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return net::UniqueFd();
+  if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return base::UniqueFd();
   return fd;
 }
 
@@ -138,7 +138,7 @@ LogFollower::LogFollower(std::string dir) : dir_(std::move(dir)) {
 bool LogFollower::OpenCurrent(bool at_end) { return OpenFile(dir_ + "/log", at_end); }
 
 bool LogFollower::OpenFile(const std::string& path, bool at_end) {
-  net::UniqueFd fd = OpenLogFile(path);
+  base::UniqueFd fd = OpenLogFile(path);
   if (!fd) return false;
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return false;
@@ -258,7 +258,7 @@ LogHistory LastLogLines(const LogFollower& follower, size_t n) {
   for (int i = 1;
        history.lines.size() < n && !history.byte_cap_reached && i <= LogFollower::kMaxRotated;
        ++i) {
-    net::UniqueFd fd = OpenLogFile(follower.dir() + "/log." + std::to_string(i));
+    base::UniqueFd fd = OpenLogFile(follower.dir() + "/log." + std::to_string(i));
     if (!fd) break;
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) break;

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace corral::agent {
 
@@ -64,7 +64,7 @@ class LogFollower {
   Take TakeBufferedLine(size_t room, std::string* line);
 
   std::string dir_;
-  net::UniqueFd fd_;
+  base::UniqueFd fd_;
   ino_t ino_ = 0;
   off_t offset_ = 0;
   off_t start_offset_ = 0;

@@ -27,13 +27,13 @@
 #include "agent/control_socket.h"
 #include "agent/event_bus.h"
 #include "agent/event_loop.h"
-#include "agent/home.h"
 #include "agent/metrics_endpoint.h"
 #include "agent/state_file.h"
 #include "agent/stats_service.h"
 #include "agent/supervisor.h"
-#include "servers/net/syscall_error.h"
-#include "servers/net/unique_fd.h"
+#include "base/agent_home.h"
+#include "base/syscall_error.h"
+#include "base/unique_fd.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::agent {
@@ -64,12 +64,13 @@ std::string SiblingBinary(const char* name) {
 }
 
 int RunAgent(const Flags& flags) {
-  if (absl::Status s = PrepareHome(flags.home); !s.ok()) return Fail(std::string(s.message()));
+  if (absl::Status s = base::PrepareHome(flags.home); !s.ok())
+    return Fail(std::string(s.message()));
   absl::StatusOr<AgentLock> lock = AgentLock::Acquire(flags.home);
   if (!lock.ok()) return Fail(std::string(lock.status().message()));
   for (const std::string& binary : {flags.server_binary, flags.logger_binary}) {
     if (::access(binary.c_str(), X_OK) != 0) {
-      return Fail(net::SyscallError("find binary " + binary, errno).ToString());
+      return Fail(base::SyscallError("find binary " + binary, errno).ToString());
     }
   }
   absl::StatusOr<v1::StateFile> saved = LoadStateFile(StateFilePath(flags.home));
@@ -83,8 +84,8 @@ int RunAgent(const Flags& flags) {
   sigaddset(&mask, SIGINT);
   pthread_sigmask(SIG_BLOCK, &mask, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  net::UniqueFd signals(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
-  if (!signals) return Fail(net::SyscallError("signalfd", errno).ToString());
+  base::UniqueFd signals(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!signals) return Fail(base::SyscallError("signalfd", errno).ToString());
 
   EventLoop loop;
   if (!loop.status().ok()) return Fail(std::string(loop.status().message()));
@@ -109,7 +110,7 @@ int RunAgent(const Flags& flags) {
 
   // The agent accepts on its socket itself (ControlSocket), so that every connection's caller
   // is identified before gRPC reads from it; the gRPC server has no listening port of its own.
-  const std::string socket_path = SocketPath(flags.home);
+  const std::string socket_path = base::SocketPath(flags.home);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -190,7 +191,7 @@ int RunAgent(const Flags& flags) {
 
 int main(int argc, char** argv) {
   corral::agent::Flags flags;
-  flags.home = corral::agent::DefaultHome();
+  flags.home = corral::base::DefaultHome();
   flags.server_binary = corral::agent::SiblingBinary("corral-server");
   flags.logger_binary = corral::agent::SiblingBinary("corral-logger");
   CLI::App app{

@@ -12,15 +12,16 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/deadline.h"
+#include "base/syscall_error.h"
 #include "servers/net/address.h"
 #include "servers/net/socket.h"
-#include "servers/net/syscall_error.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::agent {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using base::Clock;
 
 constexpr size_t kMaxRequestBytes = 8192;
 // After accept fails for want of descriptors: how long to leave the listener alone, instead of
@@ -33,17 +34,10 @@ std::string Response(const std::string& status, const std::string& content_type,
                       "\r\nContent-Length: ", body.size(), "\r\nConnection: close\r\n\r\n", body);
 }
 
-// Milliseconds from now until `when` for poll(), rounded up; -1 for "no deadline".
-int PollTimeoutMs(Clock::time_point when) {
-  if (when == Clock::time_point::max()) return -1;
-  auto left = std::chrono::ceil<std::chrono::milliseconds>(when - Clock::now()).count();
-  return static_cast<int>(std::clamp<int64_t>(left, 0, 1 << 30));
-}
-
 }  // namespace
 
 struct MetricsEndpoint::Connection {
-  net::UniqueFd fd;
+  base::UniqueFd fd;
   Clock::time_point deadline;  // closed then, whatever it is doing
   std::string request;
   std::string response;  // empty while the request is still coming
@@ -57,21 +51,21 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
     return absl::InvalidArgumentError(
         absl::StrCat("listen for metrics on ", host_port, ": ", address.status().message()));
   }
-  absl::StatusOr<net::UniqueFd> listener = net::ListenTcp(*address, {.backlog = 64});
+  absl::StatusOr<base::UniqueFd> listener = net::ListenTcp(*address, {.backlog = 64});
   if (!listener.ok()) {
     return absl::Status(listener.status().code(), absl::StrCat("listen for metrics on ", host_port,
                                                                ": ", listener.status().message()));
   }
   absl::StatusOr<net::Address> bound = net::LocalAddress(listener->get());
   if (!bound.ok()) return bound.status();
-  net::UniqueFd wakeup(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!wakeup) return net::SyscallError("eventfd", errno);
+  base::UniqueFd wakeup(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!wakeup) return base::SyscallError("eventfd", errno);
   return std::unique_ptr<MetricsEndpoint>(new MetricsEndpoint(
       *std::move(listener), std::move(wakeup), bound->ToString(), std::move(render)));
 }
 
-MetricsEndpoint::MetricsEndpoint(net::UniqueFd listener, net::UniqueFd wakeup, std::string address,
-                                 Render render)
+MetricsEndpoint::MetricsEndpoint(base::UniqueFd listener, base::UniqueFd wakeup,
+                                 std::string address, Render render)
     : listener_(std::move(listener)),
       wakeup_(std::move(wakeup)),
       address_(std::move(address)),
@@ -99,7 +93,7 @@ void MetricsEndpoint::Serve() {
       fds.push_back({c.fd.get(), static_cast<short>(c.response.empty() ? POLLIN : POLLOUT), 0});
       wake = std::min(wake, c.deadline);
     }
-    if (::poll(fds.data(), fds.size(), PollTimeoutMs(wake)) < 0) {
+    if (::poll(fds.data(), fds.size(), base::PollTimeoutMs(wake)) < 0) {
       if (errno == EINTR) continue;
       spdlog::error("metrics endpoint: poll: {}", std::strerror(errno));
       return;
@@ -114,7 +108,7 @@ void MetricsEndpoint::Serve() {
       if (done[i]) connections.erase(connections.begin() + static_cast<std::ptrdiff_t>(i));
     }
     if ((fds[1].revents & POLLIN) == 0) continue;
-    net::UniqueFd client(
+    base::UniqueFd client(
         ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
     if (!client) {
       if (net::ClassifyAcceptErrno(errno) != net::AcceptError::kRetry) {

@@ -21,7 +21,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace corral::agent {
 
@@ -46,7 +46,8 @@ class MetricsEndpoint {
  private:
   struct Connection;
 
-  MetricsEndpoint(net::UniqueFd listener, net::UniqueFd wakeup, std::string address, Render render);
+  MetricsEndpoint(base::UniqueFd listener, base::UniqueFd wakeup, std::string address,
+                  Render render);
   void Serve();
   // Reads what `connection` sent, or writes it what is left of its answer; false once it is
   // done with (answered, gone, or broken).
@@ -54,8 +55,8 @@ class MetricsEndpoint {
   // The whole answer to `request` (its first line decides).
   std::string Answer(const std::string& request);
 
-  net::UniqueFd listener_;
-  net::UniqueFd wakeup_;  // eventfd: the destructor writes it to end Serve()
+  base::UniqueFd listener_;
+  base::UniqueFd wakeup_;  // eventfd: the destructor writes it to end Serve()
   std::string address_;
   Render render_;
   std::thread thread_;

@@ -12,7 +12,7 @@
 #include "agent/server_state.h"
 #include "agent/supervisor.h"
 #include "agent/tree_kill.h"
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace corral::agent {
 
@@ -31,8 +31,8 @@ struct Supervisor::Record {
   // The current process, if any.
   pid_t pid = 0;
   uint64_t pid_start_ticks = 0;  // /proc start time; with the pid, names the process
-  net::UniqueFd pidfd;
-  net::UniqueFd readiness;
+  base::UniqueFd pidfd;
+  base::UniqueFd readiness;
   std::string readiness_buffer;
   absl::Time start_time;
   std::string bound_address;

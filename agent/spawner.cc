@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/server_kinds_proto.h"
 #include "agent/tree_kill.h"
-#include "servers/net/syscall_error.h"
+#include "base/syscall_error.h"
 
 extern char** environ;
 
@@ -96,23 +96,23 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, SpawnSetup& se
   c_argv.push_back(nullptr);
   pid_t pid = 0;
   int err = ::posix_spawn(&pid, c_argv[0], &setup.actions, &setup.attr, c_argv.data(), environ);
-  if (err != 0) return net::SyscallError(absl::StrCat("spawn ", argv[0]), err);
+  if (err != 0) return base::SyscallError(absl::StrCat("spawn ", argv[0]), err);
   return pid;
 }
 
-absl::StatusOr<net::UniqueFd> OpenPidfd(pid_t pid) {
-  net::UniqueFd pidfd(PidfdOpen(pid));
+absl::StatusOr<base::UniqueFd> OpenPidfd(pid_t pid) {
+  base::UniqueFd pidfd(PidfdOpen(pid));
   if (!pidfd) {
     int open_err = errno;
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
-    return net::SyscallError(absl::StrCat("pidfd_open ", pid), open_err);
+    return base::SyscallError(absl::StrCat("pidfd_open ", pid), open_err);
   }
   return pidfd;
 }
 
 // The logger reads `read_end` as its stdin; its own complaints go to the agent's stderr.
-absl::StatusOr<net::UniqueFd> SpawnLogger(const LogSettings& log, int read_end) {
+absl::StatusOr<base::UniqueFd> SpawnLogger(const LogSettings& log, int read_end) {
   SpawnSetup setup;
   posix_spawn_file_actions_adddup2(&setup.actions, read_end, STDIN_FILENO);
   posix_spawn_file_actions_addopen(&setup.actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
@@ -129,15 +129,15 @@ absl::StatusOr<net::UniqueFd> SpawnLogger(const LogSettings& log, int read_end) 
 absl::StatusOr<SpawnedServer> SpawnServer(const std::vector<std::string>& argv,
                                           const LogSettings& log) {
   int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return net::SyscallError("pipe2", errno);
-  net::UniqueFd read_end(pipe_fds[0]);
-  net::UniqueFd write_end(pipe_fds[1]);
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return base::SyscallError("pipe2", errno);
+  base::UniqueFd read_end(pipe_fds[0]);
+  base::UniqueFd write_end(pipe_fds[1]);
   ::fcntl(read_end.get(), F_SETFL, O_NONBLOCK);
 
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return net::SyscallError("pipe2", errno);
-  net::UniqueFd log_read(pipe_fds[0]);
-  net::UniqueFd log_write(pipe_fds[1]);
-  absl::StatusOr<net::UniqueFd> logger = SpawnLogger(log, log_read.get());
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return base::SyscallError("pipe2", errno);
+  base::UniqueFd log_read(pipe_fds[0]);
+  base::UniqueFd log_write(pipe_fds[1]);
+  absl::StatusOr<base::UniqueFd> logger = SpawnLogger(log, log_read.get());
   if (!logger.ok()) return logger.status();
   log_read.Reset();
 
@@ -149,8 +149,8 @@ absl::StatusOr<SpawnedServer> SpawnServer(const std::vector<std::string>& argv,
   posix_spawn_file_actions_adddup2(&setup.actions, write_end.get(), kReadinessFd);
   SetChildAttributes(&setup.attr);
   absl::StatusOr<pid_t> pid = Spawn(argv, setup);
-  absl::StatusOr<net::UniqueFd> pidfd =
-      pid.ok() ? OpenPidfd(*pid) : absl::StatusOr<net::UniqueFd>(pid.status());
+  absl::StatusOr<base::UniqueFd> pidfd =
+      pid.ok() ? OpenPidfd(*pid) : absl::StatusOr<base::UniqueFd>(pid.status());
   log_write.Reset();
   if (!pidfd.ok()) {
     // Without a writer the logger sees EOF at once; wait for it so it leaves no zombie.

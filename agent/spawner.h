@@ -12,16 +12,16 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/unique_fd.h"
 #include "corral/v1/server.pb.h"
-#include "servers/net/unique_fd.h"
 
 namespace corral::agent {
 
 struct SpawnedServer {
   pid_t pid = 0;
-  net::UniqueFd pidfd;         // readable once the process has exited
-  net::UniqueFd readiness;     // read end of the readiness pipe (non-blocking)
-  net::UniqueFd logger_pidfd;  // the logger's; it exits once the server's output is closed
+  base::UniqueFd pidfd;         // readable once the process has exited
+  base::UniqueFd readiness;     // read end of the readiness pipe (non-blocking)
+  base::UniqueFd logger_pidfd;  // the logger's; it exits once the server's output is closed
 };
 
 struct LogSettings {

@@ -7,8 +7,8 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "servers/net/syscall_error.h"
-#include "servers/net/unique_fd.h"
+#include "base/syscall_error.h"
+#include "base/unique_fd.h"
 
 namespace corral::agent {
 namespace {
@@ -35,26 +35,27 @@ std::string StateFilePath(const std::string& home) { return home + "/state.pb"; 
 
 absl::Status WriteFileAtomically(const std::string& path, const std::string& bytes) {
   const std::string tmp = path + ".tmp";
-  net::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd) return net::SyscallError("open " + tmp, errno);
+  base::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!fd) return base::SyscallError("open " + tmp, errno);
   if (int err = WriteAll(fd.get(), bytes); err != 0) {
     ::unlink(tmp.c_str());
-    return net::SyscallError("write " + tmp, err);
+    return base::SyscallError("write " + tmp, err);
   }
   if (::fsync(fd.get()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
-    return net::SyscallError("fsync " + tmp, err);
+    return base::SyscallError("fsync " + tmp, err);
   }
   fd.Reset();
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
-    return net::SyscallError(absl::StrCat("rename ", tmp, " to ", path), err);
+    return base::SyscallError(absl::StrCat("rename ", tmp, " to ", path), err);
   }
   // The rename itself must reach the disk, or a power cut could bring the old file back.
   std::string dir = std::filesystem::path(path).parent_path().string();
-  net::UniqueFd dir_fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  base::UniqueFd dir_fd(
+      ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir_fd) ::fsync(dir_fd.get());
   return absl::OkStatus();
 }
@@ -69,17 +70,17 @@ absl::Status SaveStateFile(const std::string& path, const v1::StateFile& state) 
 }
 
 absl::StatusOr<v1::StateFile> LoadStateFile(const std::string& path) {
-  net::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  base::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
     if (errno == ENOENT) return v1::StateFile();
-    return net::SyscallError("load state: open " + path, errno);
+    return base::SyscallError("load state: open " + path, errno);
   }
   std::string bytes;
   char buf[65536];
   for (;;) {
     ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return net::SyscallError("load state: read " + path, errno);
+    if (n < 0) return base::SyscallError("load state: read " + path, errno);
     if (n == 0) break;
     bytes.append(buf, static_cast<size_t>(n));
   }

@@ -109,7 +109,7 @@ void Supervisor::AbandonProcess(Record& record, const absl::Status& why) {
 
 bool Supervisor::TryAdopt(Record& record, const v1::ServerRecord& saved) {
   if (saved.pid() <= 0) return false;
-  net::UniqueFd pidfd(PidfdOpen(saved.pid()));
+  base::UniqueFd pidfd(PidfdOpen(saved.pid()));
   if (!pidfd) return false;  // gone
   absl::StatusOr<uint64_t> ticks = procfs::StartTimeTicks(saved.pid());
   if (!ticks.ok() || *ticks != saved.pid_start_ticks()) {

@@ -26,7 +26,7 @@ void TreeKill::Snapshot(pid_t root) {
     if (held) continue;
     // Opened right after the listing: between the two the pid could only be recycled if the
     // child exited and was reaped within microseconds, and then there is nothing to kill anyway.
-    net::UniqueFd pidfd(PidfdOpen(pid));
+    base::UniqueFd pidfd(PidfdOpen(pid));
     if (pidfd) members_.push_back(Member{pid, std::move(pidfd)});
   }
 }

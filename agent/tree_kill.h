@@ -8,7 +8,7 @@
 
 #include <vector>
 
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace corral::agent {
 
@@ -29,7 +29,7 @@ class TreeKill {
  private:
   struct Member {
     pid_t pid;
-    net::UniqueFd pidfd;
+    base::UniqueFd pidfd;
   };
   std::vector<Member> members_;
 };

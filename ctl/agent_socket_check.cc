@@ -8,7 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
-#include "servers/net/syscall_error.h"
+#include "base/syscall_error.h"
 
 namespace corral::ctl {
 namespace {
@@ -22,7 +22,7 @@ absl::Status CheckOwnedHome(const std::string& home, const std::string& path) {
       return absl::UnavailableError(
           absl::StrCat("connect to unix:", path, ": no such file or directory"));
     }
-    return net::SyscallError("check home " + home, errno);
+    return base::SyscallError("check home " + home, errno);
   }
   if (!S_ISDIR(st.st_mode)) {
     return absl::PermissionDeniedError(
@@ -66,14 +66,14 @@ absl::Status CheckAgentSocket(const std::string& path, const std::string& owned_
     const int err = errno;
     if (err == ENOENT) {
       return absl::UnavailableError(
-          absl::StrCat("connect to unix:", path, ": ", net::ErrnoText(err)));
+          absl::StrCat("connect to unix:", path, ": ", base::ErrnoText(err)));
     }
     if (err == EACCES) {
       return absl::PermissionDeniedError(absl::StrCat(
           "permission denied on ", path,
           ": its directory is closed to you; ask its owner, or use --agent for your own agent"));
     }
-    return net::SyscallError("check socket " + path, err);
+    return base::SyscallError("check socket " + path, err);
   }
   if (!S_ISSOCK(st.st_mode)) {
     return absl::FailedPreconditionError(

@@ -4,8 +4,8 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
-#include "agent/home.h"
 #include "agent/server_kinds_proto.h"
+#include "base/agent_home.h"
 #include "ctl/commands.h"
 #include "ctl/exit_codes.h"
 #include "ctl/stats_commands.h"
@@ -29,8 +29,8 @@ int main(int argc, char** argv) {
   app.footer(ctl::kExitCodesHelp);
   app.require_subcommand(1);
 
-  const std::string default_home = agent::DefaultHome();
-  std::string agent = "unix:" + agent::SocketPath(default_home);
+  const std::string default_home = base::DefaultHome();
+  std::string agent = "unix:" + base::SocketPath(default_home);
   bool json = false;
   int timeout_s = 60;
   CLI::Option* agent_option =

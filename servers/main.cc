@@ -12,10 +12,10 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "base/syscall_error.h"
 #include "servers/exit_codes.h"
 #include "servers/models/model.h"
 #include "servers/net/socket.h"
-#include "servers/net/syscall_error.h"
 #include "servers/protocols/make_protocol.h"
 #include "servers/readiness.h"
 #include "servers/server_kinds.h"
@@ -117,7 +117,7 @@ int Run(const Flags& flags) {
   if (!model.ok()) return FailStart(flags, std::string(model.status().message()));
 
   int stop_fd = StopSignalFd();
-  if (stop_fd < 0) return FailStart(flags, net::SyscallError("signalfd", errno).ToString());
+  if (stop_fd < 0) return FailStart(flags, base::SyscallError("signalfd", errno).ToString());
 
   const bool datagrams =
       std::holds_alternative<std::unique_ptr<protocols::DatagramProtocol>>(*protocol);
@@ -131,7 +131,7 @@ int Run(const Flags& flags) {
     // runs from then.
     listen_options.defer_accept_seconds = kDeferAcceptSeconds;
   }
-  absl::StatusOr<net::UniqueFd> socket =
+  absl::StatusOr<base::UniqueFd> socket =
       datagrams ? net::BindUdp(*address, shared_port) : net::ListenTcp(*address, listen_options);
   if (!socket.ok()) return FailStart(flags, std::string(socket.status().message()));
   absl::StatusOr<net::Address> bound = net::LocalAddress(socket->get());

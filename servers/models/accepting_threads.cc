@@ -16,12 +16,12 @@
 #include <system_error>
 #include <thread>
 
+#include "base/syscall_error.h"
 #include "servers/models/cuttable_connections.h"
 #include "servers/models/wait_for_work.h"
 #include "servers/models/worker_stats.h"
 #include "servers/net/blocking_stream.h"
 #include "servers/net/socket.h"
-#include "servers/net/syscall_error.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::models {
@@ -66,7 +66,7 @@ struct Shared : std::enable_shared_from_this<Shared> {
   const uint32_t max_threads;
   const protocols::StreamProtocol& protocol;
   stats::Scoreboard* const board;
-  net::UniqueFd failed{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};  // the listener broke
+  base::UniqueFd failed{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};  // the listener broke
 
   std::atomic<uint32_t> threads{0};   // alive, whatever they do
   std::atomic<uint32_t> waiting{0};   // in accept, or about to enter or leave it
@@ -159,13 +159,13 @@ int Shared::Accept(CuttableConnections::Slot& mine) {
       case net::AcceptError::kRetry:
         continue;
       case net::AcceptError::kOutOfFds:
-        spdlog::warn("accept: {}; pausing accepts for {} ms", net::ErrnoText(err),
+        spdlog::warn("accept: {}; pausing accepts for {} ms", base::ErrnoText(err),
                      kOutOfFdsBackoffMs);
         std::this_thread::sleep_for(std::chrono::milliseconds(kOutOfFdsBackoffMs));
         continue;
       case net::AcceptError::kFatal: {
         std::lock_guard lock(mu);
-        error = net::SyscallError("accept", err);
+        error = base::SyscallError("accept", err);
         uint64_t one = 1;
         (void)!::write(failed.get(), &one, sizeof one);
         return -1;
@@ -176,17 +176,17 @@ int Shared::Accept(CuttableConnections::Slot& mine) {
 
 }  // namespace
 
-absl::Status ServeStreamsOnAcceptingThreads(net::UniqueFd listener, int stop_fd,
+absl::Status ServeStreamsOnAcceptingThreads(base::UniqueFd listener, int stop_fd,
                                             const protocols::StreamProtocol& protocol,
                                             const ModelOptions& options) {
   const int fd = listener.get();
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
-    return net::SyscallError("fcntl", errno);
+    return base::SyscallError("fcntl", errno);
   }
   const timeval idle{static_cast<time_t>(kIdleExit.count()), 0};
   if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle) != 0) {
-    return net::SyscallError("setsockopt SO_RCVTIMEO", errno);
+    return base::SyscallError("setsockopt SO_RCVTIMEO", errno);
   }
   auto shared = std::make_shared<Shared>(fd, options.max_workers, protocol, options.scoreboard);
   Shared& s = *shared;

@@ -14,8 +14,8 @@
 #pragma once
 
 #include "absl/status/status.h"
+#include "base/unique_fd.h"
 #include "servers/models/model.h"
-#include "servers/net/unique_fd.h"
 #include "servers/protocols/stream_protocol.h"
 
 namespace corral::models {
@@ -26,7 +26,7 @@ namespace corral::models {
 // when the listener itself fails, and WorkersStillRunning when a thread outlives the cut (see
 // Model::ServeStreams). `listener` is made blocking. Uses options.max_workers,
 // drain_timeout and scoreboard.
-absl::Status ServeStreamsOnAcceptingThreads(net::UniqueFd listener, int stop_fd,
+absl::Status ServeStreamsOnAcceptingThreads(base::UniqueFd listener, int stop_fd,
                                             const protocols::StreamProtocol& protocol,
                                             const ModelOptions& options);
 

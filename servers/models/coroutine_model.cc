@@ -29,7 +29,7 @@ constexpr auto kStopMargin = std::chrono::seconds(1);
 // HubServer::StopBound and a margin: its thread is left running and the drain returns
 // WorkersStillRunning.
 template <typename Serve, typename OnStop>
-absl::Status RunHubs(std::vector<net::UniqueFd> sockets, int stop_fd, const ModelOptions& options,
+absl::Status RunHubs(std::vector<base::UniqueFd> sockets, int stop_fd, const ModelOptions& options,
                      Serve serve, OnStop on_stop) {
   // Held by every hub thread too, so one given up on ends on this, not on freed memory.
   struct Hubs {
@@ -41,7 +41,7 @@ absl::Status RunHubs(std::vector<net::UniqueFd> sockets, int stop_fd, const Mode
   auto hubs = std::make_shared<Hubs>();
   const uint32_t count = static_cast<uint32_t>(sockets.size());
   const uint32_t per_hub = std::max<uint32_t>(1, options.max_workers / count);
-  for (net::UniqueFd& socket : sockets) {
+  for (base::UniqueFd& socket : sockets) {
     hubs->servers.push_back(std::make_unique<HubServer>(std::move(socket), per_hub,
                                                         options.drain_timeout, options.scoreboard));
   }
@@ -89,11 +89,11 @@ uint32_t CoroutineModel::HubCount(const ModelOptions& options) {
   return cpus > 0 ? static_cast<uint32_t>(cpus) : 1;
 }
 
-absl::StatusOr<std::vector<net::UniqueFd>> CoroutineModel::SocketsPerHub(net::UniqueFd first,
-                                                                         bool datagrams) const {
+absl::StatusOr<std::vector<base::UniqueFd>> CoroutineModel::SocketsPerHub(base::UniqueFd first,
+                                                                          bool datagrams) const {
   absl::StatusOr<net::Address> bound = net::LocalAddress(first.get());
   if (!bound.ok()) return bound.status();
-  std::vector<net::UniqueFd> sockets;
+  std::vector<base::UniqueFd> sockets;
   sockets.push_back(std::move(first));
   net::ListenOptions listen_options;
   listen_options.reuse_port = true;
@@ -104,7 +104,7 @@ absl::StatusOr<std::vector<net::UniqueFd>> CoroutineModel::SocketsPerHub(net::Un
     listen_options.defer_accept_seconds = *defer;
   }
   for (uint32_t i = 1; i < HubCount(options_); ++i) {
-    absl::StatusOr<net::UniqueFd> socket =
+    absl::StatusOr<base::UniqueFd> socket =
         datagrams ? net::BindUdp(*bound, /*reuse_port=*/true, /*check_port_free=*/false)
                   : net::ListenTcp(*bound, listen_options);
     if (!socket.ok()) return socket.status();
@@ -113,9 +113,9 @@ absl::StatusOr<std::vector<net::UniqueFd>> CoroutineModel::SocketsPerHub(net::Un
   return sockets;
 }
 
-absl::Status CoroutineModel::ServeStreams(net::UniqueFd listener, int stop_fd,
+absl::Status CoroutineModel::ServeStreams(base::UniqueFd listener, int stop_fd,
                                           const protocols::StreamProtocol& protocol) {
-  absl::StatusOr<std::vector<net::UniqueFd>> sockets = SocketsPerHub(std::move(listener), false);
+  absl::StatusOr<std::vector<base::UniqueFd>> sockets = SocketsPerHub(std::move(listener), false);
   if (!sockets.ok()) return sockets.status();
   return RunHubs(
       *std::move(sockets), stop_fd, options_,
@@ -125,9 +125,9 @@ absl::Status CoroutineModel::ServeStreams(net::UniqueFd listener, int stop_fd,
       [&protocol] { protocol.BeginDrain(); });
 }
 
-absl::Status CoroutineModel::ServeDatagrams(net::UniqueFd socket, int stop_fd,
+absl::Status CoroutineModel::ServeDatagrams(base::UniqueFd socket, int stop_fd,
                                             const protocols::DatagramProtocol& protocol) {
-  absl::StatusOr<std::vector<net::UniqueFd>> sockets = SocketsPerHub(std::move(socket), true);
+  absl::StatusOr<std::vector<base::UniqueFd>> sockets = SocketsPerHub(std::move(socket), true);
   if (!sockets.ok()) return sockets.status();
   return RunHubs(
       *std::move(sockets), stop_fd, options_,

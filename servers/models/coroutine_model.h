@@ -12,9 +12,9 @@ class CoroutineModel final : public Model {
  public:
   explicit CoroutineModel(const ModelOptions& options) : options_(options) {}
 
-  absl::Status ServeStreams(net::UniqueFd listener, int stop_fd,
+  absl::Status ServeStreams(base::UniqueFd listener, int stop_fd,
                             const protocols::StreamProtocol& protocol) override;
-  absl::Status ServeDatagrams(net::UniqueFd socket, int stop_fd,
+  absl::Status ServeDatagrams(base::UniqueFd socket, int stop_fd,
                               const protocols::DatagramProtocol& protocol) override;
 
   // The hub count `options` asks for (0: one per online CPU).
@@ -22,8 +22,8 @@ class CoroutineModel final : public Model {
 
  private:
   // `first` (bound with SO_REUSEPORT) plus one more socket per extra hub on the same address.
-  absl::StatusOr<std::vector<net::UniqueFd>> SocketsPerHub(net::UniqueFd first,
-                                                           bool datagrams) const;
+  absl::StatusOr<std::vector<base::UniqueFd>> SocketsPerHub(base::UniqueFd first,
+                                                            bool datagrams) const;
 
   const ModelOptions options_;
 };

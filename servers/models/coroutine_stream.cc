@@ -4,10 +4,10 @@
 
 #include <cerrno>
 
+#include "base/syscall_error.h"
 #include "servers/coro/socket_calls.h"
 #include "servers/net/polling_stream.h"
 #include "servers/net/stream_accounting.h"
-#include "servers/net/syscall_error.h"
 
 namespace corral::models {
 namespace {

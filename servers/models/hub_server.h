@@ -11,8 +11,8 @@
 #include <latch>
 #include <memory>
 
+#include "base/unique_fd.h"
 #include "servers/coro/hub.h"
-#include "servers/net/unique_fd.h"
 #include "servers/protocols/datagram_protocol.h"
 #include "servers/protocols/stream_protocol.h"
 #include "servers/stats/scoreboard.h"
@@ -22,7 +22,7 @@ namespace corral::models {
 class HubServer {
  public:
   // `board` (may be null) gets one slot for this hub, shared by its greenlets.
-  HubServer(net::UniqueFd socket, uint32_t max_active, std::chrono::milliseconds drain_timeout,
+  HubServer(base::UniqueFd socket, uint32_t max_active, std::chrono::milliseconds drain_timeout,
             stats::Scoreboard* board)
       : socket_(std::move(socket)),
         max_active_(max_active),
@@ -47,7 +47,7 @@ class HubServer {
   // Closes socket_ (if still open) with coro::Close: the hub has it registered. Hub thread only.
   void CloseSocket();
 
-  net::UniqueFd socket_;
+  base::UniqueFd socket_;
   bool close_socket_early_ = false;  // set before the hub starts
   const uint32_t max_active_;
   const std::chrono::milliseconds drain_timeout_;

@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 #include "servers/protocols/datagram_protocol.h"
 #include "servers/protocols/stream_protocol.h"
 #include "servers/server_kinds.h"
@@ -45,11 +45,11 @@ class Model {
   // running after the cut (its handler blocked on something other than its connection): that
   // thread may still use `protocol` and the scoreboard, so the caller must end the process
   // without destroying them. Call once, from the server's main thread.
-  virtual absl::Status ServeStreams(net::UniqueFd listener, int stop_fd,
+  virtual absl::Status ServeStreams(base::UniqueFd listener, int stop_fd,
                                     const protocols::StreamProtocol& protocol) = 0;
 
   // The same for datagrams received on the bound UDP `socket`.
-  virtual absl::Status ServeDatagrams(net::UniqueFd socket, int stop_fd,
+  virtual absl::Status ServeDatagrams(base::UniqueFd socket, int stop_fd,
                                       const protocols::DatagramProtocol& protocol) = 0;
 };
 

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <string>
 
+#include "base/syscall_error.h"
 #include "servers/models/accepting_threads.h"
 #include "servers/models/process_workers.h"
 #include "servers/models/thread_workers.h"
@@ -13,7 +14,6 @@
 #include "servers/models/worker_stats.h"
 #include "servers/net/blocking_stream.h"
 #include "servers/net/polling_datagram_sender.h"
-#include "servers/net/syscall_error.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::models {
@@ -30,7 +30,7 @@ std::unique_ptr<Workers> PerConnectionModel::MakeWorkers(int close_in_child) con
       });
 }
 
-absl::Status PerConnectionModel::ServeStreams(net::UniqueFd listener, int stop_fd,
+absl::Status PerConnectionModel::ServeStreams(base::UniqueFd listener, int stop_fd,
                                               const protocols::StreamProtocol& protocol) {
   if (kind_ == ModelKind::kThread) {
     return ServeStreamsOnAcceptingThreads(std::move(listener), stop_fd, protocol, options_);
@@ -51,11 +51,11 @@ absl::Status PerConnectionModel::ServeStreams(net::UniqueFd listener, int stop_f
       Accepted accepted = AcceptConnection(listener.get());
       if (!accepted.fd) {
         if (accepted.error == net::AcceptError::kOutOfFds) {
-          spdlog::warn("accept: {}; pausing accepts for {} ms", net::ErrnoText(accepted.err),
+          spdlog::warn("accept: {}; pausing accepts for {} ms", base::ErrnoText(accepted.err),
                        kOutOfFdsBackoffMs);
           resting = true;
         } else if (accepted.error == net::AcceptError::kFatal) {
-          error = net::SyscallError("accept", accepted.err);
+          error = base::SyscallError("accept", accepted.err);
         }
         break;
       }
@@ -75,7 +75,7 @@ absl::Status PerConnectionModel::ServeStreams(net::UniqueFd listener, int stop_f
   return error;
 }
 
-absl::Status PerConnectionModel::ServeDatagrams(net::UniqueFd socket, int stop_fd,
+absl::Status PerConnectionModel::ServeDatagrams(base::UniqueFd socket, int stop_fd,
                                                 const protocols::DatagramProtocol& protocol) {
   // Children keep the socket: they send their reply on it.
   std::unique_ptr<Workers> workers = MakeWorkers(-1);
@@ -99,7 +99,7 @@ absl::Status PerConnectionModel::ServeDatagrams(net::UniqueFd socket, int stop_f
         // ECONNREFUSED and friends report an earlier send's ICMP error; nothing to serve.
         if (errno != EAGAIN && errno != ECONNREFUSED && errno != EHOSTUNREACH &&
             errno != ENETUNREACH) {
-          error = net::SyscallError("recvfrom", errno);
+          error = base::SyscallError("recvfrom", errno);
         }
         break;
       }

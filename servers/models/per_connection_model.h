@@ -15,9 +15,9 @@ class PerConnectionModel final : public Model {
   PerConnectionModel(ModelKind kind, const ModelOptions& options)
       : kind_(kind), options_(options) {}
 
-  absl::Status ServeStreams(net::UniqueFd listener, int stop_fd,
+  absl::Status ServeStreams(base::UniqueFd listener, int stop_fd,
                             const protocols::StreamProtocol& protocol) override;
-  absl::Status ServeDatagrams(net::UniqueFd socket, int stop_fd,
+  absl::Status ServeDatagrams(base::UniqueFd socket, int stop_fd,
                               const protocols::DatagramProtocol& protocol) override;
 
  private:

@@ -5,13 +5,13 @@
 #include <cerrno>
 #include <string>
 
+#include "base/syscall_error.h"
 #include "servers/models/process_workers.h"
 #include "servers/models/thread_workers.h"
 #include "servers/models/wait_for_work.h"
 #include "servers/models/worker_stats.h"
 #include "servers/net/blocking_stream.h"
 #include "servers/net/polling_datagram_sender.h"
-#include "servers/net/syscall_error.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::models {
@@ -35,7 +35,7 @@ void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& 
     if (!accepted.fd) {
       if (accepted.error == net::AcceptError::kOutOfFds) rest_ms = kOutOfFdsBackoffMs;
       if (accepted.error == net::AcceptError::kFatal) {
-        spdlog::error("{}", std::string(net::SyscallError("accept", accepted.err).message()));
+        spdlog::error("{}", std::string(base::SyscallError("accept", accepted.err).message()));
         return;
       }
       continue;
@@ -115,7 +115,7 @@ absl::Status PoolModel::RunPool(int stop_fd, std::shared_ptr<CuttableConnections
   return absl::OkStatus();
 }
 
-absl::Status PoolModel::ServeStreams(net::UniqueFd listener, int stop_fd,
+absl::Status PoolModel::ServeStreams(base::UniqueFd listener, int stop_fd,
                                      const protocols::StreamProtocol& protocol) {
   const int fd = listener.get();
   // Each worker holds a reference: a thread still serving after the drain gave up on it ends
@@ -132,7 +132,7 @@ absl::Status PoolModel::ServeStreams(net::UniqueFd listener, int stop_fd,
       on_stop);
 }
 
-absl::Status PoolModel::ServeDatagrams(net::UniqueFd socket, int stop_fd,
+absl::Status PoolModel::ServeDatagrams(base::UniqueFd socket, int stop_fd,
                                        const protocols::DatagramProtocol& protocol) {
   const int fd = socket.get();
   return RunPool(stop_fd, nullptr, [fd, stop_fd, &protocol, board = options_.scoreboard] {

@@ -9,7 +9,7 @@
 
 #include <cerrno>
 
-#include "servers/net/syscall_error.h"
+#include "base/syscall_error.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::models {
@@ -17,11 +17,11 @@ namespace {
 
 constexpr auto kKillGrace = std::chrono::seconds(2);
 
-net::UniqueFd SigchldFd() {
+base::UniqueFd SigchldFd() {
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
-  return net::UniqueFd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+  return base::UniqueFd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
 }
 
 }  // namespace
@@ -40,7 +40,7 @@ ProcessWorkers::~ProcessWorkers() {
 bool ProcessWorkers::Launch(int handoff_fd, std::function<void()> work) {
   pid_t pid = ::fork();
   if (pid < 0) {
-    spdlog::error("{}", std::string(net::SyscallError("fork", errno).message()));
+    spdlog::error("{}", std::string(base::SyscallError("fork", errno).message()));
     if (handoff_fd >= 0) ::close(handoff_fd);
     return false;
   }

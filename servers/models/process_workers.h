@@ -11,8 +11,8 @@
 
 #include <unordered_set>
 
+#include "base/unique_fd.h"
 #include "servers/models/workers.h"
-#include "servers/net/unique_fd.h"
 
 namespace corral::models {
 
@@ -35,7 +35,7 @@ class ProcessWorkers final : public Workers {
 
   std::function<void()> in_child_;
   std::function<void(pid_t)> on_reaped_;
-  net::UniqueFd sigchld_;  // signalfd for SIGCHLD
+  base::UniqueFd sigchld_;  // signalfd for SIGCHLD
   pid_t parent_;
   std::unordered_set<pid_t> children_;
 };

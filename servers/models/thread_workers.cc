@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::models {
@@ -95,7 +95,7 @@ struct ThreadWorkers::Shared {
 
   const size_t signal_from;  // a unit ending with this many (or more) active writes `finished`
   const std::shared_ptr<CuttableConnections> self_registered;  // may be null
-  net::UniqueFd finished{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
+  base::UniqueFd finished{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
 
   std::mutex mu;
   std::condition_variable changed;              // active reached 0, or a thread exited

@@ -3,8 +3,8 @@
 // connection with errno sorted the way the loop must react.
 #pragma once
 
+#include "base/unique_fd.h"
 #include "servers/net/socket.h"
-#include "servers/net/unique_fd.h"
 
 namespace corral::models {
 
@@ -30,13 +30,13 @@ class SharedWorkWaiter {
  private:
   const int stop_fd_;
   const int work_fd_;
-  net::UniqueFd epoll_;  // invalid: fall back to poll
+  base::UniqueFd epoll_;  // invalid: fall back to poll
 };
 
 struct Accepted {
   // The connection or invalid: blocking, CLOEXEC, with the listener's TCP_NODELAY (ListenTcp)
   // and SO_RCVTIMEO (none on the pool and fork listeners: BlockingStream::Accepted{}).
-  net::UniqueFd fd;
+  base::UniqueFd fd;
   net::AcceptError error{};  // why not, when invalid
   int err = 0;               // the errno, when invalid
 };

@@ -6,8 +6,9 @@
 
 #include <cerrno>
 
+#include "base/deadline.h"
+#include "base/syscall_error.h"
 #include "servers/net/polling_stream.h"
-#include "servers/net/syscall_error.h"
 
 namespace corral::net {
 namespace {
@@ -19,11 +20,11 @@ void MakeBlocking(int fd) {
 
 }  // namespace
 
-BlockingStream::BlockingStream(UniqueFd fd) : owned_(std::move(fd)), fd_(owned_.get()) {
+BlockingStream::BlockingStream(base::UniqueFd fd) : owned_(std::move(fd)), fd_(owned_.get()) {
   MakeBlocking(fd_);
 }
 
-BlockingStream::BlockingStream(UniqueFd fd, Accepted known)
+BlockingStream::BlockingStream(base::UniqueFd fd, Accepted known)
     : owned_(std::move(fd)), fd_(owned_.get()), armed_(known.listener_receive_timeout) {}
 
 BlockingStream::BlockingStream(int fd) : fd_(fd) { MakeBlocking(fd_); }
@@ -51,7 +52,7 @@ absl::Status BlockingStream::ArmReceiveTimeout(Deadline deadline) {
   auto micros = std::chrono::ceil<std::chrono::microseconds>(wanted).count();
   timeval tv{static_cast<time_t>(micros / 1'000'000), static_cast<suseconds_t>(micros % 1'000'000)};
   if (::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) {
-    return SyscallError("setsockopt", errno);
+    return base::SyscallError("setsockopt", errno);
   }
   armed_ = wanted;
   return absl::OkStatus();
@@ -65,14 +66,14 @@ absl::StatusOr<size_t> BlockingStream::DoRead(void* buf, size_t len, Deadline de
     if (errno == EAGAIN) {
       armed_ = kUnknownTimeout;  // it ran out: Arm decides whether the deadline has, and re-arms
     } else if (errno != EINTR) {
-      return SyscallError("read", errno);
+      return base::SyscallError("read", errno);
     }
   }
 }
 
 absl::Status BlockingStream::DoWriteAllV(iovec* iov, int count, Deadline deadline) {
   return WriteAllVWith(fd_, iov, count,
-                       [this, deadline] { return PollUntil(fd_, POLLOUT, deadline); });
+                       [this, deadline] { return base::WaitReady(fd_, POLLOUT, deadline); });
 }
 
 absl::Status BlockingStream::DoSendFile(int file_fd, off_t offset, size_t count,
@@ -83,10 +84,11 @@ absl::Status BlockingStream::DoSendFile(int file_fd, off_t offset, size_t count,
   // chunk cost nothing beside the chunk.
   const int flags = ::fcntl(fd_, F_GETFL);
   if (flags < 0 || ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK) != 0) {
-    return SyscallError("fcntl", errno);
+    return base::SyscallError("fcntl", errno);
   }
-  absl::Status sent = SendFileWith(fd_, file_fd, offset, count,
-                                   [this, deadline] { return PollUntil(fd_, POLLOUT, deadline); });
+  absl::Status sent = SendFileWith(fd_, file_fd, offset, count, [this, deadline] {
+    return base::WaitReady(fd_, POLLOUT, deadline);
+  });
   ::fcntl(fd_, F_SETFL, flags);
   return sent;
 }

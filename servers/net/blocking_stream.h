@@ -13,8 +13,8 @@
 
 #include <chrono>
 
+#include "base/unique_fd.h"
 #include "servers/net/stream.h"
-#include "servers/net/unique_fd.h"
 
 namespace corral::net {
 
@@ -31,8 +31,8 @@ class BlockingStream final : public Stream {
   };
 
   // Takes ownership of the socket `fd`, makes it blocking, closes it on destruction.
-  explicit BlockingStream(UniqueFd fd);
-  BlockingStream(UniqueFd fd, Accepted known);
+  explicit BlockingStream(base::UniqueFd fd);
+  BlockingStream(base::UniqueFd fd, Accepted known);
   // Uses the socket `fd` without owning it; makes it blocking.
   explicit BlockingStream(int fd);
   BlockingStream(int fd, Accepted known);
@@ -48,7 +48,7 @@ class BlockingStream final : public Stream {
   // DEADLINE_EXCEEDED once it has passed.
   absl::Status ArmReceiveTimeout(Deadline deadline);
 
-  UniqueFd owned_;
+  base::UniqueFd owned_;
   int fd_;
   // The SO_RCVTIMEO set; zero is the kernel's "no timeout". Unknown at first unless told (an
   // accepted socket inherits its listener's), and again once it fired: the next read arms.

@@ -5,9 +5,10 @@
 
 #include <cerrno>
 
+#include "base/deadline.h"
+#include "base/syscall_error.h"
 #include "servers/net/polling_stream.h"
 #include "servers/net/stream_accounting.h"
-#include "servers/net/syscall_error.h"
 
 namespace corral::net {
 
@@ -19,8 +20,8 @@ absl::Status PollingDatagramSender::SendTo(const void* data, size_t size, const 
       return absl::OkStatus();
     }
     if (errno == EINTR) continue;
-    absl::Status failed = errno == EAGAIN ? PollUntil(fd_, POLLOUT, deadline)
-                                          : SyscallError("sendto " + peer.ToString(), errno);
+    absl::Status failed = errno == EAGAIN ? base::WaitReady(fd_, POLLOUT, deadline)
+                                          : base::SyscallError("sendto " + peer.ToString(), errno);
     if (!failed.ok()) {
       CountWrite(stats_, failed, size);
       return failed;

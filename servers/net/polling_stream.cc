@@ -7,32 +7,18 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "servers/net/syscall_error.h"
+#include "base/deadline.h"
+#include "base/syscall_error.h"
 
 namespace corral::net {
-
-absl::Status PollUntil(int fd, short events, Deadline deadline) {
-  pollfd pfd{fd, events, 0};
-  for (;;) {
-    int timeout_ms = -1;
-    if (deadline != Deadline::max()) {
-      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) return absl::DeadlineExceededError("timed out");
-      timeout_ms = static_cast<int>(std::min<int64_t>(left.count(), 1 << 30));
-    }
-    int n = ::poll(&pfd, 1, timeout_ms);
-    if (n > 0) return absl::OkStatus();
-    if (n < 0 && errno != EINTR) return SyscallError("poll", errno);
-  }
-}
 
 absl::StatusOr<size_t> PollingStream::DoRead(void* buf, size_t len, Deadline deadline) {
   for (;;) {
     ssize_t n = ::recv(fd_, buf, len, 0);
     if (n >= 0) return static_cast<size_t>(n);
     if (errno == EINTR) continue;
-    if (errno != EAGAIN) return SyscallError("read", errno);
-    if (absl::Status ready = PollUntil(fd_, POLLIN, deadline); !ready.ok()) return ready;
+    if (errno != EAGAIN) return base::SyscallError("read", errno);
+    if (absl::Status ready = base::WaitReady(fd_, POLLIN, deadline); !ready.ok()) return ready;
   }
 }
 
@@ -46,7 +32,7 @@ absl::Status WriteAllVWith(int socket_fd, iovec* iov, int count,
     ssize_t n = ::sendmsg(socket_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno != EAGAIN) return SyscallError("write", errno);
+      if (errno != EAGAIN) return base::SyscallError("write", errno);
       if (absl::Status ready = wait_writable(); !ready.ok()) return ready;
       continue;
     }
@@ -66,7 +52,7 @@ absl::Status WriteAllVWith(int socket_fd, iovec* iov, int count,
 
 absl::Status PollingStream::DoWriteAllV(iovec* iov, int count, Deadline deadline) {
   return WriteAllVWith(fd_, iov, count,
-                       [this, deadline] { return PollUntil(fd_, POLLOUT, deadline); });
+                       [this, deadline] { return base::WaitReady(fd_, POLLOUT, deadline); });
 }
 
 absl::Status SendFileWith(int socket_fd, int file_fd, off_t offset, size_t count,
@@ -79,7 +65,7 @@ absl::Status SendFileWith(int socket_fd, int file_fd, off_t offset, size_t count
     }
     if (n == 0) return absl::DataLossError("sendfile: the file ended early (it shrank)");
     if (errno == EINTR) continue;
-    if (errno != EAGAIN) return SyscallError("sendfile", errno);
+    if (errno != EAGAIN) return base::SyscallError("sendfile", errno);
     if (absl::Status ready = wait_writable(); !ready.ok()) return ready;
   }
   return absl::OkStatus();
@@ -87,7 +73,7 @@ absl::Status SendFileWith(int socket_fd, int file_fd, off_t offset, size_t count
 
 absl::Status PollingStream::DoSendFile(int file_fd, off_t offset, size_t count, Deadline deadline) {
   return SendFileWith(fd_, file_fd, offset, count,
-                      [this, deadline] { return PollUntil(fd_, POLLOUT, deadline); });
+                      [this, deadline] { return base::WaitReady(fd_, POLLOUT, deadline); });
 }
 
 }  // namespace corral::net

@@ -5,15 +5,15 @@
 
 #include <functional>
 
+#include "base/unique_fd.h"
 #include "servers/net/stream.h"
-#include "servers/net/unique_fd.h"
 
 namespace corral::net {
 
 class PollingStream final : public Stream {
  public:
   // Takes ownership of the non-blocking socket `fd`; closes it on destruction.
-  explicit PollingStream(UniqueFd fd) : owned_(std::move(fd)), fd_(owned_.get()) {}
+  explicit PollingStream(base::UniqueFd fd) : owned_(std::move(fd)), fd_(owned_.get()) {}
   // Uses the non-blocking socket `fd` without owning it.
   explicit PollingStream(int fd) : fd_(fd) {}
 
@@ -24,7 +24,7 @@ class PollingStream final : public Stream {
   absl::Status DoWriteAllV(iovec* iov, int count, Deadline deadline) override;
   absl::Status DoSendFile(int file_fd, off_t offset, size_t count, Deadline deadline) override;
 
-  UniqueFd owned_;
+  base::UniqueFd owned_;
   int fd_;
 };
 
@@ -37,10 +37,5 @@ absl::Status WriteAllVWith(int socket_fd, iovec* iov, int count,
 // after each EAGAIN (poll(2) for PollingStream, parking the greenlet for the coroutine model).
 absl::Status SendFileWith(int socket_fd, int file_fd, off_t offset, size_t count,
                           const std::function<absl::Status()>& wait_writable);
-
-// Waits until `fd` is ready for `events` (POLLIN / POLLOUT) or `deadline` passes. Retries
-// EINTR. Returns OK when ready (or on error/hang-up: the next syscall reports it),
-// DEADLINE_EXCEEDED otherwise.
-absl::Status PollUntil(int fd, short events, Deadline deadline);
 
 }  // namespace corral::net

@@ -4,8 +4,8 @@
 #pragma once
 
 #include "absl/status/statusor.h"
+#include "base/unique_fd.h"
 #include "servers/net/address.h"
-#include "servers/net/unique_fd.h"
 
 namespace corral::net {
 
@@ -23,11 +23,11 @@ struct ListenOptions {
 
 // socket + SO_REUSEADDR (+ SO_REUSEPORT) + bind + TCP_NODELAY (+ TCP_DEFER_ACCEPT) + listen.
 // Accepted connections inherit TCP_NODELAY from the listener.
-absl::StatusOr<UniqueFd> ListenTcp(const Address& address, const ListenOptions& options = {});
+absl::StatusOr<base::UniqueFd> ListenTcp(const Address& address, const ListenOptions& options = {});
 
 // socket + bind for UDP; reuse_port and check_port_free as in ListenOptions.
-absl::StatusOr<UniqueFd> BindUdp(const Address& address, bool reuse_port = false,
-                                 bool check_port_free = true);
+absl::StatusOr<base::UniqueFd> BindUdp(const Address& address, bool reuse_port = false,
+                                       bool check_port_free = true);
 
 // The TCP_DEFER_ACCEPT seconds a listener has (0: none), so that listeners joining its port
 // can match it.

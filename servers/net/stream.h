@@ -1,7 +1,8 @@
 // Stream: the byte-stream interface every protocol handler is written against, in blocking
 // style. A model supplies the implementation: BlockingStream (fork and thread models, where the
-// worker owns an OS thread; PollingStream serves clients and tests) or a cooperative stream that parks a greenlet on its hub (coroutine
-// model). A handler therefore runs unchanged under every model.
+// worker owns an OS thread; PollingStream serves clients and tests) or a cooperative stream that
+// parks a greenlet on its hub (coroutine model). A handler therefore runs unchanged under every
+// model.
 //
 // A Stream is used by one worker at a time; it is not thread-safe.
 #pragma once
@@ -14,15 +15,15 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "base/deadline.h"
 #include "servers/stats/slot_writer.h"
 
 namespace corral::net {
 
-using Clock = std::chrono::steady_clock;
-// The moment a call gives up. Deadline::max() waits forever.
-using Deadline = Clock::time_point;
-
-inline Deadline DeadlineAfter(std::chrono::milliseconds timeout) { return Clock::now() + timeout; }
+// The deadlines of the calls below are base's: a steady-clock point, Deadline::max() for none.
+using base::Clock;
+using base::Deadline;
+using base::DeadlineAfter;
 
 class Stream {
  public:

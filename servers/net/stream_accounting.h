@@ -12,7 +12,7 @@ namespace corral::net {
 inline void CountFailure(stats::SlotWriter* slot, const absl::Status& status) {
   if (absl::IsDeadlineExceeded(status)) {
     slot->OnError(stats::ErrorKind::kTimeout);
-  } else if (absl::IsUnavailable(status)) {  // reset, broken pipe: see SyscallError
+  } else if (absl::IsUnavailable(status)) {  // reset, broken pipe: see base::SyscallError
     slot->OnError(stats::ErrorKind::kReset);
   }
 }

@@ -11,7 +11,7 @@
 #include <new>
 
 #include "absl/strings/str_cat.h"
-#include "servers/stats/errno_status.h"
+#include "base/syscall_error.h"
 
 namespace corral::stats {
 namespace {
@@ -76,7 +76,7 @@ absl::StatusOr<Scoreboard> Scoreboard::Create(const ScoreboardOptions& options) 
   // `path` sees either the previous file or this one complete, never a partial one.
   std::string temp = options.path + ".XXXXXX";
   const int fd = mkostemp(temp.data(), O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus(errno, absl::StrCat(what, ": create temporary file"));
+  if (fd < 0) return base::SyscallError(absl::StrCat(what, ": create temporary file"), errno);
   FdCloser closer(fd);
   auto fail = [&](absl::Status status) {
     unlink(temp.c_str());
@@ -87,7 +87,7 @@ absl::StatusOr<Scoreboard> Scoreboard::Create(const ScoreboardOptions& options) 
   // the agent a start failure with a reason instead.
   const uint64_t size = ScoreboardFileSize(options.slot_count);
   if (const int err = posix_fallocate(fd, 0, static_cast<off_t>(size)); err != 0) {
-    return fail(ErrnoStatus(err, what));
+    return fail(base::SyscallError(what, err));
   }
   absl::StatusOr<MappedRegion> region = MappedRegion::Map(fd, size, /*writable=*/true, what);
   if (!region.ok()) return fail(region.status());
@@ -110,7 +110,7 @@ absl::StatusOr<Scoreboard> Scoreboard::Create(const ScoreboardOptions& options) 
   header->magic.store(kScoreboardMagic, std::memory_order_release);
 
   if (rename(temp.c_str(), options.path.c_str()) != 0) {
-    return fail(ErrnoStatus(errno, absl::StrCat(what, ": rename ", temp)));
+    return fail(base::SyscallError(absl::StrCat(what, ": rename ", temp), errno));
   }
   return Scoreboard(options.path, *std::move(region));
 }

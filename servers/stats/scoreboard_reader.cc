@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "servers/stats/errno_status.h"
+#include "base/syscall_error.h"
 
 namespace corral::stats {
 namespace {
@@ -50,7 +50,7 @@ absl::Status PreadExactly(int fd, void* buf, size_t size, uint64_t offset,
     const ssize_t n =
         pread(fd, static_cast<char*>(buf) + done, size - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus(errno, what);
+    if (n < 0) return base::SyscallError(what, errno);
     if (n == 0) {
       return absl::DataLossError(absl::StrCat(what, ": truncated: no bytes at offset ",
                                               offset + done, " (", size - done, " expected)"));
@@ -217,13 +217,13 @@ absl::StatusOr<ScoreboardReader> ScoreboardReader::Open(const std::string& path,
   if (fd < 0 && errno == ELOOP) {
     return absl::DataLossError(absl::StrCat(what, ": is a symbolic link"));
   }
-  if (fd < 0) return ErrnoStatus(errno, what);
+  if (fd < 0) return base::SyscallError(what, errno);
   auto fail = [fd](absl::Status status) {
     close(fd);
     return status;
   };
   struct stat st;
-  if (fstat(fd, &st) != 0) return fail(ErrnoStatus(errno, what));
+  if (fstat(fd, &st) != 0) return fail(base::SyscallError(what, errno));
   if (!S_ISREG(st.st_mode)) {
     return fail(absl::DataLossError(absl::StrCat(what, ": is ", FileTypeName(st.st_mode))));
   }
@@ -257,7 +257,7 @@ absl::StatusOr<ScoreboardReader> ScoreboardReader::Open(const std::string& path,
 absl::StatusOr<Snapshot> ScoreboardReader::Read(const ReadOptions& options) const {
   const std::string what = absl::StrCat("read scoreboard ", path_);
   struct stat st;
-  if (fstat(fd_, &st) != 0) return ErrnoStatus(errno, what);
+  if (fstat(fd_, &st) != 0) return base::SyscallError(what, errno);
   if (static_cast<uint64_t>(st.st_size) != file_size_) {
     return absl::DataLossError(absl::StrCat(what, ": truncated or resized: file is ", st.st_size,
                                             " bytes, header says ", file_size_));

@@ -13,8 +13,8 @@
 #include <string>
 #include <thread>
 
+#include "base/unique_fd.h"
 #include "corral/v1/agent.grpc.pb.h"
-#include "servers/net/unique_fd.h"
 
 namespace corral::ctl {
 namespace {
@@ -255,7 +255,7 @@ class RawPeer {
     EXPECT_EQ(::bind(listener_.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
     EXPECT_EQ(::listen(listener_.get(), 4), 0);
     thread_ = std::thread([this, serve] {
-      net::UniqueFd client(::accept(listener_.get(), nullptr, nullptr));
+      base::UniqueFd client(::accept(listener_.get(), nullptr, nullptr));
       if (client) serve(client.get());
     });
   }
@@ -269,7 +269,7 @@ class RawPeer {
 
  private:
   std::string path_;
-  net::UniqueFd listener_;
+  base::UniqueFd listener_;
   std::thread thread_;
 };
 

@@ -14,7 +14,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace corral::ctl {
 namespace {
@@ -33,7 +33,7 @@ class AgentSocketCheckTest : public ::testing::Test {
 
   // A bound unix socket at socket_ (its listener is closed again: the file stays).
   void MakeSocket() {
-    net::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    base::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     socket_.copy(address.sun_path, sizeof address.sun_path - 1);

@@ -11,9 +11,9 @@
 #include <sstream>
 #include <thread>
 
+#include "base/unique_fd.h"
 #include "servers/net/address.h"
 #include "servers/net/polling_stream.h"
-#include "servers/net/unique_fd.h"
 
 namespace corral::testing {
 
@@ -121,11 +121,11 @@ v1::Server AgentTest::WaitUntil(const std::string& name,
 
 namespace {
 
-net::UniqueFd Connect(const std::string& address) {
+base::UniqueFd Connect(const std::string& address) {
   absl::StatusOr<net::Address> a = net::Address::Parse(address);
-  if (!a.ok()) return net::UniqueFd();
-  net::UniqueFd fd(::socket(a->family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd || ::connect(fd.get(), a->sockaddr_ptr(), a->length()) != 0) return net::UniqueFd();
+  if (!a.ok()) return base::UniqueFd();
+  base::UniqueFd fd(::socket(a->family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd || ::connect(fd.get(), a->sockaddr_ptr(), a->length()) != 0) return base::UniqueFd();
   ::fcntl(fd.get(), F_SETFL, O_NONBLOCK);  // PollingStream's contract
   return fd;
 }
@@ -133,7 +133,7 @@ net::UniqueFd Connect(const std::string& address) {
 }  // namespace
 
 std::string EchoOnce(const std::string& address, const std::string& message) {
-  net::UniqueFd fd = Connect(address);
+  base::UniqueFd fd = Connect(address);
   if (!fd) return "";
   net::PollingStream stream(std::move(fd));
   net::Deadline deadline = net::DeadlineAfter(std::chrono::seconds(20));
@@ -149,7 +149,7 @@ std::string EchoOnce(const std::string& address, const std::string& message) {
 }
 
 std::string HttpGetBody(const std::string& address, const std::string& path) {
-  net::UniqueFd fd = Connect(address);
+  base::UniqueFd fd = Connect(address);
   if (!fd) return "";
   net::PollingStream stream(std::move(fd));
   net::Deadline deadline = net::DeadlineAfter(std::chrono::seconds(20));

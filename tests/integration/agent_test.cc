@@ -201,7 +201,7 @@ TEST_F(AgentTest, UnbuiltPairsAreUnimplemented) {
 }
 
 TEST_F(AgentTest, PortInUseEndsFailedWithTheReason) {
-  absl::StatusOr<net::UniqueFd> taken = net::ListenTcp(*net::Address::Parse("127.0.0.1:0"));
+  absl::StatusOr<base::UniqueFd> taken = net::ListenTcp(*net::Address::Parse("127.0.0.1:0"));
   ASSERT_TRUE(taken.ok());
   std::string address = net::LocalAddress(taken->get())->ToString();
 

@@ -46,7 +46,7 @@ bool NameExists(int dir, const std::string& name) {
   return errno != ENOENT;
 }
 
-AtomicFile::AtomicFile(net::UniqueFd dir, net::UniqueFd file, std::string name,
+AtomicFile::AtomicFile(base::UniqueFd dir, base::UniqueFd file, std::string name,
                        std::string temp_name, bool replace)
     : dir_(std::move(dir)),
       file_(std::move(file)),
@@ -56,13 +56,13 @@ AtomicFile::AtomicFile(net::UniqueFd dir, net::UniqueFd file, std::string name,
 
 AtomicFile::~AtomicFile() { Discard(); }
 
-absl::StatusOr<AtomicFile> AtomicFile::Create(net::UniqueFd dir, std::string name,
+absl::StatusOr<AtomicFile> AtomicFile::Create(base::UniqueFd dir, std::string name,
                                               const Options& options) {
   if (options.use_tmpfile) {
     int fd = RetryEintr(
         [&] { return ::openat(dir.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, options.mode); });
     if (fd >= 0) {
-      return AtomicFile(std::move(dir), net::UniqueFd(fd), std::move(name), "", options.replace);
+      return AtomicFile(std::move(dir), base::UniqueFd(fd), std::move(name), "", options.replace);
     }
     if (errno != EOPNOTSUPP && errno != EISDIR) {
       return ErrnoStatus(errno, "create temporary file");
@@ -75,7 +75,7 @@ absl::StatusOr<AtomicFile> AtomicFile::Create(net::UniqueFd dir, std::string nam
                       O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, options.mode);
     });
     if (fd >= 0) {
-      return AtomicFile(std::move(dir), net::UniqueFd(fd), std::move(name), std::move(temp_name),
+      return AtomicFile(std::move(dir), base::UniqueFd(fd), std::move(name), std::move(temp_name),
                         options.replace);
     }
     if (errno != EEXIST) return ErrnoStatus(errno, "create temporary file");

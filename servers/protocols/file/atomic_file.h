@@ -22,7 +22,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace corral::protocols::file {
 
@@ -43,7 +43,7 @@ class AtomicFile {
   // descriptor, not O_PATH); the AtomicFile owns it. `name` is one path component (no '/').
   // Errors carry the reason only ("create temporary file: no space left on device"), with the
   // codes of ErrnoStatus (fs_error.h); the caller names the object.
-  static absl::StatusOr<AtomicFile> Create(net::UniqueFd dir, std::string name,
+  static absl::StatusOr<AtomicFile> Create(base::UniqueFd dir, std::string name,
                                            const Options& options);
 
   AtomicFile(AtomicFile&&) = default;
@@ -62,15 +62,15 @@ class AtomicFile {
   bool uses_named_temp() const { return !temp_name_.empty(); }
 
  private:
-  AtomicFile(net::UniqueFd dir, net::UniqueFd file, std::string name, std::string temp_name,
+  AtomicFile(base::UniqueFd dir, base::UniqueFd file, std::string name, std::string temp_name,
              bool replace);
 
   absl::Status CommitUnnamed();
   absl::Status CommitNamed();
   void Discard();
 
-  net::UniqueFd dir_;
-  net::UniqueFd file_;
+  base::UniqueFd dir_;
+  base::UniqueFd file_;
   std::string name_;
   std::string temp_name_;  // empty for O_TMPFILE
   bool replace_ = false;

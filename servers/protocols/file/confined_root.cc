@@ -8,7 +8,7 @@
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
-#include "servers/net/syscall_error.h"
+#include "base/syscall_error.h"
 
 namespace corral::protocols::file {
 namespace {
@@ -41,13 +41,13 @@ absl::StatusOr<ConfinedRoot> ConfinedRoot::Open(const std::string& path) {
   do {
     fd = ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   } while (fd < 0 && errno == EINTR);
-  if (fd < 0) return net::SyscallError(absl::StrCat("root ", path), errno);
-  return ConfinedRoot(net::UniqueFd(fd));
+  if (fd < 0) return base::SyscallError(absl::StrCat("root ", path), errno);
+  return ConfinedRoot(base::UniqueFd(fd));
 }
 
-net::UniqueFd ConfinedRoot::OpenBeneath(std::string_view relative, int flags, mode_t mode) const {
+base::UniqueFd ConfinedRoot::OpenBeneath(std::string_view relative, int flags, mode_t mode) const {
   std::string path = relative.empty() ? std::string(".") : std::string(relative);
-  return net::UniqueFd(OpenAt2(fd_.get(), path.c_str(), flags, mode));
+  return base::UniqueFd(OpenAt2(fd_.get(), path.c_str(), flags, mode));
 }
 
 }  // namespace corral::protocols::file

@@ -16,7 +16,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace corral::protocols::file {
 
@@ -31,14 +31,14 @@ class ConfinedRoot {
   // On failure returns an invalid descriptor and leaves errno set: EXDEV for a path leading out
   // of the root, ELOOP for a magic link or a symlink loop, otherwise what open(2) says. EINTR
   // and EAGAIN (a concurrent rename raced the lookup) are retried.
-  net::UniqueFd OpenBeneath(std::string_view relative, int flags, mode_t mode = 0) const;
+  base::UniqueFd OpenBeneath(std::string_view relative, int flags, mode_t mode = 0) const;
 
   int fd() const { return fd_.get(); }
 
  private:
-  explicit ConfinedRoot(net::UniqueFd fd) : fd_(std::move(fd)) {}
+  explicit ConfinedRoot(base::UniqueFd fd) : fd_(std::move(fd)) {}
 
-  net::UniqueFd fd_;
+  base::UniqueFd fd_;
 };
 
 }  // namespace corral::protocols::file

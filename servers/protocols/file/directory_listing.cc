@@ -32,7 +32,7 @@ bool DescribeEntry(const ConfinedRoot& root, std::string_view directory, int dir
   if (!S_ISLNK(info->st_mode)) return true;
   std::string path =
       directory.empty() ? std::string(name) : absl::StrCat(std::string(directory), "/", name);
-  net::UniqueFd target = root.OpenBeneath(path, O_PATH);
+  base::UniqueFd target = root.OpenBeneath(path, O_PATH);
   struct stat target_info;
   if (target.valid() && ::fstat(target.get(), &target_info) == 0) *info = target_info;
   return true;
@@ -42,7 +42,7 @@ bool DescribeEntry(const ConfinedRoot& root, std::string_view directory, int dir
 
 absl::StatusOr<std::vector<ListEntry>> ListDirectory(const ConfinedRoot& root,
                                                      std::string_view directory) {
-  net::UniqueFd fd = root.OpenBeneath(directory, O_RDONLY | O_DIRECTORY);
+  base::UniqueFd fd = root.OpenBeneath(directory, O_RDONLY | O_DIRECTORY);
   if (!fd.valid()) return ErrnoStatus(errno);
   std::unique_ptr<DIR, DirCloser> dir(::fdopendir(fd.get()));
   if (dir == nullptr) return ErrnoStatus(errno, "opendir");

@@ -121,7 +121,7 @@ FileSession::Next FileSession::Get(const std::string& raw_path) {
                           "names the served directory itself, not a file"));
   }
   // O_NONBLOCK: opening a FIFO must not block the worker; it is refused just below anyway.
-  net::UniqueFd file = root_.OpenBeneath(*path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+  base::UniqueFd file = root_.OpenBeneath(*path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
   if (!file.valid()) return Refuse(FsError(kAction, raw_path, errno));
   struct stat info;
   if (::fstat(file.get(), &info) != 0) return Refuse(FsError(kAction, raw_path, errno));
@@ -166,7 +166,7 @@ FileSession::Next FileSession::Put(const std::string& raw_path, uint64_t size) {
                                        options_.max_upload_bytes, " bytes")));
   }
   PathParts parts = SplitLastComponent(*path);
-  net::UniqueFd dir = root_.OpenBeneath(parts.directory, O_RDONLY | O_DIRECTORY);
+  base::UniqueFd dir = root_.OpenBeneath(parts.directory, O_RDONLY | O_DIRECTORY);
   if (!dir.valid()) return Refuse(FsError(kAction, raw_path, errno));
   // Early answer, so the client does not send a body in vain; the atomic link in Commit()
   // decides for real if another upload takes the name meanwhile.

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "servers/net/syscall_error.h"
+#include "base/syscall_error.h"
 #include "servers/protocols/file/name_escape.h"
 
 namespace corral::protocols::file {
@@ -40,7 +40,7 @@ std::string ReasonOf(int err) {
       // A symlink loop, or a /proc magic link refused by RESOLVE_NO_MAGICLINKS.
       return "too many levels of symbolic links, or a magic link";
     default:
-      return net::ErrnoText(err);
+      return base::ErrnoText(err);
   }
 }
 

@@ -1,14 +1,10 @@
 #include "servers/protocols/file/name_escape.h"
 
 #include "absl/strings/str_cat.h"
-#include "servers/protocols/http/char_classes.h"  // RFC 3986 hex digits, header-only
+#include "base/hex.h"
 
 namespace corral::protocols::file {
-namespace {
-
-constexpr char kHexDigits[] = "0123456789ABCDEF";
-
-}  // namespace
+namespace {}  // namespace
 
 bool NeedsEscape(unsigned char byte) {
   return byte <= 0x20 || byte == 0x7F || byte == '%' || byte == '"';
@@ -21,8 +17,8 @@ std::string EscapeName(std::string_view raw) {
     unsigned char byte = static_cast<unsigned char>(c);
     if (NeedsEscape(byte)) {
       out.push_back('%');
-      out.push_back(kHexDigits[byte >> 4]);
-      out.push_back(kHexDigits[byte & 0xF]);
+      out.push_back(base::kUpperHexDigits[byte >> 4]);
+      out.push_back(base::kUpperHexDigits[byte & 0xF]);
     } else {
       out.push_back(c);
     }
@@ -37,8 +33,8 @@ absl::StatusOr<std::string> UnescapeName(std::string_view escaped) {
     char c = escaped[i];
     if (c == '%') {
       bool complete = i + 2 < escaped.size();
-      int high = complete ? http::HexValue(escaped[i + 1]) : -1;
-      int low = complete ? http::HexValue(escaped[i + 2]) : -1;
+      int high = complete ? base::HexValue(escaped[i + 1]) : -1;
+      int low = complete ? base::HexValue(escaped[i + 2]) : -1;
       if (high < 0 || low < 0) {
         return absl::InvalidArgumentError(
             absl::StrCat("bad escape at byte ", i, ": '%' must be followed by two hex digits"));

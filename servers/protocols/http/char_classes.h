@@ -55,14 +55,6 @@ constexpr bool IsWhitespace(char c) { return c == ' ' || c == '\t'; }
 
 constexpr bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-// Returns the value of a hex digit, or -1.
-constexpr int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Removes leading and trailing SP/HTAB (OWS).
 constexpr std::string_view TrimWhitespace(std::string_view s) {
   while (!s.empty() && IsWhitespace(s.front())) s.remove_prefix(1);

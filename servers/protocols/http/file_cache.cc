@@ -24,7 +24,7 @@ absl::string_view Key(std::string_view path) { return absl::string_view(path.dat
 
 }  // namespace
 
-FileCache::FileCache(std::shared_ptr<const net::UniqueFd> root_fd, Options options)
+FileCache::FileCache(std::shared_ptr<const base::UniqueFd> root_fd, Options options)
     : root_fd_(std::move(root_fd)),
       options_(std::move(options)),
       revalidate_after_ns_(

@@ -88,7 +88,7 @@ class FileCache {
   };
 
   // `root_fd` is the root's directory descriptor (FileResolver::root_fd()), shared.
-  FileCache(std::shared_ptr<const net::UniqueFd> root_fd, Options options);
+  FileCache(std::shared_ptr<const base::UniqueFd> root_fd, Options options);
 
   // The entry for the request path `path` if one is cached and was found unchanged by a check
   // less than `revalidate_after` ago, or is found unchanged by one now; null otherwise (a miss
@@ -124,7 +124,7 @@ class FileCache {
   static std::chrono::nanoseconds CoarseMonotonicNow();
 
  private:
-  std::shared_ptr<const net::UniqueFd> root_fd_;
+  std::shared_ptr<const base::UniqueFd> root_fd_;
   Options options_;
   std::int64_t revalidate_after_ns_;
   mutable absl::Mutex mutex_;

@@ -75,7 +75,7 @@ absl::StatusOr<FileResolver> FileResolver::Create(std::string_view root, Lookup 
     return ErrnoStatus(errno, "resolve root", root);
   }
   auto root_fd =
-      std::make_shared<net::UniqueFd>(::open(canonical, O_PATH | O_DIRECTORY | O_CLOEXEC));
+      std::make_shared<base::UniqueFd>(::open(canonical, O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!*root_fd) {
     if (errno == ENOTDIR) {
       return absl::FailedPreconditionError(StrCat("root ", canonical, ": not a directory"));
@@ -83,7 +83,7 @@ absl::StatusOr<FileResolver> FileResolver::Create(std::string_view root, Lookup 
     return ErrnoStatus(errno, "open root", canonical);
   }
   if (lookup == Lookup::kOpenat2) {
-    net::UniqueFd probe(OpenBeneathDir(root_fd->get(), ".", O_PATH | O_CLOEXEC));
+    base::UniqueFd probe(OpenBeneathDir(root_fd->get(), ".", O_PATH | O_CLOEXEC));
     // ENOSYS: a kernel before 5.6. EPERM: a seccomp filter that predates openat2 (an O_PATH
     // open of a directory we just opened cannot be refused for permissions).
     if (!probe && (errno == ENOSYS || errno == EPERM)) lookup = Lookup::kRealpath;

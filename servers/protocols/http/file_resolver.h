@@ -9,13 +9,13 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace corral::http {
 
 // A file the server may send, already open.
 struct ResolvedFile {
-  net::UniqueFd fd;     // O_RDONLY (and O_NONBLOCK, which regular files ignore); inside the root
+  base::UniqueFd fd;    // O_RDONLY (and O_NONBLOCK, which regular files ignore); inside the root
   struct stat info {};  // fstat() of `fd`; always a regular file
   // The request named a directory and `fd` is its index.html: the name to take the
   // Content-Type from is "index.html", not the request path.
@@ -75,11 +75,11 @@ class FileResolver {
   const std::string& root() const { return root_; }
   // The root's O_PATH directory descriptor, shared by every copy (FileCache stats paths
   // relative to it).
-  const std::shared_ptr<const net::UniqueFd>& root_fd() const { return root_fd_; }
+  const std::shared_ptr<const base::UniqueFd>& root_fd() const { return root_fd_; }
   Lookup lookup() const { return lookup_; }
 
  private:
-  FileResolver(std::string root, std::shared_ptr<const net::UniqueFd> root_fd, Lookup lookup)
+  FileResolver(std::string root, std::shared_ptr<const base::UniqueFd> root_fd, Lookup lookup)
       : root_(std::move(root)), root_fd_(std::move(root_fd)), lookup_(lookup) {}
 
   // Opens `relative` (NUL-terminated, relative to the root, "." for the root itself) into
@@ -90,7 +90,7 @@ class FileResolver {
   absl::Status OpenCanonical(const char* relative, ResolvedFile* out) const;
 
   std::string root_;  // canonical, without a trailing slash unless it is "/"
-  std::shared_ptr<const net::UniqueFd> root_fd_;  // O_PATH | O_DIRECTORY of root_
+  std::shared_ptr<const base::UniqueFd> root_fd_;  // O_PATH | O_DIRECTORY of root_
   Lookup lookup_;
 };
 

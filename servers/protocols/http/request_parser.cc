@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "base/hex.h"
 #include "servers/protocols/http/char_classes.h"
 #include "servers/protocols/http/text_util.h"
 
@@ -375,7 +376,7 @@ FeedResult RequestParser::FeedBody(std::string_view data) {
         // where an extension follows. Reading "5 5" as 5 is how a lenient and a strict parser
         // come to disagree on where the body ends.
         ++chunk_line_bytes_;  // every byte so far was a digit
-        int digit = HexValue(c);
+        int digit = base::HexValue(c);
         if (digit >= 0) {
           if (chunk_line_bytes_ > kMaxChunkSizeDigits) {
             return Fail(StatusCode::kBadRequest, "chunk size has too many digits", i);

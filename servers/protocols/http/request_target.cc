@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "base/hex.h"
 #include "servers/protocols/http/char_classes.h"
 
 namespace corral::http {
@@ -41,8 +42,8 @@ absl::Status PercentDecodePath(std::string_view in, std::string* out) {
       out->push_back(c);
       continue;
     }
-    int high = i + 1 < in.size() ? HexValue(in[i + 1]) : -1;
-    int low = i + 2 < in.size() ? HexValue(in[i + 2]) : -1;
+    int high = i + 1 < in.size() ? base::HexValue(in[i + 1]) : -1;
+    int low = i + 2 < in.size() ? base::HexValue(in[i + 2]) : -1;
     if (high < 0 || low < 0) return absl::InvalidArgumentError("bad percent-escape in path");
     unsigned char decoded = static_cast<unsigned char>(high * 16 + low);
     if (decoded < 0x20 || decoded == 0x7f) {
@@ -88,15 +89,14 @@ void RemoveDotSegments(std::string* path) {
 }
 
 void AppendPercentEncodedPath(std::string_view path, std::string* out) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   for (char c : path) {
     const unsigned char byte = static_cast<unsigned char>(c);
     if (IsPathChar(byte)) {
       out->push_back(c);
     } else {
       out->push_back('%');
-      out->push_back(kHex[byte >> 4]);
-      out->push_back(kHex[byte & 0xf]);
+      out->push_back(base::kUpperHexDigits[byte >> 4]);
+      out->push_back(base::kUpperHexDigits[byte & 0xf]);
     }
   }
 }

@@ -82,7 +82,7 @@ void Response::AppendBody(std::string_view data) {
   body_.append(data.data(), data.size());
 }
 
-void Response::SetFileBody(net::UniqueFd fd, std::uint64_t offset, std::uint64_t length) {
+void Response::SetFileBody(base::UniqueFd fd, std::uint64_t offset, std::uint64_t length) {
   body_.clear();
   has_file_body_ = true;
   file_body_.fd = std::move(fd);

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 #include "servers/protocols/http/method.h"
 #include "servers/protocols/http/request.h"
 #include "servers/protocols/http/status_code.h"
@@ -20,7 +20,7 @@ inline constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n
 // A body the connection sends from a file rather than from memory: `length` bytes starting
 // at `offset` of the open regular file `fd` (opened by FileResolver, see file_resolver.h).
 struct FileBody {
-  net::UniqueFd fd;
+  base::UniqueFd fd;
   std::uint64_t offset = 0;  // bytes
   std::uint64_t length = 0;  // bytes; also the Content-Length
 };
@@ -81,7 +81,7 @@ class Response {
   // Makes the body `length` bytes of the open file `fd` from `offset`, sent by the
   // connection (see above); only the length goes into the head. Clears the in-memory body.
   // The Response owns `fd` until Reset() or the next SetFileBody.
-  void SetFileBody(net::UniqueFd fd, std::uint64_t offset, std::uint64_t length);
+  void SetFileBody(base::UniqueFd fd, std::uint64_t offset, std::uint64_t length);
   bool has_file_body() const { return has_file_body_; }
   const FileBody& file_body() const { return file_body_; }  // valid if has_file_body()
 

@@ -254,7 +254,7 @@ std::optional<Slice> PrepareHeadForFile(const Request& request, std::string_view
 
 }  // namespace
 
-void PrepareStaticFileResponse(const Request& request, std::string_view name, net::UniqueFd file,
+void PrepareStaticFileResponse(const Request& request, std::string_view name, base::UniqueFd file,
                                const FileInfo& info, Response* response) {
   if (std::optional<Slice> slice = PrepareHeadForFile(request, name, info, response)) {
     response->SetFileBody(std::move(file), slice->offset, slice->length);

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 #include "servers/protocols/http/request.h"
 #include "servers/protocols/http/response.h"
 
@@ -51,7 +51,7 @@ std::string MakeETag(const FileInfo& info);
 // file body describes the whole file, and ResponseHasBody() keeps the bytes from being sent.
 // 200 and 206 carry Content-Type, Last-Modified, ETag and Accept-Ranges: bytes; 206 adds
 // Content-Range; 304 carries ETag and Last-Modified; 416 carries "Content-Range: bytes */size".
-void PrepareStaticFileResponse(const Request& request, std::string_view name, net::UniqueFd file,
+void PrepareStaticFileResponse(const Request& request, std::string_view name, base::UniqueFd file,
                                const FileInfo& info, Response* response);
 
 // The same for a file whose bytes are in memory (FileCache): `bytes` is the whole file,

@@ -7,8 +7,8 @@
 
 #include <atomic>
 
+#include "base/unique_fd.h"
 #include "servers/net/address.h"
-#include "servers/net/unique_fd.h"
 
 namespace corral::agent {
 namespace {
@@ -20,7 +20,7 @@ using ::testing::StartsWith;
 std::string Exchange(const std::string& address, const std::string& request) {
   absl::StatusOr<net::Address> parsed = net::Address::Parse(address);
   if (!parsed.ok()) return "";
-  net::UniqueFd fd(::socket(parsed->family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
+  base::UniqueFd fd(::socket(parsed->family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (::connect(fd.get(), parsed->sockaddr_ptr(), parsed->length()) != 0) return "";
   if (::write(fd.get(), request.data(), request.size()) != ssize_t(request.size())) return "";
   std::string response;

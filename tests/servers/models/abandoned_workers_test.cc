@@ -66,18 +66,18 @@ TEST_P(AbandonedWorkersTest, ADrainThatCannotEndAHandlerReturnsAborted) {
   if (GetParam().model == ModelKind::kCoroutine) options.hubs = 1;
   absl::StatusOr<std::unique_ptr<Model>> model = MakeModel(GetParam().model, options);
   ASSERT_TRUE(model.ok()) << model.status();
-  absl::StatusOr<net::UniqueFd> listener = net::ListenTcp(*net::Address::Parse("127.0.0.1:0"));
+  absl::StatusOr<base::UniqueFd> listener = net::ListenTcp(*net::Address::Parse("127.0.0.1:0"));
   ASSERT_TRUE(listener.ok()) << listener.status();
   absl::StatusOr<net::Address> address = net::LocalAddress(listener->get());
   ASSERT_TRUE(address.ok()) << address.status();
-  net::UniqueFd stop(::eventfd(0, EFD_CLOEXEC));
+  base::UniqueFd stop(::eventfd(0, EFD_CLOEXEC));
   ASSERT_TRUE(stop);
 
   HandlerBlockedElsewhere protocol;
   absl::Status served;
   std::thread server(
       [&] { served = (*model)->ServeStreams(*std::move(listener), stop.get(), protocol); });
-  net::UniqueFd client = testing::ConnectTcp(address->ToString());
+  base::UniqueFd client = testing::ConnectTcp(address->ToString());
   ASSERT_EQ(::write(client.get(), "x", 1), 1);
   const bool entered = protocol.WaitEntered();
   const uint64_t one = 1;

@@ -25,7 +25,7 @@ TEST(CoroutineModelTest, ThousandConnectionsOnTwoHubThreads) {
   ServerProcess server({"--protocol", "tcp-echo", "--model", "coroutine", "--hubs", "2",
                         "--max-workers", "4096", "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(server.ready()) << server.detail();
-  std::vector<net::UniqueFd> connections;
+  std::vector<base::UniqueFd> connections;
   for (int i = 0; i < 1000; ++i) {
     connections.push_back(ConnectTcp(server.detail()));
     ASSERT_TRUE(connections.back()) << i;

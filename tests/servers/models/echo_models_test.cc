@@ -13,9 +13,9 @@
 #include <cstring>
 #include <thread>
 
+#include "base/unique_fd.h"
 #include "servers/net/address.h"
 #include "servers/net/polling_stream.h"
-#include "servers/net/unique_fd.h"
 #include "tests/servers/models/model_cases.h"
 #include "tests/servers/models/server_process.h"
 
@@ -36,7 +36,7 @@ class EchoModelsTest : public ::testing::TestWithParam<ModelCase> {
 TEST_P(EchoModelsTest, TcpOneClientManyRoundTrips) {
   ServerProcess server(Args("tcp-echo"));
   ASSERT_TRUE(server.ready()) << server.detail();
-  net::UniqueFd fd = ConnectTcp(server.detail());
+  base::UniqueFd fd = ConnectTcp(server.detail());
   ASSERT_TRUE(fd);
   for (int i = 0; i < 200; ++i) {
     std::string message = Pattern(1 + i * 37, i);
@@ -47,7 +47,7 @@ TEST_P(EchoModelsTest, TcpOneClientManyRoundTrips) {
 TEST_P(EchoModelsTest, TcpOneMebibyte) {
   ServerProcess server(Args("tcp-echo"));
   ASSERT_TRUE(server.ready()) << server.detail();
-  net::UniqueFd fd = ConnectTcp(server.detail());
+  base::UniqueFd fd = ConnectTcp(server.detail());
   ASSERT_TRUE(fd);
   std::string message = Pattern(1 << 20, 7);
   EXPECT_TRUE(EchoOn(fd.get(), message) == message);
@@ -60,7 +60,7 @@ TEST_P(EchoModelsTest, TcpHundredConcurrentClients) {
   std::vector<std::thread> clients;
   for (int c = 0; c < 100; ++c) {
     clients.emplace_back([&, c] {
-      net::UniqueFd fd = ConnectTcp(server.detail());
+      base::UniqueFd fd = ConnectTcp(server.detail());
       if (!fd) return;
       for (int i = 0; i < 5; ++i) {
         std::string message = Pattern(1000 + c * 10 + i, c);
@@ -78,7 +78,7 @@ TEST_P(EchoModelsTest, TcpHundredConcurrentClients) {
 TEST_P(EchoModelsTest, TcpHalfCloseGetsTheEchoThenTheEnd) {
   ServerProcess server(Args("tcp-echo"));
   ASSERT_TRUE(server.ready()) << server.detail();
-  net::UniqueFd fd = ConnectTcp(server.detail());
+  base::UniqueFd fd = ConnectTcp(server.detail());
   ASSERT_TRUE(fd);
   ASSERT_EQ(EchoOn(fd.get(), "first"), "first");  // the server is now waiting to read
   net::PollingStream stream(fd.get());
@@ -136,7 +136,7 @@ TEST_P(EchoModelsTest, UdpBurstFromManySendersGetsEachEchoToItsSender) {
   ASSERT_TRUE(address.ok()) << address.status();
   constexpr int kSenders = 8;
   constexpr int kEach = 6;
-  std::vector<net::UniqueFd> senders;
+  std::vector<base::UniqueFd> senders;
   std::vector<std::vector<std::string>> sent(kSenders);
   for (int s = 0; s < kSenders; ++s) {
     senders.emplace_back(::socket(address->family(), SOCK_DGRAM | SOCK_CLOEXEC, 0));
@@ -182,7 +182,7 @@ TEST_P(EchoModelsTest, UdpBurstFromManySendersGetsEachEchoToItsSender) {
 TEST_P(EchoModelsTest, SigtermDrainsConnectedClientsThenExits) {
   ServerProcess server(Args("tcp-echo", {"--drain-timeout-ms", "20000"}));
   ASSERT_TRUE(server.ready()) << server.detail();
-  net::UniqueFd fd = ConnectTcp(server.detail());
+  base::UniqueFd fd = ConnectTcp(server.detail());
   ASSERT_TRUE(fd);
   ASSERT_EQ(EchoOn(fd.get(), "before"), "before");
 
@@ -204,7 +204,7 @@ TEST_P(EchoModelsTest, SigtermDrainsConnectedClientsThenExits) {
 TEST_P(EchoModelsTest, DrainDeadlineCutsIdleClients) {
   ServerProcess server(Args("tcp-echo", {"--drain-timeout-ms", "300"}));
   ASSERT_TRUE(server.ready()) << server.detail();
-  net::UniqueFd fd = ConnectTcp(server.detail());
+  base::UniqueFd fd = ConnectTcp(server.detail());
   ASSERT_TRUE(fd);
   ASSERT_EQ(EchoOn(fd.get(), "x"), "x");
   int status = server.SignalAndWait(SIGTERM, std::chrono::seconds(20));
@@ -215,7 +215,7 @@ TEST_P(EchoModelsTest, DrainDeadlineCutsIdleClients) {
 TEST_P(EchoModelsTest, IdleConnectionsAreClosed) {
   ServerProcess server(Args("tcp-echo", {"--idle-timeout-ms", "200"}));
   ASSERT_TRUE(server.ready()) << server.detail();
-  net::UniqueFd fd = ConnectTcp(server.detail());
+  base::UniqueFd fd = ConnectTcp(server.detail());
   ASSERT_TRUE(fd);
   net::PollingStream stream(fd.get());
   char c;

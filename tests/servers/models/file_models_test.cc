@@ -55,7 +55,7 @@ class FileModelsTest : public ::testing::TestWithParam<ModelCase> {
 };
 
 TEST_P(FileModelsTest, ListDownloadUpload) {
-  net::UniqueFd fd = ConnectTcp(server_->detail());
+  base::UniqueFd fd = ConnectTcp(server_->detail());
   ASSERT_TRUE(fd);
   net::PollingStream stream(fd.get());
   FileClient client(stream, std::chrono::seconds(20));
@@ -111,7 +111,7 @@ TEST_P(FileModelsTest, HundredConcurrentClients) {
   std::vector<std::thread> clients;
   for (int c = 0; c < 100; ++c) {
     clients.emplace_back([&, c] {
-      net::UniqueFd fd = ConnectTcp(server_->detail());
+      base::UniqueFd fd = ConnectTcp(server_->detail());
       if (!fd) return;
       net::PollingStream stream(fd.get());
       FileClient client(stream, std::chrono::seconds(60));
@@ -139,7 +139,7 @@ TEST_P(FileModelsTest, HundredConcurrentClients) {
 
 TEST_P(FileModelsTest, InterruptedUploadLeavesNothing) {
   {
-    net::UniqueFd fd = ConnectTcp(server_->detail());
+    base::UniqueFd fd = ConnectTcp(server_->detail());
     ASSERT_TRUE(fd);
     const std::string header = "PUT partial.bin 1000000\n";
     ASSERT_EQ(write(fd.get(), header.data(), header.size()), static_cast<ssize_t>(header.size()));

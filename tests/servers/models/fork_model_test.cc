@@ -35,7 +35,7 @@ TEST(ForkModelTest, ThousandConnectionsLeaveNoZombieAndNoChild) {
   ServerProcess server({"--protocol", "tcp-echo", "--model", "fork", "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(server.ready()) << server.detail();
   for (int i = 0; i < 1000; ++i) {
-    net::UniqueFd fd = ConnectTcp(server.detail());
+    base::UniqueFd fd = ConnectTcp(server.detail());
     ASSERT_TRUE(fd) << i;
     ASSERT_EQ(EchoOn(fd.get(), "ping"), "ping") << i;
   }
@@ -47,8 +47,8 @@ TEST(ForkModelTest, ThousandConnectionsLeaveNoZombieAndNoChild) {
 TEST(ForkModelTest, KillingTheServerKillsItsChildren) {
   ServerProcess server({"--protocol", "tcp-echo", "--model", "fork", "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(server.ready()) << server.detail();
-  net::UniqueFd a = ConnectTcp(server.detail());
-  net::UniqueFd b = ConnectTcp(server.detail());
+  base::UniqueFd a = ConnectTcp(server.detail());
+  base::UniqueFd b = ConnectTcp(server.detail());
   ASSERT_EQ(EchoOn(a.get(), "a"), "a");
   ASSERT_EQ(EchoOn(b.get(), "b"), "b");
   std::vector<pid_t> children = server.Children();

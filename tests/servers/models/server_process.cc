@@ -91,24 +91,24 @@ std::vector<pid_t> ServerProcess::Children() const {
   return children;
 }
 
-net::UniqueFd ConnectTcp(const std::string& address) {
+base::UniqueFd ConnectTcp(const std::string& address) {
   absl::StatusOr<net::Address> a = net::Address::Parse(address);
-  if (!a.ok()) return net::UniqueFd();
-  net::UniqueFd fd(::socket(a->family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd || ::connect(fd.get(), a->sockaddr_ptr(), a->length()) != 0) return net::UniqueFd();
+  if (!a.ok()) return base::UniqueFd();
+  base::UniqueFd fd(::socket(a->family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd || ::connect(fd.get(), a->sockaddr_ptr(), a->length()) != 0) return base::UniqueFd();
   ::fcntl(fd.get(), F_SETFL, O_NONBLOCK);
   return fd;
 }
 
 void ExpectCapPausesAcceptingWithoutDropping(const ServerProcess& server,
                                              const std::function<void()>& while_capped) {
-  net::UniqueFd a = ConnectTcp(server.detail());
-  net::UniqueFd b = ConnectTcp(server.detail());
+  base::UniqueFd a = ConnectTcp(server.detail());
+  base::UniqueFd b = ConnectTcp(server.detail());
   ASSERT_EQ(EchoOn(a.get(), "a"), "a");
   ASSERT_EQ(EchoOn(b.get(), "b"), "b");
 
   // The third connects (the backlog holds it) but is not served while two are.
-  net::UniqueFd c = ConnectTcp(server.detail());
+  base::UniqueFd c = ConnectTcp(server.detail());
   ASSERT_TRUE(c);
   ASSERT_EQ(write(c.get(), "c", 1), 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -154,7 +154,7 @@ std::string EchoOn(int fd, const std::string& message) {
 std::string UdpRoundTrip(const std::string& address, const std::string& message) {
   absl::StatusOr<net::Address> a = net::Address::Parse(address);
   if (!a.ok()) return "";
-  net::UniqueFd fd(::socket(a->family(), SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  base::UniqueFd fd(::socket(a->family(), SOCK_DGRAM | SOCK_CLOEXEC, 0));
   timeval tv{10, 0};
   ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   if (::sendto(fd.get(), message.data(), message.size(), 0, a->sockaddr_ptr(), a->length()) < 0) {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace corral::testing {
 
@@ -39,7 +39,7 @@ class ServerProcess {
 };
 
 // A connected, non-blocking TCP client socket (invalid on failure).
-net::UniqueFd ConnectTcp(const std::string& address);
+base::UniqueFd ConnectTcp(const std::string& address);
 // Sends `message` on `fd` and reads back as many bytes; "" on failure or timeout.
 std::string EchoOn(int fd, const std::string& message);
 // One datagram to `address` and its reply ("" on timeout).

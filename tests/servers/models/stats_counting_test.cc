@@ -49,7 +49,7 @@ TEST_P(StatsCountingTest, TcpEchoCountsConnectionsRequestsAndBytes) {
   ASSERT_TRUE(server.ready()) << server.detail();
   constexpr int kConnections = 7, kMessages = 20, kSize = 64;
   for (int c = 0; c < kConnections; ++c) {
-    net::UniqueFd fd = ConnectTcp(server.detail());
+    base::UniqueFd fd = ConnectTcp(server.detail());
     ASSERT_TRUE(fd);
     for (int m = 0; m < kMessages; ++m) {
       std::string message = Pattern(kSize, c * 100 + m);

@@ -47,7 +47,7 @@ TEST(ThreadModelTest, ABurstGetsAThreadPerConnectionAndIdleThreadsExitAfterwards
   const size_t at_rest = ThreadsOf(server.pid());
 
   // Forty connections held open at once are all served at once: a thread each.
-  std::vector<net::UniqueFd> clients;
+  std::vector<base::UniqueFd> clients;
   for (int i = 0; i < 40; ++i) {
     clients.push_back(ConnectTcp(server.detail()));
     ASSERT_TRUE(clients.back());
@@ -65,7 +65,7 @@ TEST(ThreadModelTest, ABurstGetsAThreadPerConnectionAndIdleThreadsExitAfterwards
       << ThreadsOf(server.pid()) << " threads, " << at_rest << " at rest";
 
   // And the one left still accepts.
-  net::UniqueFd late = ConnectTcp(server.detail());
+  base::UniqueFd late = ConnectTcp(server.detail());
   EXPECT_EQ(EchoOn(late.get(), "late"), "late");
 }
 

@@ -19,8 +19,8 @@ void Signal(int fd) {
 }
 
 struct Descriptors {
-  net::UniqueFd stop{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
-  net::UniqueFd work{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
+  base::UniqueFd stop{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
+  base::UniqueFd work{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
 };
 
 TEST(SharedWorkWaiterTest, ReportsWorkStopAndTimeout) {

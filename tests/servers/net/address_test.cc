@@ -31,13 +31,13 @@ TEST(AddressTest, RejectsMalformed) {
 }
 
 TEST(SocketTest, PortZeroListenerReportsItsRealPort) {
-  absl::StatusOr<UniqueFd> fd = ListenTcp(*Address::Parse("127.0.0.1:0"));
+  absl::StatusOr<base::UniqueFd> fd = ListenTcp(*Address::Parse("127.0.0.1:0"));
   ASSERT_TRUE(fd.ok()) << fd.status();
   absl::StatusOr<Address> bound = LocalAddress(fd->get());
   ASSERT_TRUE(bound.ok());
   EXPECT_NE(bound->port(), 0);
   // A second listener on the same port names the cause in the agreed form.
-  absl::StatusOr<UniqueFd> clash = ListenTcp(*bound);
+  absl::StatusOr<base::UniqueFd> clash = ListenTcp(*bound);
   ASSERT_FALSE(clash.ok());
   EXPECT_EQ(clash.status().message(), "bind " + bound->ToString() + ": address already in use");
 }

@@ -24,8 +24,8 @@ struct SocketPair {
     ours.Reset(fds[0]);
     theirs.Reset(fds[1]);
   }
-  UniqueFd ours;
-  UniqueFd theirs;
+  base::UniqueFd ours;
+  base::UniqueFd theirs;
 };
 
 TEST(BlockingStreamTest, MakesTheSocketBlockingAndReadsWhatArrives) {
@@ -185,7 +185,7 @@ TEST(BlockingStreamTest, WritesAndSendFileDeliverEveryByteAndAStalledPeerTimesOu
   ASSERT_TRUE(stream.WriteAllV(&iov, 1, DeadlineAfter(milliseconds(5000))).ok());
 
   char path[] = "/tmp/blocking_stream_testXXXXXX";
-  UniqueFd file(::mkstemp(path));
+  base::UniqueFd file(::mkstemp(path));
   ASSERT_TRUE(file);
   ::unlink(path);
   std::string body(8 << 20, 'b');  // more than the socket buffers hold: the peer must read
@@ -203,7 +203,7 @@ TEST(BlockingStreamTest, SendFileDeliversEveryByteToAReader) {
   SocketPair pair;
   BlockingStream stream(pair.ours.get());
   char path[] = "/tmp/blocking_stream_testXXXXXX";
-  UniqueFd file(::mkstemp(path));
+  base::UniqueFd file(::mkstemp(path));
   ASSERT_TRUE(file);
   ::unlink(path);
   std::string body(4 << 20, '\0');

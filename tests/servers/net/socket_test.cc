@@ -14,8 +14,8 @@
 namespace corral::net {
 namespace {
 
-UniqueFd ConnectTo(const Address& address) {
-  UniqueFd client(::socket(address.sockaddr_ptr()->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+base::UniqueFd ConnectTo(const Address& address) {
+  base::UniqueFd client(::socket(address.sockaddr_ptr()->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
   EXPECT_TRUE(client);
   EXPECT_EQ(::connect(client.get(), address.sockaddr_ptr(), address.length()), 0) << errno;
   return client;
@@ -24,7 +24,7 @@ UniqueFd ConnectTo(const Address& address) {
 // A loopback listener made by ListenTcp with `options`, and a client connected to it.
 struct Connected {
   explicit Connected(const ListenOptions& options = {}) {
-    absl::StatusOr<UniqueFd> made = ListenTcp(*Address::Parse("127.0.0.1:0"), options);
+    absl::StatusOr<base::UniqueFd> made = ListenTcp(*Address::Parse("127.0.0.1:0"), options);
     EXPECT_TRUE(made.ok()) << made.status();
     if (!made.ok()) return;
     listener = *std::move(made);
@@ -34,14 +34,14 @@ struct Connected {
   }
 
   // The connection, once accept() offers it within 5 s; invalid otherwise.
-  UniqueFd Accept() const {
+  base::UniqueFd Accept() const {
     pollfd ready{listener.get(), POLLIN, 0};
-    if (::poll(&ready, 1, 5000) != 1) return UniqueFd();
-    return UniqueFd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (::poll(&ready, 1, 5000) != 1) return base::UniqueFd();
+    return base::UniqueFd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
   }
 
-  UniqueFd listener;
-  UniqueFd client;
+  base::UniqueFd listener;
+  base::UniqueFd client;
 };
 
 TEST(SocketTest, DeferredListenerAcceptsAConnectionOnlyOnceItsFirstBytesArrive) {
@@ -53,7 +53,7 @@ TEST(SocketTest, DeferredListenerAcceptsAConnectionOnlyOnceItsFirstBytesArrive) 
   EXPECT_EQ(errno, EAGAIN);
 
   ASSERT_EQ(::send(c.client.get(), "x", 1, 0), 1);
-  UniqueFd accepted = c.Accept();
+  base::UniqueFd accepted = c.Accept();
   ASSERT_TRUE(accepted) << errno;
   char byte = 0;
   EXPECT_EQ(::recv(accepted.get(), &byte, 1, 0), 1);
@@ -69,7 +69,7 @@ TEST(SocketTest, PlainListenerAcceptsASilentConnection) {
 TEST(SocketTest, AcceptedConnectionsInheritNoDelayFromTheListener) {
   Connected c;
   ASSERT_TRUE(c.client);
-  UniqueFd accepted = c.Accept();
+  base::UniqueFd accepted = c.Accept();
   ASSERT_TRUE(accepted) << errno;
   int no_delay = 0;
   socklen_t length = sizeof no_delay;
@@ -78,13 +78,13 @@ TEST(SocketTest, AcceptedConnectionsInheritNoDelayFromTheListener) {
 }
 
 TEST(SocketTest, DeferAcceptSecondsReadsBackWhatTheListenerHas) {
-  absl::StatusOr<UniqueFd> plain = ListenTcp(*Address::Parse("127.0.0.1:0"));
+  absl::StatusOr<base::UniqueFd> plain = ListenTcp(*Address::Parse("127.0.0.1:0"));
   ASSERT_TRUE(plain.ok()) << plain.status();
   EXPECT_EQ(DeferAcceptSeconds(plain->get()).value_or(-1), 0);
 
   ListenOptions options;
   options.defer_accept_seconds = 1;
-  absl::StatusOr<UniqueFd> deferred = ListenTcp(*Address::Parse("127.0.0.1:0"), options);
+  absl::StatusOr<base::UniqueFd> deferred = ListenTcp(*Address::Parse("127.0.0.1:0"), options);
   ASSERT_TRUE(deferred.ok()) << deferred.status();
   EXPECT_GE(DeferAcceptSeconds(deferred->get()).value_or(-1), 1);
 }

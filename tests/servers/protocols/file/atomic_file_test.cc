@@ -18,8 +18,8 @@ using testing::WriteFile;
 // Runs every test twice: with O_TMPFILE, and with the named-temp-file fallback.
 class AtomicFileTest : public ::testing::TestWithParam<bool> {
  protected:
-  net::UniqueFd Dir() {
-    return net::UniqueFd(::open(dir_.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  base::UniqueFd Dir() {
+    return base::UniqueFd(::open(dir_.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   }
 
   absl::StatusOr<AtomicFile> Create(const std::string& name, bool replace) {
@@ -90,7 +90,7 @@ TEST(NameExists, SeesFilesAndDanglingSymlinks) {
   TempDir dir;
   WriteFile(dir / "f", "x");
   ASSERT_EQ(::symlink("/nonexistent/target", (dir / "dangling").c_str()), 0);
-  net::UniqueFd fd(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  base::UniqueFd fd(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   EXPECT_TRUE(NameExists(fd.get(), "f"));
   EXPECT_TRUE(NameExists(fd.get(), "dangling"));
   EXPECT_FALSE(NameExists(fd.get(), "absent"));

@@ -10,13 +10,14 @@
 #include <thread>
 #include <vector>
 
+#include "base/deadline.h"
 #include "gtest/gtest.h"
 #include "servers/net/polling_stream.h"
 #include "servers/net/socket.h"
 #include "servers/protocols/file/file_protocol.h"
 #include "tests/servers/protocols/file/served_connection.h"
 
-extern char** environ;
+    extern char** environ;
 
 namespace corral::protocols::file {
 namespace {
@@ -33,20 +34,20 @@ class LoopbackServer {
  public:
   explicit LoopbackServer(const FileProtocol& protocol) {
     absl::StatusOr<net::Address> any = net::Address::Parse("127.0.0.1:0");
-    absl::StatusOr<net::UniqueFd> listener = net::ListenTcp(*any);
+    absl::StatusOr<base::UniqueFd> listener = net::ListenTcp(*any);
     EXPECT_TRUE(listener.ok()) << listener.status();
     listener_ = *std::move(listener);
     address_ = net::LocalAddress(listener_.get())->ToString();
     thread_ = std::thread([this, &protocol] {
       while (!stop_) {
-        if (!net::PollUntil(listener_.get(), POLLIN,
-                            net::DeadlineAfter(std::chrono::milliseconds(50)))
+        if (!base::WaitReady(listener_.get(), POLLIN,
+                             net::DeadlineAfter(std::chrono::milliseconds(50)))
                  .ok()) {
           continue;
         }
         int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) continue;
-        net::PollingStream stream{net::UniqueFd(fd)};
+        net::PollingStream stream{base::UniqueFd(fd)};
         protocol.Serve(stream);
       }
     });
@@ -58,7 +59,7 @@ class LoopbackServer {
   const std::string& address() const { return address_; }
 
  private:
-  net::UniqueFd listener_;
+  base::UniqueFd listener_;
   std::string address_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
@@ -172,7 +173,7 @@ TEST_F(CorralFileCliTest, NetworkAndUsageFailures) {
   // A port nothing listens on: bind one, read its number, close it.
   std::string closed_address;
   {
-    absl::StatusOr<net::UniqueFd> probe = net::ListenTcp(*net::Address::Parse("127.0.0.1:0"));
+    absl::StatusOr<base::UniqueFd> probe = net::ListenTcp(*net::Address::Parse("127.0.0.1:0"));
     ASSERT_TRUE(probe.ok());
     closed_address = net::LocalAddress(probe->get())->ToString();
   }

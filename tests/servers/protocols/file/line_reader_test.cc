@@ -18,8 +18,8 @@ class LineReaderTest : public ::testing::Test {
   void SetUp() override {
     int fds[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
-    writer_ = std::make_unique<net::PollingStream>(net::UniqueFd(fds[0]));
-    reader_side_ = std::make_unique<net::PollingStream>(net::UniqueFd(fds[1]));
+    writer_ = std::make_unique<net::PollingStream>(base::UniqueFd(fds[0]));
+    reader_side_ = std::make_unique<net::PollingStream>(base::UniqueFd(fds[1]));
   }
 
   void Send(const std::string& bytes) {

@@ -13,11 +13,11 @@ ServedConnection::ServedConnection(const FileProtocol& protocol) {
   int fds[2] = {-1, -1};
   int made = ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds);
   EXPECT_EQ(made, 0) << "socketpair";
-  client_ = std::make_unique<net::PollingStream>(net::UniqueFd(fds[0]));
+  client_ = std::make_unique<net::PollingStream>(base::UniqueFd(fds[0]));
   served_future_ = served_.get_future();
   server_ = std::thread([this, &protocol, fd = fds[1]] {
     {
-      net::PollingStream stream{net::UniqueFd(fd)};
+      net::PollingStream stream{base::UniqueFd(fd)};
       protocol.Serve(stream);
     }  // closed before reporting, so a client that saw "served" also sees EOF
     served_.set_value();

@@ -40,10 +40,10 @@ class HttpProtocolTest : public ::testing::Test {
     int fds[2];
     EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
     std::thread server([&] {
-      net::PollingStream stream{net::UniqueFd(fds[1])};
+      net::PollingStream stream{base::UniqueFd(fds[1])};
       protocol.Serve(stream);
     });
-    net::PollingStream client{net::UniqueFd(fds[0])};
+    net::PollingStream client{base::UniqueFd(fds[0])};
     EXPECT_TRUE(
         client
             .WriteAll(request.data(), request.size(), net::DeadlineAfter(std::chrono::seconds(10)))
@@ -69,10 +69,10 @@ class HttpProtocolTest : public ::testing::Test {
     int fds[2];
     EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
     std::thread server([&] {
-      net::PollingStream stream{net::UniqueFd(fds[1])};
+      net::PollingStream stream{base::UniqueFd(fds[1])};
       protocol.Serve(stream);
     });
-    net::UniqueFd client(fds[0]);
+    base::UniqueFd client(fds[0]);
     EXPECT_EQ(::fcntl(client.get(), F_SETFL, 0), 0);  // blocking
     EXPECT_EQ(::send(client.get(), request.data(), request.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(request.size()));

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "servers/net/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace corral::testing {
 
@@ -50,7 +50,7 @@ class HttpTestClient {
   // Appends at least one byte to buffer_; false on EOF, error or deadline.
   bool Fill(std::chrono::steady_clock::time_point deadline);
 
-  net::UniqueFd fd_;
+  base::UniqueFd fd_;
   std::string buffer_;  // received, not yet returned
 };
 

@@ -8,8 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "base/unique_fd.h"
 #include "gtest/gtest.h"
-#include "servers/net/unique_fd.h"
 
 namespace corral::http {
 namespace {
@@ -24,8 +24,8 @@ struct SocketPair {
     server.Reset(fds[0]);
     client.Reset(fds[1]);
   }
-  net::UniqueFd server;
-  net::UniqueFd client;
+  base::UniqueFd server;
+  base::UniqueFd client;
 };
 
 // What a read on `fd` gets within `timeout`: the bytes, "EOF", or "timeout".

@@ -70,7 +70,7 @@ TEST(ResponseTest, NoContentLengthFor204And304AndInterim) {
 TEST(ResponseTest, FileBodyOnlyContributesItsLength) {
   Response response;
   response.SetBody("ignored");
-  net::UniqueFd file(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  base::UniqueFd file(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   ASSERT_TRUE(file);
   const int file_fd = file.get();
   response.SetFileBody(std::move(file), 100, 1234567890123);
@@ -119,7 +119,7 @@ TEST(ResponseTest, ResetKeepsNothingButCapacity) {
   ASSERT_TRUE(response.AddHeader("X-A", "1").ok());
   response.SetBody("body");
   response.RequestClose();
-  net::UniqueFd file(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  base::UniqueFd file(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   ASSERT_TRUE(file);
   const int file_fd = file.get();
   response.SetFileBody(std::move(file), 1, 2);

@@ -44,7 +44,7 @@ Outcome Serve(Method method, std::vector<Header> headers, std::string_view path 
   request.headers = std::move(headers);
   Outcome outcome;
   // Any open file stands in for the one described by Info(): no I/O happens here.
-  net::UniqueFd file(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  base::UniqueFd file(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   const int file_fd = file.get();
   PrepareStaticFileResponse(request, path, std::move(file), Info(), &outcome.response);
   const Response& response = outcome.response;
@@ -109,7 +109,7 @@ TEST(StaticFileTest, EachFileInTurnGetsItsOwnValidators) {
   request.path = "/app.js";
   for (const FileInfo& info : {Info(), later, touched, replaced, grown, Info()}) {
     Response response;
-    PrepareStaticFileResponse(request, request.path, net::UniqueFd(), info, &response);
+    PrepareStaticFileResponse(request, request.path, base::UniqueFd(), info, &response);
     const std::string last_modified = FormatHttpDate(static_cast<std::time_t>(info.mtime_seconds));
     EXPECT_TRUE(HasHeader(response, "ETag: " + MakeETag(info))) << response.headers();
     EXPECT_TRUE(HasHeader(response, "Last-Modified: " + last_modified)) << response.headers();
@@ -262,13 +262,13 @@ TEST(StaticFileTest, EmptyFile) {
   FileInfo empty = Info();
   empty.size = 0;
   Response response;
-  PrepareStaticFileResponse(request, "/empty.txt", net::UniqueFd(), empty, &response);
+  PrepareStaticFileResponse(request, "/empty.txt", base::UniqueFd(), empty, &response);
   EXPECT_EQ(response.status(), StatusCode::kOk);
   EXPECT_EQ(response.content_length(), 0u);
   EXPECT_TRUE(response.has_file_body());
   EXPECT_EQ(response.file_body().length, 0u);
   request.headers.push_back({"Range", "bytes=0-"});
-  PrepareStaticFileResponse(request, "/empty.txt", net::UniqueFd(), empty, &response);
+  PrepareStaticFileResponse(request, "/empty.txt", base::UniqueFd(), empty, &response);
   EXPECT_EQ(response.status(), StatusCode::kRangeNotSatisfiable);
   EXPECT_NE(response.headers().find("Content-Range: bytes */0\r\n"), std::string_view::npos);
 }

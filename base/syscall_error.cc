@@ -1,4 +1,4 @@
-#include "servers/net/syscall_error.h"
+#include "base/syscall_error.h"
 
 #include <cctype>
 #include <cerrno>
@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace corral::net {
+namespace corral::base {
 
 std::string ErrnoText(int err) {
   std::string text = std::strerror(err);
@@ -47,4 +47,4 @@ absl::Status SyscallError(std::string_view what, int err) {
   }
 }
 
-}  // namespace corral::net
+}  // namespace corral::base

@@ -1,4 +1,4 @@
-#include "agent/home.h"
+#include "base/agent_home.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,9 +7,9 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
-#include "servers/net/syscall_error.h"
+#include "base/syscall_error.h"
 
-namespace corral::agent {
+namespace corral::base {
 
 std::string DefaultHome() {
   if (const char* home = std::getenv("CORRAL_HOME"); home != nullptr && *home != '\0') {
@@ -24,11 +24,11 @@ std::string SocketPath(const std::string& home) { return home + "/agent.sock"; }
 
 absl::Status PrepareHome(const std::string& home) {
   if (::mkdir(home.c_str(), 0700) != 0 && errno != EEXIST) {
-    return net::SyscallError(absl::StrCat("create home ", home), errno);
+    return SyscallError(absl::StrCat("create home ", home), errno);
   }
   struct stat st {};
   if (::lstat(home.c_str(), &st) != 0) {
-    return net::SyscallError(absl::StrCat("stat home ", home), errno);
+    return SyscallError(absl::StrCat("stat home ", home), errno);
   }
   if (!S_ISDIR(st.st_mode)) {
     return absl::FailedPreconditionError(absl::StrCat("home ", home, " is not a directory"));
@@ -39,9 +39,9 @@ absl::Status PrepareHome(const std::string& home) {
                      "; set CORRAL_HOME to a directory of your own"));
   }
   if ((st.st_mode & 0077) != 0 && ::chmod(home.c_str(), 0700) != 0) {
-    return net::SyscallError(absl::StrCat("chmod 0700 ", home), errno);
+    return SyscallError(absl::StrCat("chmod 0700 ", home), errno);
   }
   return absl::OkStatus();
 }
 
-}  // namespace corral::agent
+}  // namespace corral::base

@@ -7,7 +7,7 @@
 
 #include "absl/status/status.h"
 
-namespace corral::net {
+namespace corral::base {
 
 // strerror(err) with a lower-case first letter, so it reads well after a colon.
 std::string ErrnoText(int err);
@@ -16,4 +16,4 @@ std::string ErrnoText(int err);
 // FAILED_PRECONDITION / PERMISSION_DENIED, ENOENT -> NOT_FOUND, EAGAIN -> UNAVAILABLE, ...).
 absl::Status SyscallError(std::string_view what, int err);
 
-}  // namespace corral::net
+}  // namespace corral::base

@@ -7,7 +7,7 @@
 
 #include "absl/status/status.h"
 
-namespace corral::agent {
+namespace corral::base {
 
 // The home the environment selects (no filesystem access).
 std::string DefaultHome();
@@ -19,4 +19,4 @@ std::string SocketPath(const std::string& home);
 // and is not readable by anyone else, since the socket inside it is the only access control.
 absl::Status PrepareHome(const std::string& home);
 
-}  // namespace corral::agent
+}  // namespace corral::base

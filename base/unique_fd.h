@@ -5,7 +5,7 @@
 
 #include <utility>
 
-namespace corral::net {
+namespace corral::base {
 
 class UniqueFd {
  public:
@@ -36,4 +36,4 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace corral::net
+}  // namespace corral::base

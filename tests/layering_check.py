@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Fails when a layer includes a header of a layer above it.
+
+Usage: layering_check.py SOURCE_ROOT
+
+The layers, lowest first (docs/design.md, decision 16):
+  base/                 owned descriptors, syscall errors, deadlines, hex, the agent's home path
+  servers/stats, coro   the scoreboard; the greenlet runtime
+  servers/net           addresses, sockets, the Stream interface
+  servers/protocols     handlers written once for every model
+  servers/models        how a connection gets a worker
+  servers/ (top)        corral-server
+  agent/, ctl/          the supervisor and its client
+Each rule lists the include prefixes of this repository a directory may use; system and
+third-party headers are not checked. The most specific directory's rule applies.
+"""
+import os
+import re
+import sys
+
+OWN = ("base/", "servers/", "agent/", "ctl/", "spec/", "corral/", "tests/", "bench/", "fuzz/")
+
+RULES = {
+    "base/": ["base/"],
+    "servers/stats/": ["base/", "servers/stats/"],
+    "servers/coro/": ["base/", "servers/coro/"],
+    "servers/net/": ["base/", "servers/net/"],
+    "servers/protocols/": ["base/", "servers/net/", "servers/stats/", "servers/protocols/",
+                           "servers/server_kinds.h", "spec/", "corral/"],
+    "servers/models/": ["base/", "servers/net/", "servers/stats/", "servers/coro/",
+                        "servers/protocols/", "servers/models/", "servers/server_kinds.h"],
+    "servers/": ["base/", "servers/", "spec/", "corral/"],
+    "spec/": ["base/", "spec/", "corral/", "servers/server_kinds.h"],
+    "agent/": ["base/", "agent/", "spec/", "corral/", "servers/stats/", "servers/net/address.h",
+               "servers/net/socket.h", "servers/server_kinds.h", "servers/exit_codes.h",
+               "servers/readiness.h"],
+    "ctl/": ["base/", "ctl/", "spec/", "corral/", "servers/stats/", "servers/server_kinds.h",
+             "servers/net/address.h"],
+}
+
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+
+
+def rule_for(path):
+    best = None
+    for directory in RULES:
+        if path.startswith(directory) and (best is None or len(directory) > len(best)):
+            best = directory
+    return best
+
+
+def main():
+    root = sys.argv[1]
+    paths = set()
+    for directory in RULES:
+        for dirpath, _, names in os.walk(os.path.join(root, directory)):
+            paths.update(os.path.relpath(os.path.join(dirpath, name), root)
+                         for name in names if name.endswith((".h", ".cc")))
+    violations = []
+    for path in sorted(paths):
+        rule = rule_for(path)
+        with open(os.path.join(root, path), encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        for included in INCLUDE.findall(text):
+            if included.startswith(OWN) and not included.startswith(tuple(RULES[rule])):
+                violations.append(f"{path} includes {included} ({rule} may include only "
+                                  f"{', '.join(RULES[rule])})")
+    for v in violations:
+        print(v)
+    if violations:
+        print(f"{len(violations)} include(s) reach a higher layer; see tests/layering_check.py")
+        return 1
+    print("layering: every include stays within its layer or below")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
