@@ -23,6 +23,11 @@ namespace {
 // Readiness messages are one short line; anything longer is a misbehaving process.
 constexpr size_t kMaxReadinessBytes = 4096;
 
+// How long a server's exit waits for the rest of its SIGKILLed tree to die before the server is
+// reported ended. Dying takes microseconds to milliseconds; the bound only matters for a process
+// stuck in the kernel, and it holds the loop thread, so it is short.
+constexpr std::chrono::milliseconds kKilledTreeGrace{500};
+
 }  // namespace
 
 void Supervisor::SpawnProcess(Record& record) {
@@ -195,6 +200,10 @@ void Supervisor::OnProcessExit(Record& record) {
   // Kill what is left of the tree (forked children) while the process group id cannot have
   // been recycled: our zombie still holds it, or (adopted) its surviving members do.
   record.tree.KillAll(record.pid);
+  if (size_t running = record.tree.WaitGone(kKilledTreeGrace); running > 0) {
+    spdlog::warn("server \"{}\": {} process(es) of its tree still run {} ms after SIGKILL",
+                 record.spec.name(), running, kKilledTreeGrace.count());
+  }
   ExitInfo exit;
   if (record.adopted) {
     exit = ExitInfo::Unknown(absl::Now());  // not our child: waitid() cannot see it

@@ -1,5 +1,6 @@
 #include "agent/tree_kill.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 
 #include "agent/procfs/process_tree.h"
+#include "base/deadline.h"
 
 namespace corral::agent {
 
@@ -34,6 +36,15 @@ void TreeKill::Snapshot(pid_t root) {
 void TreeKill::KillAll(pid_t pgid) {
   if (pgid > 0) ::killpg(pgid, SIGKILL);
   for (Member& member : members_) PidfdSendSignal(member.pidfd.get(), SIGKILL);
+}
+
+size_t TreeKill::WaitGone(std::chrono::milliseconds bound) const {
+  const base::Deadline deadline = base::DeadlineAfter(bound);
+  size_t running = 0;
+  for (const Member& member : members_) {
+    if (!base::WaitReady(member.pidfd.get(), POLLIN, deadline).ok()) ++running;
+  }
+  return running;
 }
 
 void TreeKill::Clear() { members_.clear(); }

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <vector>
 
 #include "base/unique_fd.h"
@@ -20,6 +21,12 @@ class TreeKill {
 
   // SIGKILLs process group `pgid` and every process in the snapshot that is still alive.
   void KillAll(pid_t pgid);
+
+  // Waits until every process in the snapshot has exited (its pidfd turns readable), for at
+  // most `bound`: a SIGKILLed process takes a moment to die, and a stop that reports STOPPED
+  // while one still runs would let a restart race it for the port. Returns how many still run
+  // at the bound (one stuck in uninterruptible sleep, say).
+  size_t WaitGone(std::chrono::milliseconds bound) const;
 
   // Forgets the snapshot (closes the pidfds).
   void Clear();
