@@ -4,16 +4,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "agent/server_kinds_proto.h"
 #include "servers/server_kinds.h"
+#include "spec/spec_kinds.h"
 
 namespace corral::agent {
 namespace {
 
 std::string Labels(const v1::ServerStats& s) {
   std::string protocol = "unknown", model = "unknown";
-  if (auto p = ProtocolFromProto(s.protocol()); p) protocol = std::string(ProtocolName(*p));
-  if (auto m = ModelFromProto(s.model()); m) model = std::string(ModelName(*m));
+  if (auto p = spec::ProtocolFromProto(s.protocol()); p) protocol = std::string(ProtocolName(*p));
+  if (auto m = spec::ModelFromProto(s.model()); m) model = std::string(ModelName(*m));
   return absl::StrCat("server=\"", EscapeLabelValue(s.name()), "\",protocol=\"", protocol,
                       "\",model=\"", model, "\"");
 }

@@ -14,11 +14,7 @@
 
 namespace corral::agent {
 
-inline constexpr uint32_t kDefaultBackoffInitialMs = 100;
-inline constexpr uint32_t kDefaultBackoffMaxMs = 30'000;
-inline constexpr uint32_t kDefaultStableAfterMs = 10'000;
-inline constexpr uint32_t kDefaultMaxFailures = 5;
-inline constexpr uint32_t kDefaultReadyTimeoutMs = 10'000;
+// The policy's defaults are filled into the spec by spec::ValidateSpec (spec/spec_defaults.h).
 // Each backoff delay is scaled by a factor in [1 - kJitter, 1 + kJitter], so servers that crash
 // together do not restart in lockstep.
 inline constexpr double kJitter = 0.2;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,7 +11,6 @@
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
-#include "agent/server_kinds_proto.h"
 #include "agent/tree_kill.h"
 #include "base/syscall_error.h"
 
@@ -20,6 +20,7 @@ namespace corral::agent {
 namespace {
 
 constexpr int kReadinessFd = 3;
+constexpr int kSpecFd = 4;
 
 // Keeps posix_spawn's attribute objects paired with their destroy calls.
 struct SpawnSetup {
@@ -37,46 +38,40 @@ struct SpawnSetup {
 
 }  // namespace
 
-std::vector<std::string> ServerArgv(const std::string& server_binary, const v1::ServerSpec& spec,
+std::vector<std::string> ServerArgv(const std::string& server_binary,
                                     const std::string& server_dir) {
-  // The server drains for most of the stop timeout, leaving the agent a margin before SIGKILL.
-  uint32_t drain_ms = spec.stop_timeout_ms() - spec.stop_timeout_ms() / 5;
-  std::vector<std::string> argv = {
-      server_binary,
-      "--protocol",
-      std::string(ProtocolName(*ProtocolFromProto(spec.protocol()))),
-      "--model",
-      std::string(ModelName(*ModelFromProto(spec.model()))),
-      "--listen",
-      spec.listen(),
-      "--max-workers",
-      absl::StrCat(spec.max_workers()),
-      "--idle-timeout-ms",
-      absl::StrCat(spec.idle_timeout_ms()),
-      "--drain-timeout-ms",
-      absl::StrCat(drain_ms),
-      "--notify-fd",
-      absl::StrCat(kReadinessFd),
-      "--scoreboard",
-      server_dir + "/scoreboard",
-  };
-  auto add = [&argv](const char* flag, std::string value) {
-    argv.push_back(flag);
-    argv.push_back(std::move(value));
-  };
-  if (!spec.root().empty()) add("--root", spec.root());
-  if (spec.pool_size() != 0) add("--pool-size", absl::StrCat(spec.pool_size()));
-  if (spec.hubs() != 0) add("--hubs", absl::StrCat(spec.hubs()));
-  if (spec.allow_overwrite()) argv.push_back("--allow-overwrite");
-  if (spec.max_upload_bytes() != 0)
-    add("--max-upload-bytes", absl::StrCat(spec.max_upload_bytes()));
-  if (spec.has_file_cache_valid_ms()) {
-    add("--file-cache-valid-ms", absl::StrCat(spec.file_cache_valid_ms()));
-  }
-  return argv;
+  return {server_binary,
+          "--spec-fd",
+          absl::StrCat(kSpecFd),
+          "--notify-fd",
+          absl::StrCat(kReadinessFd),
+          "--scoreboard",
+          server_dir + "/scoreboard"};
 }
 
 namespace {
+
+// The spec's bytes in an anonymous file, sealed so that nothing can change them after the
+// check, and rewound so the server reads them from the start (the offset is shared). A memfd
+// rather than a pipe: the agent writes it all before the spawn and never blocks on a reader.
+absl::StatusOr<base::UniqueFd> SpecFile(const v1::ServerSpec& spec) {
+  base::UniqueFd fd(::memfd_create("corral-spec", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!fd) return base::SyscallError("memfd_create for the spec", errno);
+  const std::string bytes = spec.SerializeAsString();
+  for (size_t done = 0; done < bytes.size();) {
+    ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return base::SyscallError("write the spec to its memfd", errno);
+    done += static_cast<size_t>(n);
+  }
+  constexpr int kSeals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+  if (::fcntl(fd.get(), F_ADD_SEALS, kSeals) != 0) {
+    return base::SyscallError("seal the spec's memfd", errno);
+  }
+  if (::lseek(fd.get(), 0, SEEK_SET) != 0)
+    return base::SyscallError("rewind the spec's memfd", errno);
+  return fd;
+}
 
 // Default dispositions, an empty mask and a process group of its own for every spawned child.
 void SetChildAttributes(posix_spawnattr_t* attr) {
@@ -127,7 +122,9 @@ absl::StatusOr<base::UniqueFd> SpawnLogger(const LogSettings& log, int read_end)
 }  // namespace
 
 absl::StatusOr<SpawnedServer> SpawnServer(const std::vector<std::string>& argv,
-                                          const LogSettings& log) {
+                                          const v1::ServerSpec& spec, const LogSettings& log) {
+  absl::StatusOr<base::UniqueFd> spec_file = SpecFile(spec);
+  if (!spec_file.ok()) return spec_file.status();
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return base::SyscallError("pipe2", errno);
   base::UniqueFd read_end(pipe_fds[0]);
@@ -142,11 +139,12 @@ absl::StatusOr<SpawnedServer> SpawnServer(const std::vector<std::string>& argv,
   log_read.Reset();
 
   SpawnSetup setup;
-  // dup2 clears FD_CLOEXEC on the target, so exactly these four survive the exec.
+  // dup2 clears FD_CLOEXEC on the target, so exactly these five survive the exec.
   posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&setup.actions, log_write.get(), STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&setup.actions, log_write.get(), STDERR_FILENO);
   posix_spawn_file_actions_adddup2(&setup.actions, write_end.get(), kReadinessFd);
+  posix_spawn_file_actions_adddup2(&setup.actions, spec_file->get(), kSpecFd);
   SetChildAttributes(&setup.attr);
   absl::StatusOr<pid_t> pid = Spawn(argv, setup);
   absl::StatusOr<base::UniqueFd> pidfd =

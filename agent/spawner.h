@@ -1,6 +1,7 @@
 // Spawner: starts corral-server processes with posix_spawn (a vfork+exec, never a fork of the
 // multi-threaded agent; design decision 1). Each server gets its own process group, so a stop
-// can signal its whole tree, a readiness pipe on descriptor 3, its log on stdout and stderr,
+// can signal its whole tree, a readiness pipe on descriptor 3, its validated ServerSpec on
+// descriptor 4 (a sealed memfd; design decision 9), its log on stdout and stderr,
 // /dev/null on stdin, default signal dispositions and an empty signal mask. Its stdout and stderr
 // are a pipe to its own corral-logger (agent/logger), spawned first in a process group of its
 // own, so the logger drains the last lines after the server dies and outlives an agent restart.
@@ -31,14 +32,15 @@ struct LogSettings {
   uint32_t keep_files = 0;
 };
 
-// corral-server's command line for `spec` (already validated), readiness on descriptor 3, its
-// scoreboard in `server_dir` (HOME/servers/NAME), where the agent reads its stats.
-std::vector<std::string> ServerArgv(const std::string& server_binary, const v1::ServerSpec& spec,
+// corral-server's command line: its spec on descriptor 4, readiness on descriptor 3, its
+// scoreboard in `server_dir` (HOME/servers/NAME), where the agent reads its stats. Everything
+// the server serves comes from the spec, so nothing of it is a flag.
+std::vector<std::string> ServerArgv(const std::string& server_binary,
                                     const std::string& server_dir);
 
-// Spawns the logger, then `argv` with its output going to the logger. Errors name the step that
-// failed.
+// Spawns the logger, then `argv` with its output going to the logger and `spec` (validated) on
+// descriptor 4. Errors name the step that failed.
 absl::StatusOr<SpawnedServer> SpawnServer(const std::vector<std::string>& argv,
-                                          const LogSettings& log);
+                                          const v1::ServerSpec& spec, const LogSettings& log);
 
 }  // namespace corral::agent

@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "agent/server_record.h"
-#include "agent/spec_validation.h"
 #include "spdlog/spdlog.h"
+#include "spec/spec_validation.h"
 
 namespace corral::agent {
 namespace {
@@ -78,7 +78,7 @@ absl::Status Supervisor::ShuttingDown() {
 
 void Supervisor::Start(const v1::ServerSpec& requested, ServerCallback done) {
   if (closing_) return done(ShuttingDown());
-  absl::StatusOr<v1::ServerSpec> spec = ValidateSpec(requested);
+  absl::StatusOr<v1::ServerSpec> spec = spec::ValidateSpec(requested);
   if (!spec.ok()) return done(spec.status());
   if (Find(spec->name()) != nullptr) {
     return done(absl::AlreadyExistsError(

@@ -45,7 +45,7 @@ void Supervisor::SpawnProcess(Record& record) {
   LogSettings log{config_.logger_binary, dir, record.spec.log_max_bytes(),
                   record.spec.log_keep_files()};
   absl::StatusOr<SpawnedServer> spawned =
-      SpawnServer(ServerArgv(config_.server_binary, record.spec, dir), log);
+      SpawnServer(ServerArgv(config_.server_binary, dir), record.spec, log);
   if (!spawned.ok()) {
     // Dispatch from the loop, not from inside this transition.
     loop_.RunInLoop([this, name, id, why = std::string(spawned.status().message())] {

@@ -3,10 +3,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "agent/server_record.h"
-#include "agent/spec_validation.h"
 #include "agent/state_file.h"
 #include "agent/supervisor.h"
 #include "spdlog/spdlog.h"
+#include "spec/spec_validation.h"
 
 namespace corral::agent {
 namespace {
@@ -113,7 +113,7 @@ void Supervisor::Restore(const v1::StateFile& state) {
   saves_paused_ = true;
   for (const v1::ServerRecord& saved : state.servers()) {
     // Specs were valid when saved; validating again fills defaults added since.
-    absl::StatusOr<v1::ServerSpec> spec = ValidateSpec(saved.spec());
+    absl::StatusOr<v1::ServerSpec> spec = spec::ValidateSpec(saved.spec());
     if (!spec.ok() || Find(saved.spec().name()) != nullptr) {
       spdlog::warn("state file: skipping server \"{}\": {}", saved.spec().name(),
                    spec.ok() ? "duplicate name" : std::string(spec.status().message()));

@@ -1,16 +1,14 @@
 // corralctl: the terminal client of corral-agent's gRPC API. Flags, then one command.
 #include <iostream>
-#include <map>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
-#include "agent/server_kinds_proto.h"
 #include "base/agent_home.h"
 #include "ctl/commands.h"
 #include "ctl/exit_codes.h"
 #include "ctl/stats_commands.h"
 #include "ctl/top_view.h"
-#include "servers/server_kinds.h"
+#include "spec/spec_flags.h"
 
 namespace {
 
@@ -42,53 +40,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 3600));
 
   std::string name;
-  std::string protocol = "tcp-echo", model = "thread", listen = "127.0.0.1:0", root;
-  uint32_t max_workers = 0, stop_timeout_ms = 0, idle_timeout_ms = 0, timeout_ms = 0;
-  uint32_t pool_size = 0, hubs = 0;
-  std::string restart_policy = "always";
-  uint32_t backoff_initial_ms = 0, backoff_max_ms = 0, stable_after_ms = 0, max_failures = 0;
-  uint32_t ready_timeout_ms = 0, log_keep = 0, lines = 10;
-  uint64_t log_max_bytes = 0;
+  uint32_t timeout_ms = 0, lines = 10;
   bool follow = false;
-  uint64_t max_upload_bytes = 0;
-  bool allow_overwrite = false;
 
   CLI::App* start = app.add_subcommand("start", "add a server and start it");
   start->add_option("name", name, "server name")->required();
-  start->add_option("--protocol,-p", protocol, "tcp-echo | udp-echo | http | file")
-      ->capture_default_str();
-  start->add_option("--model,-m", model, "fork | thread | coroutine")->capture_default_str();
-  start->add_option("--listen,-l", listen, "HOST:PORT; port 0 picks a free port")
-      ->capture_default_str();
-  start->add_option("--root", root, "directory served by http and file");
-  start->add_option("--max-workers", max_workers, "most connections at once (default 1024)");
-  start->add_option("--stop-timeout-ms", stop_timeout_ms, "drain time on stop (default 5000)");
-  start->add_option("--idle-timeout-ms", idle_timeout_ms,
-                    "close silent connections after this long (default 60000)");
-  start->add_option("--pool-size", pool_size,
-                    "fork/thread: N pre-started workers instead of one per connection");
-  start->add_option("--hubs", hubs, "coroutine: hub threads (default one per CPU)");
-  start->add_flag("--allow-overwrite", allow_overwrite, "file: uploads may replace files");
-  start->add_option("--max-upload-bytes", max_upload_bytes, "file: largest upload (default 1 GiB)");
-  uint32_t file_cache_valid_ms = 0;
-  CLI::Option* file_cache_valid_option =
-      start->add_option("--file-cache-valid-ms", file_cache_valid_ms,
-                        "http: a small file kept in memory is trusted this long before its path is "
-                        "checked again (default 1000; 0: every request; at most 3600000)");
-  start->add_option("--restart", restart_policy, "restart policy: never | on-failure | always")
-      ->capture_default_str();
-  start->add_option("--backoff-initial-ms", backoff_initial_ms,
-                    "first delay after a quick failure, doubled each time (default 100)");
-  start->add_option("--backoff-max-ms", backoff_max_ms, "longest restart delay (default 30000)");
-  start->add_option("--stable-after-ms", stable_after_ms,
-                    "a run this long resets the failure count (default 10000)");
-  start->add_option("--max-failures", max_failures,
-                    "consecutive failures before FATAL (default 5)");
-  start->add_option("--ready-timeout-ms", ready_timeout_ms,
-                    "kill and fail a start not ready by then (default 10000)");
-  start->add_option("--log-max-bytes", log_max_bytes,
-                    "rotate the log at this size (default 10 MiB)");
-  start->add_option("--log-keep", log_keep, "rotated logs kept (default 5)");
+  // The spec's fields, declared once with corral-server's standalone flags.
+  spec::SpecFlags spec_flags(*start, spec::SpecFlags::Fields::kServerAndSupervision);
 
   CLI::App* stop = app.add_subcommand("stop", "stop a server (SIGTERM, then SIGKILL)");
   stop->add_option("name", name, "server name")->required();
@@ -143,48 +101,12 @@ int main(int argc, char** argv) {
   ctx.timeout = std::chrono::seconds(timeout_s);
 
   if (*start) {
-    std::optional<ProtocolKind> p = ParseProtocolName(protocol);
-    std::optional<ModelKind> m = ParseModelName(model);
-    if (!p || !m) {
-      std::cerr << "corralctl: start \"" << name << "\": unknown "
-                << (!p ? "protocol \"" + protocol + "\"; use tcp-echo, udp-echo, http or file"
-                       : "model \"" + model + "\"; use fork, thread or coroutine")
-                << "\n";
+    absl::StatusOr<v1::ServerSpec> spec = spec_flags.Build(name);
+    if (!spec.ok()) {
+      std::cerr << "corralctl: start \"" << name << "\": " << spec.status().message() << "\n";
       return ctl::kExitUsage;
     }
-    v1::ServerSpec spec;
-    spec.set_name(name);
-    spec.set_protocol(agent::ProtocolToProto(*p));
-    spec.set_model(agent::ModelToProto(*m));
-    spec.set_listen(listen);
-    spec.set_root(root);
-    spec.set_max_workers(max_workers);
-    spec.set_stop_timeout_ms(stop_timeout_ms);
-    spec.set_idle_timeout_ms(idle_timeout_ms);
-    spec.set_pool_size(pool_size);
-    spec.set_hubs(hubs);
-    spec.set_allow_overwrite(allow_overwrite);
-    spec.set_max_upload_bytes(max_upload_bytes);
-    if (file_cache_valid_option->count() > 0) spec.set_file_cache_valid_ms(file_cache_valid_ms);
-    static const std::map<std::string, v1::RestartPolicy> kPolicies = {
-        {"never", v1::RESTART_NEVER},
-        {"on-failure", v1::RESTART_ON_FAILURE},
-        {"always", v1::RESTART_ALWAYS}};
-    auto policy = kPolicies.find(restart_policy);
-    if (policy == kPolicies.end()) {
-      std::cerr << "corralctl: start \"" << name << "\": unknown restart policy \""
-                << restart_policy << "\"; use never, on-failure or always\n";
-      return ctl::kExitUsage;
-    }
-    spec.set_restart_policy(policy->second);
-    spec.set_backoff_initial_ms(backoff_initial_ms);
-    spec.set_backoff_max_ms(backoff_max_ms);
-    spec.set_stable_after_ms(stable_after_ms);
-    spec.set_max_failures(max_failures);
-    spec.set_ready_timeout_ms(ready_timeout_ms);
-    spec.set_log_max_bytes(log_max_bytes);
-    spec.set_log_keep_files(log_keep);
-    return ctl::StartCommand(ctx, spec);
+    return ctl::StartCommand(ctx, *spec);
   }
   if (*stop) return ctl::StopCommand(ctx, name, timeout_ms);
   if (*restart) return ctl::RestartCommand(ctx, name);

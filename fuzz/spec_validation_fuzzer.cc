@@ -1,10 +1,10 @@
-// Fuzzes ServerSpec validation (agent/spec_validation.h), the first code that sees a client's
-// CreateServer request. The input is a ServerSpec in protobuf text format (the seeds are specs
-// as people write them), or else in the binary wire format, as gRPC delivers it. Checks that a
-// refusal is INVALID_ARGUMENT or UNIMPLEMENTED with a message, and that an accepted spec keeps
-// every promise the agent relies on: a valid name and listen address, every default filled,
-// every range respected, a root exactly when the protocol serves files, and validating it
-// again changes nothing.
+// Fuzzes ServerSpec validation (spec/spec_validation.h), the first code that sees a client's
+// Start request, and what corral-server checks before it runs a spec. The input is a ServerSpec in
+// protobuf text format (the seeds are specs as people write them), or else in the binary wire
+// format, as gRPC delivers it. Checks that a refusal is INVALID_ARGUMENT or UNIMPLEMENTED with a
+// message, and that an accepted spec keeps every promise the agent relies on: a valid name and
+// listen address, every default filled, every range respected, a root exactly when the protocol
+// serves files, and validating it again changes nothing.
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
@@ -12,11 +12,11 @@
 #include <cstdint>
 #include <string>
 
-#include "agent/spec_validation.h"
 #include "fuzz/fuzz_check.h"
 #include "servers/net/address.h"
+#include "spec/spec_validation.h"
 
-namespace corral::agent {
+namespace corral::spec {
 namespace {
 
 // Text-format errors are the normal case here; printing each would drown the fuzzer's output.
@@ -54,6 +54,15 @@ void CheckAccepted(const v1::ServerSpec& in, const v1::ServerSpec& out) {
       out.protocol() == v1::PROTOCOL_HTTP || out.protocol() == v1::PROTOCOL_FILE;
   FUZZ_CHECK(serves_files == !out.root().empty(), what);
   if (serves_files) FUZZ_CHECK(out.root().front() == '/', what);
+  FUZZ_CHECK((out.protocol() == v1::PROTOCOL_FILE) == (out.max_upload_bytes() != 0), what);
+  const bool http = out.protocol() == v1::PROTOCOL_HTTP;
+  FUZZ_CHECK(http == out.has_file_cache_valid_ms(), what);
+  FUZZ_CHECK(http == (out.header_timeout_ms() != 0), what);
+
+  // Without stats only max_workers' bound is looser: what passes with them passes without.
+  absl::StatusOr<v1::ServerSpec> without_stats = ValidateSpec(in, Stats::kNotKept);
+  FUZZ_CHECK(without_stats.ok() && without_stats->SerializeAsString() == out.SerializeAsString(),
+             what);
 
   absl::StatusOr<v1::ServerSpec> again = ValidateSpec(out);
   FUZZ_CHECK(again.ok(), what + " -> " + again.status().ToString());
@@ -62,10 +71,10 @@ void CheckAccepted(const v1::ServerSpec& in, const v1::ServerSpec& out) {
 }
 
 }  // namespace
-}  // namespace corral::agent
+}  // namespace corral::spec
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace corral::agent;
+  using namespace corral::spec;
   corral::v1::ServerSpec spec;
   if (!ParseSpec(data, size, &spec)) return 0;
   absl::StatusOr<corral::v1::ServerSpec> result = ValidateSpec(spec);

@@ -19,8 +19,13 @@
 #include "servers/protocols/make_protocol.h"
 #include "servers/readiness.h"
 #include "servers/server_kinds.h"
+#include "servers/spec_fd.h"
 #include "servers/stats/scoreboard.h"
 #include "spdlog/spdlog.h"
+#include "spec/spec_defaults.h"
+#include "spec/spec_flags.h"
+#include "spec/spec_kinds.h"
+#include "spec/spec_validation.h"
 
 namespace corral {
 namespace {
@@ -29,20 +34,12 @@ namespace {
 // the server sees it anyway: the shortest Linux offers (one SYN-ACK retransmission).
 constexpr int kDeferAcceptSeconds = 1;
 
+// A standalone server's spec needs a name to validate; nothing else sees it.
+constexpr char kStandaloneName[] = "corral-server";
+
+// How this process is wired to its supervisor, apart from what it serves (the spec).
 struct Flags {
-  std::string protocol = "tcp-echo";
-  std::string model = "thread";
-  std::string listen = "127.0.0.1:0";
-  std::string root;
-  uint32_t max_workers = 1024;
-  uint32_t idle_timeout_ms = 60'000;
-  uint32_t header_timeout_ms = 0;
-  uint32_t file_cache_valid_ms = 1'000;
-  uint32_t drain_timeout_ms = 5'000;
-  uint32_t pool_size = 0;
-  uint32_t hubs = 0;
-  bool allow_overwrite = false;
-  uint64_t max_upload_bytes = 1ull << 30;
+  int spec_fd = -1;
   std::string scoreboard;
   int notify_fd = -1;
 };
@@ -69,51 +66,57 @@ int StopSignalFd() {
   return ::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-int Run(const Flags& flags) {
-  std::optional<ProtocolKind> protocol_kind = ParseProtocolName(flags.protocol);
-  std::optional<ModelKind> model_kind = ParseModelName(flags.model);
-  if (!protocol_kind) {
-    return FailStart(flags, absl::StrCat("unknown protocol \"", flags.protocol, "\""));
+// The spec to run: the agent's, from --spec-fd, or the one the standalone flags describe; either
+// way through the one validation, so a bad setting reads the same as the agent's refusal.
+absl::StatusOr<v1::ServerSpec> ResolveSpec(const Flags& flags, const spec::SpecFlags& spec_flags) {
+  absl::StatusOr<v1::ServerSpec> server_spec;
+  if (flags.spec_fd >= 0) {
+    if (spec_flags.AnyGiven()) {
+      return absl::InvalidArgumentError("--spec-fd carries the whole spec; drop the spec flags");
+    }
+    server_spec = ReadSpecFd(flags.spec_fd);
+  } else {
+    server_spec = spec_flags.Build(kStandaloneName);
   }
-  if (!model_kind) return FailStart(flags, absl::StrCat("unknown model \"", flags.model, "\""));
-  if (!IsImplemented(*protocol_kind, *model_kind)) {
-    return FailStart(flags, absl::StrCat("protocol \"", flags.protocol, "\" under model \"",
-                                         flags.model, "\" is not built yet"));
-  }
-  absl::StatusOr<net::Address> address = net::Address::Parse(flags.listen);
+  if (!server_spec.ok()) return server_spec.status();
+  return spec::ValidateSpec(*server_spec,
+                            flags.scoreboard.empty() ? spec::Stats::kNotKept : spec::Stats::kKept);
+}
+
+int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
+  absl::StatusOr<v1::ServerSpec> server_spec = ResolveSpec(flags, spec_flags);
+  if (!server_spec.ok()) return FailStart(flags, std::string(server_spec.status().message()));
+  // A validated spec names a known pair and a parsable address.
+  const ModelKind model_kind = *spec::ModelFromProto(server_spec->model());
+  const std::string protocol_name(ProtocolName(*spec::ProtocolFromProto(server_spec->protocol())));
+  const std::string model_name(ModelName(model_kind));
+  absl::StatusOr<net::Address> address = net::Address::Parse(server_spec->listen());
   if (!address.ok()) return FailStart(flags, std::string(address.status().message()));
 
-  protocols::ProtocolConfig protocol_config;
-  protocol_config.root = flags.root;
-  protocol_config.allow_overwrite = flags.allow_overwrite;
-  protocol_config.max_upload_bytes = flags.max_upload_bytes;
-  protocol_config.idle_timeout = std::chrono::milliseconds(flags.idle_timeout_ms);
-  protocol_config.header_timeout = std::chrono::milliseconds(flags.header_timeout_ms);
-  protocol_config.file_cache_valid = std::chrono::milliseconds(flags.file_cache_valid_ms);
-  absl::StatusOr<protocols::AnyProtocol> protocol =
-      protocols::MakeProtocol(*protocol_kind, protocol_config);
+  absl::StatusOr<protocols::AnyProtocol> protocol = protocols::MakeProtocol(*server_spec);
   if (!protocol.ok()) return FailStart(flags, std::string(protocol.status().message()));
 
   models::ModelOptions model_options;
-  model_options.max_workers = flags.max_workers;
-  model_options.drain_timeout = std::chrono::milliseconds(flags.drain_timeout_ms);
-  model_options.pool_size = flags.pool_size;
-  model_options.hubs = flags.hubs;
+  model_options.max_workers = server_spec->max_workers();
+  model_options.drain_timeout =
+      std::chrono::milliseconds(spec::DrainTimeoutMs(server_spec->stop_timeout_ms()));
+  model_options.pool_size = server_spec->pool_size();
+  model_options.hubs = server_spec->hubs();
 
   // Created before any worker exists, so forked children inherit the mapping.
   std::optional<stats::Scoreboard> scoreboard;
   if (!flags.scoreboard.empty()) {
     absl::StatusOr<stats::Scoreboard> created =
         stats::Scoreboard::Create({.path = flags.scoreboard,
-                                   .slot_count = models::SlotsNeeded(*model_kind, model_options),
-                                   .protocol = flags.protocol,
-                                   .model = flags.model});
+                                   .slot_count = models::SlotsNeeded(model_kind, model_options),
+                                   .protocol = protocol_name,
+                                   .model = model_name});
     if (!created.ok()) return FailStart(flags, std::string(created.status().message()));
     scoreboard.emplace(*std::move(created));
     model_options.scoreboard = &*scoreboard;
   }
   absl::StatusOr<std::unique_ptr<models::Model>> model =
-      models::MakeModel(*model_kind, model_options);
+      models::MakeModel(model_kind, model_options);
   if (!model.ok()) return FailStart(flags, std::string(model.status().message()));
 
   int stop_fd = StopSignalFd();
@@ -122,7 +125,7 @@ int Run(const Flags& flags) {
   const bool datagrams =
       std::holds_alternative<std::unique_ptr<protocols::DatagramProtocol>>(*protocol);
   // The coroutine model gives each hub its own socket on the port (SO_REUSEPORT).
-  const bool shared_port = *model_kind == ModelKind::kCoroutine;
+  const bool shared_port = model_kind == ModelKind::kCoroutine;
   net::ListenOptions listen_options;
   listen_options.reuse_port = shared_port;
   if (!datagrams &&
@@ -137,9 +140,10 @@ int Run(const Flags& flags) {
   absl::StatusOr<net::Address> bound = net::LocalAddress(socket->get());
   if (!bound.ok()) return FailStart(flags, std::string(bound.status().message()));
 
-  spdlog::info("serving {} ({} model{}) on {}", flags.protocol, flags.model,
-               flags.pool_size > 0 ? absl::StrCat(", pool of ", flags.pool_size) : "",
-               bound->ToString());
+  spdlog::info(
+      "serving {} ({} model{}) on {}", protocol_name, model_name,
+      server_spec->pool_size() > 0 ? absl::StrCat(", pool of ", server_spec->pool_size()) : "",
+      bound->ToString());
   if (scoreboard) scoreboard->SetListenerState(stats::ListenerState::kAccepting);
   SendReadiness(flags.notify_fd, Readiness{true, bound->ToString()});
 
@@ -182,39 +186,11 @@ int main(int argc, char** argv) {
       "corral-server: serves one protocol under one concurrency model on one address.\n"
       "Exit codes: 0 stopped cleanly, 1 failed while serving, 78 cannot start with this\n"
       "configuration (do not respawn)."};
-  app.add_option("--protocol", flags.protocol, "tcp-echo | udp-echo | http | file")
-      ->capture_default_str();
-  app.add_option("--model", flags.model, "fork | thread | coroutine")->capture_default_str();
-  app.add_option("--listen", flags.listen, "HOST:PORT; port 0 picks a free port")
-      ->capture_default_str();
-  app.add_option("--root", flags.root, "directory served by the http and file protocols");
-  app.add_option("--max-workers", flags.max_workers, "most connections served at once")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 65536u));
-  app.add_option("--idle-timeout-ms", flags.idle_timeout_ms,
-                 "close a connection silent for this long")
-      ->capture_default_str();
-  app.add_option("--header-timeout-ms", flags.header_timeout_ms,
-                 "http: a request's head must arrive within this long of its first byte, else "
-                 "408 (0: min(10000, --idle-timeout-ms))")
-      ->capture_default_str();
-  app.add_option(
-         "--file-cache-valid-ms", flags.file_cache_valid_ms,
-         "http: a small file kept in memory is served this long before its path is "
-         "checked again, so a change shows within it (0: check every request; at most an hour)")
-      ->capture_default_str()
-      ->check(CLI::Range(0u, corral::kMaxFileCacheValidMs));
-  app.add_option("--drain-timeout-ms", flags.drain_timeout_ms,
-                 "on SIGTERM, how long in-flight connections may finish")
-      ->capture_default_str();
-  app.add_option("--pool-size", flags.pool_size,
-                 "fork/thread: N pre-started workers instead of one per connection")
-      ->check(CLI::Range(0u, 4096u));
-  app.add_option("--hubs", flags.hubs, "coroutine: hub threads (0: one per CPU)")
-      ->check(CLI::Range(0u, 256u));
-  app.add_flag("--allow-overwrite", flags.allow_overwrite, "file: uploads may replace files");
-  app.add_option("--max-upload-bytes", flags.max_upload_bytes, "file: largest upload accepted")
-      ->capture_default_str();
+  // Every ServerSpec field the server uses is a flag, declared once with corralctl's.
+  corral::spec::SpecFlags spec_flags(app, corral::spec::SpecFlags::Fields::kServer);
+  app.add_option("--spec-fd", flags.spec_fd,
+                 "descriptor holding the whole spec, binary corral.v1.ServerSpec, instead of the "
+                 "spec flags (used by corral-agent)");
   app.add_option("--scoreboard", flags.scoreboard,
                  "file to keep live stats in (created; read by corral-agent)");
   app.add_option("--notify-fd", flags.notify_fd,
@@ -225,7 +201,7 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : corral::kExitBadConfig;
   }
-  int code = corral::Run(flags);
+  int code = corral::Run(flags, spec_flags);
   // Leave without running static destructors: a worker thread cut at the drain deadline may
   // still be unwinding, and must not find the process half torn down.
   spdlog::shutdown();

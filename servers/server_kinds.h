@@ -1,5 +1,5 @@
-// The names of protocols and models, shared by corral-server's flags and the agent (which turns
-// a ServerSpec into those flags). One table, so the two can never disagree.
+// The names of protocols and models, shared by the spec flags of corral-server and corralctl
+// (spec/spec_flags.h), the scoreboard and the logs. One table, so they can never disagree.
 #pragma once
 
 #include <cstdint>
@@ -25,9 +25,5 @@ bool IsImplemented(ProtocolKind protocol, ModelKind model);
 
 // Whether the protocol serves files from a root directory (http, file).
 bool NeedsRoot(ProtocolKind protocol);
-
-// The longest http file cache window, in milliseconds (--file-cache-valid-ms; a ServerSpec's
-// file_cache_valid_ms): an hour.
-inline constexpr uint32_t kMaxFileCacheValidMs = 3'600'000;
 
 }  // namespace corral

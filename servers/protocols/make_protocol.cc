@@ -1,6 +1,7 @@
 #include "servers/protocols/make_protocol.h"
 
-#include "absl/strings/str_cat.h"
+#include <chrono>
+
 #include "servers/protocols/file/file_protocol.h"
 #include "servers/protocols/http/http_protocol.h"
 #include "servers/protocols/tcp_echo.h"
@@ -8,39 +9,42 @@
 
 namespace corral::protocols {
 
-absl::StatusOr<AnyProtocol> MakeProtocol(ProtocolKind kind, const ProtocolConfig& config) {
-  ProtocolOptions options;
-  options.idle_timeout = config.idle_timeout;
-  switch (kind) {
-    case ProtocolKind::kTcpEcho:
+absl::StatusOr<AnyProtocol> MakeProtocol(const v1::ServerSpec& spec) {
+  using std::chrono::milliseconds;
+  switch (spec.protocol()) {
+    case v1::PROTOCOL_TCP_ECHO: {
+      ProtocolOptions options;
+      options.idle_timeout = milliseconds(spec.idle_timeout_ms());
       return AnyProtocol(std::make_unique<TcpEcho>(options));
-    case ProtocolKind::kUdpEcho:
+    }
+    case v1::PROTOCOL_UDP_ECHO:
       return AnyProtocol(std::make_unique<UdpEcho>());
-    case ProtocolKind::kHttp: {
-      http::HttpOptions http_options;
-      http_options.root = config.root;
-      http_options.idle_timeout = config.idle_timeout;
-      http_options.header_timeout = config.header_timeout;
-      http_options.file_cache_valid = config.file_cache_valid;
+    case v1::PROTOCOL_HTTP: {
+      http::HttpOptions options;
+      options.root = spec.root();
+      options.idle_timeout = milliseconds(spec.idle_timeout_ms());
+      options.header_timeout = milliseconds(spec.header_timeout_ms());
+      options.file_cache_valid = milliseconds(spec.file_cache_valid_ms());
       absl::StatusOr<std::unique_ptr<http::HttpProtocol>> http =
-          http::HttpProtocol::Create(std::move(http_options));
+          http::HttpProtocol::Create(std::move(options));
       if (!http.ok()) return http.status();
       return AnyProtocol(std::unique_ptr<StreamProtocol>(*std::move(http)));
     }
-    case ProtocolKind::kFile: {
-      file::FileOptions file_options;
-      file_options.root = config.root;
-      file_options.allow_overwrite = config.allow_overwrite;
-      file_options.max_upload_bytes = config.max_upload_bytes;
-      file_options.idle_timeout = config.idle_timeout;
+    case v1::PROTOCOL_FILE: {
+      file::FileOptions options;
+      options.root = spec.root();
+      options.allow_overwrite = spec.allow_overwrite();
+      options.max_upload_bytes = spec.max_upload_bytes();
+      options.idle_timeout = milliseconds(spec.idle_timeout_ms());
       absl::StatusOr<std::unique_ptr<file::FileProtocol>> served =
-          file::FileProtocol::Create(std::move(file_options));
+          file::FileProtocol::Create(std::move(options));
       if (!served.ok()) return served.status();
       return AnyProtocol(std::unique_ptr<StreamProtocol>(*std::move(served)));
     }
+    default:
+      break;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown protocol \"", std::string(ProtocolName(kind)), "\""));
+  return absl::InvalidArgumentError("unknown protocol; use one of tcp-echo, udp-echo, http, file");
 }
 
 }  // namespace corral::protocols

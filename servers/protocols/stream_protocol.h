@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "servers/net/stream.h"
+#include "spec/spec_defaults.h"
 
 namespace corral::protocols {
 
@@ -34,10 +35,11 @@ class StreamProtocol {
   virtual void BeginDrain() const {}
 };
 
-// Configuration shared by the protocols; each uses the parts it needs.
+// The echo protocol's options (make_protocol.cc derives them from the spec); the others have
+// their own (HttpOptions, FileOptions). Defaults are the spec's (spec/spec_defaults.h).
 struct ProtocolOptions {
   // A connection that sends nothing for this long is closed.
-  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds idle_timeout{spec::kDefaultIdleTimeoutMs};
 };
 
 }  // namespace corral::protocols

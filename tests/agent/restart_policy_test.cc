@@ -4,7 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
-#include "agent/spec_validation.h"
+#include "spec/spec_validation.h"
 
 namespace corral::agent {
 namespace {
@@ -18,7 +18,8 @@ v1::ServerSpec Spec(v1::RestartPolicy policy) {
   spec.set_model(v1::MODEL_THREAD);
   spec.set_listen("127.0.0.1:0");
   spec.set_restart_policy(policy);
-  return *ValidateSpec(spec);  // fills the defaults: 100 ms doubling to 30 s, 5 failures, 10 s
+  return *spec::ValidateSpec(
+      spec);  // fills the defaults: 100 ms doubling to 30 s, 5 failures, 10 s
 }
 
 ExitInfo Code(int code) {

@@ -27,16 +27,17 @@
 #include "absl/status/statusor.h"
 #include "servers/protocols/file/confined_root.h"
 #include "servers/protocols/stream_protocol.h"
+#include "spec/spec_defaults.h"
 
 namespace corral::protocols::file {
 
 struct FileOptions {
-  std::string root;                               // the served directory (corral-server --root)
-  bool allow_overwrite = false;                   // may PUT replace an existing file?
-  uint64_t max_upload_bytes = uint64_t{1} << 30;  // larger PUTs get 413 before the body
+  std::string root;              // the served directory (corral-server --root)
+  bool allow_overwrite = false;  // may PUT replace an existing file?
+  uint64_t max_upload_bytes = spec::kDefaultMaxUploadBytes;  // larger PUTs: 413 before the body
   // A connection silent for this long, between requests or inside a body, is closed; also
   // bounds each write to a peer that stopped reading.
-  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds idle_timeout{spec::kDefaultIdleTimeoutMs};
   // Test seam: false forces the named-temp-file upload path (as on filesystems without
   // O_TMPFILE).
   bool use_tmpfile = true;

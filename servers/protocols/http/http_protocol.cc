@@ -9,11 +9,6 @@
 #include "servers/protocols/http/http_connection.h"
 
 namespace corral::http {
-namespace {
-
-constexpr std::chrono::milliseconds kDefaultHeaderTimeout{10'000};
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<HttpProtocol>> HttpProtocol::Create(HttpOptions options) {
   if (options.root.empty()) {
@@ -23,7 +18,9 @@ absl::StatusOr<std::unique_ptr<HttpProtocol>> HttpProtocol::Create(HttpOptions o
     return absl::InvalidArgumentError("http protocol: the idle timeout must be positive");
   }
   if (options.header_timeout.count() <= 0) {
-    options.header_timeout = std::min(kDefaultHeaderTimeout, options.idle_timeout);
+    // A spec always has it filled in (spec::DefaultHeaderTimeoutMs); this serves direct callers.
+    options.header_timeout =
+        std::min(std::chrono::milliseconds(spec::kDefaultHeaderTimeoutCapMs), options.idle_timeout);
   }
   absl::StatusOr<FileResolver> resolver = FileResolver::Create(options.root);
   if (!resolver.ok()) return resolver.status();

@@ -13,6 +13,7 @@
 #include "servers/protocols/http/request_parser.h"
 #include "servers/protocols/http/router.h"
 #include "servers/protocols/stream_protocol.h"
+#include "spec/spec_defaults.h"
 
 namespace corral::http {
 
@@ -25,14 +26,14 @@ struct HttpOptions {
   std::string root;
   // A connection with no request in progress that sends nothing for this long is closed
   // quietly; also bounds each read of a body and each write to a peer that stopped reading.
-  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds idle_timeout{spec::kDefaultIdleTimeoutMs};
   // How long a request's head may take to arrive, counted from its first byte. Slower -> 408
   // and close, so a slow client (slowloris) cannot hold a worker by dribbling header bytes.
   // Zero or negative derives it: min(10 s, idle_timeout).
   std::chrono::milliseconds header_timeout{0};
   // How long a small file held in memory is served before its path is stated again: a change
   // to it shows within this long (file_cache.h). Zero stats on every request.
-  std::chrono::milliseconds file_cache_valid{1000};
+  std::chrono::milliseconds file_cache_valid{spec::kDefaultFileCacheValidMs};
   ParserLimits limits;
   // Serves GET /_corral/stats when set. Without one the route does not exist: counters this
   // handler kept in its own memory would be per process under the fork model (each child

@@ -180,7 +180,7 @@ TEST_P(EchoModelsTest, UdpBurstFromManySendersGetsEachEchoToItsSender) {
 }
 
 TEST_P(EchoModelsTest, SigtermDrainsConnectedClientsThenExits) {
-  ServerProcess server(Args("tcp-echo", {"--drain-timeout-ms", "20000"}));
+  ServerProcess server(Args("tcp-echo", {"--stop-timeout-ms", "25000"}));
   ASSERT_TRUE(server.ready()) << server.detail();
   base::UniqueFd fd = ConnectTcp(server.detail());
   ASSERT_TRUE(fd);
@@ -202,7 +202,7 @@ TEST_P(EchoModelsTest, SigtermDrainsConnectedClientsThenExits) {
 }
 
 TEST_P(EchoModelsTest, DrainDeadlineCutsIdleClients) {
-  ServerProcess server(Args("tcp-echo", {"--drain-timeout-ms", "300"}));
+  ServerProcess server(Args("tcp-echo", {"--stop-timeout-ms", "300"}));
   ASSERT_TRUE(server.ready()) << server.detail();
   base::UniqueFd fd = ConnectTcp(server.detail());
   ASSERT_TRUE(fd);

@@ -142,7 +142,7 @@ TEST_P(HttpModelsTest, SlowClientsGet408WhileOthersAreServed) {
 // the drain deadline ends both (under the coroutine model by killing their greenlets, whose
 // exit passes through the handler) and the server exits cleanly.
 TEST_P(HttpModelsTest, DrainEndsKeepAliveAndHalfSentRequests) {
-  auto server = Start({"--drain-timeout-ms", "300"});
+  auto server = Start({"--stop-timeout-ms", "300"});
   ASSERT_TRUE(server->ready());
   HttpTestClient idle(server->detail());
   ASSERT_TRUE(idle.Send(Request("GET", "/digits.txt")));
@@ -167,7 +167,7 @@ TEST_P(HttpModelsTest, DrainClosesKeepAliveConnectionsAtTheirNextChance) {
     GTEST_SKIP() << "workers are processes, and the drain reaches only the server's copy of "
                     "the protocol; they keep the old behaviour (served until the deadline)";
   }
-  auto server = Start({"--drain-timeout-ms", "120000"});
+  auto server = Start({"--stop-timeout-ms", "150000"});
   ASSERT_TRUE(server->ready());
   HttpTestClient idle(server->detail());
   ASSERT_TRUE(idle.Send(Request("GET", "/digits.txt")));

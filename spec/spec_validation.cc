@@ -1,4 +1,4 @@
-#include "agent/spec_validation.h"
+#include "spec/spec_validation.h"
 
 #include <sys/stat.h>
 
@@ -7,12 +7,11 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "agent/restart_policy.h"
-#include "agent/server_kinds_proto.h"
 #include "servers/net/address.h"
 #include "servers/stats/layout.h"
+#include "spec/spec_kinds.h"
 
-namespace corral::agent {
+namespace corral::spec {
 namespace {
 
 constexpr size_t kMaxNameLength = 63;
@@ -45,9 +44,10 @@ absl::Status CheckRange(const char* field, uint32_t value, uint32_t max) {
   return absl::OkStatus();
 }
 
-// Each worker holds a slot of the server's stats scoreboard, and one slot is kept spare
-// (models::SlotsNeeded), so a larger cap would make every start fail.
-absl::Status CheckMaxWorkers(uint32_t max_workers) {
+// With stats, each worker holds a slot of the server's stats scoreboard, and one slot is kept
+// spare (models::SlotsNeeded), so a larger cap would make every start fail.
+absl::Status CheckMaxWorkers(uint32_t max_workers, Stats kept) {
+  if (kept == Stats::kNotKept) return CheckRange("max_workers", max_workers, kMaxMaxWorkers);
   constexpr uint32_t kMaxWorkers = stats::kMaxSlots - 1;
   if (max_workers > kMaxWorkers) {
     return Invalid(absl::StrCat("max_workers ", max_workers, " is above the limit of ", kMaxWorkers,
@@ -78,12 +78,12 @@ absl::Status CheckPolicy(v1::ServerSpec& spec) {
     const char* field;
     uint32_t value, max;
   } limits[] = {
-      {"backoff_initial_ms", spec.backoff_initial_ms(), 600'000},
-      {"backoff_max_ms", spec.backoff_max_ms(), 3'600'000},
-      {"stable_after_ms", spec.stable_after_ms(), 86'400'000},
-      {"max_failures", spec.max_failures(), 1000},
-      {"ready_timeout_ms", spec.ready_timeout_ms(), 600'000},
-      {"log_keep_files", spec.log_keep_files(), 100},
+      {"backoff_initial_ms", spec.backoff_initial_ms(), kMaxBackoffInitialMs},
+      {"backoff_max_ms", spec.backoff_max_ms(), kMaxBackoffMaxMs},
+      {"stable_after_ms", spec.stable_after_ms(), kMaxStableAfterMs},
+      {"max_failures", spec.max_failures(), kMaxMaxFailures},
+      {"ready_timeout_ms", spec.ready_timeout_ms(), kMaxReadyTimeoutMs},
+      {"log_keep_files", spec.log_keep_files(), kMaxLogKeepFiles},
   };
   for (const Limit& limit : limits) {
     if (absl::Status s = CheckRange(limit.field, limit.value, limit.max); !s.ok()) return s;
@@ -92,16 +92,51 @@ absl::Status CheckPolicy(v1::ServerSpec& spec) {
     return Invalid(absl::StrCat("backoff_initial_ms ", spec.backoff_initial_ms(),
                                 " is above backoff_max_ms ", spec.backoff_max_ms()));
   }
-  if (spec.log_max_bytes() < 4096 || spec.log_max_bytes() > (uint64_t{1} << 30)) {
-    return Invalid(
-        absl::StrCat("log_max_bytes ", spec.log_max_bytes(), " is outside 4096 to 1073741824"));
+  if (spec.log_max_bytes() < kMinLogMaxBytes || spec.log_max_bytes() > kMaxLogMaxBytes) {
+    return Invalid(absl::StrCat("log_max_bytes ", spec.log_max_bytes(), " is outside ",
+                                kMinLogMaxBytes, " to ", kMaxLogMaxBytes));
   }
   return absl::OkStatus();
 }
 
+absl::Status CheckFileFields(ProtocolKind protocol, v1::ServerSpec& spec) {
+  if (protocol != ProtocolKind::kFile) {
+    if (spec.allow_overwrite() || spec.max_upload_bytes()) {
+      return Invalid("allow_overwrite and max_upload_bytes apply to the file protocol only");
+    }
+    return absl::OkStatus();
+  }
+  if (spec.max_upload_bytes() == 0) spec.set_max_upload_bytes(kDefaultMaxUploadBytes);
+  return absl::OkStatus();
+}
+
+// Called after idle_timeout_ms has its default: the head's default deadline derives from it.
+absl::Status CheckHttpFields(ProtocolKind protocol, v1::ServerSpec& spec) {
+  if (protocol != ProtocolKind::kHttp) {
+    // Set, even to zero, is refused: only http has the cache.
+    if (spec.has_file_cache_valid_ms()) {
+      return Invalid("file_cache_valid_ms applies to the http protocol only");
+    }
+    if (spec.header_timeout_ms() != 0) {
+      return Invalid("header_timeout_ms applies to the http protocol only");
+    }
+    return absl::OkStatus();
+  }
+  if (!spec.has_file_cache_valid_ms()) spec.set_file_cache_valid_ms(kDefaultFileCacheValidMs);
+  if (spec.header_timeout_ms() == 0) {
+    spec.set_header_timeout_ms(DefaultHeaderTimeoutMs(spec.idle_timeout_ms()));
+  }
+  if (absl::Status s =
+          CheckRange("file_cache_valid_ms", spec.file_cache_valid_ms(), kMaxFileCacheValidMs);
+      !s.ok()) {
+    return s;
+  }
+  return CheckRange("header_timeout_ms", spec.header_timeout_ms(), kMaxHeaderTimeoutMs);
+}
+
 }  // namespace
 
-absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in) {
+absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stats) {
   v1::ServerSpec spec = in;
   const std::string& name = spec.name();
   if (absl::Status s = CheckName(name); !s.ok()) return s;
@@ -123,37 +158,28 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in) {
   if (spec.max_workers() == 0) spec.set_max_workers(kDefaultMaxWorkers);
   if (spec.stop_timeout_ms() == 0) spec.set_stop_timeout_ms(kDefaultStopTimeoutMs);
   if (spec.idle_timeout_ms() == 0) spec.set_idle_timeout_ms(kDefaultIdleTimeoutMs);
-  if (absl::Status s = CheckMaxWorkers(spec.max_workers()); !s.ok()) return s;
-  if (absl::Status s = CheckRange("stop_timeout_ms", spec.stop_timeout_ms(), 600'000); !s.ok()) {
+  if (absl::Status s = CheckMaxWorkers(spec.max_workers(), stats); !s.ok()) return s;
+  if (absl::Status s = CheckRange("stop_timeout_ms", spec.stop_timeout_ms(), kMaxStopTimeoutMs);
+      !s.ok()) {
     return s;
   }
-  if (absl::Status s = CheckRange("idle_timeout_ms", spec.idle_timeout_ms(), 86'400'000); !s.ok()) {
+  if (absl::Status s = CheckRange("idle_timeout_ms", spec.idle_timeout_ms(), kMaxIdleTimeoutMs);
+      !s.ok()) {
     return s;
   }
 
   if (absl::Status s = CheckPolicy(spec); !s.ok()) return s;
 
-  if (absl::Status s = CheckRange("pool_size", spec.pool_size(), 4096); !s.ok()) return s;
-  if (absl::Status s = CheckRange("hubs", spec.hubs(), 256); !s.ok()) return s;
+  if (absl::Status s = CheckRange("pool_size", spec.pool_size(), kMaxPoolSize); !s.ok()) return s;
+  if (absl::Status s = CheckRange("hubs", spec.hubs(), kMaxHubs); !s.ok()) return s;
   if (spec.pool_size() != 0 && *model == ModelKind::kCoroutine) {
     return Invalid("pool_size applies to the fork and thread models; use hubs for coroutine");
   }
   if (spec.hubs() != 0 && *model != ModelKind::kCoroutine) {
     return Invalid("hubs applies to the coroutine model; use pool_size for fork and thread");
   }
-  if (*protocol != ProtocolKind::kFile && (spec.allow_overwrite() || spec.max_upload_bytes())) {
-    return Invalid("allow_overwrite and max_upload_bytes apply to the file protocol only");
-  }
-  if (spec.has_file_cache_valid_ms()) {
-    if (*protocol != ProtocolKind::kHttp) {
-      return Invalid("file_cache_valid_ms applies to the http protocol only");
-    }
-    if (absl::Status s =
-            CheckRange("file_cache_valid_ms", spec.file_cache_valid_ms(), kMaxFileCacheValidMs);
-        !s.ok()) {
-      return s;
-    }
-  }
+  if (absl::Status s = CheckFileFields(*protocol, spec); !s.ok()) return s;
+  if (absl::Status s = CheckHttpFields(*protocol, spec); !s.ok()) return s;
 
   if (NeedsRoot(*protocol)) {
     if (spec.root().empty()) {
@@ -176,4 +202,4 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in) {
   return spec;
 }
 
-}  // namespace corral::agent
+}  // namespace corral::spec

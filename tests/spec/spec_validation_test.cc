@@ -1,4 +1,4 @@
-#include "agent/spec_validation.h"
+#include "spec/spec_validation.h"
 
 #include <gtest/gtest.h>
 
@@ -7,12 +7,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "agent/server_kinds_proto.h"
 #include "servers/models/model.h"
 #include "servers/server_kinds.h"
 #include "servers/stats/layout.h"
+#include "spec/spec_kinds.h"
 
-namespace corral::agent {
+namespace corral::spec {
 namespace {
 
 v1::ServerSpec EchoSpec() {
@@ -153,13 +153,14 @@ TEST(SpecValidationTest, ModelAndProtocolOptionsMustFit) {
   ExpectInvalid(spec, "http protocol only");
 }
 
-TEST(SpecValidationTest, FileCacheValidMsIsKeptWhenSetEvenToZero) {
+TEST(SpecValidationTest, FileCacheValidMsIsFilledInAndKeptWhenSetEvenToZero) {
   v1::ServerSpec spec = EchoSpec();
   spec.set_protocol(v1::PROTOCOL_HTTP);
   spec.set_root("/srv/www");
   absl::StatusOr<v1::ServerSpec> unset = ValidateSpec(spec);
   ASSERT_TRUE(unset.ok()) << unset.status();
-  EXPECT_FALSE(unset->has_file_cache_valid_ms());  // the server's own default applies
+  EXPECT_TRUE(unset->has_file_cache_valid_ms());  // the default, filled in like any other
+  EXPECT_EQ(unset->file_cache_valid_ms(), kDefaultFileCacheValidMs);
   spec.set_file_cache_valid_ms(0);
   absl::StatusOr<v1::ServerSpec> zero = ValidateSpec(spec);
   ASSERT_TRUE(zero.ok()) << zero.status();
@@ -167,6 +168,57 @@ TEST(SpecValidationTest, FileCacheValidMsIsKeptWhenSetEvenToZero) {
   EXPECT_EQ(zero->file_cache_valid_ms(), 0u);
   spec.set_file_cache_valid_ms(kMaxFileCacheValidMs + 1);
   ExpectInvalid(spec, "file_cache_valid_ms 3600001");
+}
+
+// header_timeout_ms (a standalone-only flag until it became a spec field): filled in for http
+// from the idle timeout, refused for the others.
+TEST(SpecValidationTest, HeaderTimeoutIsHttpsAndDerivesFromTheIdleTimeout) {
+  v1::ServerSpec spec = EchoSpec();
+  spec.set_header_timeout_ms(500);
+  ExpectInvalid(spec, "header_timeout_ms applies to the http protocol only");
+  spec = EchoSpec();
+  spec.set_protocol(v1::PROTOCOL_HTTP);
+  spec.set_root("/srv/www");
+  absl::StatusOr<v1::ServerSpec> filled = ValidateSpec(spec);
+  ASSERT_TRUE(filled.ok()) << filled.status();
+  EXPECT_EQ(filled->header_timeout_ms(), kDefaultHeaderTimeoutCapMs);
+  spec.set_idle_timeout_ms(300);
+  filled = ValidateSpec(spec);
+  ASSERT_TRUE(filled.ok()) << filled.status();
+  EXPECT_EQ(filled->header_timeout_ms(), 300u);  // min(10 s, idle)
+  spec.set_header_timeout_ms(kMaxHeaderTimeoutMs + 1);
+  ExpectInvalid(spec, "header_timeout_ms 86400001");
+}
+
+TEST(SpecValidationTest, FillsTheFileProtocolsUploadLimit) {
+  v1::ServerSpec spec = EchoSpec();
+  spec.set_protocol(v1::PROTOCOL_FILE);
+  spec.set_root("/srv/files");
+  absl::StatusOr<v1::ServerSpec> filled = ValidateSpec(spec);
+  ASSERT_TRUE(filled.ok()) << filled.status();
+  EXPECT_EQ(filled->max_upload_bytes(), kDefaultMaxUploadBytes);
+  EXPECT_FALSE(filled->has_file_cache_valid_ms());
+  EXPECT_EQ(filled->header_timeout_ms(), 0u);
+}
+
+// A standalone server without a scoreboard has no slot to run out of: the proto's own limit.
+TEST(SpecValidationTest, WithoutStatsMaxWorkersIsBoundByTheProtoLimitOnly) {
+  v1::ServerSpec spec = EchoSpec();
+  spec.set_max_workers(20'000);
+  ExpectInvalid(spec, "the stats scoreboard holds");
+  EXPECT_TRUE(ValidateSpec(spec, Stats::kNotKept).ok());
+  spec.set_max_workers(kMaxMaxWorkers + 1);
+  absl::StatusOr<v1::ServerSpec> refused = ValidateSpec(spec, Stats::kNotKept);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(), "max_workers 65537 is above the limit of 65536");
+}
+
+// The agent used to derive the server's drain (--drain-timeout-ms) from the stop timeout; the
+// server now does, from the same spec, with the same arithmetic.
+TEST(SpecValidationTest, DrainIsTheStopTimeoutLessAFifth) {
+  EXPECT_EQ(DrainTimeoutMs(kDefaultStopTimeoutMs), 4000u);
+  EXPECT_EQ(DrainTimeoutMs(1), 1u);
+  EXPECT_EQ(DrainTimeoutMs(kMaxStopTimeoutMs), 480'000u);
 }
 
 // Every protocol x model pair the API names is either accepted or refused as UNIMPLEMENTED
@@ -195,4 +247,4 @@ TEST(SpecValidationTest, UnbuiltPairsAreUnimplemented) {
 }
 
 }  // namespace
-}  // namespace corral::agent
+}  // namespace corral::spec

@@ -1,0 +1,120 @@
+#include "spec/spec_flags.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "servers/server_kinds.h"
+#include "spec/spec_defaults.h"
+#include "spec/spec_kinds.h"
+
+namespace corral::spec {
+namespace {
+
+constexpr char kDefaultListen[] = "127.0.0.1:0";
+
+std::string Default(uint64_t value) { return absl::StrCat(" (default ", value, ")"); }
+
+}  // namespace
+
+template <typename T>
+void SpecFlags::Number(CLI::App& app, const std::string& flag, void (v1::ServerSpec::*set)(T),
+                       const std::string& help) {
+  options_.push_back(app.add_option_function<T>(
+      flag, [this, set](const T& value) { (spec_.*set)(value); }, help));
+}
+
+SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
+  using S = v1::ServerSpec;
+  spec_.set_listen(kDefaultListen);
+  options_.push_back(app.add_option("--protocol,-p", protocol_, "tcp-echo | udp-echo | http | file")
+                         ->capture_default_str());
+  options_.push_back(
+      app.add_option("--model,-m", model_, "fork | thread | coroutine")->capture_default_str());
+  options_.push_back(app.add_option_function<std::string>(
+      "--listen,-l", [this](const std::string& v) { spec_.set_listen(v); },
+      absl::StrCat("HOST:PORT; port 0 picks a free port (default ", kDefaultListen, ")")));
+  options_.push_back(app.add_option_function<std::string>(
+      "--root", [this](const std::string& v) { spec_.set_root(v); },
+      "directory served by the http and file protocols"));
+  Number(app, "--max-workers", &S::set_max_workers,
+         "most connections served at once" + Default(kDefaultMaxWorkers));
+  Number(app, "--stop-timeout-ms", &S::set_stop_timeout_ms,
+         "on stop (SIGTERM), how long in-flight connections have: the server cuts them after "
+         "this less a fifth" +
+             Default(kDefaultStopTimeoutMs));
+  Number(app, "--idle-timeout-ms", &S::set_idle_timeout_ms,
+         "close a connection silent for this long" + Default(kDefaultIdleTimeoutMs));
+  Number(app, "--pool-size", &S::set_pool_size,
+         "fork/thread: N pre-started workers instead of one per connection");
+  Number(app, "--hubs", &S::set_hubs, "coroutine: hub threads (default one per CPU)");
+  options_.push_back(app.add_flag_function(
+      "--allow-overwrite", [this](int64_t count) { spec_.set_allow_overwrite(count > 0); },
+      "file: uploads may replace files"));
+  Number(app, "--max-upload-bytes", &S::set_max_upload_bytes,
+         "file: largest upload accepted" + Default(kDefaultMaxUploadBytes));
+  Number(app, "--file-cache-valid-ms", &S::set_file_cache_valid_ms,
+         "http: a small file kept in memory is served this long before its path is checked "
+         "again, so a change shows within it (0: check every request)" +
+             Default(kDefaultFileCacheValidMs));
+  Number(app, "--header-timeout-ms", &S::set_header_timeout_ms,
+         absl::StrCat("http: a request's head must arrive within this long of its first byte, "
+                      "else 408 (default min(",
+                      kDefaultHeaderTimeoutCapMs, ", idle timeout))"));
+  if (fields == Fields::kServer) return;
+
+  options_.push_back(
+      app.add_option("--restart", restart_policy_, "restart policy: never | on-failure | always")
+          ->capture_default_str());
+  Number(
+      app, "--backoff-initial-ms", &S::set_backoff_initial_ms,
+      "first delay after a quick failure, doubled each time" + Default(kDefaultBackoffInitialMs));
+  Number(app, "--backoff-max-ms", &S::set_backoff_max_ms,
+         "longest restart delay" + Default(kDefaultBackoffMaxMs));
+  Number(app, "--stable-after-ms", &S::set_stable_after_ms,
+         "a run this long resets the failure count" + Default(kDefaultStableAfterMs));
+  Number(app, "--max-failures", &S::set_max_failures,
+         "consecutive failures before FATAL" + Default(kDefaultMaxFailures));
+  Number(app, "--ready-timeout-ms", &S::set_ready_timeout_ms,
+         "kill and fail a start not ready by then" + Default(kDefaultReadyTimeoutMs));
+  Number(app, "--log-max-bytes", &S::set_log_max_bytes,
+         "rotate the log at this size" + Default(kDefaultLogMaxBytes));
+  Number(app, "--log-keep", &S::set_log_keep_files,
+         "rotated logs kept" + Default(kDefaultLogKeepFiles));
+}
+
+bool SpecFlags::AnyGiven() const {
+  for (const CLI::Option* option : options_) {
+    if (option->count() > 0) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<v1::ServerSpec> SpecFlags::Build(const std::string& name) const {
+  std::optional<ProtocolKind> protocol = ParseProtocolName(protocol_);
+  if (!protocol) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown protocol \"", protocol_, "\"; use one of tcp-echo, udp-echo, http, file"));
+  }
+  std::optional<ModelKind> model = ParseModelName(model_);
+  if (!model) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown model \"", model_, "\"; use one of fork, thread, coroutine"));
+  }
+  static const std::map<std::string, v1::RestartPolicy> kPolicies = {
+      {"never", v1::RESTART_NEVER},
+      {"on-failure", v1::RESTART_ON_FAILURE},
+      {"always", v1::RESTART_ALWAYS}};
+  auto policy = kPolicies.find(restart_policy_);
+  if (policy == kPolicies.end()) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown restart policy \"", restart_policy_,
+                                                   "\"; use never, on-failure or always"));
+  }
+  v1::ServerSpec spec = spec_;
+  spec.set_name(name);
+  spec.set_protocol(ProtocolToProto(*protocol));
+  spec.set_model(ModelToProto(*model));
+  spec.set_restart_policy(policy->second);
+  return spec;
+}
+
+}  // namespace corral::spec

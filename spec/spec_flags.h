@@ -1,0 +1,51 @@
+// SpecFlags: the command-line flags of ServerSpec fields, declared once for both programs that
+// take them: `corralctl start` (which sends the spec to the agent) and corral-server standalone
+// (which runs it). A new spec field gets its flag here, one line, and both programs have it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/statusor.h"
+#include "corral/v1/server.pb.h"
+
+namespace corral::spec {
+
+class SpecFlags {
+ public:
+  enum class Fields {
+    // What the server does: protocol, model, listen, root, limits, timeouts (corral-server).
+    kServer,
+    // Those plus the agent's supervision policy: restart, backoff, logs (corralctl start).
+    kServerAndSupervision,
+  };
+
+  // Adds one option per field to `app`. The options write into this object while `app` parses,
+  // so it must stay where it is (not copyable) and outlive the parse.
+  SpecFlags(CLI::App& app, Fields fields);
+  SpecFlags(const SpecFlags&) = delete;
+  SpecFlags& operator=(const SpecFlags&) = delete;
+
+  // Whether any of these options was on the parsed command line.
+  bool AnyGiven() const;
+
+  // The spec the parsed command line describes, with `name`; fields not given are left 0 (their
+  // default) and optional ones unset. INVALID_ARGUMENT for an unknown protocol, model or restart
+  // policy name. Not validated: pass it to ValidateSpec.
+  absl::StatusOr<v1::ServerSpec> Build(const std::string& name) const;
+
+ private:
+  // --flag sets a numeric field through its setter.
+  template <typename T>
+  void Number(CLI::App& app, const std::string& flag, void (v1::ServerSpec::*set)(T),
+              const std::string& help);
+
+  v1::ServerSpec spec_;
+  std::string protocol_ = "tcp-echo";
+  std::string model_ = "thread";
+  std::string restart_policy_ = "always";
+  std::vector<const CLI::Option*> options_;
+};
+
+}  // namespace corral::spec
