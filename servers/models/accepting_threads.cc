@@ -8,15 +8,18 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <system_error>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "servers/models/cuttable_connections.h"
+#include "servers/models/drain_policy.h"
+#include "servers/models/model_timings.h"
 #include "servers/models/wait_for_work.h"
 #include "servers/models/worker_stats.h"
 #include "servers/net/blocking_stream.h"
@@ -27,16 +30,8 @@
 namespace corral::models {
 namespace {
 
-// How long a waiting thread sees no connection before it exits (the last one waiting stays).
-// Long enough to bridge the pauses between a client's bursts of connections; short enough that
-// an idle server soon gives back the stacks a burst made it start.
-constexpr auto kIdleExit = std::chrono::seconds(10);
-
 // How often the server checks that some thread waits to accept, in case starting one failed.
 constexpr int kStartRetryMs = 1000;
-
-// After a drain cuts the remaining sockets, their threads get this long to unwind.
-constexpr auto kCutGrace = std::chrono::seconds(1);
 
 // What every thread touches. Each holds a reference, so a thread still serving after the drain
 // gave up on it ends on this state instead of on freed memory.
@@ -54,12 +49,12 @@ struct Shared : std::enable_shared_from_this<Shared> {
   // Accepts one connection and records it in `mine`; -1 when the thread should exit.
   int Accept(CuttableConnections::Slot& mine);
 
-  // After a count fell: wakes the drain, which may be waiting for it. (The drain sets draining
-  // before it reads a count, so a count that falls unseen is followed by this notify.)
+  // After a count fell: wakes the drain, which may be waiting for it (absl::Mutex re-checks
+  // its waiters' conditions on unlock). The drain sets draining before it reads a count, so a
+  // count that falls unseen is followed by this unlock.
   void CountFell() {
     if (!draining.load()) return;
-    std::lock_guard lock(mu);
-    changed.notify_all();
+    absl::MutexLock lock(&mu);
   }
 
   const int listener;
@@ -75,9 +70,8 @@ struct Shared : std::enable_shared_from_this<Shared> {
 
   CuttableConnections connections;  // what the drain's cut shuts down
 
-  std::mutex mu;
-  std::condition_variable changed;  // with mu: a count fell while draining
-  absl::Status error;               // guarded by mu: why the listener failed
+  absl::Mutex mu;                          // the drain waits on the counts above with it
+  absl::Status error ABSL_GUARDED_BY(mu);  // why the listener failed
 };
 
 void Shared::Run(std::shared_ptr<Shared> self) {
@@ -86,7 +80,7 @@ void Shared::Run(std::shared_ptr<Shared> self) {
     CuttableConnections::Slot mine(self->connections);
     for (int fd; (fd = self->Accept(mine)) >= 0;) {
       {
-        net::BlockingStream stream(fd, net::BlockingStream::Accepted{kIdleExit});
+        net::BlockingStream stream(fd, net::BlockingStream::Accepted{kIdleThreadExit});
         ServeConnection(stream, slot ? &*slot : nullptr, self->protocol);
       }
       mine.CloseServed();
@@ -136,8 +130,8 @@ int Shared::Accept(CuttableConnections::Slot& mine) {
       return -1;
     }
     // Blocking, and so woken one thread per connection; SO_RCVTIMEO ends the wait after
-    // kIdleExit. The accepted socket is blocking too, as BlockingStream wants it, and inherits
-    // that timeout, which its BlockingStream is told (Run).
+    // kIdleThreadExit. The accepted socket is blocking too, as BlockingStream wants it, and
+    // inherits that timeout, which its BlockingStream is told (Run).
     int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     int err = errno;
     if (fd >= 0) {
@@ -160,11 +154,11 @@ int Shared::Accept(CuttableConnections::Slot& mine) {
         continue;
       case net::AcceptError::kOutOfFds:
         spdlog::warn("accept: {}; pausing accepts for {} ms", net::ErrnoText(err),
-                     kOutOfFdsBackoffMs);
-        std::this_thread::sleep_for(std::chrono::milliseconds(kOutOfFdsBackoffMs));
+                     kOutOfResourcesBackoff.count());
+        std::this_thread::sleep_for(kOutOfResourcesBackoff);
         continue;
       case net::AcceptError::kFatal: {
-        std::lock_guard lock(mu);
+        absl::MutexLock lock(&mu);
         error = net::SyscallError("accept", err);
         uint64_t one = 1;
         (void)!::write(failed.get(), &one, sizeof one);
@@ -184,7 +178,7 @@ absl::Status ServeStreamsOnAcceptingThreads(net::UniqueFd listener, int stop_fd,
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
     return net::SyscallError("fcntl", errno);
   }
-  const timeval idle{static_cast<time_t>(kIdleExit.count()), 0};
+  const timeval idle{static_cast<time_t>(kIdleThreadExit.count()), 0};
   if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle) != 0) {
     return net::SyscallError("setsockopt SO_RCVTIMEO", errno);
   }
@@ -202,21 +196,24 @@ absl::Status ServeStreamsOnAcceptingThreads(net::UniqueFd listener, int stop_fd,
   // Wakes every thread blocked in accept (it fails with EINVAL) and refuses new clients.
   ::shutdown(fd, SHUT_RD);
   protocol.BeginDrain();
-  std::unique_lock lock(s.mu);
-  s.changed.wait(lock, [&s] { return s.waiting.load() == 0; });
+  absl::MutexLock lock(&s.mu);
+  const auto none_waiting = [&s] { return s.waiting.load() == 0; };
+  s.mu.Await(absl::Condition(&none_waiting));
   listener.Reset();  // no thread is in accept, and none will enter it again
 
-  const net::Deadline deadline = net::Clock::now() + options.drain_timeout;
-  if (!s.changed.wait_until(lock, deadline, [&s] { return s.serving.load() == 0; })) {
-    spdlog::warn("drain deadline passed; cutting {} connection(s)", s.serving.load());
-    s.connections.CutAll();
-    if (!s.changed.wait_for(lock, kCutGrace, [&s] { return s.serving.load() == 0; })) {
-      spdlog::warn("{} connection thread(s) still running after the cut", s.serving.load());
-    }
-  }
+  const auto none_serving = [&s] { return s.serving.load() == 0; };
+  DrainWithin(net::Clock::now() + options.drain_timeout, "connection thread(s)",
+              {.wait_until_finished =
+                   [&](net::Deadline until) {
+                     return s.mu.AwaitWithTimeout(absl::Condition(&none_serving),
+                                                  absl::FromChrono(until - net::Clock::now()));
+                   },
+               .cut = [&s] { return s.connections.CutAll(); },
+               .running = [&s] { return size_t{s.serving.load()}; }});
   // Threads whose connection ended have only to leave. A thread is done with the protocol and
   // the scoreboard only once it no longer counts among the threads (Run), so that count decides.
-  s.changed.wait(lock, [&s] { return s.threads.load() == s.serving.load(); });
+  const auto only_serving_left = [&s] { return s.threads.load() == s.serving.load(); };
+  s.mu.Await(absl::Condition(&only_serving_left));
   if (const uint32_t alive = s.threads.load(); alive > 0) return WorkersStillRunning(alive);
   return s.error;
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "servers/models/accepting_threads.h"
+#include "servers/models/model_timings.h"
 #include "servers/models/process_workers.h"
 #include "servers/models/thread_workers.h"
 #include "servers/models/wait_for_work.h"
@@ -40,8 +41,9 @@ absl::Status PerConnectionModel::ServeStreams(net::UniqueFd listener, int stop_f
   bool resting = false;  // out of descriptors: accept again only after a pause
   for (;;) {
     bool at_cap = workers->active() >= options_.max_workers;
-    Wake wake = WaitForWork(stop_fd, at_cap || resting ? -1 : listener.get(),
-                            workers->finished_fd(), resting ? kOutOfFdsBackoffMs : -1);
+    Wake wake =
+        WaitForWork(stop_fd, at_cap || resting ? -1 : listener.get(), workers->finished_fd(),
+                    resting ? static_cast<int>(kOutOfResourcesBackoff.count()) : -1);
     if (wake == Wake::kStop) break;
     if (wake == Wake::kFinished) workers->Collect();
     if (wake == Wake::kTimeout) resting = false;
@@ -52,7 +54,7 @@ absl::Status PerConnectionModel::ServeStreams(net::UniqueFd listener, int stop_f
       if (!accepted.fd) {
         if (accepted.error == net::AcceptError::kOutOfFds) {
           spdlog::warn("accept: {}; pausing accepts for {} ms", net::ErrnoText(accepted.err),
-                       kOutOfFdsBackoffMs);
+                       kOutOfResourcesBackoff.count());
           resting = true;
         } else if (accepted.error == net::AcceptError::kFatal) {
           error = net::SyscallError("accept", accepted.err);
@@ -82,11 +84,14 @@ absl::Status PerConnectionModel::ServeDatagrams(net::UniqueFd socket, int stop_f
   const int fd = socket.get();
   std::string buffer(protocols::kMaxDatagramSize, '\0');
   absl::Status error;
+  bool resting = false;  // out of memory: receive again only after a pause
   for (;;) {
     bool at_cap = workers->active() >= options_.max_workers;
-    Wake wake = WaitForWork(stop_fd, at_cap ? -1 : fd, workers->finished_fd(), -1);
+    Wake wake = WaitForWork(stop_fd, at_cap || resting ? -1 : fd, workers->finished_fd(),
+                            resting ? static_cast<int>(kOutOfResourcesBackoff.count()) : -1);
     if (wake == Wake::kStop) break;
     if (wake == Wake::kFinished) workers->Collect();
+    if (wake == Wake::kTimeout) resting = false;
     if (wake != Wake::kWork) continue;
 
     while (workers->active() < options_.max_workers) {
@@ -96,12 +101,15 @@ absl::Status PerConnectionModel::ServeDatagrams(net::UniqueFd socket, int stop_f
                              reinterpret_cast<sockaddr*>(&peer), &peer_len);
       if (n < 0) {
         if (errno == EINTR) continue;
-        // ECONNREFUSED and friends report an earlier send's ICMP error; nothing to serve.
-        if (errno != EAGAIN && errno != ECONNREFUSED && errno != EHOSTUNREACH &&
-            errno != ENETUNREACH) {
+        const net::ReceiveError kind = net::ClassifyReceiveErrno(errno);
+        if (kind == net::ReceiveError::kOutOfResources) {
+          spdlog::warn("recvfrom: {}; pausing receives for {} ms", net::ErrnoText(errno),
+                       kOutOfResourcesBackoff.count());
+          resting = true;
+        } else if (kind == net::ReceiveError::kFatal) {
           error = net::SyscallError("recvfrom", errno);
         }
-        break;
+        break;  // back to the wait
       }
       // The worker gets its own copy: the buffer is reused for the next datagram at once.
       auto request = std::make_shared<const std::string>(buffer.data(), static_cast<size_t>(n));

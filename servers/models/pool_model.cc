@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <string>
 
+#include "servers/models/model_timings.h"
 #include "servers/models/process_workers.h"
 #include "servers/models/thread_workers.h"
 #include "servers/models/wait_for_work.h"
@@ -33,7 +34,8 @@ void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& 
     if (wake != Wake::kWork) continue;
     Accepted accepted = AcceptConnection(listener);
     if (!accepted.fd) {
-      if (accepted.error == net::AcceptError::kOutOfFds) rest_ms = kOutOfFdsBackoffMs;
+      if (accepted.error == net::AcceptError::kOutOfFds)
+        rest_ms = static_cast<int>(kOutOfResourcesBackoff.count());
       if (accepted.error == net::AcceptError::kFatal) {
         spdlog::error("{}", std::string(net::SyscallError("accept", accepted.err).message()));
         return;
@@ -71,9 +73,24 @@ void ReceiveAndServe(int socket, int stop_fd, const protocols::DatagramProtocol&
     ssize_t n = ::recvfrom(socket, buffer.data(), buffer.size(), MSG_DONTWAIT,
                            reinterpret_cast<sockaddr*>(&peer), &peer_len);
     if (n < 0) {
-      // Empty (or another worker took it): wait. EINTR or a stale ICMP error: try again.
-      if (errno == EAGAIN && waiter.Wait(-1) == Wake::kStop) return;
-      continue;
+      const int err = errno;
+      switch (net::ClassifyReceiveErrno(err)) {
+        case net::ReceiveError::kRetry:
+          // Empty (or another worker took it): wait. EINTR or a stale ICMP error: try again.
+          if (err == EAGAIN && waiter.Wait(-1) == Wake::kStop) return;
+          continue;
+        case net::ReceiveError::kOutOfResources:
+          spdlog::warn("recvfrom: {}; pausing receives for {} ms", net::ErrnoText(err),
+                       kOutOfResourcesBackoff.count());
+          if (WaitForWork(stop_fd, -1, -1, static_cast<int>(kOutOfResourcesBackoff.count())) ==
+              Wake::kStop) {
+            return;
+          }
+          continue;
+        case net::ReceiveError::kFatal:
+          spdlog::error("{}", std::string(net::SyscallError("recvfrom", err).message()));
+          return;
+      }
     }
     ServeDatagram(protocols::Datagram{buffer.data(), static_cast<size_t>(n),
                                       net::Address::FromSockaddr(reinterpret_cast<sockaddr*>(&peer),

@@ -44,8 +44,4 @@ struct Accepted {
 // One accept4(). EAGAIN comes back as kRetry with err == EAGAIN: nothing is pending.
 Accepted AcceptConnection(int listener);
 
-// How long an accept loop rests when the process is out of descriptors, instead of spinning on
-// a listener that stays readable.
-inline constexpr int kOutOfFdsBackoffMs = 100;
-
 }  // namespace corral::models
