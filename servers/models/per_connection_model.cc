@@ -7,6 +7,7 @@
 #include <string>
 
 #include "servers/models/accepting_threads.h"
+#include "servers/models/child_drain_watcher.h"
 #include "servers/models/model_timings.h"
 #include "servers/models/process_workers.h"
 #include "servers/models/thread_workers.h"
@@ -62,7 +63,8 @@ absl::Status PerConnectionModel::ServeStreams(net::UniqueFd listener, int stop_f
         break;
       }
       int fd = accepted.fd.Release();
-      workers->Launch(fd, [fd, &protocol, board = options_.scoreboard] {
+      workers->Launch(fd, [fd, stop_fd, &protocol, board = options_.scoreboard] {
+        StartChildDrainWatcher(stop_fd, protocol);
         std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
         net::BlockingStream stream(fd, net::BlockingStream::Accepted{});
         ServeConnection(stream, slot ? &*slot : nullptr, protocol);

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <string>
 
+#include "servers/models/child_drain_watcher.h"
 #include "servers/models/model_timings.h"
 #include "servers/models/process_workers.h"
 #include "servers/models/thread_workers.h"
@@ -138,12 +139,15 @@ absl::Status PoolModel::ServeStreams(net::UniqueFd listener, int stop_fd,
   // Each worker holds a reference: a thread still serving after the drain gave up on it ends
   // on this registry instead of on freed memory.
   auto connections = std::make_shared<CuttableConnections>();
-  // Thread workers share `protocol` with this thread; process workers have their own copies.
+  // Thread workers share `protocol` with this thread; process workers have their own copies,
+  // each told to drain by a watcher of its own.
   std::function<void()> on_stop;
-  if (kind_ == ModelKind::kThread) on_stop = [&protocol] { protocol.BeginDrain(); };
+  const bool processes = kind_ == ModelKind::kFork;
+  if (!processes) on_stop = [&protocol] { protocol.BeginDrain(); };
   return RunPool(
       stop_fd, connections,
-      [fd, stop_fd, &protocol, board = options_.scoreboard, connections] {
+      [fd, stop_fd, &protocol, board = options_.scoreboard, connections, processes] {
+        if (processes) StartChildDrainWatcher(stop_fd, protocol);
         AcceptAndServe(fd, stop_fd, protocol, board, *connections);
       },
       on_stop);
