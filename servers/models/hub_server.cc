@@ -17,7 +17,8 @@
 #include "servers/models/drain_policy.h"
 #include "servers/models/model_timings.h"
 #include "servers/models/receive_batch.h"
-#include "servers/models/worker_stats.h"
+#include "servers/models/serve_connection.h"
+#include "servers/models/worker_slot.h"
 #include "servers/net/socket.h"
 #include "spdlog/spdlog.h"
 

@@ -1,4 +1,4 @@
-#include "servers/models/accepting_threads.h"
+#include "servers/models/thread_model.h"
 
 #include <fcntl.h>
 #include <sys/eventfd.h>
@@ -20,8 +20,12 @@
 #include "servers/models/cuttable_connections.h"
 #include "servers/models/drain_policy.h"
 #include "servers/models/model_timings.h"
+#include "servers/models/receive_and_launch.h"
+#include "servers/models/serve_connection.h"
+#include "servers/models/thread_workers.h"
 #include "servers/models/wait_for_work.h"
-#include "servers/models/worker_stats.h"
+#include "servers/models/worker_pool.h"
+#include "servers/models/worker_slot.h"
 #include "servers/net/blocking_stream.h"
 #include "servers/net/socket.h"
 #include "servers/net/syscall_error.h"
@@ -35,13 +39,13 @@ constexpr int kStartRetryMs = 1000;
 
 // What every thread touches. Each holds a reference, so a thread still serving after the drain
 // gave up on it ends on this state instead of on freed memory.
-struct Shared : std::enable_shared_from_this<Shared> {
-  Shared(int listener_fd, uint32_t max, const protocols::StreamProtocol& served,
-         stats::Scoreboard* scores)
+struct AcceptingThreads : std::enable_shared_from_this<AcceptingThreads> {
+  AcceptingThreads(int listener_fd, uint32_t max, const protocols::StreamProtocol& served,
+                   stats::Scoreboard* scores)
       : listener(listener_fd), max_threads(max), protocol(served), board(scores) {}
 
   // A thread's life: accept, serve, and again, until the drain or an idle spell ends it.
-  static void Run(std::shared_ptr<Shared> self);
+  static void Run(std::shared_ptr<AcceptingThreads> self);
 
   // Starts one more thread unless max_threads run.
   void StartThread();
@@ -74,7 +78,7 @@ struct Shared : std::enable_shared_from_this<Shared> {
   absl::Status error ABSL_GUARDED_BY(mu);  // why the listener failed
 };
 
-void Shared::Run(std::shared_ptr<Shared> self) {
+void AcceptingThreads::Run(std::shared_ptr<AcceptingThreads> self) {
   std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(self->board);
   {
     CuttableConnections::Slot mine(self->connections);
@@ -97,7 +101,7 @@ void Shared::Run(std::shared_ptr<Shared> self) {
   if (!self->draining.load() && self->waiting.load() == 0) self->StartThread();
 }
 
-void Shared::StartThread() {
+void AcceptingThreads::StartThread() {
   uint32_t running = threads.load();
   do {
     if (running >= max_threads) return;  // at the cap: clients wait in the backlog
@@ -110,7 +114,7 @@ void Shared::StartThread() {
     return;
   }
   try {
-    std::thread(&Shared::Run, shared_from_this()).detach();
+    std::thread(&AcceptingThreads::Run, shared_from_this()).detach();
   } catch (const std::system_error& e) {
     spdlog::error("start connection thread: {}", e.what());
     --threads;
@@ -118,7 +122,7 @@ void Shared::StartThread() {
   }
 }
 
-int Shared::Accept(CuttableConnections::Slot& mine) {
+int AcceptingThreads::Accept(CuttableConnections::Slot& mine) {
   for (;;) {
     // Counted as waiting before draining is read: the drain, which sets draining first and
     // then waits for no thread waiting before it closes the listener, sees this thread or
@@ -170,9 +174,46 @@ int Shared::Accept(CuttableConnections::Slot& mine) {
 
 }  // namespace
 
-absl::Status ServeStreamsOnAcceptingThreads(net::UniqueFd listener, int stop_fd,
-                                            const protocols::StreamProtocol& protocol,
-                                            const ModelOptions& options) {
+absl::Status ThreadModel::ServeStreams(net::UniqueFd listener, int stop_fd,
+                                       const protocols::StreamProtocol& protocol) {
+  if (options_.pool_size == 0) {
+    return ServeOnAcceptingThreads(std::move(listener), stop_fd, protocol);
+  }
+  // The pool: pool_size threads run AcceptAndServe (worker_pool.h), each waiting for the
+  // listener, accepting one connection and serving it to its end, then waiting again. A drain
+  // stops them accepting, tells the protocol, and cuts the connections still served at the
+  // deadline (each registered in `connections`, which every thread holds a reference to, so one
+  // still serving after the drain gave up on it ends on this registry, not on freed memory).
+  const int fd = listener.get();
+  auto connections = std::make_shared<CuttableConnections>();
+  ThreadWorkers workers(0, connections);
+  return RunWorkerPool(
+      workers, options_.pool_size, stop_fd, options_.drain_timeout,
+      [fd, stop_fd, &protocol, board = options_.scoreboard, connections] {
+        AcceptAndServe(fd, stop_fd, protocol, board, *connections);
+      },
+      [&protocol] { protocol.BeginDrain(); });
+}
+
+absl::Status ThreadModel::ServeDatagrams(net::UniqueFd socket, int stop_fd,
+                                         const protocols::DatagramProtocol& protocol) {
+  const int fd = socket.get();
+  if (options_.pool_size > 0) {
+    ThreadWorkers workers;
+    return RunWorkerPool(workers, options_.pool_size, stop_fd, options_.drain_timeout,
+                         [fd, stop_fd, &protocol, board = options_.scoreboard] {
+                           ReceiveAndServe(fd, stop_fd, protocol, board);
+                         });
+  }
+  // A thread per datagram, from the cache: finished_fd() need only wake the loop at the cap.
+  ThreadWorkers workers(options_.max_workers);
+  return ReceiveAndLaunch(fd, stop_fd, workers, options_.max_workers, options_.drain_timeout,
+                          options_.scoreboard, protocol);
+}
+
+absl::Status ThreadModel::ServeOnAcceptingThreads(net::UniqueFd listener, int stop_fd,
+                                                  const protocols::StreamProtocol& protocol) {
+  const ModelOptions& options = options_;
   const int fd = listener.get();
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
@@ -182,8 +223,9 @@ absl::Status ServeStreamsOnAcceptingThreads(net::UniqueFd listener, int stop_fd,
   if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle) != 0) {
     return net::SyscallError("setsockopt SO_RCVTIMEO", errno);
   }
-  auto shared = std::make_shared<Shared>(fd, options.max_workers, protocol, options.scoreboard);
-  Shared& s = *shared;
+  auto shared =
+      std::make_shared<AcceptingThreads>(fd, options.max_workers, protocol, options.scoreboard);
+  AcceptingThreads& s = *shared;
   s.StartThread();
   if (s.threads.load() == 0) return absl::ResourceExhaustedError("cannot start a thread");
 
