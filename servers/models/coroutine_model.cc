@@ -6,13 +6,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <latch>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "servers/models/hub_server.h"
 #include "servers/net/socket.h"
 #include "spdlog/spdlog.h"
@@ -34,9 +35,8 @@ absl::Status RunHubs(std::vector<base::UniqueFd> sockets, int stop_fd, const Mod
   // Held by every hub thread too, so one given up on ends on this, not on freed memory.
   struct Hubs {
     std::vector<std::unique_ptr<HubServer>> servers;
-    std::mutex mu;
-    std::condition_variable ended;  // with mu: running fell
-    uint32_t running = 0;           // guarded by mu
+    absl::Mutex mu;
+    uint32_t running ABSL_GUARDED_BY(mu) = 0;
   };
   auto hubs = std::make_shared<Hubs>();
   const uint32_t count = static_cast<uint32_t>(sockets.size());
@@ -45,15 +45,17 @@ absl::Status RunHubs(std::vector<base::UniqueFd> sockets, int stop_fd, const Mod
     hubs->servers.push_back(std::make_unique<HubServer>(std::move(socket), per_hub,
                                                         options.drain_timeout, options.scoreboard));
   }
-  hubs->running = count;
+  {
+    absl::MutexLock lock(&hubs->mu);
+    hubs->running = count;
+  }
   std::latch started(count);
   std::vector<std::thread> threads;
   for (auto& server : hubs->servers) {
     threads.emplace_back([hubs, serve, &started, s = server.get()] {
       serve(*s, started);  // counts `started` down before it serves, then never touches it
-      std::lock_guard lock(hubs->mu);
+      absl::MutexLock lock(&hubs->mu);
       --hubs->running;
-      hubs->ended.notify_all();
     });
   }
   started.wait();
@@ -65,18 +67,19 @@ absl::Status RunHubs(std::vector<base::UniqueFd> sockets, int stop_fd, const Mod
   // into a backlog about to be reset.
   for (auto& server : hubs->servers) server->RequestDrain();
   on_stop();
-  const auto deadline =
-      std::chrono::steady_clock::now() + HubServer::StopBound(options.drain_timeout) + kStopMargin;
-  std::unique_lock lock(hubs->mu);
-  if (!hubs->ended.wait_until(lock, deadline, [&hubs] { return hubs->running == 0; })) {
+  const auto bound = HubServer::StopBound(options.drain_timeout) + kStopMargin;
+  hubs->mu.Lock();
+  const auto all_ended = [&hubs]()
+                             ABSL_EXCLUSIVE_LOCKS_REQUIRED(hubs->mu) { return hubs->running == 0; };
+  if (!hubs->mu.AwaitWithTimeout(absl::Condition(&all_ended), absl::FromChrono(bound))) {
     const uint32_t stuck = hubs->running;
-    lock.unlock();
+    hubs->mu.Unlock();
     spdlog::warn("{} hub thread(s) did not stop within {} ms of the drain's start", stuck,
-                 (HubServer::StopBound(options.drain_timeout) + kStopMargin).count());
+                 bound.count());
     for (std::thread& t : threads) t.detach();
     return WorkersStillRunning(stuck);
   }
-  lock.unlock();
+  hubs->mu.Unlock();
   for (std::thread& t : threads) t.join();
   return absl::OkStatus();
 }

@@ -8,32 +8,32 @@
 namespace corral::models {
 
 CuttableConnections::Slot::Slot(CuttableConnections& registry) : registry_(registry) {
-  std::lock_guard lock(registry_.mu_);
+  absl::MutexLock lock(&registry_.mu_);
   registry_.slots_.push_back(this);
 }
 
 CuttableConnections::Slot::~Slot() {
   CloseServed();
-  std::lock_guard lock(registry_.mu_);
+  absl::MutexLock lock(&registry_.mu_);
   registry_.slots_.erase(std::find(registry_.slots_.begin(), registry_.slots_.end(), this));
 }
 
 void CuttableConnections::Slot::Serve(int fd) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   fd_ = fd;
 }
 
 void CuttableConnections::Slot::CloseServed() {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }
 
 size_t CuttableConnections::CutAll() {
   size_t cut = 0;
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (Slot* slot : slots_) {
-    std::lock_guard serving(slot->mu_);
+    absl::MutexLock serving(&slot->mu_);
     if (slot->fd_ >= 0) {
       ::shutdown(slot->fd_, SHUT_RDWR);
       ++cut;

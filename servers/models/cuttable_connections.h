@@ -10,8 +10,10 @@
 #pragma once
 
 #include <cstddef>
-#include <mutex>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace corral::models {
 
@@ -32,16 +34,16 @@ class CuttableConnections {
    private:
     friend class CuttableConnections;
     CuttableConnections& registry_;
-    std::mutex mu_;
-    int fd_ = -1;  // guarded by mu_
+    absl::Mutex mu_;
+    int fd_ ABSL_GUARDED_BY(mu_) = -1;
   };
 
   // Shuts down (SHUT_RDWR) every connection being served. Returns how many.
   size_t CutAll();
 
  private:
-  std::mutex mu_;
-  std::vector<Slot*> slots_;  // guarded by mu_: one per thread alive
+  absl::Mutex mu_;
+  std::vector<Slot*> slots_ ABSL_GUARDED_BY(mu_);  // one per thread alive
 };
 
 }  // namespace corral::models

@@ -14,19 +14,15 @@
 #include "servers/coro/socket_calls.h"
 #include "servers/coro/task.h"
 #include "servers/models/coroutine_stream.h"
+#include "servers/models/drain_policy.h"
+#include "servers/models/model_timings.h"
 #include "servers/models/receive_batch.h"
-#include "servers/models/worker_stats.h"
+#include "servers/models/serve_connection.h"
+#include "servers/models/worker_slot.h"
 #include "servers/net/socket.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::models {
-namespace {
-
-// Out of descriptors or memory: pause taking work this long instead of spinning.
-constexpr auto kOutOfResourcesBackoff = std::chrono::milliseconds(100);
-constexpr auto kKillGrace = std::chrono::seconds(1);
-
-}  // namespace
 
 struct HubServer::State {
   State(uint32_t max_active, stats::Scoreboard* board)
@@ -76,7 +72,7 @@ void HubServer::Run(const std::function<void(State&)>& take_work, std::latch& st
   std::vector<coro::Handle<void>> left;
   for (auto& [id, handle] : state.workers) left.push_back(handle);
   for (auto& handle : left) handle.Kill(/*block=*/false);
-  const coro::Deadline unwound(coro::Clock::now() + kKillGrace);
+  const coro::Deadline unwound(coro::Clock::now() + kCutGrace);
   for (auto& handle : left) handle.Join(unwound);
   if (!state.workers.empty()) {
     // They unwind when the hub is destroyed at the latest, and still refer to `state` then.
@@ -88,7 +84,7 @@ void HubServer::Run(const std::function<void(State&)>& take_work, std::latch& st
 }
 
 std::chrono::milliseconds HubServer::StopBound(std::chrono::milliseconds drain_timeout) {
-  return drain_timeout + 2 * std::chrono::duration_cast<std::chrono::milliseconds>(kKillGrace);
+  return drain_timeout + 2 * kCutGrace;
 }
 
 void HubServer::RequestDrain() {
@@ -102,14 +98,19 @@ void HubServer::RequestDrain() {
       // A listener closes now, so new clients are refused rather than left in the backlog; a
       // datagram socket stays open until the last reply is sent.
       if (close_socket_early_) CloseSocket();
-      if (!state.workers.empty() && !state.idle.Wait(drain_timeout_)) {
-        spdlog::warn("drain deadline passed; killing {} connection greenlet(s)",
-                     state.workers.size());
-        std::vector<coro::Handle<void>> left;
-        for (auto& [id, handle] : state.workers) left.push_back(handle);
-        for (auto& handle : left) handle.Kill(/*block=*/false);
-        state.idle.Wait(kKillGrace);
-      }
+      DrainWithin(net::Clock::now() + drain_timeout_, "connection greenlet(s)",
+                  {.wait_until_finished =
+                       [&state](net::Deadline until) {
+                         return state.workers.empty() || state.idle.Wait(coro::Deadline(until));
+                       },
+                   .cut =
+                       [&state] {
+                         std::vector<coro::Handle<void>> left;
+                         for (auto& [id, handle] : state.workers) left.push_back(handle);
+                         for (auto& handle : left) handle.Kill(/*block=*/false);
+                         return left.size();
+                       },
+                   .running = [&state] { return state.workers.size(); }});
       CloseSocket();
       coro::Hub::Current().Stop();
     });
@@ -164,17 +165,18 @@ void HubServer::ServeDatagrams(const protocols::DatagramProtocol& protocol, std:
           const size_t count = received.ok() ? *received : 0;
           for (size_t unused = count; unused < permits; ++unused) state.slots.Release();
           if (!received.ok()) {
-            const int err = coro::ErrnoOf(received.status());
-            // ECONNREFUSED and friends report an earlier reply's ICMP error; nothing to serve.
-            if (err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH) continue;
-            if (absl::IsResourceExhausted(received.status())) {
-              spdlog::warn("recvmmsg: {}; pausing receives",
-                           std::string(received.status().message()));
-              coro::Sleep(kOutOfResourcesBackoff);
-              continue;
+            switch (net::ClassifyReceiveErrno(coro::ErrnoOf(received.status()))) {
+              case net::ReceiveError::kRetry:
+                continue;
+              case net::ReceiveError::kOutOfResources:
+                spdlog::warn("recvmmsg: {}; pausing receives",
+                             std::string(received.status().message()));
+                coro::Sleep(kOutOfResourcesBackoff);
+                continue;
+              case net::ReceiveError::kFatal:
+                spdlog::error("recvmmsg: {}", std::string(received.status().message()));
+                return;
             }
-            spdlog::error("recvmmsg: {}", std::string(received.status().message()));
-            return;
           }
           for (size_t i = 0; i < count; ++i) {
             // Copied out: the batch's buffers are refilled before the workers run.

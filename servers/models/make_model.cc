@@ -2,9 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "servers/models/coroutine_model.h"
+#include "servers/models/fork_model.h"
 #include "servers/models/model.h"
-#include "servers/models/per_connection_model.h"
-#include "servers/models/pool_model.h"
+#include "servers/models/thread_model.h"
 
 namespace corral::models {
 
@@ -27,8 +27,8 @@ absl::StatusOr<std::unique_ptr<Model>> MakeModel(ModelKind kind, const ModelOpti
       if (options.hubs != 0) {
         return absl::InvalidArgumentError("--hubs applies to the coroutine model only");
       }
-      if (options.pool_size > 0) return std::make_unique<PoolModel>(kind, options);
-      return std::make_unique<PerConnectionModel>(kind, options);
+      if (kind == ModelKind::kFork) return std::make_unique<ForkModel>(options);
+      return std::make_unique<ThreadModel>(options);
     case ModelKind::kCoroutine:
       if (options.pool_size != 0) {
         return absl::InvalidArgumentError("--pool-size applies to the fork and thread models");

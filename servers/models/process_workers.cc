@@ -9,13 +9,12 @@
 
 #include <cerrno>
 
+#include "servers/models/drain_policy.h"
 #include "base/syscall_error.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::models {
 namespace {
-
-constexpr auto kKillGrace = std::chrono::seconds(2);
 
 base::UniqueFd SigchldFd() {
   sigset_t mask;
@@ -34,7 +33,7 @@ ProcessWorkers::ProcessWorkers(std::function<void()> in_child, std::function<voi
 
 ProcessWorkers::~ProcessWorkers() {
   for (pid_t pid : children_) ::kill(pid, SIGKILL);
-  WaitChildren(net::Clock::now() + kKillGrace);
+  WaitChildren(net::Clock::now() + kCutGrace);
 }
 
 bool ProcessWorkers::Launch(int handoff_fd, std::function<void()> work) {
@@ -77,12 +76,12 @@ void ProcessWorkers::Collect() {
   }
 }
 
-void ProcessWorkers::WaitChildren(net::Deadline deadline) {
-  while (!children_.empty()) {
+bool ProcessWorkers::WaitChildren(net::Deadline deadline) {
+  for (;;) {
     Collect();
-    if (children_.empty()) return;
+    if (children_.empty()) return true;
     auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - net::Clock::now());
-    if (left.count() <= 0) return;
+    if (left.count() <= 0) return false;
     pollfd pfd{sigchld_.get(), POLLIN, 0};
     ::poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
   }
@@ -91,11 +90,14 @@ void ProcessWorkers::WaitChildren(net::Deadline deadline) {
 size_t ProcessWorkers::Drain(net::Deadline deadline) {
   // Children serving one connection finish it; pool children stop accepting on SIGTERM.
   for (pid_t pid : children_) ::kill(pid, SIGTERM);
-  WaitChildren(deadline);
-  if (children_.empty()) return 0;
-  spdlog::warn("drain deadline passed; killing {} worker process(es)", children_.size());
-  for (pid_t pid : children_) ::kill(pid, SIGKILL);
-  WaitChildren(net::Clock::now() + kKillGrace);
+  DrainWithin(deadline, "worker process(es)",
+              {.wait_until_finished = [this](net::Deadline until) { return WaitChildren(until); },
+               .cut =
+                   [this] {
+                     for (pid_t pid : children_) ::kill(pid, SIGKILL);
+                     return children_.size();
+                   },
+               .running = [this] { return children_.size(); }});
   return 0;  // a child left unreaped shares no memory with this process
 }
 

@@ -30,8 +30,8 @@ class ProcessWorkers final : public Workers {
   size_t Drain(net::Deadline deadline) override;
 
  private:
-  // Waits for children until `deadline` or none is left.
-  void WaitChildren(net::Deadline deadline);
+  // Waits for children until `deadline` or none is left; true when none is.
+  bool WaitChildren(net::Deadline deadline);
 
   std::function<void()> in_child_;
   std::function<void(pid_t)> on_reaped_;

@@ -8,9 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <system_error>
 #include <thread>
@@ -18,19 +16,16 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "servers/models/drain_policy.h"
+#include "servers/models/model_timings.h"
 #include "base/unique_fd.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::models {
 namespace {
-
-// After a drain cuts the remaining sockets, their threads get this long to unwind.
-constexpr auto kCutGrace = std::chrono::seconds(1);
-
-// How long a thread whose unit ended waits for the next one before exiting. Long enough to
-// bridge the pauses between a client's bursts of connections; short enough that an idle server
-// soon gives back the stacks (and the pages they touched) that a burst made it start.
-constexpr auto kParkedIdle = std::chrono::seconds(10);
 
 struct Unit {
   int handoff_fd = -1;
@@ -82,13 +77,13 @@ struct ThreadWorkers::Shared {
   static void Run(std::shared_ptr<Shared> self, Unit unit);
 
   // Closes the unit's descriptor and counts it out, so a drain never shuts down a descriptor
-  // number that was closed and reused meanwhile. Requires mu.
-  void EndUnit(int handoff_fd);
-  // Waits, with `lock` on mu held, for the next unit: returns true with it in `unit` and the lock
-  // released, or false with the thread counted out and the lock held again.
-  bool Park(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Parked>& me, Unit& unit);
-  // The thread is leaving: counts it out. Requires mu; returns false, for Park.
-  bool CountOut();
+  // number that was closed and reused meanwhile.
+  void EndUnit(int handoff_fd) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Waits, with mu held, for the next unit: returns true with it in `unit` and mu released, or
+  // false with the thread counted out and mu held again.
+  bool Park(const std::shared_ptr<Parked>& me, Unit& unit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // The thread is leaving: counts it out. Returns false, for Park.
+  bool CountOut() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
   Shared(size_t cap, std::shared_ptr<CuttableConnections> registered)
       : signal_from(cap), self_registered(std::move(registered)) {}
@@ -97,18 +92,17 @@ struct ThreadWorkers::Shared {
   const std::shared_ptr<CuttableConnections> self_registered;  // may be null
   base::UniqueFd finished{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
 
-  std::mutex mu;
-  std::condition_variable changed;              // active reached 0, or a thread exited
-  size_t active = 0;                            // guarded by mu: units launched and not ended
-  size_t threads = 0;                           // guarded by mu: running a unit, parked, or exiting
-  bool draining = false;                        // guarded by mu: threads exit instead of parking
-  std::vector<std::shared_ptr<Parked>> parked;  // guarded by mu: the most recently parked last
-  std::unordered_set<int> handoff_fds;          // guarded by mu
+  // Waiters (Drain) wait on conditions of these counts; absl::Mutex re-checks them on unlock.
+  absl::Mutex mu;
+  size_t active ABSL_GUARDED_BY(mu) = 0;      // units launched and not ended
+  size_t threads ABSL_GUARDED_BY(mu) = 0;     // running a unit, parked, or exiting
+  bool draining ABSL_GUARDED_BY(mu) = false;  // threads exit instead of parking
+  std::vector<std::shared_ptr<Parked>> parked ABSL_GUARDED_BY(mu);  // most recently parked last
+  std::unordered_set<int> handoff_fds ABSL_GUARDED_BY(mu);
 };
 
 void ThreadWorkers::Shared::Run(std::shared_ptr<Shared> self, Unit unit) {
   auto me = std::make_shared<Parked>();
-  std::unique_lock lock(self->mu, std::defer_lock);
   do {
     try {
       unit.work();
@@ -116,10 +110,11 @@ void ThreadWorkers::Shared::Run(std::shared_ptr<Shared> self, Unit unit) {
       spdlog::error("worker thread: unexpected exception: {}", e.what());
     }
     unit.work = nullptr;  // what the work captured goes with it, not with the parked thread
-    lock.lock();
+    self->mu.Lock();
     self->EndUnit(unit.handoff_fd);
-  } while (self->Park(lock, me, unit));
+  } while (self->Park(me, unit));
   // The lock is released before `self`, which may be the last reference to it.
+  self->mu.Unlock();
 }
 
 void ThreadWorkers::Shared::EndUnit(int handoff_fd) {
@@ -129,26 +124,24 @@ void ThreadWorkers::Shared::EndUnit(int handoff_fd) {
     handoff_fds.erase(handoff_fd);
     ::close(handoff_fd);
   }
-  if (active == 0) changed.notify_all();
   if (signal) {
     uint64_t one = 1;
     (void)!::write(finished.get(), &one, sizeof one);
   }
 }
 
-bool ThreadWorkers::Shared::Park(std::unique_lock<std::mutex>& lock,
-                                 const std::shared_ptr<Parked>& me, Unit& unit) {
+bool ThreadWorkers::Shared::Park(const std::shared_ptr<Parked>& me, Unit& unit) {
   if (!draining) {
     parked.push_back(me);
-    lock.unlock();
-    if (!me->WaitUntil(MonotonicAfter(kParkedIdle))) {
-      lock.lock();
+    mu.Unlock();
+    if (!me->WaitUntil(MonotonicAfter(kIdleThreadExit))) {
+      mu.Lock();
       auto listed = std::find(parked.begin(), parked.end(), me);
       if (listed != parked.end()) {  // idle too long, and nobody took this thread meanwhile
         parked.erase(listed);
         return CountOut();
       }
-      lock.unlock();
+      mu.Unlock();
       me->Wait();  // taken just as the wait timed out: its post is on the way
     }
     if (me->next) {
@@ -156,14 +149,13 @@ bool ThreadWorkers::Shared::Park(std::unique_lock<std::mutex>& lock,
       me->next.reset();
       return true;
     }
-    lock.lock();  // told to exit
+    mu.Lock();  // told to exit
   }
   return CountOut();
 }
 
 bool ThreadWorkers::Shared::CountOut() {
   --threads;
-  changed.notify_all();
   return false;
 }
 
@@ -176,7 +168,7 @@ bool ThreadWorkers::Launch(int handoff_fd, std::function<void()> work) {
   Shared& s = *shared_;
   std::shared_ptr<Parked> idle;
   {
-    std::lock_guard lock(s.mu);
+    absl::MutexLock lock(&s.mu);
     ++s.active;
     if (handoff_fd >= 0) s.handoff_fds.insert(handoff_fd);
     if (!s.parked.empty()) {
@@ -198,7 +190,7 @@ bool ThreadWorkers::Launch(int handoff_fd, std::function<void()> work) {
     return true;
   } catch (const std::system_error& e) {
     spdlog::error("start worker thread: {}", e.what());
-    std::lock_guard lock(s.mu);
+    absl::MutexLock lock(&s.mu);
     --s.threads;
     s.EndUnit(handoff_fd);  // undoes the count and closes the descriptor
     return false;
@@ -206,7 +198,7 @@ bool ThreadWorkers::Launch(int handoff_fd, std::function<void()> work) {
 }
 
 size_t ThreadWorkers::active() const {
-  std::lock_guard lock(shared_->mu);
+  absl::MutexLock lock(&shared_->mu);
   return shared_->active;
 }
 
@@ -219,7 +211,7 @@ void ThreadWorkers::Collect() {
 
 size_t ThreadWorkers::Drain(net::Deadline deadline) {
   Shared& s = *shared_;
-  std::unique_lock lock(s.mu);
+  absl::MutexLock lock(&s.mu);
   const bool drained_before = s.draining;  // then only wait for parked threads, as below
   s.draining = true;
   for (const std::shared_ptr<Parked>& idle : s.parked) {
@@ -227,16 +219,26 @@ size_t ThreadWorkers::Drain(net::Deadline deadline) {
     idle->Post();
   }
   s.parked.clear();
-  if (!drained_before && !s.changed.wait_until(lock, deadline, [&s] { return s.active == 0; })) {
-    spdlog::warn("drain deadline passed; cutting {} worker thread(s)", s.active);
-    for (int fd : s.handoff_fds) ::shutdown(fd, SHUT_RDWR);
-    if (s.self_registered) s.self_registered->CutAll();
-    if (!s.changed.wait_for(lock, kCutGrace, [&s] { return s.active == 0; })) {
-      spdlog::warn("{} worker thread(s) still running after the cut", s.active);
-    }
+  if (!drained_before) {
+    const auto none_active = [&s]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu) { return s.active == 0; };
+    DrainWithin(deadline, "worker thread(s)",
+                {.wait_until_finished =
+                     [&](net::Deadline until) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu) {
+                       return s.mu.AwaitWithTimeout(absl::Condition(&none_active),
+                                                    absl::FromChrono(until - net::Clock::now()));
+                     },
+                 .cut = [&s]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu) -> size_t {
+                   for (int fd : s.handoff_fds) ::shutdown(fd, SHUT_RDWR);
+                   return s.handoff_fds.size() +
+                          (s.self_registered ? s.self_registered->CutAll() : 0);
+                 },
+                 .running = [&s]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu) { return s.active; }});
   }
   // Threads told to exit above need only the lock to do so.
-  s.changed.wait(lock, [&s] { return s.threads == s.active; });
+  const auto only_active_left = [&s]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu) {
+    return s.threads == s.active;
+  };
+  s.mu.Await(absl::Condition(&only_active_left));
   return s.active;
 }
 

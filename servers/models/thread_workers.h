@@ -4,7 +4,7 @@
 // fresh stack page faults expensively). Each unit still has its own thread for its whole run;
 // how many run at once is bounded only by the caller (max_workers), and so is the number of
 // parked threads. The thread model runs a datagram or a pool worker's loop this way; its
-// connections get threads that accept for themselves (accepting_threads.h).
+// connections get threads that accept for themselves (thread_model.cc).
 #pragma once
 
 #include <cstddef>

@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
 
 #include <cerrno>
 
@@ -41,20 +40,6 @@ Wake SharedWorkWaiter::Wait(int timeout_ms) {
       if (events[i].data.fd == stop_fd_) return Wake::kStop;
     }
     return Wake::kWork;
-  }
-}
-
-Accepted AcceptConnection(int listener) {
-  Accepted accepted;
-  for (;;) {
-    // Blocking, as the worker's BlockingStream wants it (an accepted socket does not inherit the
-    // listener's O_NONBLOCK), which spares the worker two fcntl calls per connection.
-    accepted.fd.Reset(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
-    if (accepted.fd) return accepted;
-    if (errno == EINTR) continue;
-    accepted.err = errno;
-    accepted.error = net::ClassifyAcceptErrno(errno);
-    return accepted;
   }
 }
 

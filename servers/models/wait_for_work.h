@@ -1,10 +1,8 @@
 // The blocking step shared by every accept and receive loop of the fork and thread models: wait
-// until there is work, a worker finished, or the server is asked to stop; and accept one
-// connection with errno sorted the way the loop must react.
+// until there is work, a worker finished, or the server is asked to stop.
 #pragma once
 
 #include "base/unique_fd.h"
-#include "servers/net/socket.h"
 
 namespace corral::models {
 
@@ -32,20 +30,5 @@ class SharedWorkWaiter {
   const int work_fd_;
   base::UniqueFd epoll_;  // invalid: fall back to poll
 };
-
-struct Accepted {
-  // The connection or invalid: blocking, CLOEXEC, with the listener's TCP_NODELAY (ListenTcp)
-  // and SO_RCVTIMEO (none on the pool and fork listeners: BlockingStream::Accepted{}).
-  base::UniqueFd fd;
-  net::AcceptError error{};  // why not, when invalid
-  int err = 0;               // the errno, when invalid
-};
-
-// One accept4(). EAGAIN comes back as kRetry with err == EAGAIN: nothing is pending.
-Accepted AcceptConnection(int listener);
-
-// How long an accept loop rests when the process is out of descriptors, instead of spinning on
-// a listener that stays readable.
-inline constexpr int kOutOfFdsBackoffMs = 100;
 
 }  // namespace corral::models

@@ -1,7 +1,10 @@
 // Workers: how the fork and thread models run a unit of work (one connection, one datagram, or
 // a pool worker's whole loop) in its own thread or process, count what runs, learn when a
-// worker ends, and drain. ThreadWorkers and ProcessWorkers implement it, so the accept and
-// receive loops (per_connection_model, pool_model) are written once for both models.
+// worker ends, and drain. ProcessWorkers (fork) and ThreadWorkers (thread) implement it, so the
+// loops both models share (the pool's, worker_pool.h; one datagram a worker,
+// receive_and_launch.h) are written once. The thread model's connections without a pool take
+// another path (thread_model.cc): threads that accept for themselves need no launcher.
+// Launching is once per unit, not per byte: the virtual calls cost nothing that matters.
 //
 // All methods are called from the server's main thread.
 #pragma once

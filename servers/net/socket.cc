@@ -111,4 +111,20 @@ AcceptError ClassifyAcceptErrno(int err) {
   }
 }
 
+ReceiveError ClassifyReceiveErrno(int err) {
+  switch (err) {
+    case EINTR:
+    case EAGAIN:
+    case ECONNREFUSED:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+      return ReceiveError::kRetry;
+    case ENOMEM:
+    case ENOBUFS:
+      return ReceiveError::kOutOfResources;
+    default:
+      return ReceiveError::kFatal;
+  }
+}
+
 }  // namespace corral::net

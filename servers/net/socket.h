@@ -48,4 +48,14 @@ enum class AcceptError {
 };
 AcceptError ClassifyAcceptErrno(int err);
 
+// What a recvfrom() or recvmmsg() failure on a datagram socket means for the receive loop: the
+// same three answers as for accept, so every model reacts alike.
+enum class ReceiveError {
+  kRetry,           // EINTR, EAGAIN, and an earlier send's ICMP error (ECONNREFUSED,
+                    // EHOSTUNREACH, ENETUNREACH): nothing to serve, receive again when readable.
+  kOutOfResources,  // ENOMEM, ENOBUFS: back off, do not spin.
+  kFatal,           // EBADF, ENOTSOCK, ...: the socket is broken.
+};
+ReceiveError ClassifyReceiveErrno(int err);
+
 }  // namespace corral::net

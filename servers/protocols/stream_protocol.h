@@ -30,8 +30,8 @@ class StreamProtocol {
   // for the connections being served), from the model's main thread while Serve() runs on
   // others. A protocol whose connections wait between requests closes each connection after
   // its current request and ends those waits soon, so a drain does not sit out idle clients
-  // and then cut them. Must not block. Models whose workers are other processes do
-  // not call it (the protocol object there is the server's copy, not the workers').
+  // and then cut them. Must not block. Under fork each worker process calls it on its own
+  // copy, from a thread of that process (child_drain_watcher.h).
   virtual void BeginDrain() const {}
 };
 

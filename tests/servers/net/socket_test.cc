@@ -89,5 +89,22 @@ TEST(SocketTest, DeferAcceptSecondsReadsBackWhatTheListenerHas) {
   EXPECT_GE(DeferAcceptSeconds(deferred->get()).value_or(-1), 1);
 }
 
+// A receive loop reacts to recvfrom as an accept loop to accept4: retry what only says "nothing
+// to serve now" (an earlier reply's ICMP error included), back off when out of memory, and stop
+// only when the socket itself is broken.
+TEST(ClassifyReceiveErrnoTest, SortsErrnoLikeTheAcceptClassifier) {
+  for (int err : {EINTR, EAGAIN, ECONNREFUSED, EHOSTUNREACH, ENETUNREACH}) {
+    EXPECT_EQ(ClassifyReceiveErrno(err), ReceiveError::kRetry) << err;
+  }
+  for (int err : {ENOMEM, ENOBUFS}) {
+    EXPECT_EQ(ClassifyReceiveErrno(err), ReceiveError::kOutOfResources) << err;
+    EXPECT_EQ(ClassifyAcceptErrno(err), AcceptError::kOutOfFds) << err;
+  }
+  for (int err : {EBADF, ENOTSOCK, EINVAL, EFAULT}) {
+    EXPECT_EQ(ClassifyReceiveErrno(err), ReceiveError::kFatal) << err;
+    EXPECT_EQ(ClassifyAcceptErrno(err), AcceptError::kFatal) << err;
+  }
+}
+
 }  // namespace
 }  // namespace corral::net

@@ -163,10 +163,6 @@ TEST_P(HttpModelsTest, DrainEndsKeepAliveAndHalfSentRequests) {
 // waiting between requests is closed at once; one inside a request gets its response with
 // Connection: close, then the close; and the server is gone long before its drain deadline.
 TEST_P(HttpModelsTest, DrainClosesKeepAliveConnectionsAtTheirNextChance) {
-  if (GetParam().name.starts_with("fork")) {
-    GTEST_SKIP() << "workers are processes, and the drain reaches only the server's copy of "
-                    "the protocol; they keep the old behaviour (served until the deadline)";
-  }
   auto server = Start({"--stop-timeout-ms", "150000"});
   ASSERT_TRUE(server->ready());
   HttpTestClient idle(server->detail());

@@ -1,4 +1,4 @@
-#include "servers/models/accepting_threads.h"
+#include "servers/models/thread_model.h"
 
 #include <fcntl.h>
 #include <sys/eventfd.h>
@@ -8,45 +8,44 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <system_error>
 #include <thread>
 
-#include "base/syscall_error.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "servers/models/cuttable_connections.h"
+#include "servers/models/drain_policy.h"
+#include "servers/models/model_timings.h"
+#include "servers/models/receive_and_launch.h"
+#include "servers/models/serve_connection.h"
+#include "servers/models/thread_workers.h"
 #include "servers/models/wait_for_work.h"
-#include "servers/models/worker_stats.h"
+#include "servers/models/worker_pool.h"
+#include "servers/models/worker_slot.h"
 #include "servers/net/blocking_stream.h"
 #include "servers/net/socket.h"
+#include "base/syscall_error.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::models {
 namespace {
 
-// How long a waiting thread sees no connection before it exits (the last one waiting stays).
-// Long enough to bridge the pauses between a client's bursts of connections; short enough that
-// an idle server soon gives back the stacks a burst made it start.
-constexpr auto kIdleExit = std::chrono::seconds(10);
-
 // How often the server checks that some thread waits to accept, in case starting one failed.
 constexpr int kStartRetryMs = 1000;
 
-// After a drain cuts the remaining sockets, their threads get this long to unwind.
-constexpr auto kCutGrace = std::chrono::seconds(1);
-
 // What every thread touches. Each holds a reference, so a thread still serving after the drain
 // gave up on it ends on this state instead of on freed memory.
-struct Shared : std::enable_shared_from_this<Shared> {
-  Shared(int listener_fd, uint32_t max, const protocols::StreamProtocol& served,
-         stats::Scoreboard* scores)
+struct AcceptingThreads : std::enable_shared_from_this<AcceptingThreads> {
+  AcceptingThreads(int listener_fd, uint32_t max, const protocols::StreamProtocol& served,
+                   stats::Scoreboard* scores)
       : listener(listener_fd), max_threads(max), protocol(served), board(scores) {}
 
   // A thread's life: accept, serve, and again, until the drain or an idle spell ends it.
-  static void Run(std::shared_ptr<Shared> self);
+  static void Run(std::shared_ptr<AcceptingThreads> self);
 
   // Starts one more thread unless max_threads run.
   void StartThread();
@@ -54,12 +53,12 @@ struct Shared : std::enable_shared_from_this<Shared> {
   // Accepts one connection and records it in `mine`; -1 when the thread should exit.
   int Accept(CuttableConnections::Slot& mine);
 
-  // After a count fell: wakes the drain, which may be waiting for it. (The drain sets draining
-  // before it reads a count, so a count that falls unseen is followed by this notify.)
+  // After a count fell: wakes the drain, which may be waiting for it (absl::Mutex re-checks
+  // its waiters' conditions on unlock). The drain sets draining before it reads a count, so a
+  // count that falls unseen is followed by this unlock.
   void CountFell() {
     if (!draining.load()) return;
-    std::lock_guard lock(mu);
-    changed.notify_all();
+    absl::MutexLock lock(&mu);
   }
 
   const int listener;
@@ -75,18 +74,17 @@ struct Shared : std::enable_shared_from_this<Shared> {
 
   CuttableConnections connections;  // what the drain's cut shuts down
 
-  std::mutex mu;
-  std::condition_variable changed;  // with mu: a count fell while draining
-  absl::Status error;               // guarded by mu: why the listener failed
+  absl::Mutex mu;                          // the drain waits on the counts above with it
+  absl::Status error ABSL_GUARDED_BY(mu);  // why the listener failed
 };
 
-void Shared::Run(std::shared_ptr<Shared> self) {
+void AcceptingThreads::Run(std::shared_ptr<AcceptingThreads> self) {
   std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(self->board);
   {
     CuttableConnections::Slot mine(self->connections);
     for (int fd; (fd = self->Accept(mine)) >= 0;) {
       {
-        net::BlockingStream stream(fd, net::BlockingStream::Accepted{kIdleExit});
+        net::BlockingStream stream(fd, net::BlockingStream::Accepted{kIdleThreadExit});
         ServeConnection(stream, slot ? &*slot : nullptr, self->protocol);
       }
       mine.CloseServed();
@@ -103,7 +101,7 @@ void Shared::Run(std::shared_ptr<Shared> self) {
   if (!self->draining.load() && self->waiting.load() == 0) self->StartThread();
 }
 
-void Shared::StartThread() {
+void AcceptingThreads::StartThread() {
   uint32_t running = threads.load();
   do {
     if (running >= max_threads) return;  // at the cap: clients wait in the backlog
@@ -116,7 +114,7 @@ void Shared::StartThread() {
     return;
   }
   try {
-    std::thread(&Shared::Run, shared_from_this()).detach();
+    std::thread(&AcceptingThreads::Run, shared_from_this()).detach();
   } catch (const std::system_error& e) {
     spdlog::error("start connection thread: {}", e.what());
     --threads;
@@ -124,7 +122,7 @@ void Shared::StartThread() {
   }
 }
 
-int Shared::Accept(CuttableConnections::Slot& mine) {
+int AcceptingThreads::Accept(CuttableConnections::Slot& mine) {
   for (;;) {
     // Counted as waiting before draining is read: the drain, which sets draining first and
     // then waits for no thread waiting before it closes the listener, sees this thread or
@@ -136,8 +134,8 @@ int Shared::Accept(CuttableConnections::Slot& mine) {
       return -1;
     }
     // Blocking, and so woken one thread per connection; SO_RCVTIMEO ends the wait after
-    // kIdleExit. The accepted socket is blocking too, as BlockingStream wants it, and inherits
-    // that timeout, which its BlockingStream is told (Run).
+    // kIdleThreadExit. The accepted socket is blocking too, as BlockingStream wants it, and
+    // inherits that timeout, which its BlockingStream is told (Run).
     int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     int err = errno;
     if (fd >= 0) {
@@ -160,11 +158,11 @@ int Shared::Accept(CuttableConnections::Slot& mine) {
         continue;
       case net::AcceptError::kOutOfFds:
         spdlog::warn("accept: {}; pausing accepts for {} ms", base::ErrnoText(err),
-                     kOutOfFdsBackoffMs);
-        std::this_thread::sleep_for(std::chrono::milliseconds(kOutOfFdsBackoffMs));
+                     kOutOfResourcesBackoff.count());
+        std::this_thread::sleep_for(kOutOfResourcesBackoff);
         continue;
       case net::AcceptError::kFatal: {
-        std::lock_guard lock(mu);
+        absl::MutexLock lock(&mu);
         error = base::SyscallError("accept", err);
         uint64_t one = 1;
         (void)!::write(failed.get(), &one, sizeof one);
@@ -176,20 +174,58 @@ int Shared::Accept(CuttableConnections::Slot& mine) {
 
 }  // namespace
 
-absl::Status ServeStreamsOnAcceptingThreads(base::UniqueFd listener, int stop_fd,
-                                            const protocols::StreamProtocol& protocol,
-                                            const ModelOptions& options) {
+absl::Status ThreadModel::ServeStreams(base::UniqueFd listener, int stop_fd,
+                                       const protocols::StreamProtocol& protocol) {
+  if (options_.pool_size == 0) {
+    return ServeOnAcceptingThreads(std::move(listener), stop_fd, protocol);
+  }
+  // The pool: pool_size threads run AcceptAndServe (worker_pool.h), each waiting for the
+  // listener, accepting one connection and serving it to its end, then waiting again. A drain
+  // stops them accepting, tells the protocol, and cuts the connections still served at the
+  // deadline (each registered in `connections`, which every thread holds a reference to, so one
+  // still serving after the drain gave up on it ends on this registry, not on freed memory).
+  const int fd = listener.get();
+  auto connections = std::make_shared<CuttableConnections>();
+  ThreadWorkers workers(0, connections);
+  return RunWorkerPool(
+      workers, options_.pool_size, stop_fd, options_.drain_timeout,
+      [fd, stop_fd, &protocol, board = options_.scoreboard, connections] {
+        AcceptAndServe(fd, stop_fd, protocol, board, *connections);
+      },
+      [&protocol] { protocol.BeginDrain(); });
+}
+
+absl::Status ThreadModel::ServeDatagrams(base::UniqueFd socket, int stop_fd,
+                                         const protocols::DatagramProtocol& protocol) {
+  const int fd = socket.get();
+  if (options_.pool_size > 0) {
+    ThreadWorkers workers;
+    return RunWorkerPool(workers, options_.pool_size, stop_fd, options_.drain_timeout,
+                         [fd, stop_fd, &protocol, board = options_.scoreboard] {
+                           ReceiveAndServe(fd, stop_fd, protocol, board);
+                         });
+  }
+  // A thread per datagram, from the cache: finished_fd() need only wake the loop at the cap.
+  ThreadWorkers workers(options_.max_workers);
+  return ReceiveAndLaunch(fd, stop_fd, workers, options_.max_workers, options_.drain_timeout,
+                          options_.scoreboard, protocol);
+}
+
+absl::Status ThreadModel::ServeOnAcceptingThreads(base::UniqueFd listener, int stop_fd,
+                                                  const protocols::StreamProtocol& protocol) {
+  const ModelOptions& options = options_;
   const int fd = listener.get();
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
     return base::SyscallError("fcntl", errno);
   }
-  const timeval idle{static_cast<time_t>(kIdleExit.count()), 0};
+  const timeval idle{static_cast<time_t>(kIdleThreadExit.count()), 0};
   if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle) != 0) {
     return base::SyscallError("setsockopt SO_RCVTIMEO", errno);
   }
-  auto shared = std::make_shared<Shared>(fd, options.max_workers, protocol, options.scoreboard);
-  Shared& s = *shared;
+  auto shared =
+      std::make_shared<AcceptingThreads>(fd, options.max_workers, protocol, options.scoreboard);
+  AcceptingThreads& s = *shared;
   s.StartThread();
   if (s.threads.load() == 0) return absl::ResourceExhaustedError("cannot start a thread");
 
@@ -202,21 +238,24 @@ absl::Status ServeStreamsOnAcceptingThreads(base::UniqueFd listener, int stop_fd
   // Wakes every thread blocked in accept (it fails with EINVAL) and refuses new clients.
   ::shutdown(fd, SHUT_RD);
   protocol.BeginDrain();
-  std::unique_lock lock(s.mu);
-  s.changed.wait(lock, [&s] { return s.waiting.load() == 0; });
+  absl::MutexLock lock(&s.mu);
+  const auto none_waiting = [&s] { return s.waiting.load() == 0; };
+  s.mu.Await(absl::Condition(&none_waiting));
   listener.Reset();  // no thread is in accept, and none will enter it again
 
-  const net::Deadline deadline = net::Clock::now() + options.drain_timeout;
-  if (!s.changed.wait_until(lock, deadline, [&s] { return s.serving.load() == 0; })) {
-    spdlog::warn("drain deadline passed; cutting {} connection(s)", s.serving.load());
-    s.connections.CutAll();
-    if (!s.changed.wait_for(lock, kCutGrace, [&s] { return s.serving.load() == 0; })) {
-      spdlog::warn("{} connection thread(s) still running after the cut", s.serving.load());
-    }
-  }
+  const auto none_serving = [&s] { return s.serving.load() == 0; };
+  DrainWithin(net::Clock::now() + options.drain_timeout, "connection thread(s)",
+              {.wait_until_finished =
+                   [&](net::Deadline until) {
+                     return s.mu.AwaitWithTimeout(absl::Condition(&none_serving),
+                                                  absl::FromChrono(until - net::Clock::now()));
+                   },
+               .cut = [&s] { return s.connections.CutAll(); },
+               .running = [&s] { return size_t{s.serving.load()}; }});
   // Threads whose connection ended have only to leave. A thread is done with the protocol and
   // the scoreboard only once it no longer counts among the threads (Run), so that count decides.
-  s.changed.wait(lock, [&s] { return s.threads.load() == s.serving.load(); });
+  const auto only_serving_left = [&s] { return s.threads.load() == s.serving.load(); };
+  s.mu.Await(absl::Condition(&only_serving_left));
   if (const uint32_t alive = s.threads.load(); alive > 0) return WorkersStillRunning(alive);
   return s.error;
 }

@@ -1,9 +1,7 @@
-// The one place where a model's workers meet the scoreboard (servers/stats): claiming a slot
-// per worker, and counting each connection or datagram a worker serves. Every model calls these,
+// ServeConnection and ServeDatagram: how every model's worker serves one connection or one
+// datagram, counting it in the worker's scoreboard slot (worker_slot.h). Every model calls these,
 // so counts mean the same under fork, thread and coroutine.
 #pragma once
-
-#include <optional>
 
 #include "servers/net/datagram_sender.h"
 #include "servers/net/stream.h"
@@ -12,11 +10,6 @@
 #include "servers/stats/scoreboard.h"
 
 namespace corral::models {
-
-// A slot for the calling worker (process, thread or hub), claimed on the thread that will write
-// it. nullopt when the server keeps no stats (`board` null) or every slot is taken (logged; the
-// worker then runs uncounted rather than not at all).
-std::optional<stats::SlotWriter> ClaimWorkerSlot(stats::Scoreboard* board);
 
 // Serves one connection, counting it in `slot` (may be null): accepted, closed, and the
 // reading/writing/idle states around it; the stream counts bytes and failures.

@@ -1,0 +1,108 @@
+#include "servers/models/fork_model.h"
+
+#include <unistd.h>
+
+#include <optional>
+
+#include "servers/models/accept_connection.h"
+#include "servers/models/child_drain_watcher.h"
+#include "servers/models/cuttable_connections.h"
+#include "servers/models/model_timings.h"
+#include "servers/models/receive_and_launch.h"
+#include "servers/models/serve_connection.h"
+#include "servers/models/wait_for_work.h"
+#include "servers/models/worker_pool.h"
+#include "servers/models/worker_slot.h"
+#include "servers/net/blocking_stream.h"
+#include "base/syscall_error.h"
+#include "spdlog/spdlog.h"
+
+namespace corral::models {
+
+std::unique_ptr<ProcessWorkers> ForkModel::MakeWorkers(int close_in_child) const {
+  stats::Scoreboard* board = options_.scoreboard;
+  return std::make_unique<ProcessWorkers>(
+      [close_in_child] {
+        if (close_in_child >= 0) ::close(close_in_child);
+      },
+      [board](pid_t pid) {
+        if (board != nullptr) board->ReclaimSlotsOf(pid);  // a child that died mid-request
+      });
+}
+
+absl::Status ForkModel::ServeStreams(base::UniqueFd listener, int stop_fd,
+                                     const protocols::StreamProtocol& protocol) {
+  const int fd = listener.get();
+  if (options_.pool_size > 0) {
+    // Pool children keep the listener: they accept on it themselves.
+    std::unique_ptr<ProcessWorkers> workers = MakeWorkers(-1);
+    return RunWorkerPool(*workers, options_.pool_size, stop_fd, options_.drain_timeout,
+                         [fd, stop_fd, &protocol, board = options_.scoreboard] {
+                           StartChildDrainWatcher(stop_fd, protocol);
+                           // A child's connection ends with the child: nothing to cut from
+                           // outside (the drain SIGKILLs instead).
+                           CuttableConnections own;
+                           AcceptAndServe(fd, stop_fd, protocol, board, own);
+                         });
+  }
+  std::unique_ptr<ProcessWorkers> workers = MakeWorkers(fd);
+  absl::Status error = AcceptAndLaunch(fd, stop_fd, *workers, protocol);
+  listener.Reset();  // new clients are refused from here on, not left in the backlog
+  if (size_t stuck = workers->Drain(net::Clock::now() + options_.drain_timeout); stuck > 0) {
+    return WorkersStillRunning(stuck);
+  }
+  return error;
+}
+
+absl::Status ForkModel::AcceptAndLaunch(int listener, int stop_fd, Workers& workers,
+                                        const protocols::StreamProtocol& protocol) {
+  constexpr int kBackoffMs = static_cast<int>(kOutOfResourcesBackoff.count());
+  bool resting = false;  // out of descriptors: accept again only after a pause
+  for (;;) {
+    bool at_cap = workers.active() >= options_.max_workers;
+    Wake wake = WaitForWork(stop_fd, at_cap || resting ? -1 : listener, workers.finished_fd(),
+                            resting ? kBackoffMs : -1);
+    if (wake == Wake::kStop) return absl::OkStatus();
+    if (wake == Wake::kFinished) workers.Collect();
+    if (wake == Wake::kTimeout) resting = false;
+    if (wake != Wake::kWork) continue;
+
+    while (workers.active() < options_.max_workers) {
+      Accepted accepted = AcceptConnection(listener);
+      if (!accepted.fd) {
+        if (accepted.error == net::AcceptError::kOutOfFds) {
+          spdlog::warn("accept: {}; pausing accepts for {} ms", base::ErrnoText(accepted.err),
+                       kBackoffMs);
+          resting = true;
+        } else if (accepted.error == net::AcceptError::kFatal) {
+          return base::SyscallError("accept", accepted.err);
+        }
+        break;
+      }
+      int fd = accepted.fd.Release();
+      workers.Launch(fd, [fd, stop_fd, &protocol, board = options_.scoreboard] {
+        StartChildDrainWatcher(stop_fd, protocol);
+        std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
+        net::BlockingStream stream(fd, net::BlockingStream::Accepted{});
+        ServeConnection(stream, slot ? &*slot : nullptr, protocol);
+      });
+    }
+  }
+}
+
+absl::Status ForkModel::ServeDatagrams(base::UniqueFd socket, int stop_fd,
+                                       const protocols::DatagramProtocol& protocol) {
+  // Children keep the socket: they receive on it (pool) or send their reply on it.
+  std::unique_ptr<ProcessWorkers> workers = MakeWorkers(-1);
+  const int fd = socket.get();
+  if (options_.pool_size > 0) {
+    return RunWorkerPool(*workers, options_.pool_size, stop_fd, options_.drain_timeout,
+                         [fd, stop_fd, &protocol, board = options_.scoreboard] {
+                           ReceiveAndServe(fd, stop_fd, protocol, board);
+                         });
+  }
+  return ReceiveAndLaunch(fd, stop_fd, *workers, options_.max_workers, options_.drain_timeout,
+                          options_.scoreboard, protocol);
+}
+
+}  // namespace corral::models

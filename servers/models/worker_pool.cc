@@ -1,0 +1,124 @@
+#include "servers/models/worker_pool.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <optional>
+#include <string>
+
+#include "servers/models/accept_connection.h"
+#include "servers/models/model.h"
+#include "servers/models/model_timings.h"
+#include "servers/models/serve_connection.h"
+#include "servers/models/wait_for_work.h"
+#include "servers/models/worker_slot.h"
+#include "servers/net/blocking_stream.h"
+#include "servers/net/polling_datagram_sender.h"
+#include "servers/net/socket.h"
+#include "base/syscall_error.h"
+#include "spdlog/spdlog.h"
+
+namespace corral::models {
+namespace {
+
+// A busy datagram worker never waits, so it looks at the stop descriptor this often instead.
+constexpr int kStopCheckInterval = 64;
+
+constexpr int kBackoffMs = static_cast<int>(kOutOfResourcesBackoff.count());
+
+}  // namespace
+
+absl::Status RunWorkerPool(Workers& workers, uint32_t pool_size, int stop_fd,
+                           std::chrono::milliseconds drain_timeout,
+                           const std::function<void()>& loop,
+                           const std::function<void()>& on_stop) {
+  for (;;) {
+    while (workers.active() < pool_size) {
+      if (!workers.Launch(-1, loop)) break;  // logged; retried when a worker ends
+    }
+    Wake wake = WaitForWork(stop_fd, -1, workers.finished_fd(), -1);
+    if (wake == Wake::kStop) break;
+    workers.Collect();
+    if (workers.active() < pool_size) {
+      spdlog::warn("{} of {} pool workers left; starting replacements", workers.active(),
+                   pool_size);
+    }
+  }
+  if (on_stop) on_stop();
+  if (size_t stuck = workers.Drain(net::Clock::now() + drain_timeout); stuck > 0) {
+    return WorkersStillRunning(stuck);
+  }
+  return absl::OkStatus();
+}
+
+void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& protocol,
+                    stats::Scoreboard* board, CuttableConnections& connections) {
+  std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
+  CuttableConnections::Slot mine(connections);
+  SharedWorkWaiter waiter(stop_fd, listener);
+  int rest_ms = -1;
+  for (;;) {
+    Wake wake = rest_ms < 0 ? waiter.Wait(-1) : WaitForWork(stop_fd, -1, -1, rest_ms);
+    if (wake == Wake::kStop) return;
+    rest_ms = -1;
+    if (wake != Wake::kWork) continue;
+    // The accept site of the pool, under fork and thread alike.
+    Accepted accepted = AcceptConnection(listener);
+    if (!accepted.fd) {
+      if (accepted.error == net::AcceptError::kOutOfFds) rest_ms = kBackoffMs;
+      if (accepted.error == net::AcceptError::kFatal) {
+        spdlog::error("{}", std::string(base::SyscallError("accept", accepted.err).message()));
+        return;
+      }
+      continue;
+    }
+    const int fd = accepted.fd.Release();
+    mine.Serve(fd);
+    {
+      net::BlockingStream stream(fd, net::BlockingStream::Accepted{});
+      ServeConnection(stream, slot ? &*slot : nullptr, protocol);
+    }
+    mine.CloseServed();
+  }
+}
+
+// Under load a datagram is usually waiting, so the worker tries recvfrom first and polls
+// (socket and stop descriptor) only when the socket is empty: two syscalls a datagram, not three.
+void ReceiveAndServe(int socket, int stop_fd, const protocols::DatagramProtocol& protocol,
+                     stats::Scoreboard* board) {
+  std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
+  std::string buffer(protocols::kMaxDatagramSize, '\0');
+  net::PollingDatagramSender sender(socket);
+  SharedWorkWaiter waiter(stop_fd, socket);
+  for (int received = 0;; ++received) {
+    if (received % kStopCheckInterval == 0 && WaitForWork(stop_fd, -1, -1, 0) == Wake::kStop) {
+      return;
+    }
+    sockaddr_storage peer{};
+    socklen_t peer_len = sizeof peer;
+    ssize_t n = ::recvfrom(socket, buffer.data(), buffer.size(), MSG_DONTWAIT,
+                           reinterpret_cast<sockaddr*>(&peer), &peer_len);
+    if (n < 0) {
+      const int err = errno;
+      switch (net::ClassifyReceiveErrno(err)) {
+        case net::ReceiveError::kRetry:
+          // Empty (or another worker took it): wait. EINTR or a stale ICMP error: try again.
+          if (err == EAGAIN && waiter.Wait(-1) == Wake::kStop) return;
+          continue;
+        case net::ReceiveError::kOutOfResources:
+          spdlog::warn("recvfrom: {}; pausing receives for {} ms", base::ErrnoText(err), kBackoffMs);
+          if (WaitForWork(stop_fd, -1, -1, kBackoffMs) == Wake::kStop) return;
+          continue;
+        case net::ReceiveError::kFatal:
+          spdlog::error("{}", std::string(base::SyscallError("recvfrom", err).message()));
+          return;
+      }
+    }
+    ServeDatagram(protocols::Datagram{buffer.data(), static_cast<size_t>(n),
+                                      net::Address::FromSockaddr(reinterpret_cast<sockaddr*>(&peer),
+                                                                 peer_len)},
+                  sender, slot ? &*slot : nullptr, protocol);
+  }
+}
+
+}  // namespace corral::models

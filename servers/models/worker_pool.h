@@ -1,0 +1,40 @@
+// The pool option of the fork and thread models (--pool-size N), as Apache's worker and prefork
+// MPMs: N workers started up front, each taking connections or datagrams itself and serving
+// them one at a time. RunWorkerPool keeps N alive (a worker that dies is replaced); the two
+// loops are what each worker runs. The loops are written once for threads and processes: a
+// worker is told to stop by the server's stop descriptor (a shared signalfd for threads; each
+// child's own pending SIGTERM, through its inherited copy, for processes).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+#include "absl/status/status.h"
+#include "servers/models/cuttable_connections.h"
+#include "servers/models/workers.h"
+#include "servers/protocols/datagram_protocol.h"
+#include "servers/protocols/stream_protocol.h"
+#include "servers/stats/scoreboard.h"
+
+namespace corral::models {
+
+// Launches `loop` on `workers` until pool_size run, and again whenever one ends, until
+// `stop_fd` becomes readable; then runs `on_stop` (if set) and drains `workers` within
+// `drain_timeout`. WorkersStillRunning when a worker thread survives the drain. Main thread.
+absl::Status RunWorkerPool(Workers& workers, uint32_t pool_size, int stop_fd,
+                           std::chrono::milliseconds drain_timeout,
+                           const std::function<void()>& loop,
+                           const std::function<void()>& on_stop = nullptr);
+
+// One pool worker's life for streams: wait (woken alone, see SharedWorkWaiter), accept (another
+// worker may win the race: EAGAIN), serve, until `stop_fd` fires. Each connection is registered
+// in `connections` while served, for a thread pool's drain to cut. `board` may be null.
+void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& protocol,
+                    stats::Scoreboard* board, CuttableConnections& connections);
+
+// The same for datagrams: receive one, answer it, and again, until `stop_fd` fires.
+void ReceiveAndServe(int socket, int stop_fd, const protocols::DatagramProtocol& protocol,
+                     stats::Scoreboard* board);
+
+}  // namespace corral::models
