@@ -10,6 +10,7 @@
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
+#include "agent/scoreboard_handover.h"
 #include "agent/server_kinds_proto.h"
 #include "agent/tree_kill.h"
 #include "servers/net/syscall_error.h"
@@ -20,6 +21,7 @@ namespace corral::agent {
 namespace {
 
 constexpr int kReadinessFd = 3;
+constexpr int kScoreboardFd = 4;
 
 // Keeps posix_spawn's attribute objects paired with their destroy calls.
 struct SpawnSetup {
@@ -127,13 +129,20 @@ absl::StatusOr<net::UniqueFd> SpawnLogger(const LogSettings& log, int read_end) 
 }  // namespace
 
 absl::StatusOr<SpawnedServer> SpawnServer(const std::vector<std::string>& argv,
-                                          const LogSettings& log) {
+                                          const LogSettings& log, const ServerLaunch& launch) {
+  absl::StatusOr<ScoreboardFile> scoreboard;
+  if (!launch.scoreboard_path.empty()) {
+    scoreboard = CreateScoreboardFile(launch.scoreboard_path);
+    if (!scoreboard.ok()) return scoreboard.status();
+  }
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return net::SyscallError("pipe2", errno);
   net::UniqueFd read_end(pipe_fds[0]);
   net::UniqueFd write_end(pipe_fds[1]);
   ::fcntl(read_end.get(), F_SETFL, O_NONBLOCK);
 
+  net::UniqueFd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!dev_null) return net::SyscallError("open /dev/null", errno);
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return net::SyscallError("pipe2", errno);
   net::UniqueFd log_read(pipe_fds[0]);
   net::UniqueFd log_write(pipe_fds[1]);
@@ -141,14 +150,19 @@ absl::StatusOr<SpawnedServer> SpawnServer(const std::vector<std::string>& argv,
   if (!logger.ok()) return logger.status();
   log_read.Reset();
 
-  SpawnSetup setup;
-  // dup2 clears FD_CLOEXEC on the target, so exactly these four survive the exec.
-  posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&setup.actions, log_write.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&setup.actions, log_write.get(), STDERR_FILENO);
-  posix_spawn_file_actions_adddup2(&setup.actions, write_end.get(), kReadinessFd);
-  SetChildAttributes(&setup.attr);
-  absl::StatusOr<pid_t> pid = Spawn(argv, setup);
+  ChildSpec child{.argv = argv,
+                  .fds = {{STDIN_FILENO, dev_null.get()},
+                          {STDOUT_FILENO, log_write.get()},
+                          {STDERR_FILENO, log_write.get()},
+                          {kReadinessFd, write_end.get()}},
+                  .credentials = launch.credentials};
+  if (scoreboard.ok()) {
+    child.fds.push_back({kScoreboardFd, scoreboard->fd.get()});
+    child.argv.insert(child.argv.end(),
+                      {"--scoreboard-fd", absl::StrCat(kScoreboardFd), "--scoreboard-generation",
+                       absl::StrCat(scoreboard->generation)});
+  }
+  absl::StatusOr<pid_t> pid = SpawnChild(child);
   absl::StatusOr<net::UniqueFd> pidfd =
       pid.ok() ? OpenPidfd(*pid) : absl::StatusOr<net::UniqueFd>(pid.status());
   log_write.Reset();
@@ -163,6 +177,7 @@ absl::StatusOr<SpawnedServer> SpawnServer(const std::vector<std::string>& argv,
   spawned.readiness = std::move(read_end);
   spawned.logger_pidfd = *std::move(logger);
   spawned.pidfd = *std::move(pidfd);
+  if (scoreboard.ok()) spawned.scoreboard = std::move(scoreboard->fd);
   return spawned;
 }
 

@@ -61,6 +61,13 @@ int main(int argc, char** argv) {
   start->add_option("--listen,-l", listen, "HOST:PORT; port 0 picks a free port")
       ->capture_default_str();
   start->add_option("--root", root, "directory served by http and file");
+  std::string user, group;
+  start->add_option("--user", user,
+                    "run the server as this user (name or uid; default: a caller admitted by "
+                    "--allow-group runs it as itself, the agent's user and root as the agent's)");
+  start->add_option("--group", group,
+                    "run the server with this group (name or gid; default: the user's primary "
+                    "group); supplementary groups are always dropped");
   start->add_option("--max-workers", max_workers, "most connections at once (default 1024)");
   start->add_option("--stop-timeout-ms", stop_timeout_ms, "drain time on stop (default 5000)");
   start->add_option("--idle-timeout-ms", idle_timeout_ms,
@@ -158,6 +165,8 @@ int main(int argc, char** argv) {
     spec.set_model(agent::ModelToProto(*m));
     spec.set_listen(listen);
     spec.set_root(root);
+    spec.set_user(user);
+    spec.set_group(group);
     spec.set_max_workers(max_workers);
     spec.set_stop_timeout_ms(stop_timeout_ms);
     spec.set_idle_timeout_ms(idle_timeout_ms);

@@ -44,6 +44,8 @@ struct Flags {
   bool allow_overwrite = false;
   uint64_t max_upload_bytes = 1ull << 30;
   std::string scoreboard;
+  int scoreboard_fd = -1;
+  uint64_t scoreboard_generation = 0;
   int notify_fd = -1;
 };
 
@@ -107,7 +109,9 @@ int Run(const Flags& flags) {
         stats::Scoreboard::Create({.path = flags.scoreboard,
                                    .slot_count = models::SlotsNeeded(*model_kind, model_options),
                                    .protocol = flags.protocol,
-                                   .model = flags.model});
+                                   .model = flags.model,
+                                   .generation = flags.scoreboard_generation,
+                                   .fd = flags.scoreboard_fd});
     if (!created.ok()) return FailStart(flags, std::string(created.status().message()));
     scoreboard.emplace(*std::move(created));
     model_options.scoreboard = &*scoreboard;
@@ -217,6 +221,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--scoreboard", flags.scoreboard,
                  "file to keep live stats in (created; read by corral-agent)");
+  app.add_option("--scoreboard-fd", flags.scoreboard_fd,
+                 "with --scoreboard: fill in this empty file (created and named by corral-agent, "
+                 "since a server running as another user cannot create files in its home)");
+  app.add_option("--scoreboard-generation", flags.scoreboard_generation,
+                 "with --scoreboard-fd: the generation to write (one more than the replaced "
+                 "file's, which the server may not be able to read)");
   app.add_option("--notify-fd", flags.notify_fd,
                  "descriptor to report readiness on (used by corral-agent)");
   try {
