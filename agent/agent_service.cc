@@ -103,8 +103,17 @@ grpc::ServerUnaryReactor* AgentService::Start(grpc::CallbackServerContext* conte
                                               v1::StartResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!Admitted(*context, Role::kOperator, "Start", reactor)) return reactor;
-  loop_.RunInLoop([this, reactor, request, response] {
-    supervisor_.Start(request->spec(), [reactor, response](absl::StatusOr<v1::Server> result) {
+  // Here, not on the loop: the user and group lookups may wait on NSS.
+  std::optional<Caller> caller = access_.CallerOf(*context);
+  absl::StatusOr<v1::ServerSpec> spec =
+      caller ? AuthorizeRunAs(request->spec(), *caller, access_.IsBuiltInOperator(*caller), run_as_)
+             : absl::PermissionDeniedError("the caller's connection was never identified");
+  if (!spec.ok()) {
+    reactor->Finish(ToGrpcStatus(spec.status()));
+    return reactor;
+  }
+  loop_.RunInLoop([this, reactor, spec = *std::move(spec), response] {
+    supervisor_.Start(spec, [reactor, response](absl::StatusOr<v1::Server> result) {
       FinishWithServer(reactor, result, response->mutable_server());
     });
   });

@@ -9,6 +9,7 @@
 #include "agent/event_bus.h"
 #include "agent/event_loop.h"
 #include "agent/loop_thread.h"
+#include "agent/run_as.h"
 #include "agent/supervisor.h"
 #include "corral/v1/agent.grpc.pb.h"
 
@@ -18,9 +19,14 @@ class AgentService final : public v1::Agent::CallbackService {
  public:
   // All four must outlive the service (and the gRPC server that runs it). Every call is
   // checked against `access` first: reading needs the monitor role, changing the operator's.
+  // Start also checks the spec's user and group against the caller under `run_as`.
   AgentService(EventLoop& loop, Supervisor& supervisor, EventBus& events,
-               const CallerAccess& access)
-      : loop_(loop), supervisor_(supervisor), events_(events), access_(access) {}
+               const CallerAccess& access, RunAsPolicy run_as)
+      : loop_(loop),
+        supervisor_(supervisor),
+        events_(events),
+        access_(access),
+        run_as_(std::move(run_as)) {}
 
   grpc::ServerUnaryReactor* Start(grpc::CallbackServerContext* context,
                                   const v1::StartRequest* request,
@@ -53,6 +59,7 @@ class AgentService final : public v1::Agent::CallbackService {
   Supervisor& supervisor_;
   EventBus& events_;
   const CallerAccess& access_;
+  const RunAsPolicy run_as_;
   LoopThread log_reader_;  // every TailLogs reads its files here, one call at a time
 };
 

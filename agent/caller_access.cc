@@ -17,8 +17,17 @@
 namespace corral::agent {
 namespace {
 
-// The groups a login of `uid` would have: its primary group and those listing its name.
-std::vector<gid_t> GroupsOf(uid_t uid, gid_t primary) {
+// "fd:N" -> N, as gRPC names a connection handed to it by descriptor; -1 for anything else.
+int PeerFd(const std::string& peer) {
+  absl::string_view rest = peer;
+  int fd = -1;
+  if (!absl::ConsumePrefix(&rest, "fd:") || !absl::SimpleAtoi(rest, &fd)) return -1;
+  return fd;
+}
+
+}  // namespace
+
+std::vector<gid_t> LoginGroupsOf(uid_t uid, gid_t primary) {
   std::vector<gid_t> groups = {primary};
   passwd entry{};
   passwd* found = nullptr;
@@ -35,16 +44,6 @@ std::vector<gid_t> GroupsOf(uid_t uid, gid_t primary) {
   listed.resize(count);
   return listed;
 }
-
-// "fd:N" -> N, as gRPC names a connection handed to it by descriptor; -1 for anything else.
-int PeerFd(const std::string& peer) {
-  absl::string_view rest = peer;
-  int fd = -1;
-  if (!absl::ConsumePrefix(&rest, "fd:") || !absl::SimpleAtoi(rest, &fd)) return -1;
-  return fd;
-}
-
-}  // namespace
 
 absl::string_view RoleName(Role role) {
   switch (role) {
@@ -100,6 +99,7 @@ Caller CallerAccess::Identify(const ucred& cred) const {
   Caller caller;
   caller.pid = cred.pid;
   caller.uid = cred.uid;
+  caller.gid = cred.gid;
   if (cred.uid == agent_uid_) {
     caller.role = Role::kOperator;
     caller.why = "the agent's user";
@@ -111,7 +111,7 @@ Caller CallerAccess::Identify(const ucred& cred) const {
     return caller;
   }
   if (grants_.empty()) return caller;
-  const std::vector<gid_t> groups = GroupsOf(cred.uid, cred.gid);
+  const std::vector<gid_t> groups = LoginGroupsOf(cred.uid, cred.gid);
   for (const GroupGrant& grant : grants_) {
     if (grant.role <= caller.role) continue;
     for (gid_t gid : groups) {
@@ -136,6 +136,13 @@ absl::StatusOr<Role> CallerAccess::Admit(int fd) {
   absl::MutexLock lock(&mu_);
   by_fd_[fd] = std::move(caller);
   return role;
+}
+
+std::optional<Caller> CallerAccess::CallerOf(const grpc::ServerContextBase& context) const {
+  absl::MutexLock lock(&mu_);
+  auto it = by_fd_.find(PeerFd(context.peer()));
+  if (it == by_fd_.end()) return std::nullopt;
+  return it->second;
 }
 
 grpc::Status CallerAccess::Check(const grpc::ServerContextBase& context, Role needed,

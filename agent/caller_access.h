@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,10 +55,14 @@ struct GroupGrant {
 // InvalidArgument, with what was wrong, for anything else.
 absl::StatusOr<GroupGrant> ParseGroupGrant(absl::string_view text);
 
+// The groups a login of `uid` would have: `primary` and the groups listing its user's name.
+std::vector<gid_t> LoginGroupsOf(uid_t uid, gid_t primary);
+
 // A connected process and what it may do.
 struct Caller {
   pid_t pid = 0;
   uid_t uid = 0;
+  gid_t gid = 0;  // the group it runs with
   Role role = Role::kNone;
   std::string why;  // how it got its role: "the agent's user", "root", "group ops", ...
 };
@@ -81,6 +86,16 @@ class CallerAccess {
   // was never admitted).
   grpc::Status Check(const grpc::ServerContextBase& context, Role needed,
                      absl::string_view method) const;
+
+  // The caller of a call that Check admitted (Start needs to know as whom it may run a server);
+  // nullopt for a connection that was never admitted.
+  std::optional<Caller> CallerOf(const grpc::ServerContextBase& context) const;
+
+  // Whether `caller` got its role from the agent itself (the agent's user, root) rather than
+  // from an --allow-group grant.
+  bool IsBuiltInOperator(const Caller& caller) const {
+    return caller.uid == agent_uid_ || caller.uid == 0;
+  }
 
  private:
   const uid_t agent_uid_;

@@ -49,6 +49,8 @@ struct Flags {
   bool stop_servers_on_exit = false;
   std::string metrics_listen;            // HOST:PORT of the Prometheus endpoint; empty: none
   std::vector<GroupGrant> allow_groups;  // who else may call, beside this user and root
+  bool allow_user_switch = false;        // group operators may run servers as anyone
+  bool allow_root_servers = false;       // a root agent may run servers without a user as root
 };
 
 int Fail(const std::string& what) {
@@ -93,11 +95,15 @@ int RunAgent(const Flags& flags) {
   config.home = flags.home;
   config.server_binary = flags.server_binary;
   config.logger_binary = flags.logger_binary;
+  config.run_as = {.agent_uid = ::geteuid(),
+                   .agent_gid = ::getegid(),
+                   .allow_user_switch = flags.allow_user_switch,
+                   .allow_root_servers = flags.allow_root_servers};
   EventBus events;
   Supervisor supervisor(loop, events, config);
   supervisor.Restore(*saved);
   CallerAccess access(::geteuid(), flags.allow_groups);
-  AgentService service(loop, supervisor, events, access);
+  AgentService service(loop, supervisor, events, access, config.run_as);
   StatsService stats_service(loop, supervisor, flags.home, access);
   std::unique_ptr<MetricsEndpoint> metrics;
   if (!flags.metrics_listen.empty()) {
@@ -212,6 +218,14 @@ int main(int argc, char** argv) {
                  "GROUP[:monitor|operator] (repeatable): members of GROUP may call the agent "
                  "with that role (default monitor: read only); the agent's user and root are "
                  "always operators, anyone else is refused");
+  app.add_flag("--allow-user-switch", flags.allow_user_switch,
+               "let operators admitted by --allow-group start servers as any user, root "
+               "included (spec field `user`); without it they run servers only as themselves. "
+               "This makes such a group as powerful as root: grant it only to groups you would "
+               "give sudo");
+  app.add_flag("--allow-root-servers", flags.allow_root_servers,
+               "on a root agent, run servers whose spec names no user as root; without it they "
+               "are refused (name a user with `corralctl start --user NAME`)");
   app.add_flag("--stop-servers-on-exit", flags.stop_servers_on_exit,
                "on SIGTERM/SIGINT, stop every server before exiting (default: leave them "
                "running for the next agent to adopt)");

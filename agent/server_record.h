@@ -33,6 +33,8 @@ struct Supervisor::Record {
   uint64_t pid_start_ticks = 0;  // /proc start time; with the pid, names the process
   base::UniqueFd pidfd;
   base::UniqueFd readiness;
+  // The scoreboard this process fills in, unnamed until it is READY (scoreboard_handover.h).
+  base::UniqueFd scoreboard;
   std::string readiness_buffer;
   absl::Time start_time;
   std::string bound_address;

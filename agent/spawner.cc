@@ -11,6 +11,7 @@
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
+#include "agent/scoreboard_handover.h"
 #include "agent/tree_kill.h"
 #include "base/syscall_error.h"
 
@@ -21,6 +22,7 @@ namespace {
 
 constexpr int kReadinessFd = 3;
 constexpr int kSpecFd = 4;
+constexpr int kScoreboardFd = 5;
 
 // Keeps posix_spawn's attribute objects paired with their destroy calls.
 struct SpawnSetup {
@@ -122,15 +124,23 @@ absl::StatusOr<base::UniqueFd> SpawnLogger(const LogSettings& log, int read_end)
 }  // namespace
 
 absl::StatusOr<SpawnedServer> SpawnServer(const std::vector<std::string>& argv,
-                                          const v1::ServerSpec& spec, const LogSettings& log) {
+                                          const v1::ServerSpec& spec, const LogSettings& log,
+                                          const ServerLaunch& launch) {
   absl::StatusOr<base::UniqueFd> spec_file = SpecFile(spec);
   if (!spec_file.ok()) return spec_file.status();
+  absl::StatusOr<ScoreboardFile> scoreboard;
+  if (!launch.scoreboard_path.empty()) {
+    scoreboard = CreateScoreboardFile(launch.scoreboard_path);
+    if (!scoreboard.ok()) return scoreboard.status();
+  }
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return base::SyscallError("pipe2", errno);
   base::UniqueFd read_end(pipe_fds[0]);
   base::UniqueFd write_end(pipe_fds[1]);
   ::fcntl(read_end.get(), F_SETFL, O_NONBLOCK);
 
+  base::UniqueFd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!dev_null) return base::SyscallError("open /dev/null", errno);
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return base::SyscallError("pipe2", errno);
   base::UniqueFd log_read(pipe_fds[0]);
   base::UniqueFd log_write(pipe_fds[1]);
@@ -138,15 +148,20 @@ absl::StatusOr<SpawnedServer> SpawnServer(const std::vector<std::string>& argv,
   if (!logger.ok()) return logger.status();
   log_read.Reset();
 
-  SpawnSetup setup;
-  // dup2 clears FD_CLOEXEC on the target, so exactly these five survive the exec.
-  posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&setup.actions, log_write.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&setup.actions, log_write.get(), STDERR_FILENO);
-  posix_spawn_file_actions_adddup2(&setup.actions, write_end.get(), kReadinessFd);
-  posix_spawn_file_actions_adddup2(&setup.actions, spec_file->get(), kSpecFd);
-  SetChildAttributes(&setup.attr);
-  absl::StatusOr<pid_t> pid = Spawn(argv, setup);
+  ChildSpec child{.argv = argv,
+                  .fds = {{STDIN_FILENO, dev_null.get()},
+                          {STDOUT_FILENO, log_write.get()},
+                          {STDERR_FILENO, log_write.get()},
+                          {kReadinessFd, write_end.get()},
+                          {kSpecFd, spec_file->get()}},
+                  .credentials = launch.credentials};
+  if (scoreboard.ok()) {
+    child.fds.push_back({kScoreboardFd, scoreboard->fd.get()});
+    child.argv.insert(child.argv.end(),
+                      {"--scoreboard-fd", absl::StrCat(kScoreboardFd), "--scoreboard-generation",
+                       absl::StrCat(scoreboard->generation)});
+  }
+  absl::StatusOr<pid_t> pid = SpawnChild(child);
   absl::StatusOr<base::UniqueFd> pidfd =
       pid.ok() ? OpenPidfd(*pid) : absl::StatusOr<base::UniqueFd>(pid.status());
   log_write.Reset();
@@ -161,6 +176,7 @@ absl::StatusOr<SpawnedServer> SpawnServer(const std::vector<std::string>& argv,
   spawned.readiness = std::move(read_end);
   spawned.logger_pidfd = *std::move(logger);
   spawned.pidfd = *std::move(pidfd);
+  if (scoreboard.ok()) spawned.scoreboard = std::move(scoreboard->fd);
   return spawned;
 }
 

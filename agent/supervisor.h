@@ -24,6 +24,7 @@
 #include "agent/child_reaper.h"
 #include "agent/event_bus.h"
 #include "agent/event_loop.h"
+#include "agent/run_as.h"
 #include "agent/server_state.h"
 #include "corral/v1/agent.pb.h"
 #include "corral/v1/server.pb.h"
@@ -34,6 +35,7 @@ struct SupervisorConfig {
   std::string home;           // state.pb and servers/NAME/ (log) live below it
   std::string server_binary;  // path of corral-server
   std::string logger_binary;  // path of corral-logger
+  RunAsPolicy run_as;         // as whom servers may run (run_as.h), checked at every spawn
 };
 
 class Supervisor {

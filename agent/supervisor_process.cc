@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "agent/procfs/proc_fs.h"
 #include "agent/restart_policy.h"
+#include "agent/scoreboard_handover.h"
 #include "agent/server_record.h"
 #include "agent/spawner.h"
 #include "agent/supervisor.h"
@@ -44,8 +45,14 @@ void Supervisor::SpawnProcess(Record& record) {
   record.adopted = false;
   LogSettings log{config_.logger_binary, dir, record.spec.log_max_bytes(),
                   record.spec.log_keep_files()};
+  // Resolved at every spawn: the user may have gone, or the agent's flags changed.
+  absl::StatusOr<std::optional<Credentials>> credentials =
+      ResolveRunAs(record.spec, config_.run_as);
   absl::StatusOr<SpawnedServer> spawned =
-      SpawnServer(ServerArgv(config_.server_binary, dir), record.spec, log);
+      credentials.ok()
+          ? SpawnServer(ServerArgv(config_.server_binary, dir), record.spec, log,
+                        {.credentials = *credentials, .scoreboard_path = dir + "/scoreboard"})
+          : absl::StatusOr<SpawnedServer>(credentials.status());
   if (!spawned.ok()) {
     // Dispatch from the loop, not from inside this transition.
     loop_.RunInLoop([this, name, id, why = std::string(spawned.status().message())] {
@@ -56,6 +63,7 @@ void Supervisor::SpawnProcess(Record& record) {
   record.pid = spawned->pid;
   record.pidfd = std::move(spawned->pidfd);
   record.readiness = std::move(spawned->readiness);
+  record.scoreboard = std::move(spawned->scoreboard);
   record.start_time = absl::Now();
   record.pid_start_ticks = procfs::StartTimeTicks(record.pid).value_or(0);
   loggers_.Reap(std::move(spawned->logger_pidfd));
@@ -170,6 +178,17 @@ void Supervisor::OnReadinessReadable(Record& record) {
   std::optional<Readiness> readiness = ParseReadiness(record.readiness_buffer);
   if (!readiness) return;  // silence; the exit (or the ready timeout) decides
   if (readiness->ready) {
+    // The server wrote its scoreboard's header before it said READY: now the file may have its
+    // name. Without it the server still serves; only its stats are missing, which they say.
+    if (record.scoreboard) {
+      if (absl::Status s = PublishScoreboardFile(
+              record.scoreboard.get(),
+              config_.home + "/servers/" + record.spec.name() + "/scoreboard");
+          !s.ok()) {
+        spdlog::warn("server \"{}\": {}", record.spec.name(), std::string(s.message()));
+      }
+      record.scoreboard.Reset();
+    }
     record.bound_address = readiness->detail;
     record.ready = true;
     Dispatch(record, ServerEvent::kReady);
@@ -187,6 +206,7 @@ void Supervisor::CloseReadiness(Record& record) {
 void Supervisor::ForgetProcess(Record& record) {
   if (record.pidfd) (void)loop_.Unwatch(record.pidfd.get());  // logs its own error
   record.pidfd.Reset();
+  record.scoreboard.Reset();  // never named if it never got READY
   record.pid = 0;
   record.pid_start_ticks = 0;
   record.bound_address.clear();

@@ -150,6 +150,8 @@ std::string FormatServerDetail(const v1::Server& s, absl::Time now) {
       {"next start", NextStartLabel(s, now)},
       {"last exit", ExitLabel(s)},
       {"adopted", s.adopted() ? "yes" : "no"},
+      {"user", spec.user().empty() ? "the agent's" : spec.user()},
+      {"group", spec.group().empty() ? "the user's" : spec.group()},
       {"restart", PolicyLabel(spec.restart_policy())},
       {"backoff", absl::StrCat(spec.backoff_initial_ms(), " ms doubling to ", spec.backoff_max_ms(),
                                " ms; stable after ", spec.stable_after_ms(), " ms")},

@@ -41,6 +41,8 @@ constexpr char kStandaloneName[] = "corral-server";
 struct Flags {
   int spec_fd = -1;
   std::string scoreboard;
+  int scoreboard_fd = -1;
+  uint64_t scoreboard_generation = 0;
   int notify_fd = -1;
 };
 
@@ -110,7 +112,9 @@ int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
         stats::Scoreboard::Create({.path = flags.scoreboard,
                                    .slot_count = models::SlotsNeeded(model_kind, model_options),
                                    .protocol = protocol_name,
-                                   .model = model_name});
+                                   .model = model_name,
+                                   .generation = flags.scoreboard_generation,
+                                   .fd = flags.scoreboard_fd});
     if (!created.ok()) return FailStart(flags, std::string(created.status().message()));
     scoreboard.emplace(*std::move(created));
     model_options.scoreboard = &*scoreboard;
@@ -193,6 +197,12 @@ int main(int argc, char** argv) {
                  "spec flags (used by corral-agent)");
   app.add_option("--scoreboard", flags.scoreboard,
                  "file to keep live stats in (created; read by corral-agent)");
+  app.add_option("--scoreboard-fd", flags.scoreboard_fd,
+                 "with --scoreboard: fill in this empty file (created and named by corral-agent, "
+                 "since a server running as another user cannot create files in its home)");
+  app.add_option("--scoreboard-generation", flags.scoreboard_generation,
+                 "with --scoreboard-fd: the generation to write (one more than the replaced "
+                 "file's, which the server may not be able to read)");
   app.add_option("--notify-fd", flags.notify_fd,
                  "descriptor to report readiness on (used by corral-agent)");
   try {

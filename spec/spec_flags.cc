@@ -80,6 +80,16 @@ SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
          "rotate the log at this size" + Default(kDefaultLogMaxBytes));
   Number(app, "--log-keep", &S::set_log_keep_files,
          "rotated logs kept" + Default(kDefaultLogKeepFiles));
+  // As whom the agent runs the server: supervision, not serving, since the agent switches
+  // before the exec and corral-server never sees these.
+  options_.push_back(app.add_option_function<std::string>(
+      "--user", [this](const std::string& v) { spec_.set_user(v); },
+      "run the server as this user (name or uid; default: a caller admitted by --allow-group "
+      "runs it as itself, the agent's user and root as the agent's)"));
+  options_.push_back(app.add_option_function<std::string>(
+      "--group", [this](const std::string& v) { spec_.set_group(v); },
+      "run the server with this group (name or gid; default: the user's primary group); "
+      "supplementary groups are always dropped"));
 }
 
 bool SpecFlags::AnyGiven() const {

@@ -73,15 +73,25 @@ absl::StatusOr<Scoreboard> Scoreboard::Create(const ScoreboardOptions& options) 
       options.generation != 0 ? options.generation : ExistingGeneration(options.path) + 1;
 
   // Build the whole file under a temporary name, then rename it over `path`: a reader opening
-  // `path` sees either the previous file or this one complete, never a partial one.
+  // `path` sees either the previous file or this one complete, never a partial one. A file
+  // handed over is published by the one who handed it, after this.
+  const bool handed_over = options.fd >= 0;
   std::string temp = options.path + ".XXXXXX";
-  const int fd = mkostemp(temp.data(), O_CLOEXEC);
+  const int fd = handed_over ? options.fd : mkostemp(temp.data(), O_CLOEXEC);
   if (fd < 0) return base::SyscallError(absl::StrCat(what, ": create temporary file"), errno);
   FdCloser closer(fd);
   auto fail = [&](absl::Status status) {
-    unlink(temp.c_str());
+    if (!handed_over) unlink(temp.c_str());
     return status;
   };
+  if (handed_over) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) return base::SyscallError(what, errno);
+    if (!S_ISREG(st.st_mode) || st.st_size != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": descriptor ", fd, " is not an empty regular file"));
+    }
+  }
   // Allocate every block now: a sparse file would get its blocks on the first store into each
   // hole page, and on a full filesystem that store raises SIGBUS in a worker. Failing here gives
   // the agent a start failure with a reason instead.
@@ -109,7 +119,7 @@ absl::StatusOr<Scoreboard> Scoreboard::Create(const ScoreboardOptions& options) 
   CopyName(header->model, options.model);
   header->magic.store(kScoreboardMagic, std::memory_order_release);
 
-  if (rename(temp.c_str(), options.path.c_str()) != 0) {
+  if (!handed_over && rename(temp.c_str(), options.path.c_str()) != 0) {
     return fail(base::SyscallError(absl::StrCat(what, ": rename ", temp), errno));
   }
   return Scoreboard(options.path, *std::move(region));

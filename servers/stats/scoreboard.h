@@ -21,6 +21,11 @@ struct ScoreboardOptions {
   std::string model;        // likewise
   // 0: one more than the valid scoreboard already at `path`, or 1 if there is none.
   uint64_t generation = 0;
+  // -1: create the file at `path` (temp file + rename). Otherwise an empty regular file opened
+  // read-write by whoever will name it (the agent: see agent/scoreboard_handover.h); Create
+  // fills it in through this descriptor, closes it, and publishes nothing (`path` then only
+  // names the file in errors).
+  int fd = -1;
 };
 
 // The writer side of a scoreboard: creates the file and owns the read-write MAP_SHARED mapping.

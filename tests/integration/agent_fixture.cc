@@ -40,6 +40,7 @@ void AgentTest::TearDown() {
 void AgentTest::StartAgent(std::vector<std::string> extra_args) {
   std::vector<std::string> argv = {BinaryPath("corral-agent"), "--home", home_};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  if (::geteuid() == 0 && allow_root_servers_) argv.push_back("--allow-root-servers");
   agent_ = std::make_unique<ChildProcess>(argv, home_ + "/agent.log");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   // Connecting before the socket exists would put the channel into gRPC's reconnect backoff.

@@ -41,6 +41,9 @@ class AgentTest : public ::testing::Test {
   v1::Server WaitUntil(const std::string& name, const std::function<bool(const v1::Server&)>& done);
 
   std::string home_;
+  // StartAgent passes --allow-root-servers when the tests run as root (as CI does), so that
+  // specs without a user run as before; a test of the refusal clears it.
+  bool allow_root_servers_ = true;
   std::unique_ptr<ChildProcess> agent_;
   std::unique_ptr<v1::Agent::Stub> stub_;
 };
