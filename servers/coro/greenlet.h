@@ -138,6 +138,7 @@ class Greenlet : public std::enable_shared_from_this<Greenlet> {
   bool parked_ = false;         // waiting for Hub::Unpark
   bool scheduled_ = false;      // in the hub's ready queue
   std::exception_ptr pending_;  // raised at the next resume from the hub (Kill, Timeout)
+  bool cancelled_ = false;      // killed: the status calls (nothrow.h) return CANCELLED from now
 
   // The C++ runtime's per-thread exception-handling state (libsupc++'s __cxa_eh_globals: the
   // stack of exceptions being handled, and the count of those in flight), saved here while this
