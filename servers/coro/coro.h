@@ -19,6 +19,9 @@
 //   Timeout    A scoped object that makes the next blocking point after its deadline throw
 //              TimeoutExpired (timeout.h).
 //   GreenletExit  The exception that ends a greenlet quietly; Kill() raises it.
+//   status calls  nothrow::Sleep, nothrow::Accept, nothrow::Call (nothrow.h): the forms handler
+//              code uses, which return a kill as CANCELLED (sticky) and a Timeout as
+//              DEADLINE_EXCEEDED instead of throwing.
 //
 // Stacks: each greenlet runs on a pooled 64 KiB stack (StackPool::SetDefaultStackSize changes
 // it) with a guard page below. Keep large buffers off it (a `char buf[65536]` local overflows
@@ -48,6 +51,7 @@
 #include "servers/coro/event.h"         // IWYU pragma: export
 #include "servers/coro/greenlet.h"      // IWYU pragma: export
 #include "servers/coro/hub.h"           // IWYU pragma: export
+#include "servers/coro/nothrow.h"       // IWYU pragma: export
 #include "servers/coro/pool.h"          // IWYU pragma: export
 #include "servers/coro/queue.h"         // IWYU pragma: export
 #include "servers/coro/semaphore.h"     // IWYU pragma: export

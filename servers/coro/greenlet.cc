@@ -6,6 +6,7 @@
 #include <boost/context/fiber.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <string>
 #include <utility>
@@ -41,7 +42,7 @@ namespace {
 
 // The layout of libsupc++'s (and libc++abi's) __cxa_eh_globals, which <cxxabi.h> only declares:
 // the chain of exceptions being handled and the count of exceptions thrown but not yet caught.
-// Both belong to a stack, not a thread, so every switch swaps them (Greenlet::eh_caught_).
+// Both belong to a stack, not a thread, so every switch swaps them (Greenlet::eh_state_).
 struct EhGlobals {
   void* caught_exceptions;
   unsigned int uncaught_exceptions;
@@ -152,13 +153,20 @@ struct GreenletInternals {
   }
 
   // Parks the exception-handling state of the greenlet switching out in `from` and installs
-  // `to`'s (see Greenlet::eh_caught_).
+  // `to`'s (see Greenlet::eh_state_). Both loads come before both stores: the compiler cannot
+  // know that the greenlets' bytes and the thread's record do not overlap, and would otherwise
+  // reload between the stores.
   [[gnu::always_inline]] static void SwapExceptionState(ThreadState& ts, Greenlet* from,
                                                         Greenlet* to) {
-    from->eh_caught_ = ts.eh->caught_exceptions;
-    from->eh_uncaught_ = ts.eh->uncaught_exceptions;
-    ts.eh->caught_exceptions = to->eh_caught_;
-    ts.eh->uncaught_exceptions = to->eh_uncaught_;
+    static_assert(sizeof(EhGlobals) == sizeof(Greenlet::eh_state_),
+                  "a switch copies __cxa_eh_globals whole, padding included");
+    unsigned char leaving[sizeof(EhGlobals)];
+    unsigned char arriving[sizeof(EhGlobals)];
+    EhGlobals* eh = ts.eh;
+    std::memcpy(leaving, eh, sizeof leaving);
+    std::memcpy(arriving, to->eh_state_, sizeof arriving);
+    std::memcpy(from->eh_state_, leaving, sizeof leaving);
+    std::memcpy(eh, arriving, sizeof arriving);
   }
 
   [[gnu::always_inline]] static std::any Deliver(ThreadState& ts) {

@@ -132,20 +132,24 @@ class Greenlet : public std::enable_shared_from_this<Greenlet> {
   bool started_ = false;
   bool dead_ = false;
   bool root_ = false;
-  int owner_tid_ = 0;  // the Linux thread id of the thread that created it
-
-  // Bookkeeping owned by the Hub (hub.h); unused at this layer.
-  bool parked_ = false;         // waiting for Hub::Unpark
-  bool scheduled_ = false;      // in the hub's ready queue
-  std::exception_ptr pending_;  // raised at the next resume from the hub (Kill, Timeout)
+  // Bookkeeping owned by the Hub (hub.h), unused at this layer; the flags sit here, packed with
+  // the ones above, to keep the object (and every spawn's allocation) small.
+  bool parked_ = false;     // waiting for Hub::Unpark
+  bool scheduled_ = false;  // in the hub's ready queue
+  bool cancelled_ = false;  // killed: the status calls (nothrow.h) return CANCELLED from now
+  int owner_tid_ = 0;       // the Linux thread id of the thread that created it
 
   // The C++ runtime's per-thread exception-handling state (libsupc++'s __cxa_eh_globals: the
   // stack of exceptions being handled, and the count of those in flight), saved here while this
   // greenlet is switched out. Without it, a greenlet switched to from inside a catch handler
   // would see that handler's exception as its own (std::current_exception, `throw;`), and
   // handlers left in non-LIFO order across greenlets would pop each other's exceptions.
-  void* eh_caught_ = nullptr;
-  unsigned int eh_uncaught_ = 0;
+  // Kept as the 16 raw bytes of that record, beside the other fields a switch touches, so that
+  // a switch saves and restores it with one 16-byte load and store each way.
+  alignas(16) unsigned char eh_state_[16] = {};
+
+  // The Hub's too: raised at the next resume from the hub (Kill, Timeout).
+  std::exception_ptr pending_;
 
   // This greenlet's stack bounds, for AddressSanitizer's fiber-switch annotations. For the
   // root they are learned at the first switch away from it.

@@ -257,6 +257,15 @@ void Hub::Interrupt(Greenlet* g, std::exception_ptr error) {
   if (g != Greenlet::Current()) Schedule(g);  // suspended in a direct Switch: throw it there
 }
 
+void Hub::Cancel(Greenlet* g) {
+  g->cancelled_ = true;
+  Interrupt(g, std::make_exception_ptr(GreenletExit()));
+}
+
+bool Hub::Cancelled() { return Greenlet::Current()->cancelled_; }
+
+void Hub::MarkCancelled(Greenlet* g) { g->cancelled_ = true; }
+
 void Hub::Withdraw(Greenlet* g, const std::exception_ptr& error) {
   if (g->pending_ == error) g->pending_ = nullptr;
 }

@@ -90,6 +90,14 @@ class Hub {
   // nobody will answer) is resumed too, with `error` thrown at that Switch, as gevent's kill
   // does. (Kill and Timeout are built on this.)
   void Interrupt(Greenlet* g, std::exception_ptr error);
+  // Interrupt with GreenletExit (Kill), and marks `g` cancelled: from now on the status calls
+  // (nothrow.h) it makes return CANCELLED at once.
+  void Cancel(Greenlet* g);
+  // Whether the current greenlet was cancelled (above, or a GreenletExit reached a status call).
+  static bool Cancelled();
+  // Marks `g` cancelled without interrupting it (a status call caught the GreenletExit of a
+  // kill; a kill thrown in directly).
+  static void MarkCancelled(Greenlet* g);
   // Withdraws `error` from `g` if it is still pending there (a Timeout that fired but was left
   // before it could be raised).
   void Withdraw(Greenlet* g, const std::exception_ptr& error);

@@ -19,8 +19,10 @@
 //   - any other code: the syscall failed; the message is "<call> fd N: <strerror>" and
 //     ErrnoOf(status) returns the errno. EINTR is retried, never returned.
 //   - FailedPrecondition: another greenlet already waits on the same descriptor and direction.
-// Kill and Timeout are not statuses: they surface as GreenletExit / TimeoutExpired exceptions
-// thrown out of the call while it is parked. Data already transferred by WriteAll/SendAll before
+// Kill and Timeout are not statuses here: they surface as GreenletExit / TimeoutExpired
+// exceptions thrown out of the call while it is parked (the runtime's greenlet semantics).
+// Handler code uses the status forms instead (nothrow.h), which return CANCELLED /
+// DEADLINE_EXCEEDED. Data already transferred by WriteAll/SendAll before
 // an error or deadline is reported through the optional `done` out-parameter.
 //
 // Thread affinity: call from a greenlet on a hub thread (the root greenlet counts).

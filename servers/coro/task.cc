@@ -86,7 +86,7 @@ bool Task::Kill(bool block, Deadline deadline) {
     Finish();
     return true;
   }
-  hub_->Interrupt(this, std::make_exception_ptr(GreenletExit()));
+  hub_->Cancel(this);
   return block ? Join(deadline) : done_;
 }
 
@@ -104,10 +104,11 @@ void Task::KillForShutdown() {
   (void)SetParent(Greenlet::CurrentShared());  // come back here when it is done
   try {
     if (started()) {
+      Hub::MarkCancelled(this);
       Throw();
     } else {
       // Not parked, so this only records the exception, which Run() raises first thing.
-      hub_->Interrupt(this, std::make_exception_ptr(GreenletExit()));
+      hub_->Cancel(this);
       Switch();
     }
   } catch (...) {

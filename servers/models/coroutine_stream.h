@@ -1,7 +1,9 @@
 // The coroutine model's Stream and DatagramSender: the same blocking-style calls as
 // PollingStream, made cooperative by corral::coro, so a handler's Read parks its greenlet on the
-// hub instead of blocking the thread. A hub's Kill or Timeout surfaces from these calls as
-// coro::GreenletExit / coro::TimeoutExpired, which a handler must let pass.
+// hub instead of blocking the thread. They keep the Stream contract under this model too: a kill
+// of the handler's greenlet (the drain's cut, the hub's shutdown) is returned as CANCELLED, and
+// sticks (every later call returns CANCELLED at once), and a coro::Timeout as DEADLINE_EXCEEDED;
+// no exception leaves them (coro/nothrow.h).
 #pragma once
 
 #include "servers/net/datagram_sender.h"

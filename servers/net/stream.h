@@ -4,6 +4,17 @@
 // parks a greenlet on its hub (coroutine model). A handler therefore runs unchanged under every
 // model.
 //
+// One error channel: every outcome of these calls is a return value, never an exception, under
+// every model, so a handler may wrap them in a catch-all without changing how it ends. When a
+// drain runs out of time it cuts the connections still served, and a handler blocked on one
+// sees, by model:
+//   - coroutine: CANCELLED from the call it was in and from every later call, at once (the
+//     greenlet was killed; see servers/coro/nothrow.h). A coro::Timeout is DEADLINE_EXCEEDED.
+//   - thread: the socket is shut down (shutdown(2)): Read returns 0, as if the peer had closed,
+//     and writes fail with UNAVAILABLE.
+//   - fork: nothing; the worker process is killed (SIGKILL).
+// So a handler ends its connection on a Read of 0 or on any non-OK status, and does not retry.
+//
 // A Stream is used by one worker at a time; it is not thread-safe.
 #pragma once
 

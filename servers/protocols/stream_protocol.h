@@ -16,7 +16,10 @@ class StreamProtocol {
   virtual ~StreamProtocol() = default;
 
   // Serves one connection until the peer closes it, an error occurs, or the connection idles
-  // longer than the configured idle timeout. Must not throw. The caller closes the stream.
+  // longer than the configured idle timeout. Must not throw, and need not let anything pass:
+  // the Stream's calls report a timeout, the peer's close and the drain's cut as return values
+  // under every model (net/stream.h says what each model's cut looks like), so a connection
+  // ends when Serve stops at the first 0 read or non-OK status. The caller closes the stream.
   virtual void Serve(net::Stream& stream) const = 0;
 
   // True when a connection has nothing to be served until its client sends something, and a

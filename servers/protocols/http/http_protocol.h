@@ -66,9 +66,7 @@ class HttpProtocol final : public protocols::StreamProtocol {
   }
 
   // Serves one connection until the peer closes it, it idles past the idle timeout, a
-  // response asks for close, or an I/O error. Under the coroutine model Stream calls may
-  // throw coro::GreenletExit / TimeoutExpired at drain time; they pass through unchanged and
-  // every resource is released by its destructor.
+  // response asks for close, or an I/O error (a drain's cut is one: net/stream.h).
   void Serve(net::Stream& stream) const override;
 
   // Yes: an HTTP client always speaks first.
