@@ -4,7 +4,6 @@
 
 #include <cerrno>
 
-#include "base/syscall_error.h"
 #include "servers/coro/nothrow.h"
 #include "servers/coro/socket_calls.h"
 #include "servers/net/polling_stream.h"
