@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "servers/exit_codes.h"
 #include "servers/models/model.h"
+#include "servers/net/per_client_limit.h"
 #include "servers/net/socket.h"
 #include "servers/net/syscall_error.h"
 #include "servers/protocols/make_protocol.h"
@@ -37,6 +38,9 @@ struct Flags {
   uint32_t max_workers = 1024;
   uint32_t idle_timeout_ms = 60'000;
   uint32_t header_timeout_ms = 0;
+  uint32_t body_grace_ms = 10'000;
+  uint32_t body_min_rate = 1024;
+  uint32_t max_connections_per_client = 64;
   uint32_t file_cache_valid_ms = 1'000;
   uint32_t drain_timeout_ms = 5'000;
   uint32_t pool_size = 0;
@@ -90,6 +94,7 @@ int Run(const Flags& flags) {
   protocol_config.idle_timeout = std::chrono::milliseconds(flags.idle_timeout_ms);
   protocol_config.header_timeout = std::chrono::milliseconds(flags.header_timeout_ms);
   protocol_config.file_cache_valid = std::chrono::milliseconds(flags.file_cache_valid_ms);
+  protocol_config.body_rate = {std::chrono::milliseconds(flags.body_grace_ms), flags.body_min_rate};
   absl::StatusOr<protocols::AnyProtocol> protocol =
       protocols::MakeProtocol(*protocol_kind, protocol_config);
   if (!protocol.ok()) return FailStart(flags, std::string(protocol.status().message()));
@@ -111,6 +116,15 @@ int Run(const Flags& flags) {
     if (!created.ok()) return FailStart(flags, std::string(created.status().message()));
     scoreboard.emplace(*std::move(created));
     model_options.scoreboard = &*scoreboard;
+  }
+  // Made before any worker exists, so forked pool workers share its counts.
+  std::unique_ptr<net::PerClientLimit> per_client_limit;
+  if (flags.max_connections_per_client > 0) {
+    absl::StatusOr<std::unique_ptr<net::PerClientLimit>> made =
+        net::PerClientLimit::Create(flags.max_connections_per_client, model_options.scoreboard);
+    if (!made.ok()) return FailStart(flags, std::string(made.status().message()));
+    per_client_limit = *std::move(made);
+    model_options.per_client_limit = per_client_limit.get();
   }
   absl::StatusOr<std::unique_ptr<models::Model>> model =
       models::MakeModel(*model_kind, model_options);
@@ -195,8 +209,20 @@ int main(int argc, char** argv) {
                  "close a connection silent for this long")
       ->capture_default_str();
   app.add_option("--header-timeout-ms", flags.header_timeout_ms,
-                 "http: a request's head must arrive within this long of its first byte, else "
-                 "408 (0: min(10000, --idle-timeout-ms))")
+                 "http: a request's head must arrive within this long of the accept or the "
+                 "previous response, else 408 (0: min(10000, --idle-timeout-ms))")
+      ->capture_default_str();
+  app.add_option("--body-grace-ms", flags.body_grace_ms,
+                 "http and file: a request body or upload may take this long before "
+                 "--body-min-rate applies")
+      ->capture_default_str();
+  app.add_option("--body-min-rate", flags.body_min_rate,
+                 "http and file: bytes/s a body must average from its start (after the grace), "
+                 "else 408 / closed, so a trickle cannot hold a worker (0: no minimum)")
+      ->capture_default_str();
+  app.add_option("--max-connections-per-client", flags.max_connections_per_client,
+                 "most connections served at once per client address (IPv4 address or IPv6 "
+                 "/64); more are closed at once and counted (0: no cap)")
       ->capture_default_str();
   app.add_option(
          "--file-cache-valid-ms", flags.file_cache_valid_ms,

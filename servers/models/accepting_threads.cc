@@ -42,8 +42,12 @@ constexpr auto kCutGrace = std::chrono::seconds(1);
 // gave up on it ends on this state instead of on freed memory.
 struct Shared : std::enable_shared_from_this<Shared> {
   Shared(int listener_fd, uint32_t max, const protocols::StreamProtocol& served,
-         stats::Scoreboard* scores)
-      : listener(listener_fd), max_threads(max), protocol(served), board(scores) {}
+         stats::Scoreboard* scores, net::PerClientLimit* per_client)
+      : listener(listener_fd),
+        max_threads(max),
+        protocol(served),
+        board(scores),
+        limit(per_client) {}
 
   // A thread's life: accept, serve, and again, until the drain or an idle spell ends it.
   static void Run(std::shared_ptr<Shared> self);
@@ -51,8 +55,9 @@ struct Shared : std::enable_shared_from_this<Shared> {
   // Starts one more thread unless max_threads run.
   void StartThread();
 
-  // Accepts one connection and records it in `mine`; -1 when the thread should exit.
-  int Accept(CuttableConnections::Slot& mine);
+  // Accepts one connection within its client's cap (`hold`, its place) and records it in
+  // `mine`; -1 when the thread should exit.
+  int Accept(CuttableConnections::Slot& mine, std::optional<net::PerClientLimit::Hold>& hold);
 
   // After a count fell: wakes the drain, which may be waiting for it. (The drain sets draining
   // before it reads a count, so a count that falls unseen is followed by this notify.)
@@ -66,6 +71,7 @@ struct Shared : std::enable_shared_from_this<Shared> {
   const uint32_t max_threads;
   const protocols::StreamProtocol& protocol;
   stats::Scoreboard* const board;
+  net::PerClientLimit* const limit;
   net::UniqueFd failed{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};  // the listener broke
 
   std::atomic<uint32_t> threads{0};   // alive, whatever they do
@@ -84,12 +90,14 @@ void Shared::Run(std::shared_ptr<Shared> self) {
   std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(self->board);
   {
     CuttableConnections::Slot mine(self->connections);
-    for (int fd; (fd = self->Accept(mine)) >= 0;) {
+    std::optional<net::PerClientLimit::Hold> hold;  // the client's place, while served
+    for (int fd; (fd = self->Accept(mine, hold)) >= 0;) {
       {
         net::BlockingStream stream(fd, net::BlockingStream::Accepted{kIdleExit});
         ServeConnection(stream, slot ? &*slot : nullptr, self->protocol);
       }
       mine.CloseServed();
+      hold.reset();
       --self->serving;
       self->CountFell();
     }
@@ -124,7 +132,8 @@ void Shared::StartThread() {
   }
 }
 
-int Shared::Accept(CuttableConnections::Slot& mine) {
+int Shared::Accept(CuttableConnections::Slot& mine,
+                   std::optional<net::PerClientLimit::Hold>& hold) {
   for (;;) {
     // Counted as waiting before draining is read: the drain, which sets draining first and
     // then waits for no thread waiting before it closes the listener, sees this thread or
@@ -140,6 +149,13 @@ int Shared::Accept(CuttableConnections::Slot& mine) {
     // that timeout, which its BlockingStream is told (Run).
     int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     int err = errno;
+    // Over its client's cap: closed at once (counted), and this thread accepts again.
+    if (fd >= 0 && !(hold = net::PerClientLimit::Admit(limit, fd))) {
+      ::close(fd);
+      waiting.fetch_sub(1);
+      CountFell();
+      continue;
+    }
     if (fd >= 0) {
       mine.Serve(fd);
       ++serving;
@@ -188,7 +204,8 @@ absl::Status ServeStreamsOnAcceptingThreads(net::UniqueFd listener, int stop_fd,
   if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle) != 0) {
     return net::SyscallError("setsockopt SO_RCVTIMEO", errno);
   }
-  auto shared = std::make_shared<Shared>(fd, options.max_workers, protocol, options.scoreboard);
+  auto shared = std::make_shared<Shared>(fd, options.max_workers, protocol, options.scoreboard,
+                                         options.per_client_limit);
   Shared& s = *shared;
   s.StartThread();
   if (s.threads.load() == 0) return absl::ResourceExhaustedError("cannot start a thread");

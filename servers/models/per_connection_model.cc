@@ -59,12 +59,20 @@ absl::Status PerConnectionModel::ServeStreams(net::UniqueFd listener, int stop_f
         }
         break;
       }
+      // Over its client's cap: closed here at once (counted), no worker started.
+      auto hold = net::PerClientLimit::Admit(options_.per_client_limit, accepted.fd.get());
+      if (!hold) continue;
+      // The child holds the client's place while it serves; if no child starts, it is given back.
+      const net::PerClientLimit::Detached place = hold->Detach();
       int fd = accepted.fd.Release();
-      workers->Launch(fd, [fd, &protocol, board = options_.scoreboard] {
-        std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
-        net::BlockingStream stream(fd, net::BlockingStream::Accepted{});
-        ServeConnection(stream, slot ? &*slot : nullptr, protocol);
-      });
+      if (!workers->Launch(fd, [fd, place, &protocol, board = options_.scoreboard] {
+            net::PerClientLimit::Hold held(place);
+            std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
+            net::BlockingStream stream(fd, net::BlockingStream::Accepted{});
+            ServeConnection(stream, slot ? &*slot : nullptr, protocol);
+          })) {
+        net::PerClientLimit::Hold(place).Release();
+      }
     }
     if (!error.ok()) break;
   }

@@ -21,7 +21,8 @@ namespace {
 // serve, until the stop descriptor fires (a shared signalfd for threads; each child's own
 // pending SIGTERM for processes).
 void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& protocol,
-                    stats::Scoreboard* board, CuttableConnections& connections) {
+                    stats::Scoreboard* board, net::PerClientLimit* limit,
+                    CuttableConnections& connections) {
   std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
   CuttableConnections::Slot mine(connections);
   SharedWorkWaiter waiter(stop_fd, listener);
@@ -40,6 +41,11 @@ void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& 
       }
       continue;
     }
+    // Over its client's cap: closed at once (counted), and this worker accepts again; else the
+    // client's place is held until the connection is served.
+    std::optional<net::PerClientLimit::Hold> hold =
+        net::PerClientLimit::Admit(limit, accepted.fd.get());
+    if (!hold) continue;
     const int fd = accepted.fd.Release();
     mine.Serve(fd);
     {
@@ -126,9 +132,8 @@ absl::Status PoolModel::ServeStreams(net::UniqueFd listener, int stop_fd,
   if (kind_ == ModelKind::kThread) on_stop = [&protocol] { protocol.BeginDrain(); };
   return RunPool(
       stop_fd, connections,
-      [fd, stop_fd, &protocol, board = options_.scoreboard, connections] {
-        AcceptAndServe(fd, stop_fd, protocol, board, *connections);
-      },
+      [fd, stop_fd, &protocol, board = options_.scoreboard, limit = options_.per_client_limit,
+       connections] { AcceptAndServe(fd, stop_fd, protocol, board, limit, *connections); },
       on_stop);
 }
 

@@ -21,6 +21,7 @@ absl::StatusOr<AnyProtocol> MakeProtocol(ProtocolKind kind, const ProtocolConfig
       http_options.root = config.root;
       http_options.idle_timeout = config.idle_timeout;
       http_options.header_timeout = config.header_timeout;
+      http_options.body_rate = config.body_rate;
       http_options.file_cache_valid = config.file_cache_valid;
       absl::StatusOr<std::unique_ptr<http::HttpProtocol>> http =
           http::HttpProtocol::Create(std::move(http_options));
@@ -33,6 +34,7 @@ absl::StatusOr<AnyProtocol> MakeProtocol(ProtocolKind kind, const ProtocolConfig
       file_options.allow_overwrite = config.allow_overwrite;
       file_options.max_upload_bytes = config.max_upload_bytes;
       file_options.idle_timeout = config.idle_timeout;
+      file_options.body_rate = config.body_rate;
       absl::StatusOr<std::unique_ptr<file::FileProtocol>> served =
           file::FileProtocol::Create(std::move(file_options));
       if (!served.ok()) return served.status();

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "absl/status/statusor.h"
+#include "servers/net/min_rate_deadline.h"
 #include "servers/protocols/datagram_protocol.h"
 #include "servers/protocols/stream_protocol.h"
 #include "servers/server_kinds.h"
@@ -23,6 +24,8 @@ struct ProtocolConfig {
   // http: how long a request's head may take from its first byte (then 408). Zero derives it
   // from the idle timeout: min(10 s, idle_timeout).
   std::chrono::milliseconds header_timeout{0};
+  // http and file: the pace a request body or upload must keep (min_rate_deadline.h).
+  net::BodyRate body_rate;
   // http: how long a cached small file is served before its path is stated again.
   std::chrono::milliseconds file_cache_valid{1000};
 };
