@@ -86,7 +86,10 @@ void RenderErrors(const std::vector<PrometheusServer>& servers, std::string& out
         {"timeout", t.errors_timeout()},
         {"reset", t.errors_reset()},
         {"protocol", t.errors_protocol()},
-        {"refused_at_cap", t.errors_refused_at_cap()}};
+        {"refused_at_cap", t.errors_refused_at_cap()},
+        {"header_timeout", t.errors_header_timeout()},
+        {"body_timeout", t.errors_body_timeout()},
+        {"refused_per_client", t.errors_refused_per_client()}};
     for (const auto& [kind, count] : kinds) {
       absl::StrAppend(&out, "corral_errors_total{", Labels(*p.stats), ",kind=\"", kind, "\"} ",
                       Number(count), "\n");

@@ -20,6 +20,9 @@ void FillCounters(const stats::CounterSet& c, v1::StatsCounters* out) {
   out->set_errors_reset(c.error(stats::ErrorKind::kReset));
   out->set_errors_protocol(c.error(stats::ErrorKind::kProtocol));
   out->set_errors_refused_at_cap(c.error(stats::ErrorKind::kRefusedAtCap));
+  out->set_errors_header_timeout(c.error(stats::ErrorKind::kHeaderTimeout));
+  out->set_errors_body_timeout(c.error(stats::ErrorKind::kBodyTimeout));
+  out->set_errors_refused_per_client(c.error(stats::ErrorKind::kRefusedPerClient));
 }
 
 void FillLatency(const stats::LatencySummary& l, v1::LatencySummary* out) {

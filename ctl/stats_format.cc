@@ -168,8 +168,11 @@ std::string FormatStatsBlock(const v1::ServerStats& s) {
                                   HumanBytes(r.bytes_out_per_second()), "/s"));
     add("errors",
         absl::StrCat("timeout ", t.errors_timeout(), "  reset ", t.errors_reset(), "  protocol ",
-                     t.errors_protocol(), "  refused-at-cap ", t.errors_refused_at_cap(), "  (",
-                     HumanRate(r.errors_per_second()), "/s)"));
+                     t.errors_protocol(), "  refused-at-cap ", t.errors_refused_at_cap(),
+                     "  header-timeout ", t.errors_header_timeout(), "  body-timeout ",
+                     t.errors_body_timeout(), "  refused-per-client ",
+                     t.errors_refused_per_client(), "  (", HumanRate(r.errors_per_second()),
+                     "/s)"));
     add("workers", absl::StrCat(s.busy_workers(), " busy  ", s.idle_workers(), " idle  ",
                                 s.free_slots(), " free slots"));
     add("latency (interval)", LatencyLine(s.interval_latency()));

@@ -15,6 +15,7 @@
 #include "base/syscall_error.h"
 #include "servers/exit_codes.h"
 #include "servers/models/model.h"
+#include "servers/net/per_client_limit.h"
 #include "servers/net/socket.h"
 #include "servers/protocols/make_protocol.h"
 #include "servers/readiness.h"
@@ -118,6 +119,15 @@ int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
     if (!created.ok()) return FailStart(flags, std::string(created.status().message()));
     scoreboard.emplace(*std::move(created));
     model_options.scoreboard = &*scoreboard;
+  }
+  // Made before any worker exists, so forked pool workers share its counts.
+  std::unique_ptr<net::PerClientLimit> per_client_limit;
+  if (server_spec->max_connections_per_client() > 0) {
+    absl::StatusOr<std::unique_ptr<net::PerClientLimit>> made = net::PerClientLimit::Create(
+        server_spec->max_connections_per_client(), model_options.scoreboard);
+    if (!made.ok()) return FailStart(flags, std::string(made.status().message()));
+    per_client_limit = *std::move(made);
+    model_options.per_client_limit = per_client_limit.get();
   }
   absl::StatusOr<std::unique_ptr<models::Model>> model =
       models::MakeModel(model_kind, model_options);

@@ -27,6 +27,14 @@ inline constexpr uint32_t kMaxFileCacheValidMs = 3'600'000;
 inline constexpr uint32_t kDefaultHeaderTimeoutCapMs = 10'000;
 inline constexpr uint32_t kMaxHeaderTimeoutMs = 86'400'000;
 
+// Stream protocols: connections per client address served at once (0 would be no cap).
+inline constexpr uint32_t kDefaultMaxConnectionsPerClient = 64;
+inline constexpr uint32_t kMaxMaxConnectionsPerClient = 65'536;
+// http and file: the pace a body must keep once its grace has passed.
+inline constexpr uint32_t kDefaultBodyGraceMs = 10'000;
+inline constexpr uint32_t kMaxBodyGraceMs = 86'400'000;
+inline constexpr uint32_t kDefaultBodyMinRate = 1024;  // bytes per second
+
 constexpr uint32_t DefaultHeaderTimeoutMs(uint32_t idle_timeout_ms) {
   return std::min(kDefaultHeaderTimeoutCapMs, idle_timeout_ms);
 }

@@ -60,6 +60,18 @@ SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
          absl::StrCat("http: a request's head must arrive within this long of its first byte, "
                       "else 408 (default min(",
                       kDefaultHeaderTimeoutCapMs, ", idle timeout))"));
+  Number(app, "--max-connections-per-client", &S::set_max_connections_per_client,
+         "most connections served at once per client address (IPv4 address or IPv6 /64); more "
+         "are closed at once and counted (0: no cap)" +
+             Default(kDefaultMaxConnectionsPerClient));
+  Number(app, "--body-grace-ms", &S::set_body_grace_ms,
+         "http and file: a request body or upload may take this long before --body-min-rate "
+         "applies" +
+             Default(kDefaultBodyGraceMs));
+  Number(app, "--body-min-rate", &S::set_body_min_rate,
+         "http and file: bytes/s a body must average from its start once its grace has passed, "
+         "else 408 / closed (0: no minimum)" +
+             Default(kDefaultBodyMinRate));
   if (fields == Fields::kServer) return;
 
   options_.push_back(

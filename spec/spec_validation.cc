@@ -134,6 +134,31 @@ absl::Status CheckHttpFields(ProtocolKind protocol, v1::ServerSpec& spec) {
   return CheckRange("header_timeout_ms", spec.header_timeout_ms(), kMaxHeaderTimeoutMs);
 }
 
+// The limits on what one client can hold: its connections, and the pace of its bodies.
+absl::Status CheckClientLimits(ProtocolKind protocol, v1::ServerSpec& spec) {
+  if (protocol == ProtocolKind::kUdpEcho) {
+    if (spec.has_max_connections_per_client()) {
+      return Invalid("max_connections_per_client applies to connection protocols, not udp-echo");
+    }
+  } else if (!spec.has_max_connections_per_client()) {
+    spec.set_max_connections_per_client(kDefaultMaxConnectionsPerClient);
+  }
+  if (absl::Status s = CheckRange("max_connections_per_client", spec.max_connections_per_client(),
+                                  kMaxMaxConnectionsPerClient);
+      !s.ok()) {
+    return s;
+  }
+  if (protocol != ProtocolKind::kHttp && protocol != ProtocolKind::kFile) {
+    if (spec.has_body_grace_ms() || spec.has_body_min_rate()) {
+      return Invalid("body_grace_ms and body_min_rate apply to the http and file protocols only");
+    }
+    return absl::OkStatus();
+  }
+  if (!spec.has_body_grace_ms()) spec.set_body_grace_ms(kDefaultBodyGraceMs);
+  if (!spec.has_body_min_rate()) spec.set_body_min_rate(kDefaultBodyMinRate);
+  return CheckRange("body_grace_ms", spec.body_grace_ms(), kMaxBodyGraceMs);
+}
+
 }  // namespace
 
 absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stats) {
@@ -180,6 +205,7 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stat
   }
   if (absl::Status s = CheckFileFields(*protocol, spec); !s.ok()) return s;
   if (absl::Status s = CheckHttpFields(*protocol, spec); !s.ok()) return s;
+  if (absl::Status s = CheckClientLimits(*protocol, spec); !s.ok()) return s;
 
   if (NeedsRoot(*protocol)) {
     if (spec.root().empty()) {

@@ -43,7 +43,8 @@ absl::Status RunHubs(std::vector<base::UniqueFd> sockets, int stop_fd, const Mod
   const uint32_t per_hub = std::max<uint32_t>(1, options.max_workers / count);
   for (base::UniqueFd& socket : sockets) {
     hubs->servers.push_back(std::make_unique<HubServer>(std::move(socket), per_hub,
-                                                        options.drain_timeout, options.scoreboard));
+                                                        options.drain_timeout, options.scoreboard,
+                                                        options.per_client_limit));
   }
   {
     absl::MutexLock lock(&hubs->mu);

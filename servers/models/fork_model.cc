@@ -37,12 +37,13 @@ absl::Status ForkModel::ServeStreams(base::UniqueFd listener, int stop_fd,
     // Pool children keep the listener: they accept on it themselves.
     std::unique_ptr<ProcessWorkers> workers = MakeWorkers(-1);
     return RunWorkerPool(*workers, options_.pool_size, stop_fd, options_.drain_timeout,
-                         [fd, stop_fd, &protocol, board = options_.scoreboard] {
+                         [fd, stop_fd, &protocol, board = options_.scoreboard,
+                          limit = options_.per_client_limit] {
                            StartChildDrainWatcher(stop_fd, protocol);
                            // A child's connection ends with the child: nothing to cut from
                            // outside (the drain SIGKILLs instead).
                            CuttableConnections own;
-                           AcceptAndServe(fd, stop_fd, protocol, board, own);
+                           AcceptAndServe(fd, stop_fd, protocol, board, limit, own);
                          });
   }
   std::unique_ptr<ProcessWorkers> workers = MakeWorkers(fd);
@@ -79,13 +80,21 @@ absl::Status ForkModel::AcceptAndLaunch(int listener, int stop_fd, Workers& work
         }
         break;
       }
+      // Over its client's cap: closed here at once (counted), no worker started.
+      auto hold = net::PerClientLimit::Admit(options_.per_client_limit, accepted.fd.get());
+      if (!hold) continue;
+      // The child holds the client's place while it serves; if no child starts, it is given back.
+      const net::PerClientLimit::Detached place = hold->Detach();
       int fd = accepted.fd.Release();
-      workers.Launch(fd, [fd, stop_fd, &protocol, board = options_.scoreboard] {
-        StartChildDrainWatcher(stop_fd, protocol);
-        std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
-        net::BlockingStream stream(fd, net::BlockingStream::Accepted{});
-        ServeConnection(stream, slot ? &*slot : nullptr, protocol);
-      });
+      if (!workers.Launch(fd, [fd, place, stop_fd, &protocol, board = options_.scoreboard] {
+            net::PerClientLimit::Hold held(place);
+            StartChildDrainWatcher(stop_fd, protocol);
+            std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
+            net::BlockingStream stream(fd, net::BlockingStream::Accepted{});
+            ServeConnection(stream, slot ? &*slot : nullptr, protocol);
+          })) {
+        net::PerClientLimit::Hold(place).Release();
+      }
     }
   }
 }

@@ -123,7 +123,7 @@ void HubServer::ServeStreams(const protocols::StreamProtocol& protocol, std::lat
   const int listener = socket_.get();
   close_socket_early_ = true;
   Run(
-      [listener, &protocol](State& state) {
+      [listener, &protocol, limit = limit_](State& state) {
         for (;;) {
           state.slots.Acquire();  // at the cap, wait here: clients stay in the backlog
           absl::StatusOr<int> fd = coro::Accept(listener);
@@ -137,11 +137,19 @@ void HubServer::ServeStreams(const protocols::StreamProtocol& protocol, std::lat
             spdlog::error("accept: {}", std::string(fd.status().message()));
             return;
           }
-          state.SpawnWorker([conn = *fd, &protocol, slot = state.slot()] {
+          // Over its client's cap: closed at once (counted), no greenlet started.
+          auto hold = net::PerClientLimit::Admit(limit, *fd);
+          if (!hold) {
+            (void)coro::Close(*fd);
+            state.slots.Release();
+            continue;
+          }
+          state.SpawnWorker([conn = *fd, place = hold->Detach(), &protocol, slot = state.slot()] {
             struct Owned {  // closed on return and on Kill alike
               int fd;
               ~Owned() { (void)coro::Close(fd); }
             } owned{conn};
+            net::PerClientLimit::Hold held(place);  // the client's place, given back likewise
             CoroutineStream stream(conn);
             ServeConnection(stream, slot, protocol);
           });

@@ -41,8 +41,12 @@ constexpr int kStartRetryMs = 1000;
 // gave up on it ends on this state instead of on freed memory.
 struct AcceptingThreads : std::enable_shared_from_this<AcceptingThreads> {
   AcceptingThreads(int listener_fd, uint32_t max, const protocols::StreamProtocol& served,
-                   stats::Scoreboard* scores)
-      : listener(listener_fd), max_threads(max), protocol(served), board(scores) {}
+                   stats::Scoreboard* scores, net::PerClientLimit* per_client)
+      : listener(listener_fd),
+        max_threads(max),
+        protocol(served),
+        board(scores),
+        limit(per_client) {}
 
   // A thread's life: accept, serve, and again, until the drain or an idle spell ends it.
   static void Run(std::shared_ptr<AcceptingThreads> self);
@@ -50,8 +54,9 @@ struct AcceptingThreads : std::enable_shared_from_this<AcceptingThreads> {
   // Starts one more thread unless max_threads run.
   void StartThread();
 
-  // Accepts one connection and records it in `mine`; -1 when the thread should exit.
-  int Accept(CuttableConnections::Slot& mine);
+  // Accepts one connection within its client's cap (`hold`, its place) and records it in
+  // `mine`; -1 when the thread should exit.
+  int Accept(CuttableConnections::Slot& mine, std::optional<net::PerClientLimit::Hold>& hold);
 
   // After a count fell: wakes the drain, which may be waiting for it (absl::Mutex re-checks
   // its waiters' conditions on unlock). The drain sets draining before it reads a count, so a
@@ -65,6 +70,7 @@ struct AcceptingThreads : std::enable_shared_from_this<AcceptingThreads> {
   const uint32_t max_threads;
   const protocols::StreamProtocol& protocol;
   stats::Scoreboard* const board;
+  net::PerClientLimit* const limit;
   base::UniqueFd failed{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};  // the listener broke
 
   std::atomic<uint32_t> threads{0};   // alive, whatever they do
@@ -82,12 +88,14 @@ void AcceptingThreads::Run(std::shared_ptr<AcceptingThreads> self) {
   std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(self->board);
   {
     CuttableConnections::Slot mine(self->connections);
-    for (int fd; (fd = self->Accept(mine)) >= 0;) {
+    std::optional<net::PerClientLimit::Hold> hold;  // the client's place, while served
+    for (int fd; (fd = self->Accept(mine, hold)) >= 0;) {
       {
         net::BlockingStream stream(fd, net::BlockingStream::Accepted{kIdleThreadExit});
         ServeConnection(stream, slot ? &*slot : nullptr, self->protocol);
       }
       mine.CloseServed();
+      hold.reset();
       --self->serving;
       self->CountFell();
     }
@@ -122,7 +130,8 @@ void AcceptingThreads::StartThread() {
   }
 }
 
-int AcceptingThreads::Accept(CuttableConnections::Slot& mine) {
+int AcceptingThreads::Accept(CuttableConnections::Slot& mine,
+                             std::optional<net::PerClientLimit::Hold>& hold) {
   for (;;) {
     // Counted as waiting before draining is read: the drain, which sets draining first and
     // then waits for no thread waiting before it closes the listener, sees this thread or
@@ -138,6 +147,13 @@ int AcceptingThreads::Accept(CuttableConnections::Slot& mine) {
     // inherits that timeout, which its BlockingStream is told (Run).
     int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     int err = errno;
+    // Over its client's cap: closed at once (counted), and this thread accepts again.
+    if (fd >= 0 && !(hold = net::PerClientLimit::Admit(limit, fd))) {
+      ::close(fd);
+      waiting.fetch_sub(1);
+      CountFell();
+      continue;
+    }
     if (fd >= 0) {
       mine.Serve(fd);
       ++serving;
@@ -189,9 +205,8 @@ absl::Status ThreadModel::ServeStreams(base::UniqueFd listener, int stop_fd,
   ThreadWorkers workers(0, connections);
   return RunWorkerPool(
       workers, options_.pool_size, stop_fd, options_.drain_timeout,
-      [fd, stop_fd, &protocol, board = options_.scoreboard, connections] {
-        AcceptAndServe(fd, stop_fd, protocol, board, *connections);
-      },
+      [fd, stop_fd, &protocol, board = options_.scoreboard, limit = options_.per_client_limit,
+       connections] { AcceptAndServe(fd, stop_fd, protocol, board, limit, *connections); },
       [&protocol] { protocol.BeginDrain(); });
 }
 
@@ -223,8 +238,8 @@ absl::Status ThreadModel::ServeOnAcceptingThreads(base::UniqueFd listener, int s
   if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle) != 0) {
     return base::SyscallError("setsockopt SO_RCVTIMEO", errno);
   }
-  auto shared =
-      std::make_shared<AcceptingThreads>(fd, options.max_workers, protocol, options.scoreboard);
+  auto shared = std::make_shared<AcceptingThreads>(fd, options.max_workers, protocol,
+                                                   options.scoreboard, options.per_client_limit);
   AcceptingThreads& s = *shared;
   s.StartThread();
   if (s.threads.load() == 0) return absl::ResourceExhaustedError("cannot start a thread");

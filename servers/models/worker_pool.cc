@@ -52,7 +52,8 @@ absl::Status RunWorkerPool(Workers& workers, uint32_t pool_size, int stop_fd,
 }
 
 void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& protocol,
-                    stats::Scoreboard* board, CuttableConnections& connections) {
+                    stats::Scoreboard* board, net::PerClientLimit* limit,
+                    CuttableConnections& connections) {
   std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
   CuttableConnections::Slot mine(connections);
   SharedWorkWaiter waiter(stop_fd, listener);
@@ -72,6 +73,11 @@ void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& 
       }
       continue;
     }
+    // Over its client's cap: closed at once (counted), and this worker accepts again; else the
+    // client's place is held until the connection is served.
+    std::optional<net::PerClientLimit::Hold> hold =
+        net::PerClientLimit::Admit(limit, accepted.fd.get());
+    if (!hold) continue;
     const int fd = accepted.fd.Release();
     mine.Serve(fd);
     {

@@ -8,6 +8,13 @@
 #include "servers/protocols/udp_echo.h"
 
 namespace corral::protocols {
+namespace {
+
+net::BodyRate BodyRateOf(const v1::ServerSpec& spec) {
+  return {std::chrono::milliseconds(spec.body_grace_ms()), spec.body_min_rate()};
+}
+
+}  // namespace
 
 absl::StatusOr<AnyProtocol> MakeProtocol(const v1::ServerSpec& spec) {
   using std::chrono::milliseconds;
@@ -25,6 +32,7 @@ absl::StatusOr<AnyProtocol> MakeProtocol(const v1::ServerSpec& spec) {
       options.idle_timeout = milliseconds(spec.idle_timeout_ms());
       options.header_timeout = milliseconds(spec.header_timeout_ms());
       options.file_cache_valid = milliseconds(spec.file_cache_valid_ms());
+      options.body_rate = BodyRateOf(spec);
       absl::StatusOr<std::unique_ptr<http::HttpProtocol>> http =
           http::HttpProtocol::Create(std::move(options));
       if (!http.ok()) return http.status();
@@ -36,6 +44,7 @@ absl::StatusOr<AnyProtocol> MakeProtocol(const v1::ServerSpec& spec) {
       options.allow_overwrite = spec.allow_overwrite();
       options.max_upload_bytes = spec.max_upload_bytes();
       options.idle_timeout = milliseconds(spec.idle_timeout_ms());
+      options.body_rate = BodyRateOf(spec);
       absl::StatusOr<std::unique_ptr<file::FileProtocol>> served =
           file::FileProtocol::Create(std::move(options));
       if (!served.ok()) return served.status();

@@ -13,8 +13,13 @@ enum class ErrorKind : uint32_t {
   kReset = 1,         // the peer reset or broke the connection (ECONNRESET, EPIPE)
   kProtocol = 2,      // malformed request, answered with an error or dropped
   kRefusedAtCap = 3,  // connection refused because the worker/connection cap was reached
+  // A request's head was not complete within the header timeout, counted from the accept or
+  // the previous response (http: 408, or a quiet close if nothing arrived).
+  kHeaderTimeout = 4,
+  kBodyTimeout = 5,       // a request or upload body arrived slower than its minimum rate
+  kRefusedPerClient = 6,  // closed at once: its client had --max-connections-per-client
 };
-inline constexpr size_t kErrorKindCount = 4;
+inline constexpr size_t kErrorKindCount = 7;
 
 constexpr std::string_view ErrorKindName(ErrorKind k) {
   switch (k) {
@@ -26,6 +31,12 @@ constexpr std::string_view ErrorKindName(ErrorKind k) {
       return "protocol";
     case ErrorKind::kRefusedAtCap:
       return "refused_at_cap";
+    case ErrorKind::kHeaderTimeout:
+      return "header_timeout";
+    case ErrorKind::kBodyTimeout:
+      return "body_timeout";
+    case ErrorKind::kRefusedPerClient:
+      return "refused_per_client";
   }
   return "unknown";
 }

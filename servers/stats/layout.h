@@ -25,9 +25,9 @@
 namespace corral::stats {
 
 inline constexpr size_t kCacheLineBytes = 64;
-inline constexpr uint32_t kLayoutVersion = 1;
-inline constexpr uint32_t kMaxSlots = 16384;  // ~270 MiB of (allocated) file at most
-inline constexpr size_t kNameBytes = 32;      // protocol / model strings, NUL-padded
+inline constexpr uint32_t kLayoutVersion = 2;  // 2: per-client refusals, 7 error kinds
+inline constexpr uint32_t kMaxSlots = 16384;   // ~270 MiB of (allocated) file at most
+inline constexpr size_t kNameBytes = 32;       // protocol / model strings, NUL-padded
 
 // "CORRALSB" as it appears in a hex dump of the file.
 inline constexpr uint64_t kScoreboardMagic = [] {
@@ -40,9 +40,10 @@ inline constexpr uint64_t kScoreboardMagic = [] {
 // Server-wide counters, written by whichever thread accepts (there may be several acceptors, and
 // the fork model's parent owns no slot), hence fetch_add rather than OwnedAdd.
 struct alignas(kCacheLineBytes) ListenerSection {
-  std::atomic<uint32_t> state;           // ListenerState
-  std::atomic<uint64_t> refused_at_cap;  // connections closed at once: worker cap reached
-  std::atomic<uint64_t> accept_errors;   // accept() failures (EMFILE, ENFILE, ENOBUFS, ...)
+  std::atomic<uint32_t> state;               // ListenerState
+  std::atomic<uint64_t> refused_at_cap;      // connections closed at once: worker cap reached
+  std::atomic<uint64_t> accept_errors;       // accept() failures (EMFILE, ENFILE, ENOBUFS, ...)
+  std::atomic<uint64_t> refused_per_client;  // closed at once: the client was at its cap
 };
 
 struct alignas(kCacheLineBytes) ScoreboardHeader {

@@ -171,6 +171,10 @@ void Scoreboard::OnRefusedAtCap() {
   header()->listener.refused_at_cap.fetch_add(1, std::memory_order_relaxed);
 }
 
+void Scoreboard::OnRefusedPerClient() {
+  header()->listener.refused_per_client.fetch_add(1, std::memory_order_relaxed);
+}
+
 void Scoreboard::OnAcceptError() {
   header()->listener.accept_errors.fetch_add(1, std::memory_order_relaxed);
 }

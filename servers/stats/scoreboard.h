@@ -54,6 +54,7 @@ class Scoreboard {
   // Server-wide counters, for acceptors (fetch_add: any thread, any process).
   void SetListenerState(ListenerState state);
   void OnRefusedAtCap();
+  void OnRefusedPerClient();
   void OnAcceptError();
 
   const std::string& path() const { return path_; }

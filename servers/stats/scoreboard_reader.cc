@@ -284,6 +284,8 @@ absl::StatusOr<Snapshot> ScoreboardReader::Read(const ReadOptions& options) cons
       LoadAt<uint64_t>(header.data(), kListenerAt + offsetof(ListenerSection, refused_at_cap));
   snap.listener_accept_errors =
       LoadAt<uint64_t>(header.data(), kListenerAt + offsetof(ListenerSection, accept_errors));
+  snap.listener_refused_per_client =
+      LoadAt<uint64_t>(header.data(), kListenerAt + offsetof(ListenerSection, refused_per_client));
 
   // slot_count_ and slots_offset_ were validated against the file size at Open(), and the size
   // was checked again above: every offset below is inside the file (a truncation racing with
@@ -314,6 +316,8 @@ absl::StatusOr<Snapshot> ScoreboardReader::Read(const ReadOptions& options) cons
     }
   }
   snap.totals.errors[static_cast<size_t>(ErrorKind::kRefusedAtCap)] += snap.listener_refused_at_cap;
+  snap.totals.errors[static_cast<size_t>(ErrorKind::kRefusedPerClient)] +=
+      snap.listener_refused_per_client;
   return snap;
 }
 

@@ -70,9 +70,11 @@ struct Snapshot {
   ListenerState listener_state = ListenerState::kStarting;
   uint64_t listener_refused_at_cap = 0;  // refusals by acceptors that own no slot
   uint64_t listener_accept_errors = 0;
+  uint64_t listener_refused_per_client = 0;  // refusals at --max-connections-per-client
 
   std::vector<SlotSnapshot> slots;  // every slot, by index
-  // Sum over slots; errors[kRefusedAtCap] also includes listener_refused_at_cap.
+  // Sum over slots; errors[kRefusedAtCap] also includes listener_refused_at_cap, and
+  // errors[kRefusedPerClient] is listener_refused_per_client.
   CounterSet totals;
   HistogramSnapshot latency;  // all slots merged, since start, nanoseconds
   // Per-slot latency, parallel to `slots`; filled only when ReadOptions::per_slot_latency.

@@ -25,6 +25,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "servers/net/min_rate_deadline.h"
 #include "servers/protocols/file/confined_root.h"
 #include "servers/protocols/stream_protocol.h"
 #include "spec/spec_defaults.h"
@@ -38,6 +39,10 @@ struct FileOptions {
   // A connection silent for this long, between requests or inside a body, is closed; also
   // bounds each write to a peer that stopped reading.
   std::chrono::milliseconds idle_timeout{spec::kDefaultIdleTimeoutMs};
+  // The pace an upload's body must keep (min_rate_deadline.h): a trickle cannot hold a worker
+  // by re-arming the idle timeout with each byte.
+  net::BodyRate body_rate{std::chrono::milliseconds(spec::kDefaultBodyGraceMs),
+                          spec::kDefaultBodyMinRate};
   // Test seam: false forces the named-temp-file upload path (as on filesystems without
   // O_TMPFILE).
   bool use_tmpfile = true;

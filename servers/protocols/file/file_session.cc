@@ -195,11 +195,21 @@ FileSession::Next FileSession::Put(const std::string& raw_path, uint64_t size) {
   // where the client expects it; report the error once the body is in.
   absl::Status written;
   std::unique_ptr<char[]> buffer(new char[kChunk]);
+  net::MinRateDeadline rate(options_.body_rate);
   for (uint64_t remaining = size; remaining > 0;) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, kChunk));
-    absl::StatusOr<size_t> n = reader_.ReadSome(buffer.get(), want, IdleDeadline());
+    const net::Deadline deadline = rate.NextRead(options_.idle_timeout);
+    absl::StatusOr<size_t> n = reader_.ReadSome(buffer.get(), want, deadline);
+    if (!n.ok() && absl::IsDeadlineExceeded(n.status()) && rate.IsRateDeadline(deadline)) {
+      if (stream_.stats() != nullptr) stream_.stats()->OnError(stats::ErrorKind::kBodyTimeout);
+      Refuse(Refusal(absl::StatusCode::kDeadlineExceeded, kAction, raw_path,
+                     absl::StrCat("the body arrived slower than ",
+                                  options_.body_rate.min_bytes_per_second, " bytes/s; closing")));
+      return Next::kClose;
+    }
     // The client vanished or stalled mid-body: the AtomicFile is discarded on return.
     if (!n.ok() || *n == 0) return Next::kClose;
+    rate.Add(*n);
     if (written.ok()) written = file->Write(buffer.get(), *n);
     remaining -= *n;
   }

@@ -38,43 +38,49 @@ HttpConnection::HttpConnection(const Router& router, const HttpOptions& options,
 void HttpConnection::Run() {
   std::string_view pending;  // read, not yet fed to the parser
   bool in_body = false;      // the current request's head is complete, its body is not
-  net::Deadline header_deadline = net::Deadline::max();
+  bool answered = false;     // a response was sent on this connection
+  // The next request's head must be complete by this: header_timeout from the accept, then
+  // from the end of each response. Leading empty lines do not move it, so neither silence nor
+  // a trickle of CRLFs holds the connection longer.
+  net::Deadline header_deadline = net::DeadlineAfter(options_.header_timeout);
+  std::optional<net::MinRateDeadline> body;  // while in_body
   net::Clock::time_point last_read = net::Clock::now();
   net::Clock::time_point request_start = last_read;  // the read with its first byte
   for (;;) {
     while (!pending.empty()) {
       if (!parser_.started()) request_start = last_read;
+      const bool feeding_body = in_body;
       FeedResult result = parser_.Feed(pending);
       pending.remove_prefix(result.consumed);
+      if (feeding_body) body->Add(result.consumed);
       switch (result.status) {
         case ParseStatus::kNeedMore:
           break;
         case ParseStatus::kHeadComplete:
           in_body = true;
+          body.emplace(options_.body_rate);
           if (parser_.request().expect_continue && !Write(kContinueResponse).ok()) return;
           break;
         case ParseStatus::kComplete:
           if (!Answer(request_start, !pending.empty())) return;
+          answered = true;
           parser_.Reset();
           in_body = false;
-          header_deadline = net::Deadline::max();
-          // A pipelined request's clock starts now, not while the previous response (maybe
-          // a long file) was being sent.
+          body.reset();
+          // The next request's clock starts now, not while this response (maybe a long file)
+          // was being sent.
+          header_deadline = net::DeadlineAfter(options_.header_timeout);
           if (!pending.empty()) last_read = net::Clock::now();
           break;
         case ParseStatus::kError:
-          if (stream_.stats() != nullptr) stream_.stats()->OnError(stats::ErrorKind::kProtocol);
+          CountError(stats::ErrorKind::kProtocol);
           AnswerErrorAndClose(parser_.error().status);
           return;
       }
     }
-    const bool in_head = parser_.started() && !in_body;
-    // The header clock starts with the read that brought the request's first byte.
-    if (in_head && header_deadline == net::Deadline::max()) {
-      header_deadline = last_read + options_.header_timeout;
-    }
-    net::Deadline deadline = net::DeadlineAfter(options_.idle_timeout);
-    if (in_head) deadline = std::min(deadline, header_deadline);
+    const net::Deadline deadline =
+        in_body ? body->NextRead(options_.idle_timeout)
+                : std::min(header_deadline, net::DeadlineAfter(options_.idle_timeout));
     absl::StatusOr<std::size_t> n;
     if (parser_.started()) {
       n = stream_.Read(read_buffer_.get(), kReadBufferBytes, deadline);
@@ -84,16 +90,34 @@ void HttpConnection::Run() {
       n = stream_.Read(read_buffer_.get(), kReadBufferBytes, deadline);
     }
     if (!n.ok()) {
-      // Silence between requests ends the connection quietly; inside one it is a 408.
-      if (absl::IsDeadlineExceeded(n.status()) && parser_.started()) {
-        AnswerErrorAndClose(StatusCode::kRequestTimeout);
-      }
+      if (absl::IsDeadlineExceeded(n.status()))
+        OnReadDeadline(deadline, header_deadline, body, answered);
       return;
     }
     if (*n == 0) return;  // the client closed; a half-received request has no one to answer
     last_read = net::Clock::now();
     pending = std::string_view(read_buffer_.get(), *n);
   }
+}
+
+void HttpConnection::OnReadDeadline(net::Deadline deadline, net::Deadline header_deadline,
+                                    const std::optional<net::MinRateDeadline>& body,
+                                    bool answered) {
+  if (body.has_value()) {
+    // Too slow a body, by its rate or by a read that brought nothing for the idle timeout.
+    if (body->IsRateDeadline(deadline)) CountError(stats::ErrorKind::kBodyTimeout);
+  } else if (deadline == header_deadline && (parser_.started() || !answered)) {
+    // A head that did not arrive in time, or a new connection that sent no request: what a
+    // client holding connections open does. A keep-alive connection that goes quiet after
+    // its responses is not counted: that is how keep-alive ends.
+    CountError(stats::ErrorKind::kHeaderTimeout);
+  }
+  // Silence between requests ends the connection quietly; inside one it is a 408.
+  if (parser_.started()) AnswerErrorAndClose(StatusCode::kRequestTimeout);
+}
+
+void HttpConnection::CountError(stats::ErrorKind kind) {
+  if (stream_.stats() != nullptr) stream_.stats()->OnError(kind);
 }
 
 bool HttpConnection::Answer(net::Clock::time_point start, bool more_input) {

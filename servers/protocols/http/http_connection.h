@@ -3,9 +3,11 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "servers/net/min_rate_deadline.h"
 #include "servers/net/stream.h"
 #include "servers/protocols/http/http_protocol.h"
 #include "servers/protocols/http/idle_connections.h"
@@ -25,9 +27,12 @@ namespace corral::http {
 //  - Persistent by default; "Connection: close", an HTTP/1.0 request without keep-alive, a
 //    handler's RequestClose() or any parse error end the connection after the response.
 //  - Pipelined requests are parsed from the bytes already read and answered in order.
-//  - Timeouts: between requests, idle_timeout of silence closes quietly. From the first
-//    byte of a request its head must be complete within header_timeout, and each read of
-//    a body must progress within idle_timeout; otherwise 408 and close.
+//  - Timeouts: a request's head must be complete within header_timeout of the accept (the
+//    first request) or of the end of the previous response; leading empty lines do not move
+//    that clock. Late: 408 and close, or a quiet close if nothing of a request arrived. A
+//    body must keep up options.body_rate (min_rate_deadline.h), and each read of it must
+//    bring something within idle_timeout; otherwise 408 and close. Header and body
+//    deadlines are counted in the stream's scoreboard slot (ErrorKind).
 //  - Sending: a response without body bytes (HEAD, 304, ...) is one write of the head; an
 //    in-memory body goes with the head in one writev; a file body of at most
 //    kSmallFileBytes is pread and sent with the head in one writev (one segment on the wire
@@ -71,6 +76,11 @@ class HttpConnection {
   bool Answer(net::Clock::time_point start, bool more_input);
   // Sends `status` with Connection: close, then lingers. The connection ends.
   void AnswerErrorAndClose(StatusCode status);
+  // A read found nothing by `deadline`: counts which limit that was and answers 408 if a
+  // request had begun. The connection ends.
+  void OnReadDeadline(net::Deadline deadline, net::Deadline header_deadline,
+                      const std::optional<net::MinRateDeadline>& body, bool answered);
+  void CountError(stats::ErrorKind kind);
   // Sends response_ for a request of `method`. False when the connection broke.
   bool Send(Method method, const HeadOptions& options);
   bool SendFileBody(Method method, const HeadOptions& options);

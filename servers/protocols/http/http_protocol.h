@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "servers/net/min_rate_deadline.h"
 #include "servers/protocols/http/idle_connections.h"
 #include "servers/protocols/http/request_parser.h"
 #include "servers/protocols/http/router.h"
@@ -24,13 +25,20 @@ using StatsProvider = std::function<std::string()>;
 struct HttpOptions {
   // The served directory (corral-server --root). Required.
   std::string root;
-  // A connection with no request in progress that sends nothing for this long is closed
-  // quietly; also bounds each read of a body and each write to a peer that stopped reading.
+  // Bounds each read of a body and each write to a peer that stopped reading; a connection
+  // with no request in progress that sends nothing for this long is closed quietly (sooner
+  // when header_timeout is shorter, as it is by default).
   std::chrono::milliseconds idle_timeout{spec::kDefaultIdleTimeoutMs};
-  // How long a request's head may take to arrive, counted from its first byte. Slower -> 408
-  // and close, so a slow client (slowloris) cannot hold a worker by dribbling header bytes.
-  // Zero or negative derives it: min(10 s, idle_timeout).
+  // How long a request's head may take to arrive, counted from the accept (the first request)
+  // or from the end of the previous response (the next ones on a keep-alive connection);
+  // empty lines before a request do not restart it. Slower -> 408 and close (a quiet close
+  // if nothing of a request arrived), so a slow client (slowloris) can hold a worker neither
+  // by dribbling header bytes nor by staying silent. Zero or negative derives it:
+  // min(10 s, idle_timeout).
   std::chrono::milliseconds header_timeout{0};
+  // The pace a request body must keep (min_rate_deadline.h); slower -> 408 and close.
+  net::BodyRate body_rate{std::chrono::milliseconds(spec::kDefaultBodyGraceMs),
+                          spec::kDefaultBodyMinRate};
   // How long a small file held in memory is served before its path is stated again: a change
   // to it shows within this long (file_cache.h). Zero stats on every request.
   std::chrono::milliseconds file_cache_valid{spec::kDefaultFileCacheValidMs};

@@ -23,7 +23,8 @@ TEST(CoroutineModelTest, ThousandConnectionsOnTwoHubThreads) {
   // The cap is split evenly across hubs and the kernel's hash need not split clients evenly,
   // so leave room: this test is about concurrency, not the cap.
   ServerProcess server({"--protocol", "tcp-echo", "--model", "coroutine", "--hubs", "2",
-                        "--max-workers", "4096", "--listen", "127.0.0.1:0"});
+                        "--max-workers", "4096", "--max-connections-per-client", "0", "--listen",
+                        "127.0.0.1:0"});
   ASSERT_TRUE(server.ready()) << server.detail();
   std::vector<base::UniqueFd> connections;
   for (int i = 0; i < 1000; ++i) {

@@ -38,8 +38,16 @@ class FileModelsTest : public ::testing::TestWithParam<ModelCase> {
     WriteFile(root_ + "/hello.txt", "hello, file\n");
     big_ = Pattern(3 << 20, 9);
     WriteFile(root_ + "/big.bin", big_);
-    std::vector<std::string> args = {"--protocol", "file",     "--root",
-                                     root_,        "--listen", "127.0.0.1:0"};
+    // HundredConcurrentClients connects from 127.0.0.1 alone: more than the default per-client
+    // cap.
+    std::vector<std::string> args = {"--protocol",
+                                     "file",
+                                     "--root",
+                                     root_,
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--max-connections-per-client",
+                                     "0"};
     args.insert(args.end(), GetParam().flags.begin(), GetParam().flags.end());
     server_ = std::make_unique<ServerProcess>(args);
     ASSERT_TRUE(server_->ready()) << server_->detail();

@@ -84,7 +84,8 @@ TEST(ScoreboardReaderTest, OtherLayoutVersionOrBuildIsRefused) {
   WriteFile(dir.File("v99"), v99);
   absl::Status s = ScoreboardReader::Open(dir.File("v99")).status();
   EXPECT_TRUE(absl::IsDataLoss(s));
-  EXPECT_THAT(s.message(), HasSubstr("layout version 99, this build reads 1"));
+  EXPECT_THAT(s.message(),
+              HasSubstr(absl::StrCat("layout version 99, this build reads ", kLayoutVersion)));
 
   std::string other_build = real;
   const uint32_t slot_size = sizeof(SlotLayout) + 64;

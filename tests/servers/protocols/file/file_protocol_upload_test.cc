@@ -126,6 +126,26 @@ TEST_P(UploadTest, ClientStallingMidBodyTimesOutAndLeavesNothing) {
   EXPECT_TRUE(Names(root_.path().string()).empty());
 }
 
+TEST_P(UploadTest, ClientTricklingTheBodyIsCutAtTheMinimumRate) {
+  FileOptions options = Options();
+  options.idle_timeout = std::chrono::seconds(60);  // each byte would re-arm this
+  options.body_rate = {milliseconds(200), 1000};
+  std::unique_ptr<FileProtocol> protocol = MakeProtocol(options);
+  ServedConnection connection(*protocol);
+  connection.SendRaw("PUT trickle.bin 100000\n");
+  LineReader reader(connection.client(), 4096);
+  ASSERT_EQ(ReadRawLine(reader), "CONTINUE");
+  // A byte every 20 ms (50 bytes/s, a twentieth of the rate): cut after about 200 ms.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool served = false;
+  while (!(served = connection.WaitServed(milliseconds(20))) &&
+         std::chrono::steady_clock::now() < give_up) {
+    (void)connection.client().WriteAll("x", 1, net::DeadlineAfter(std::chrono::seconds(1)));
+  }
+  EXPECT_TRUE(served) << "a trickled upload held the connection";
+  EXPECT_TRUE(Names(root_.path().string()).empty());
+}
+
 TEST_P(UploadTest, ConcurrentClientsUploadDifferentFiles) {
   constexpr int kClients = 8;
   std::unique_ptr<FileProtocol> protocol = MakeProtocol(Options());
