@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "corral/v1/agent.grpc.pb.h"
-#include "tests/integration/subprocess.h"
+#include "tests/support/server_process.h"
 
 namespace corral::testing {
 
@@ -41,7 +41,7 @@ class AgentTest : public ::testing::Test {
   v1::Server WaitUntil(const std::string& name, const std::function<bool(const v1::Server&)>& done);
 
   std::string home_;
-  std::unique_ptr<ChildProcess> agent_;
+  std::unique_ptr<ServerProcess> agent_;
   std::unique_ptr<v1::Agent::Stub> stub_;
 };
 

@@ -17,7 +17,8 @@
 #include "servers/net/polling_stream.h"
 #include "servers/net/unique_fd.h"
 #include "tests/servers/models/model_cases.h"
-#include "tests/servers/models/server_process.h"
+#include "tests/support/server_process.h"
+#include "tests/support/socket_clients.h"
 
 namespace corral::testing {
 namespace {

@@ -13,7 +13,8 @@
 #include "servers/net/polling_stream.h"
 #include "servers/protocols/file/file_client.h"
 #include "tests/servers/models/model_cases.h"
-#include "tests/servers/models/server_process.h"
+#include "tests/support/server_process.h"
+#include "tests/support/socket_clients.h"
 
 namespace corral::testing {
 namespace {
