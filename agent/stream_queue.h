@@ -44,6 +44,16 @@ class StreamQueue final : public grpc::ServerWriteReactor<Message> {
     return true;
   }
 
+  // Any thread. Sends the call's initial metadata now, unless a message or the end already
+  // carried it. Called once the feeder is in place: a client that waits for the metadata
+  // (ClientReader::WaitForInitialMetadata) then knows it misses nothing pushed from here on.
+  void Announce() {
+    std::lock_guard lock(mu_);
+    if (announced_) return;
+    announced_ = true;
+    this->StartSendInitialMetadata();
+  }
+
   // Any thread. Whether a write is in flight or waiting (to pace a feeder that can wait).
   bool busy() {
     std::lock_guard lock(mu_);
@@ -103,6 +113,7 @@ class StreamQueue final : public grpc::ServerWriteReactor<Message> {
       dropped_ = 0;
     }
     writing_ = true;
+    announced_ = true;  // the first write carries the initial metadata
     this->StartWrite(&current_);
   }
 
@@ -110,6 +121,7 @@ class StreamQueue final : public grpc::ServerWriteReactor<Message> {
     if (finish_called_) return;
     finish_called_ = true;
     finished_ = true;
+    announced_ = true;  // so does the end
     pending_.clear();
     this->Finish(status);
   }
@@ -121,6 +133,7 @@ class StreamQueue final : public grpc::ServerWriteReactor<Message> {
   Message current_;  // the message in flight; gRPC reads it until OnWriteDone
   uint64_t dropped_ = 0;
   bool writing_ = false;
+  bool announced_ = false;  // the initial metadata has been sent (gRPC allows it once)
   bool finish_called_ = false;
   bool finished_ = false;
   bool drain_then_end_ = false;
