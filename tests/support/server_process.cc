@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdint>
 #include <fstream>
 #include <optional>
 #include <stdexcept>
@@ -131,19 +130,6 @@ std::vector<pid_t> ServerProcess::Children() const {
   pid_t child;
   while (in >> child) children.push_back(child);
   return children;
-}
-
-bool ServerProcess::SignalPending(int signal) const {
-  // ShdPnd holds signals sent to the process (kill), SigPnd those sent to its main thread.
-  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
-  const uint64_t bit = uint64_t{1} << (signal - 1);
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("ShdPnd:", 0) == 0 || line.rfind("SigPnd:", 0) == 0) {
-      if (std::stoull(line.substr(7), nullptr, 16) & bit) return true;
-    }
-  }
-  return false;
 }
 
 CommandResult RunCommand(const std::vector<std::string>& argv, std::chrono::seconds timeout) {

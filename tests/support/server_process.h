@@ -53,10 +53,6 @@ class ServerProcess {
 
   // Its direct children's pids, from /proc.
   std::vector<pid_t> Children() const;
-  // Whether `signal` is pending for it: sent, and not yet taken by a handler or read from a
-  // signalfd. Once a SIGTERM sent to a server is no longer pending, the server has begun to
-  // act on it.
-  bool SignalPending(int signal) const;
 
  private:
   void AwaitReadiness(int notify_fd);

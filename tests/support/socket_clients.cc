@@ -1,12 +1,17 @@
 #include "tests/support/socket_clients.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <sstream>
 
+#include "absl/strings/str_format.h"
 #include "servers/net/address.h"
 #include "servers/net/polling_stream.h"
 
@@ -45,6 +50,32 @@ std::string EchoOn(int fd, const std::string& message) {
     }
   }
   return got;
+}
+
+bool PeerHasReadAll(int fd) {
+  sockaddr_in ours{}, theirs{};
+  socklen_t ours_length = sizeof ours, theirs_length = sizeof theirs;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ours), &ours_length) != 0 ||
+      ::getpeername(fd, reinterpret_cast<sockaddr*>(&theirs), &theirs_length) != 0) {
+    return true;
+  }
+  // The kernel prints an address as its 32 bits in memory order, a port in host order.
+  auto hex = [](const sockaddr_in& a) {
+    return absl::StrFormat("%08X:%04X", a.sin_addr.s_addr, ntohs(a.sin_port));
+  };
+  // The server's socket is the one whose local end is our peer and whose remote end is us.
+  const std::string wanted = hex(theirs) + " " + hex(ours);
+  std::ifstream table("/proc/net/tcp");
+  std::string line;
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state, queues;
+    fields >> slot >> local >> remote >> state >> queues;  // queues: "TX:RX" in hex
+    if (local + " " + remote != wanted) continue;
+    size_t colon = queues.find(':');
+    return colon != std::string::npos && std::stoul(queues.substr(colon + 1), nullptr, 16) == 0;
+  }
+  return true;
 }
 
 std::string UdpRoundTrip(const std::string& address, const std::string& message) {

@@ -13,6 +13,10 @@ namespace corral::testing {
 net::UniqueFd ConnectTcp(const std::string& address);
 // Sends `message` on `fd` and reads back as many bytes; "" on failure or after 30 s.
 std::string EchoOn(int fd, const std::string& message);
+// Whether the server end of the IPv4 loopback TCP connection `fd` has read everything sent to it
+// (its receive queue in /proc/net/tcp is empty, or it is gone): how a test waits for a server to
+// pick up bytes that draw no answer, such as half a request.
+bool PeerHasReadAll(int fd);
 // One datagram to `address` and its reply ("" after 10 s).
 std::string UdpRoundTrip(const std::string& address, const std::string& message);
 
