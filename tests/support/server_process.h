@@ -23,7 +23,8 @@ struct ProcessOptions {
   int stop_signal = SIGKILL;
 };
 
-// A child process of the test, reaped by the test alone. One thread uses it at a time.
+// A child process of the test, reaped by the test alone. pid() and detail() may be read from any
+// thread; the calls that reap (SignalAndWait, Exited, the destructor) from one at a time.
 class ServerProcess {
  public:
   // corral-server (from the build) with `server_args`, awaiting its readiness: how a model or
