@@ -79,6 +79,7 @@ void SendLog(EventLoop& reader, std::shared_ptr<LogStream> stream, const std::st
     stream->Push(std::move(message));
   }
   if (!follow) return stream->EndWhenDrained(grpc::Status::OK);
+  stream->Announce();  // every line written from now on reaches the follower
   FollowLog(reader, stream, follower);
 }
 
@@ -200,6 +201,7 @@ grpc::ServerWriteReactor<v1::Event>* AgentService::WatchEvents(
       }
     }
     *id = events_.Subscribe(name, [stream](const v1::Event& event) { stream->Push(event); });
+    stream->Announce();  // the watcher may now act: no later event passes it by
   });
   return stream.get();
 }

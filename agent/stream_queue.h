@@ -45,6 +45,16 @@ class StreamQueue final : public grpc::ServerWriteReactor<Message> {
     return true;
   }
 
+  // Any thread. Sends the call's initial metadata now, unless a message or the end already
+  // carried it. Called once the feeder is in place: a client that waits for the metadata
+  // (ClientReader::WaitForInitialMetadata) then knows it misses nothing pushed from here on.
+  void Announce() {
+    absl::MutexLock lock(&mu_);
+    if (announced_) return;
+    announced_ = true;
+    this->StartSendInitialMetadata();
+  }
+
   // Any thread. Whether a write is in flight or waiting (to pace a feeder that can wait).
   bool busy() {
     absl::MutexLock lock(&mu_);
@@ -104,6 +114,7 @@ class StreamQueue final : public grpc::ServerWriteReactor<Message> {
       dropped_ = 0;
     }
     writing_ = true;
+    announced_ = true;  // the first write carries the initial metadata
     this->StartWrite(&current_);
   }
 
@@ -111,6 +122,7 @@ class StreamQueue final : public grpc::ServerWriteReactor<Message> {
     if (finish_called_) return;
     finish_called_ = true;
     finished_ = true;
+    announced_ = true;  // so does the end
     pending_.clear();
     this->Finish(status);
   }
@@ -122,6 +134,8 @@ class StreamQueue final : public grpc::ServerWriteReactor<Message> {
   Message current_;  // the message in flight; gRPC reads it until OnWriteDone
   uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  // The initial metadata has been sent (gRPC allows it once).
+  bool announced_ ABSL_GUARDED_BY(mu_) = false;
   bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool drain_then_end_ ABSL_GUARDED_BY(mu_) = false;

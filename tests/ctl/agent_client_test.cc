@@ -15,9 +15,12 @@
 
 #include "base/unique_fd.h"
 #include "corral/v1/agent.grpc.pb.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::ctl {
 namespace {
+
+using ::corral::testing::WaitFor;
 
 class FakeAgent final : public v1::Agent::Service {
  public:
@@ -34,7 +37,7 @@ class FakeAgent final : public v1::Agent::Service {
     ++calls;
     if (request->name() == "slow") {
       saw_deadline = context->deadline() != std::chrono::system_clock::time_point::max();
-      while (!context->IsCancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      WaitFor([&] { return context->IsCancelled(); });
       return grpc::Status::CANCELLED;
     }
     if (request->name() != "web") {
@@ -59,8 +62,7 @@ class FakeAgent final : public v1::Agent::Service {
       }
     }
     if (request->follow()) {
-      while (!context->IsCancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      stream_cancelled = true;
+      stream_cancelled = WaitFor([&] { return context->IsCancelled(); });
       return grpc::Status::CANCELLED;
     }
     return grpc::Status::OK;
@@ -173,10 +175,8 @@ TEST_F(AgentClientTest, ReturningFalseCancelsTheStreamOnTheServer) {
       client.Stream(&v1::Agent::Stub::TailLogs, request, &message, [&] { return ++received < 2; });
   EXPECT_TRUE(status.ok()) << status;
   EXPECT_EQ(received, 2);
-  for (int i = 0; i < 1000 && !agent_.stream_cancelled; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_TRUE(agent_.stream_cancelled) << "the server never saw the cancellation";
+  EXPECT_TRUE(WaitFor([&] { return agent_.stream_cancelled.load(); }))
+      << "the server never saw the cancellation";
   // And the connection is still good for another call.
   v1::ListResponse list;
   EXPECT_TRUE(
@@ -287,6 +287,7 @@ TEST(AgentClientRawPeer, APeerThatNeverAnswersHitsTheDeadline) {
   RawPeer peer([&](int fd) {
     char buffer[4096];
     while (!done && ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT) != 0) {
+      // Swallows what arrives, and looks at `done` between reads: a paced loop, not a wait.
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   });

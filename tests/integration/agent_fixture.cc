@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grpcpp/grpcpp.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,11 +10,11 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "base/unique_fd.h"
 #include "servers/net/address.h"
 #include "servers/net/polling_stream.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::testing {
 
@@ -41,29 +42,30 @@ void AgentTest::StartAgent(std::vector<std::string> extra_args) {
   std::vector<std::string> argv = {BinaryPath("corral-agent"), "--home", home_};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   if (::geteuid() == 0 && allow_root_servers_) argv.push_back("--allow-root-servers");
-  agent_ = std::make_unique<ChildProcess>(argv, home_ + "/agent.log");
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  // SIGTERM at the end: the agent stops its servers before it exits.
+  agent_ = std::make_unique<ServerProcess>(
+      argv, ProcessOptions{.log_path = home_ + "/agent.log", .stop_signal = SIGTERM});
   // Connecting before the socket exists would put the channel into gRPC's reconnect backoff.
-  while (!std::filesystem::exists(home_ + "/agent.sock") &&
-         std::chrono::steady_clock::now() < deadline) {
-    ASSERT_FALSE(agent_->Exited()) << "corral-agent exited during start-up";
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  auto socket_made = [&] { return std::filesystem::exists(home_ + "/agent.sock"); };
+  ASSERT_TRUE(WaitFor([&] { return socket_made() || agent_->Exited(); }))
+      << "corral-agent made no socket within " << kWaitLimit.count() << " ms";
+  ASSERT_FALSE(agent_->Exited()) << "corral-agent exited during start-up";
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
   stub_ = v1::Agent::NewStub(
       grpc::CreateCustomChannel(socket_address(), grpc::InsecureChannelCredentials(), args));
-  while (std::chrono::steady_clock::now() < deadline) {
+  bool answered = false;
+  WaitFor([&] {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
     v1::ListResponse response;
-    if (stub_->List(&context, v1::ListRequest(), &response).ok()) return;
-    ASSERT_FALSE(agent_->Exited()) << "corral-agent exited during start-up";
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  FAIL() << "corral-agent did not answer within 20 s";
+    answered = stub_->List(&context, v1::ListRequest(), &response).ok();
+    return answered || agent_->Exited();
+  });
+  ASSERT_FALSE(agent_->Exited()) << "corral-agent exited during start-up";
+  ASSERT_TRUE(answered) << "corral-agent did not answer within " << kWaitLimit.count() << " ms";
 }
 
 CommandResult AgentTest::Ctl(const std::vector<std::string>& args) {
@@ -106,14 +108,12 @@ absl::StatusOr<v1::Server> AgentTest::Get(const std::string& name) {
 v1::Server AgentTest::WaitUntil(const std::string& name,
                                 const std::function<bool(const v1::Server&)>& done) {
   v1::Server last;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
-    absl::StatusOr<v1::Server> server = Get(name);
-    if (server.ok()) {
-      last = *server;
-      if (done(last)) return last;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (WaitFor([&] {
+        absl::StatusOr<v1::Server> server = Get(name);
+        if (server.ok()) last = *server;
+        return server.ok() && done(last);
+      })) {
+    return last;
   }
   ADD_FAILURE() << "server " << name << " did not reach the expected state; last seen:\n"
                 << last.DebugString();

@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "corral/v1/agent.grpc.pb.h"
-#include "tests/integration/subprocess.h"
+#include "tests/support/server_process.h"
 
 namespace corral::testing {
 
@@ -44,7 +44,7 @@ class AgentTest : public ::testing::Test {
   // StartAgent passes --allow-root-servers when the tests run as root (as CI does), so that
   // specs without a user run as before; a test of the refusal clears it.
   bool allow_root_servers_ = true;
-  std::unique_ptr<ChildProcess> agent_;
+  std::unique_ptr<ServerProcess> agent_;
   std::unique_ptr<v1::Agent::Stub> stub_;
 };
 

@@ -51,7 +51,8 @@ TEST_F(AgentTest, CtlFileCacheValidMsReachesTheServer) {
   const std::string root = home_ + "/www";
   ASSERT_TRUE(std::filesystem::create_directory(root));
   std::ofstream(root + "/page.txt") << "version 1\n";
-  // Only a file whose times are 2 s in the past (in whole seconds) is cached.
+  // Only a file whose times are 2 s in the past (in whole seconds) is cached, and a file's
+  // ctime cannot be set back: the test has to let it age.
   std::this_thread::sleep_for(std::chrono::seconds(3));
   std::map<std::string, std::string> address;
   for (const std::string valid_ms : {"0", "600000"}) {
@@ -213,7 +214,8 @@ TEST_F(AgentTest, PortInUseEndsFailedWithTheReason) {
   ASSERT_TRUE(server.ok());
   EXPECT_EQ(server->state(), v1::STATE_FAILED);
   EXPECT_EQ(server->reason(), "bind " + address + ": address already in use");
-  // FAILED is final: nothing respawns it behind the operator's back.
+  // FAILED is final: nothing respawns it behind the operator's back. An absence cannot be
+  // awaited: the agent gets 600 ms, longer than its first restart backoff, to do it if it would.
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   server = Get("web");
   EXPECT_EQ(server->state(), v1::STATE_FAILED);

@@ -9,10 +9,10 @@
 #include <fstream>
 #include <functional>
 #include <future>
-#include <thread>
 
 #include "absl/strings/match.h"
 #include "tests/integration/agent_fixture.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::testing {
 namespace {
@@ -127,10 +127,8 @@ TEST_F(LogsTest, ListAnswersWhileBigTailsRead) {
     tails.push_back(std::async(std::launch::async, [this] { return Tail("big", 1000); }));
   }
   // Once the agent is reading the log (1 MiB of it read), ask for the list.
-  const Clock::time_point give_up = Clock::now() + std::chrono::seconds(30);
-  while (BytesReadBy(agent_->pid()) - read_before < (1u << 20) && Clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  WaitFor([&] { return BytesReadBy(agent_->pid()) - read_before >= (1u << 20); },
+          std::chrono::seconds(30));
   const Clock::time_point asked = Clock::now();
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));

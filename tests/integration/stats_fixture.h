@@ -8,11 +8,11 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "corral/v1/stats.grpc.pb.h"
 #include "tests/integration/agent_fixture.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::testing {
 
@@ -52,15 +52,12 @@ class StatsTest : public AgentTest {
   v1::ServerStats WaitForStats(const std::string& name,
                                const std::function<bool(const v1::ServerStats&)>& done) {
     v1::ServerStats last;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
+    WaitFor([&] {
       v1::StatsReport report;
-      if (GetStats(name, &report).ok() && report.servers_size() == 1) {
-        last = report.servers(0);
-        if (done(last)) return last;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+      if (!GetStats(name, &report).ok() || report.servers_size() != 1) return false;
+      last = report.servers(0);
+      return done(last);
+    });
     return last;
   }
 

@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "tests/integration/stats_fixture.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::testing {
 namespace {
@@ -100,17 +101,18 @@ std::string HttpGet(const std::string& address, const std::string& path) {
 
 // The address the agent logged for its metrics endpoint ("" if it did not within 20 s).
 std::string MetricsAddress(const std::string& home) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
+  std::string address;
+  WaitFor([&] {
     std::ifstream log(home + "/agent.log");
     std::stringstream content;
     content << log.rdbuf();
     std::smatch m;
     std::string text = content.str();
-    if (std::regex_search(text, m, std::regex(R"(http://([0-9.]+:[0-9]+)/metrics)"))) return m[1];
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return "";
+    if (!std::regex_search(text, m, std::regex(R"(http://([0-9.]+:[0-9]+)/metrics)"))) return false;
+    address = m[1];
+    return true;
+  });
+  return address;
 }
 
 TEST_F(StatsTest, MetricsEndpointServesValidPrometheusText) {
@@ -235,13 +237,7 @@ TEST_F(StatsTest, MetricsEndpointAnswersScrapesWhileSlowClientsHoldIt) {
     EXPECT_TRUE(ClosedByPeerWithin(fd, std::chrono::seconds(20)));
     ::close(fd);
   }
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  for (const auto& client : trickling) {
-    while (!client->closed() && std::chrono::steady_clock::now() < give_up) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    EXPECT_TRUE(client->closed());
-  }
+  for (const auto& client : trickling) EXPECT_TRUE(WaitFor([&] { return client->closed(); }));
 }
 
 }  // namespace

@@ -13,12 +13,12 @@
 #include <regex>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "tests/integration/stats_fixture.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::testing {
 namespace {
@@ -251,12 +251,7 @@ class Tmux {
   std::string Capture() { return Run({"capture-pane", "-p", "-t", "top"}).out; }
   // Polls the pane until it shows `text` (20 s at most).
   bool WaitFor(const std::string& text) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (absl::StrContains(Capture(), text)) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
+    return testing::WaitFor([&] { return absl::StrContains(Capture(), text); });
   }
 
  private:

@@ -13,14 +13,15 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <random>
 #include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "servers/net/address.h"
 #include "tests/integration/agent_fixture.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::testing {
 namespace {
@@ -96,16 +97,6 @@ std::vector<pid_t> ZombieChildrenOf(pid_t parent) {
     if (info && info->ppid == parent && info->state == 'Z') zombies.push_back(pid);
   }
   return zombies;
-}
-
-// Polls `done` every 20 ms for up to `limit`; whether it held.
-bool Eventually(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    if (done()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
 }
 
 std::unique_ptr<v1::Agent::Stub> NewStub(const std::string& address) {
@@ -257,7 +248,7 @@ TEST_F(AgentTest, RandomRacingOperationsLeaveEveryProcessSupervisedAndTheStateTr
     return spec;
   };
 
-  std::mutex mu;
+  absl::Mutex mu;                       // guards the two below until the clients are joined
   std::map<std::string, int> outcomes;  // "Op CODE" -> count
   std::vector<std::string> unexpected;
   std::atomic<int> calls{0}, kills{0};
@@ -306,7 +297,7 @@ TEST_F(AgentTest, RandomRacingOperationsLeaveEveryProcessSupervisedAndTheStateTr
         const bool expected = code == grpc::StatusCode::OK || code == grpc::StatusCode::NOT_FOUND ||
                               code == grpc::StatusCode::ABORTED ||
                               (op == "start" && code == grpc::StatusCode::ALREADY_EXISTS);
-        std::lock_guard lock(mu);
+        absl::MutexLock lock(&mu);
         ++outcomes[absl::StrCat(op, " ", CodeName(code))];
         if (!expected) {
           give_up = true;
@@ -326,7 +317,7 @@ TEST_F(AgentTest, RandomRacingOperationsLeaveEveryProcessSupervisedAndTheStateTr
   // Once the crashed ones have come back, each RUNNING server has exactly its own process, and
   // no process runs for any other.
   std::vector<v1::Server> servers;
-  ASSERT_TRUE(Eventually(
+  ASSERT_TRUE(WaitFor(
       [&] {
         servers = List(stub());
         return std::all_of(servers.begin(), servers.end(),
@@ -366,7 +357,7 @@ TEST_F(AgentTest, RandomRacingOperationsLeaveEveryProcessSupervisedAndTheStateTr
 
   // Nothing left unreaped (a logger may take a moment to follow its server out).
   const pid_t agent = agent_->pid();
-  EXPECT_TRUE(Eventually([&] { return ZombieChildrenOf(agent).empty(); }, seconds(10)))
+  EXPECT_TRUE(WaitFor([&] { return ZombieChildrenOf(agent).empty(); }, seconds(10)))
       << ZombieChildrenOf(agent).size() << " zombie children of the agent";
 
   // And the agent still shuts down, stopping its servers on the way (--stop-servers-on-exit).

@@ -13,9 +13,12 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "agent/procfs/process_tree.h"
 #include "servers/net/address.h"
 #include "tests/integration/agent_fixture.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::testing {
 namespace {
@@ -36,16 +39,19 @@ std::string Slurp(const std::string& path) {
 // A WatchEvents stream read on its own thread, so a test can wait for events.
 class EventWatcher {
  public:
+  // Returns once the agent has subscribed the stream (it then sends the initial metadata), so
+  // every event after the constructor is seen.
   explicit EventWatcher(v1::Agent::Stub& stub, const std::string& name = "") {
     v1::WatchEventsRequest request;
     request.set_name(name);
+    context_.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(2));
     reader_ = stub.WatchEvents(&context_, request);
+    reader_->WaitForInitialMetadata();
     thread_ = std::thread([this] {
       v1::Event event;
       while (reader_->Read(&event)) {
-        std::lock_guard lock(mu_);
+        absl::MutexLock lock(&mu_);
         events_.push_back(event);
-        cv_.notify_all();
       }
     });
   }
@@ -56,9 +62,8 @@ class EventWatcher {
   }
   // Waits up to 20 s for the `count`-th event of `kind`; returns it (or a default on timeout).
   v1::Event WaitFor(v1::Event::Kind kind, int count = 1) {
-    std::unique_lock lock(mu_);
     v1::Event found;
-    cv_.wait_for(lock, std::chrono::seconds(20), [&] {
+    auto seen_enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       int seen = 0;
       for (const v1::Event& e : events_) {
         if (e.kind() == kind && ++seen == count) {
@@ -67,11 +72,13 @@ class EventWatcher {
         }
       }
       return false;
-    });
+    };
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&seen_enough), absl::Seconds(20));
     return found;
   }
   std::vector<v1::Event> Of(v1::Event::Kind kind) {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     std::vector<v1::Event> out;
     for (const v1::Event& e : events_) {
       if (e.kind() == kind) out.push_back(e);
@@ -83,9 +90,8 @@ class EventWatcher {
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReader<v1::Event>> reader_;
   std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<v1::Event> events_;
+  absl::Mutex mu_;
+  std::vector<v1::Event> events_ ABSL_GUARDED_BY(mu_);
   grpc::Status status_;
 };
 
@@ -98,8 +104,6 @@ TEST_F(AgentTest, CrashLoopBacksOffWithGrowingDelaysThenGoesFatal) {
               }).ok());
   // Watching an unknown name is refused, so the watch starts once the server exists.
   EventWatcher watch(stub(), "crashy");
-  // The WatchEvents subscription is made in the agent's loop; give it a moment to land.
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
 
   int pid = server.pid();
   for (int crash = 1; crash <= 3; ++crash) {
@@ -134,7 +138,9 @@ TEST_F(AgentTest, CrashLoopBacksOffWithGrowingDelaysThenGoesFatal) {
       WaitUntil("crashy", [](const v1::Server& s) { return s.state() == v1::STATE_FATAL; });
   EXPECT_EQ(dead.pid(), 0);
   EXPECT_EQ(dead.consecutive_failures(), 4u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // longer than any backoff
+  // That nothing restarts it cannot be awaited: the test gives the agent longer than any
+  // backoff (800 ms at most here) to do it if it would.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   EXPECT_EQ(Get("crashy")->state(), v1::STATE_FATAL);
 
   CommandResult ls = Ctl({"ls"});
@@ -163,14 +169,20 @@ TEST_F(AgentTest, AgentKilledServersKeepServingAndANewAgentAdoptsThem) {
   std::thread client([&] {
     while (!stop) {
       (EchoOnce(a.bound_address(), "ping") == "ping" ? ok : failed)++;
+      // Paces the client (a connection each time), so it does not run out of ports.
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   });
+  // Served while no agent runs, then while the new one adopts it, then after.
+  auto served_more = [&](int count) {
+    const int before = ok;
+    return WaitFor([&] { return ok >= before + count || failed > 0; }) && failed == 0;
+  };
   ASSERT_NE(agent_->SignalAndWait(SIGKILL), -1);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(served_more(20));
   StartAgent();
   absl::StatusOr<v1::Server> adopted = Get("a");
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(served_more(20));
   stop = true;
   client.join();
   EXPECT_EQ(failed.load(), 0);
@@ -209,7 +221,7 @@ TEST_F(AgentTest, DeadServerIsRestartedByTheNewAgentAndRecycledPidIsNotAdopted) 
   ASSERT_NE(agent_->SignalAndWait(SIGKILL), -1);
   // While no agent watches, the server dies too.
   ASSERT_EQ(kill(server.pid(), SIGKILL), 0);
-  while (ProcessAlive(server.pid())) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(WaitFor([&] { return !ProcessAlive(server.pid()); }));
   // Fake a recycled pid: the saved pid now names another live process (this test), whose
   // start time differs from the one saved.
   v1::StateFile state;
@@ -285,15 +297,15 @@ TEST_F(AgentTest, TwoHundredConcurrentCtlCallsAreAllAnswered) {
   ASSERT_TRUE(StartEcho("echo", "127.0.0.1:0", nullptr).ok());
   std::vector<std::thread> threads;
   std::atomic<int> answered{0};
-  std::mutex mu;
-  std::string first_error;
+  absl::Mutex mu;
+  std::string first_error;  // guarded by mu until the threads are joined
   for (int i = 0; i < 200; ++i) {
     threads.emplace_back([&, i] {
       CommandResult r = i % 2 == 0 ? Ctl({"ls"}) : Ctl({"get", "echo"});
       if (r.exit_code == 0 && absl::StrContains(r.out, "echo")) {
         ++answered;
       } else {
-        std::lock_guard lock(mu);
+        absl::MutexLock lock(&mu);
         if (first_error.empty()) first_error = r.err;
       }
     });
@@ -308,11 +320,10 @@ TEST_F(AgentTest, LogsAreTimestampedTailedAndFollowed) {
   const std::regex stamped(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z .*serving tcp-echo.*)");
   // The server's start-up line reaches the log through its logger.
   CommandResult logs;
-  for (int i = 0; i < 200; ++i) {
+  WaitFor([&] {
     logs = Ctl({"logs", "echo", "-n", "5"});
-    if (absl::StrContains(logs.out, "serving")) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+    return absl::StrContains(logs.out, "serving");
+  });
   ASSERT_EQ(logs.exit_code, 0) << logs.err;
   std::istringstream lines(logs.out);
   std::string line;
@@ -322,12 +333,13 @@ TEST_F(AgentTest, LogsAreTimestampedTailedAndFollowed) {
 
   // Following: a restart writes new lines, which the stream delivers.
   grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(1));
   v1::TailLogsRequest request;
   request.set_name("echo");
   request.set_lines(0);
   request.set_follow(true);
   std::unique_ptr<grpc::ClientReader<v1::LogLines>> reader = stub().TailLogs(&context, request);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  reader->WaitForInitialMetadata();  // sent once the agent follows the log
   ASSERT_EQ(Ctl({"restart", "echo"}).exit_code, 0);
   std::string followed;
   v1::LogLines message;
@@ -344,6 +356,24 @@ TEST_F(AgentTest, LogsAreTimestampedTailedAndFollowed) {
   EXPECT_EQ(Ctl({"logs", "ghost"}).exit_code, 3);
 }
 
+// The agent sends a watch's initial metadata as soon as the stream is subscribed, without
+// waiting for an event: a watcher that waits for it knows it will see whatever happens next.
+TEST_F(AgentTest, AWatchIsAnnouncedOnceSubscribedBeforeAnyEvent) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  std::unique_ptr<grpc::ClientReader<v1::Event>> reader =
+      stub().WatchEvents(&context, v1::WatchEventsRequest());
+  reader->WaitForInitialMetadata();
+  v1::Server server;
+  ASSERT_TRUE(StartEcho("echo", "127.0.0.1:0", &server).ok());
+  v1::Event event;
+  ASSERT_TRUE(reader->Read(&event)) << "the watch ended: " << reader->Finish().error_message();
+  EXPECT_EQ(event.kind(), v1::Event::STARTED);
+  EXPECT_EQ(event.pid(), server.pid());
+  context.TryCancel();
+  reader->Finish();
+}
+
 TEST_F(AgentTest, EventsCommandPrintsEventsAndWatchingAnUnknownServerIsNotFound) {
   grpc::ClientContext context;
   v1::WatchEventsRequest request;
@@ -354,7 +384,6 @@ TEST_F(AgentTest, EventsCommandPrintsEventsAndWatchingAnUnknownServerIsNotFound)
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
 
   EventWatcher all(stub());
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   v1::Server server;
   ASSERT_TRUE(StartEcho("echo", "127.0.0.1:0", &server).ok());
   ASSERT_EQ(Ctl({"stop", "echo"}).exit_code, 0);

@@ -17,7 +17,7 @@
 #include "servers/models/model.h"
 #include "servers/net/address.h"
 #include "servers/net/socket.h"
-#include "tests/servers/models/server_process.h"
+#include "tests/support/socket_clients.h"
 
 namespace corral::models {
 namespace {

@@ -5,7 +5,9 @@
 #include <fstream>
 #include <thread>
 
-#include "tests/servers/models/server_process.h"
+#include "tests/servers/models/cap_scenario.h"
+#include "tests/support/server_process.h"
+#include "tests/support/socket_clients.h"
 
 namespace corral::testing {
 namespace {

@@ -13,7 +13,9 @@
 #include "servers/net/polling_stream.h"
 #include "servers/protocols/file/file_client.h"
 #include "tests/servers/models/model_cases.h"
-#include "tests/servers/models/server_process.h"
+#include "tests/support/server_process.h"
+#include "tests/support/socket_clients.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::testing {
 namespace {
@@ -164,17 +166,14 @@ TEST_P(FileModelsTest, InterruptedUploadLeavesNothing) {
             .ok());
   }
   // Once the server has seen the connection end, the directory holds only what it held before.
-  bool clean = false;
-  for (int i = 0; i < 200 && !clean; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(WaitFor([&] {
     size_t entries = 0;
     for (const auto& entry : std::filesystem::directory_iterator(root_)) {
       (void)entry;
       ++entries;
     }
-    clean = entries == 2;
-  }
-  EXPECT_TRUE(clean);
+    return entries == 2;
+  }));
   EXPECT_FALSE(std::filesystem::exists(root_ + "/partial.bin"));
 }
 

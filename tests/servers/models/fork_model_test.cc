@@ -8,28 +8,13 @@
 #include <fstream>
 #include <thread>
 
-#include "tests/servers/models/server_process.h"
+#include "tests/servers/models/cap_scenario.h"
+#include "tests/support/server_process.h"
+#include "tests/support/socket_clients.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::testing {
 namespace {
-
-bool Alive(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return false;
-  size_t paren = line.rfind(')');
-  return paren != std::string::npos && line[paren + 2] != 'Z';
-}
-
-// Polls `done` for up to 20 s.
-template <typename F>
-bool Eventually(F done) {
-  for (int i = 0; i < 2000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
-}
 
 TEST(ForkModelTest, ThousandConnectionsLeaveNoZombieAndNoChild) {
   ServerProcess server({"--protocol", "tcp-echo", "--model", "fork", "--listen", "127.0.0.1:0"});
@@ -40,7 +25,7 @@ TEST(ForkModelTest, ThousandConnectionsLeaveNoZombieAndNoChild) {
     ASSERT_EQ(EchoOn(fd.get(), "ping"), "ping") << i;
   }
   // Every child is reaped (a zombie would still be listed as a child).
-  EXPECT_TRUE(Eventually([&] { return server.Children().empty(); }))
+  EXPECT_TRUE(WaitFor([&] { return server.Children().empty(); }))
       << server.Children().size() << " children left";
 }
 
@@ -55,7 +40,7 @@ TEST(ForkModelTest, KillingTheServerKillsItsChildren) {
   ASSERT_EQ(children.size(), 2u);
   ASSERT_NE(server.SignalAndWait(SIGKILL), -1);
   for (pid_t child : children) {
-    EXPECT_TRUE(Eventually([&] { return !Alive(child); })) << "child " << child << " outlived";
+    EXPECT_TRUE(WaitFor([&] { return !ProcessAlive(child); })) << "child " << child << " outlived";
   }
 }
 

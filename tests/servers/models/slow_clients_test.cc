@@ -23,7 +23,8 @@
 #include "servers/net/address.h"
 #include "servers/stats/scoreboard_reader.h"
 #include "tests/servers/models/model_cases.h"
-#include "tests/servers/models/server_process.h"
+#include "tests/support/server_process.h"
+#include "tests/support/socket_clients.h"
 
 namespace corral::testing {
 namespace {

@@ -8,7 +8,8 @@
 
 #include "servers/stats/scoreboard_reader.h"
 #include "tests/servers/models/model_cases.h"
-#include "tests/servers/models/server_process.h"
+#include "tests/support/server_process.h"
+#include "tests/support/socket_clients.h"
 
 namespace corral::testing {
 namespace {

@@ -9,7 +9,10 @@
 #include <thread>
 #include <vector>
 
-#include "tests/servers/models/server_process.h"
+#include "tests/servers/models/cap_scenario.h"
+#include "tests/support/server_process.h"
+#include "tests/support/socket_clients.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::testing {
 namespace {
@@ -21,16 +24,6 @@ size_t ThreadsOf(pid_t pid) {
   while (dirent* entry = ::readdir(dir)) n += entry->d_name[0] != '.';
   ::closedir(dir);
   return n;
-}
-
-// Polls `done` for up to `seconds`.
-template <typename F>
-bool Eventually(F done, int seconds = 20) {
-  for (int i = 0; i < seconds * 100; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
 }
 
 TEST(ThreadModelTest, TheCapPausesAcceptingWithoutDroppingAnyone) {
@@ -61,7 +54,8 @@ TEST(ThreadModelTest, ABurstGetsAThreadPerConnectionAndIdleThreadsExitAfterwards
   // Once they leave, the threads wait for the next connections, then give up their stacks:
   // back to the main thread and one waiting to accept.
   clients.clear();
-  EXPECT_TRUE(Eventually([&] { return ThreadsOf(server.pid()) <= at_rest + 1; }, 40))
+  EXPECT_TRUE(
+      WaitFor([&] { return ThreadsOf(server.pid()) <= at_rest + 1; }, std::chrono::seconds(40)))
       << ThreadsOf(server.pid()) << " threads, " << at_rest << " at rest";
 
   // And the one left still accepts.

@@ -33,7 +33,7 @@ TEST(BlockingStreamTest, MakesTheSocketBlockingAndReadsWhatArrives) {
   BlockingStream stream(pair.ours.get());
   EXPECT_EQ(::fcntl(pair.ours.get(), F_GETFL) & O_NONBLOCK, 0);
   std::thread writer([&] {
-    std::this_thread::sleep_for(milliseconds(50));
+    std::this_thread::sleep_for(milliseconds(50));  // data that comes later: the point
     ASSERT_EQ(::write(pair.theirs.get(), "hello", 5), 5);
   });
   char buf[16];
@@ -77,7 +77,7 @@ TEST(BlockingStreamTest, AnInheritedShorterTimeoutDoesNotEndALongerRead) {
   InheritReceiveTimeout(pair.ours.get(), milliseconds(50));
   BlockingStream stream(pair.ours.get(), BlockingStream::Accepted{milliseconds(50)});
   std::thread writer([&] {
-    std::this_thread::sleep_for(milliseconds(300));
+    std::this_thread::sleep_for(milliseconds(300));  // later than the timeout: the point
     ASSERT_EQ(::write(pair.theirs.get(), "late", 4), 4);
   });
   char buf[16];
@@ -111,7 +111,7 @@ TEST(BlockingStreamTest, AnInheritedTimeoutIsClearedForAReadWithoutDeadlineOnceI
   InheritReceiveTimeout(pair.ours.get(), milliseconds(50));
   BlockingStream stream(pair.ours.get(), BlockingStream::Accepted{milliseconds(50)});
   std::thread writer([&] {
-    std::this_thread::sleep_for(milliseconds(300));
+    std::this_thread::sleep_for(milliseconds(300));  // later than the timeout: the point
     ASSERT_EQ(::write(pair.theirs.get(), "x", 1), 1);
   });
   char byte;
@@ -145,7 +145,7 @@ TEST(BlockingStreamTest, ALongerDeadlineAfterAShortOneIsRearmed) {
       stream.Read(buf, sizeof buf, DeadlineAfter(milliseconds(20))).status()));
   // The armed 20 ms must not end this read: the data comes after 200 ms.
   std::thread writer([&] {
-    std::this_thread::sleep_for(milliseconds(200));
+    std::this_thread::sleep_for(milliseconds(200));  // later than the 20 ms: the point
     ASSERT_EQ(::write(pair.theirs.get(), "late", 4), 4);
   });
   absl::StatusOr<size_t> n = stream.Read(buf, sizeof buf, DeadlineAfter(milliseconds(20000)));
@@ -154,7 +154,7 @@ TEST(BlockingStreamTest, ALongerDeadlineAfterAShortOneIsRearmed) {
   EXPECT_EQ(std::string(buf, *n), "late");
   // And no deadline at all after one: waits for the data too.
   std::thread writer2([&] {
-    std::this_thread::sleep_for(milliseconds(100));
+    std::this_thread::sleep_for(milliseconds(100));  // data that comes later: the point
     ASSERT_EQ(::write(pair.theirs.get(), "x", 1), 1);
   });
   n = stream.Read(buf, sizeof buf, Deadline::max());
@@ -167,8 +167,8 @@ TEST(BlockingStreamTest, ShutdownWakesABlockedRead) {
   SocketPair pair;
   BlockingStream stream(pair.ours.get());
   std::thread cutter([&] {
-    std::this_thread::sleep_for(milliseconds(50));
-    ::shutdown(pair.ours.get(), SHUT_RDWR);  // what a thread-model drain does
+    std::this_thread::sleep_for(milliseconds(50));  // a cut that comes later: the point
+    ::shutdown(pair.ours.get(), SHUT_RDWR);         // what a thread-model drain does
   });
   char buf[16];
   absl::StatusOr<size_t> n = stream.Read(buf, sizeof buf, Deadline::max());

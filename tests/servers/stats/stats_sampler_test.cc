@@ -42,7 +42,7 @@ TEST(StatsSamplerTest, FollowsOneServerAcrossARestart) {
   EXPECT_EQ(sampler.last()->model, "coroutine");
 
   for (int i = 0; i < 5; ++i) w->OnRequest(2'000'000);
-  usleep(2'000);
+  usleep(2'000);  // the interval must have a length: time passing is the point
   absl::StatusOr<IntervalStats> second = sampler.Sample();
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(second->restarted);

@@ -42,7 +42,7 @@ TEST(FileConnectionTest, IdleTimeoutRestartsWithEachRequest) {
   FileClient client(connection.client(), kTimeout);
   // Each request comes well within the timeout: the connection stays up throughout.
   for (int i = 0; i < 4; ++i) {
-    std::this_thread::sleep_for(milliseconds(100));
+    std::this_thread::sleep_for(milliseconds(100));  // the spacing of the requests is the point
     ASSERT_TRUE(client.List("").ok()) << i;
   }
   EXPECT_TRUE(client.Quit().ok());

@@ -16,6 +16,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/servers/protocols/http/http_models_fixture.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::testing {
 namespace {
@@ -151,8 +152,8 @@ TEST_P(HttpModelsTest, DrainEndsKeepAliveAndHalfSentRequests) {
   EXPECT_EQ(r->body, "0123456789");
   HttpTestClient half(server->detail());
   ASSERT_TRUE(half.Send("GET /digits.txt HTTP/1.1\r\nHost: te"));
-  // Let the server pick the half request up before it is told to stop.
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The server picks the half request up before it is told to stop.
+  ASSERT_TRUE(WaitFor([&] { return PeerHasReadAll(half.fd()); }));
   int status = server->SignalAndWait(SIGTERM, std::chrono::seconds(20));
   ASSERT_NE(status, -1) << "the drain deadline did not end the server";
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;

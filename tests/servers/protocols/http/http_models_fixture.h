@@ -16,8 +16,9 @@
 
 #include "gtest/gtest.h"
 #include "tests/servers/models/model_cases.h"
-#include "tests/servers/models/server_process.h"
 #include "tests/servers/protocols/http/http_test_client.h"
+#include "tests/support/server_process.h"
+#include "tests/support/socket_clients.h"
 
 namespace corral::testing {
 

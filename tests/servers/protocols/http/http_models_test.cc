@@ -18,6 +18,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/servers/protocols/http/http_models_fixture.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::testing {
 namespace {
@@ -286,7 +287,8 @@ class FileCacheWindowTest : public HttpModelsTest {};
 
 TEST_P(FileCacheWindowTest, ALongWindowServesTheCachedBytesAndZeroServesTheChange) {
   WriteFile(root_ + "/page.txt", "version 1\n");
-  // Only a file whose times are 2 s in the past (in whole seconds) is cached.
+  // Only a file whose times are 2 s in the past (in whole seconds) is cached, and a file's
+  // ctime cannot be set back: the test has to let it age.
   std::this_thread::sleep_for(std::chrono::seconds(3));
   std::unique_ptr<ServerProcess> windowed = Start({"--file-cache-valid-ms", "600000"});
   std::unique_ptr<ServerProcess> checked = Start({"--file-cache-valid-ms", "0"});
@@ -324,9 +326,7 @@ TEST_P(PathSpellingTest, ManySpellingsOfOneFileDoNotGrowTheServer) {
   // Only a file whose times are 2 s in the past (in whole seconds) is cached.
   struct stat st;
   ASSERT_EQ(::stat((root_ + "/d/empty.txt").c_str(), &st), 0);
-  while (std::time(nullptr) < st.st_ctim.tv_sec + 3) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  ASSERT_TRUE(WaitFor([&] { return std::time(nullptr) >= st.st_ctim.tv_sec + 3; }));
   std::unique_ptr<ServerProcess> server = Start();
   ASSERT_TRUE(server->ready());
   HttpTestClient client(server->detail());

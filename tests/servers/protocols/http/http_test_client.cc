@@ -5,7 +5,7 @@
 #include <cstdlib>
 
 #include "servers/net/polling_stream.h"
-#include "tests/servers/models/server_process.h"
+#include "tests/support/socket_clients.h"
 
 namespace corral::testing {
 namespace {
