@@ -91,8 +91,9 @@ class SlowClientsTest : public ::testing::TestWithParam<ModelCase> {
   // corral-server for `protocol` under the parameter's model, with a scoreboard and `extra`.
   std::vector<std::string> Args(const std::string& protocol, std::vector<std::string> extra) {
     std::vector<std::string> args = {
-        "--protocol",         protocol, "--listen",    "127.0.0.1:0",   "--scoreboard",
-        dir_ + "/scoreboard", "--root", dir_ + "/www", "--max-workers", "64"};
+        "--protocol",         protocol,        "--listen", "127.0.0.1:0", "--scoreboard",
+        dir_ + "/scoreboard", "--max-workers", "64"};
+    if (protocol == "http") args.insert(args.end(), {"--root", dir_ + "/www"});
     args.insert(args.end(), GetParam().flags.begin(), GetParam().flags.end());
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
@@ -121,7 +122,7 @@ class SlowClientsTest : public ::testing::TestWithParam<ModelCase> {
   // Opens kSlowConnections from 127.0.0.1, each sending `first_bytes` (maybe none) and then
   // nothing more; the server keeps kCap of them and closes the rest.
   std::vector<base::UniqueFd> OpenSlowConnections(const std::string& server,
-                                                 std::string_view first_bytes) {
+                                                  std::string_view first_bytes) {
     std::vector<base::UniqueFd> slow;
     for (int i = 0; i < kSlowConnections; ++i) {
       base::UniqueFd fd = ConnectFrom(server, "127.0.0.1");
@@ -162,7 +163,7 @@ TEST_P(SlowClientsTest, HttpSlowConnectionsFromOneAddressLeaveAnotherServed) {
 }
 
 TEST_P(SlowClientsTest, TcpEchoSilentConnectionsFromOneAddressLeaveAnotherServed) {
-  ServerProcess server(Args("tcp-echo", kCapOnly));
+  ServerProcess server(Args("tcp-echo", {"--max-connections-per-client", std::to_string(kCap)}));
   ASSERT_TRUE(server.ready()) << server.detail();
   std::vector<base::UniqueFd> slow = OpenSlowConnections(server.detail(), "");
   ASSERT_EQ(slow.size(), static_cast<size_t>(kSlowConnections));
