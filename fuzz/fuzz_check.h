@@ -1,7 +1,6 @@
 // FUZZ_CHECK: an invariant a fuzz target asserts beyond "does not crash". A broken one prints
 // what broke and aborts, so libFuzzer saves the input as a crash and the replay test fails on it.
-#ifndef CORRAL_FUZZ_FUZZ_CHECK_H_
-#define CORRAL_FUZZ_FUZZ_CHECK_H_
+#pragma once
 
 #include <cstdio>
 #include <cstdlib>
@@ -23,5 +22,3 @@ namespace corral::fuzz {
   do {                                                                                       \
     if (!(condition)) ::corral::fuzz::CheckFailed(__FILE__, __LINE__, #condition, (detail)); \
   } while (false)
-
-#endif  // CORRAL_FUZZ_FUZZ_CHECK_H_

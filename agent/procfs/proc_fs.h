@@ -1,5 +1,4 @@
-#ifndef CORRAL_AGENT_PROCFS_PROC_FS_H_
-#define CORRAL_AGENT_PROCFS_PROC_FS_H_
+#pragma once
 
 #include <sys/types.h>
 
@@ -54,5 +53,3 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path);
 absl::StatusOr<uint64_t> StartTimeTicks(pid_t pid);
 
 }  // namespace corral::procfs
-
-#endif  // CORRAL_AGENT_PROCFS_PROC_FS_H_

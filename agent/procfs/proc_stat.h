@@ -1,5 +1,4 @@
-#ifndef CORRAL_AGENT_PROCFS_PROC_STAT_H_
-#define CORRAL_AGENT_PROCFS_PROC_STAT_H_
+#pragma once
 
 #include <sys/types.h>
 
@@ -37,5 +36,3 @@ struct ProcStat {
 absl::StatusOr<ProcStat> ParseProcStat(absl::string_view text);
 
 }  // namespace corral::procfs
-
-#endif  // CORRAL_AGENT_PROCFS_PROC_STAT_H_

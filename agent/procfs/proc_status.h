@@ -1,5 +1,4 @@
-#ifndef CORRAL_AGENT_PROCFS_PROC_STATUS_H_
-#define CORRAL_AGENT_PROCFS_PROC_STATUS_H_
+#pragma once
 
 #include <sys/types.h>
 
@@ -25,5 +24,3 @@ struct ProcStatus {
 absl::StatusOr<ProcStatus> ParseProcStatus(absl::string_view text);
 
 }  // namespace corral::procfs
-
-#endif  // CORRAL_AGENT_PROCFS_PROC_STATUS_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_AGENT_PROCFS_PROCESS_TREE_H_
-#define CORRAL_AGENT_PROCFS_PROCESS_TREE_H_
+#pragma once
 
 #include <sys/types.h>
 
@@ -42,5 +41,3 @@ absl::StatusOr<TreeUsage> MeasureProcessTree(const ProcFs& fs, pid_t root,
                                              long ticks_per_second = 0);
 
 }  // namespace corral::procfs
-
-#endif  // CORRAL_AGENT_PROCFS_PROCESS_TREE_H_

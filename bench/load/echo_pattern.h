@@ -1,8 +1,7 @@
 // The bytes of each echo message. Every (connection, sequence) pair gets its own pseudo-random
 // contents, so an echo that is stale (an earlier message), misplaced (another connection's) or
 // shifted (bytes lost or duplicated) differs from what was sent and is caught by Matches.
-#ifndef CORRAL_BENCH_LOAD_ECHO_PATTERN_H_
-#define CORRAL_BENCH_LOAD_ECHO_PATTERN_H_
+#pragma once
 
 #include <cstdint>
 #include <span>
@@ -20,5 +19,3 @@ bool EchoMatches(std::span<const uint8_t> sent, std::span<const uint8_t> echo);
 bool MatchesPattern(uint32_t connection, uint64_t sequence, std::span<const uint8_t> echo);
 
 }  // namespace corral::load
-
-#endif  // CORRAL_BENCH_LOAD_ECHO_PATTERN_H_

@@ -1,8 +1,7 @@
 // Idle connections: opens N TCP connections, proves each is served (one echo), prints
 // "ready N" on stdout so a caller can sample the server's memory, holds them silent for
 // options.idle_hold, then proves each is still open and served (a second echo).
-#ifndef CORRAL_BENCH_LOAD_IDLE_LOAD_H_
-#define CORRAL_BENCH_LOAD_IDLE_LOAD_H_
+#pragma once
 
 #include "bench/load/load_run.h"
 
@@ -13,5 +12,3 @@ namespace corral::load {
 LoadResult RunIdle(const LoadOptions& options, int count);
 
 }  // namespace corral::load
-
-#endif  // CORRAL_BENCH_LOAD_IDLE_LOAD_H_

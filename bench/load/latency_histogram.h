@@ -1,8 +1,7 @@
 // A log-linear latency histogram: exact below 64 ns, then 32 linear buckets per power of two, so
 // any percentile it reports is within about 3% of the true sample. Fixed size, no allocation
 // while recording. Not thread-safe: each load thread owns one and they are merged at the end.
-#ifndef CORRAL_BENCH_LOAD_LATENCY_HISTOGRAM_H_
-#define CORRAL_BENCH_LOAD_LATENCY_HISTOGRAM_H_
+#pragma once
 
 #include <array>
 #include <cstdint>
@@ -36,5 +35,3 @@ class LatencyHistogram {
 };
 
 }  // namespace corral::load
-
-#endif  // CORRAL_BENCH_LOAD_LATENCY_HISTOGRAM_H_

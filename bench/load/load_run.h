@@ -1,7 +1,6 @@
 // What one load run is asked to do and what it found. Shared by the TCP, UDP and idle drivers and
 // by the report printer.
-#ifndef CORRAL_BENCH_LOAD_LOAD_RUN_H_
-#define CORRAL_BENCH_LOAD_LOAD_RUN_H_
+#pragma once
 
 #include <netinet/in.h>
 
@@ -49,5 +48,3 @@ void PrintResult(const std::string& mode, const LoadOptions& options, const Load
                  bool json);
 
 }  // namespace corral::load
-
-#endif  // CORRAL_BENCH_LOAD_LOAD_RUN_H_

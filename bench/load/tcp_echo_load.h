@@ -1,7 +1,6 @@
 // TCP echo load: each connection keeps exactly one message in flight (send it, read the whole
 // echo, verify every byte, send the next), driven by one epoll loop per thread.
-#ifndef CORRAL_BENCH_LOAD_TCP_ECHO_LOAD_H_
-#define CORRAL_BENCH_LOAD_TCP_ECHO_LOAD_H_
+#pragma once
 
 #include "bench/load/load_run.h"
 
@@ -12,5 +11,3 @@ namespace corral::load {
 LoadResult RunTcpEcho(const LoadOptions& options, uint32_t first_id, int count);
 
 }  // namespace corral::load
-
-#endif  // CORRAL_BENCH_LOAD_TCP_ECHO_LOAD_H_

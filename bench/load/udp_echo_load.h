@@ -1,7 +1,6 @@
 // UDP echo load: each socket keeps one datagram in flight; an unanswered datagram is counted
 // lost after the timeout and the next one is sent. Lost datagrams are not messages.
-#ifndef CORRAL_BENCH_LOAD_UDP_ECHO_LOAD_H_
-#define CORRAL_BENCH_LOAD_UDP_ECHO_LOAD_H_
+#pragma once
 
 #include "bench/load/load_run.h"
 
@@ -11,5 +10,3 @@ namespace corral::load {
 LoadResult RunUdpEcho(const LoadOptions& options, uint32_t first_id, int count);
 
 }  // namespace corral::load
-
-#endif  // CORRAL_BENCH_LOAD_UDP_ECHO_LOAD_H_

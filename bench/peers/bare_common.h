@@ -1,8 +1,7 @@
 // Helpers shared by the bare reference servers: each is a deliberately minimal C program (no
 // framework, no error recovery beyond what a benchmark needs) so Corral can be measured against
 // the cost of the syscalls alone. Each prints its bound port as the first line on stdout.
-#ifndef CORRAL_BENCH_PEERS_BARE_COMMON_H_
-#define CORRAL_BENCH_PEERS_BARE_COMMON_H_
+#pragma once
 
 #include <netinet/in.h>
 #include <stddef.h>
@@ -42,5 +41,3 @@ void BareServeHttpBlocking(int fd);
 
 // Dies with "NAME: WHAT: strerror(errno)" and exit code 111.
 void BareDie(const char* what);
-
-#endif  // CORRAL_BENCH_PEERS_BARE_COMMON_H_

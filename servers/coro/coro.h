@@ -44,8 +44,7 @@
 //     JoinAll({a, b});                    // runs the hub until both finish
 //     return a.Get() + b.Get();
 //   }
-#ifndef CORRAL_SERVERS_CORO_CORO_H_
-#define CORRAL_SERVERS_CORO_CORO_H_
+#pragma once
 
 #include "servers/coro/deadline.h"      // IWYU pragma: export
 #include "servers/coro/event.h"         // IWYU pragma: export
@@ -59,5 +58,3 @@
 #include "servers/coro/stack_pool.h"    // IWYU pragma: export
 #include "servers/coro/task.h"          // IWYU pragma: export
 #include "servers/coro/timeout.h"       // IWYU pragma: export
-
-#endif  // CORRAL_SERVERS_CORO_CORO_H_

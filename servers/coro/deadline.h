@@ -11,8 +11,7 @@
 //
 // A zero or negative duration is a deadline that has already passed: the call tries once and
 // never parks. Thread-compatible value type.
-#ifndef CORRAL_SERVERS_CORO_DEADLINE_H_
-#define CORRAL_SERVERS_CORO_DEADLINE_H_
+#pragma once
 
 #include <chrono>
 
@@ -57,5 +56,3 @@ class Deadline {
 };
 
 }  // namespace corral::coro
-
-#endif  // CORRAL_SERVERS_CORO_DEADLINE_H_

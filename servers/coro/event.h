@@ -2,8 +2,7 @@
 //
 // Set() wakes every waiter and lets later Wait()s pass until Clear(). Thread affinity: one hub
 // thread.
-#ifndef CORRAL_SERVERS_CORO_EVENT_H_
-#define CORRAL_SERVERS_CORO_EVENT_H_
+#pragma once
 
 #include "servers/coro/deadline.h"
 #include "servers/coro/wait_list.h"
@@ -33,5 +32,3 @@ class Event {
 };
 
 }  // namespace corral::coro
-
-#endif  // CORRAL_SERVERS_CORO_EVENT_H_

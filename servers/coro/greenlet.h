@@ -31,8 +31,7 @@
 // holds the only reference to itself (that is a leak, as in Python without the cycle collector).
 //
 // Stacks come from StackPool (guarded, pooled); see stack_pool.h.
-#ifndef CORRAL_SERVERS_CORO_GREENLET_H_
-#define CORRAL_SERVERS_CORO_GREENLET_H_
+#pragma once
 
 #include <any>
 #include <cstddef>
@@ -158,5 +157,3 @@ class Greenlet : public std::enable_shared_from_this<Greenlet> {
 };
 
 }  // namespace corral::coro
-
-#endif  // CORRAL_SERVERS_CORO_GREENLET_H_

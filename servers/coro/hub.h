@@ -17,8 +17,7 @@
 //
 // Blocking calls must not be made on the hub's own stack (timer and RunInLoop callbacks): they
 // throw std::logic_error there.
-#ifndef CORRAL_SERVERS_CORO_HUB_H_
-#define CORRAL_SERVERS_CORO_HUB_H_
+#pragma once
 
 #include <atomic>
 #include <cstddef>
@@ -201,5 +200,3 @@ void Sleep(Clock::duration d);
 void Yield();
 
 }  // namespace corral::coro
-
-#endif  // CORRAL_SERVERS_CORO_HUB_H_

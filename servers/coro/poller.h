@@ -29,8 +29,7 @@
 //
 // Thread affinity: everything runs on the owning hub's thread, except Wake(), which any thread
 // may call while the Poller is alive.
-#ifndef CORRAL_SERVERS_CORO_POLLER_H_
-#define CORRAL_SERVERS_CORO_POLLER_H_
+#pragma once
 
 #include <atomic>
 #include <cstddef>
@@ -113,5 +112,3 @@ class Poller {
 };
 
 }  // namespace corral::coro
-
-#endif  // CORRAL_SERVERS_CORO_POLLER_H_

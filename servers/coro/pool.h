@@ -6,8 +6,7 @@
 //
 // Ownership: the pool tracks its running tasks; destroying it kills those still running (and
 // waits for them). Thread affinity: one hub thread.
-#ifndef CORRAL_SERVERS_CORO_POOL_H_
-#define CORRAL_SERVERS_CORO_POOL_H_
+#pragma once
 
 #include <cstddef>
 #include <utility>
@@ -65,5 +64,3 @@ class Pool {
 };
 
 }  // namespace corral::coro
-
-#endif  // CORRAL_SERVERS_CORO_POOL_H_

@@ -3,8 +3,7 @@
 // Get parks while the queue is empty; Put parks while it is full (never, when unbounded).
 // Items are handed over in order; waiting getters and putters are served in order.
 // Thread affinity: one hub thread.
-#ifndef CORRAL_SERVERS_CORO_QUEUE_H_
-#define CORRAL_SERVERS_CORO_QUEUE_H_
+#pragma once
 
 #include <cstddef>
 #include <cstdint>
@@ -84,5 +83,3 @@ class Queue {
 };
 
 }  // namespace corral::coro
-
-#endif  // CORRAL_SERVERS_CORO_QUEUE_H_

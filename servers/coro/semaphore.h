@@ -3,8 +3,7 @@
 // Acquire takes a permit, parking while there is none; Release returns one and wakes the longest
 // waiter. Release never blocks and is not bounded by the initial count. Thread affinity: one hub
 // thread.
-#ifndef CORRAL_SERVERS_CORO_SEMAPHORE_H_
-#define CORRAL_SERVERS_CORO_SEMAPHORE_H_
+#pragma once
 
 #include <cstddef>
 
@@ -35,5 +34,3 @@ class Semaphore {
 };
 
 }  // namespace corral::coro
-
-#endif  // CORRAL_SERVERS_CORO_SEMAPHORE_H_

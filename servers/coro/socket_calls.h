@@ -26,8 +26,7 @@
 // an error or deadline is reported through the optional `done` out-parameter.
 //
 // Thread affinity: call from a greenlet on a hub thread (the root greenlet counts).
-#ifndef CORRAL_SERVERS_CORO_SOCKET_CALLS_H_
-#define CORRAL_SERVERS_CORO_SOCKET_CALLS_H_
+#pragma once
 
 #include <sys/socket.h>
 
@@ -103,5 +102,3 @@ absl::Status Close(int fd);
 int ErrnoOf(const absl::Status& status);
 
 }  // namespace corral::coro
-
-#endif  // CORRAL_SERVERS_CORO_SOCKET_CALLS_H_

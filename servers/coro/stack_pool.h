@@ -13,8 +13,7 @@
 // Thread affinity: a StackPool is not thread-safe. Each OS thread has its own (see
 // StackPool::ForThisThread), and a greenlet lives and dies on one thread, so its stack always
 // returns to the pool it came from.
-#ifndef CORRAL_SERVERS_CORO_STACK_POOL_H_
-#define CORRAL_SERVERS_CORO_STACK_POOL_H_
+#pragma once
 
 #include <cstddef>
 #include <vector>
@@ -63,5 +62,3 @@ class StackPool {
 };
 
 }  // namespace corral::coro
-
-#endif  // CORRAL_SERVERS_CORO_STACK_POOL_H_

@@ -14,8 +14,7 @@
 // Results are stored in std::any, so a function's return type must be copy-constructible.
 //
 // Thread affinity: a task and its handles belong to the hub thread that spawned it.
-#ifndef CORRAL_SERVERS_CORO_TASK_H_
-#define CORRAL_SERVERS_CORO_TASK_H_
+#pragma once
 
 #include <any>
 #include <exception>
@@ -183,5 +182,3 @@ std::vector<AnyHandle> JoinAll(const std::vector<AnyHandle>& handles, Deadline d
                                bool raise_error = false);
 
 }  // namespace corral::coro
-
-#endif  // CORRAL_SERVERS_CORO_TASK_H_

@@ -15,8 +15,7 @@
 // expected per-call limits and Timeout for a limit on a whole stretch of code.
 //
 // Thread affinity: create and destroy on the greenlet it limits.
-#ifndef CORRAL_SERVERS_CORO_TIMEOUT_H_
-#define CORRAL_SERVERS_CORO_TIMEOUT_H_
+#pragma once
 
 #include <exception>
 #include <utility>
@@ -78,5 +77,3 @@ bool WithTimeout(Deadline deadline, F&& fn) {
 }
 
 }  // namespace corral::coro
-
-#endif  // CORRAL_SERVERS_CORO_TIMEOUT_H_

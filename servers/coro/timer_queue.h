@@ -6,8 +6,7 @@
 // with equal expiry fire in the order they were added, which keeps Sleep(d) FIFO.
 //
 // Thread affinity: the owning hub's thread only.
-#ifndef CORRAL_SERVERS_CORO_TIMER_QUEUE_H_
-#define CORRAL_SERVERS_CORO_TIMER_QUEUE_H_
+#pragma once
 
 #include <cstddef>
 #include <cstdint>
@@ -73,5 +72,3 @@ class TimerQueue {
 };
 
 }  // namespace corral::coro
-
-#endif  // CORRAL_SERVERS_CORO_TIMER_QUEUE_H_

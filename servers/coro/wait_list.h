@@ -17,8 +17,7 @@
 // The object that owned the list is gone either way: the caller must not touch it afterwards.
 //
 // Thread affinity: the hub thread that owns the waiting greenlets.
-#ifndef CORRAL_SERVERS_CORO_WAIT_LIST_H_
-#define CORRAL_SERVERS_CORO_WAIT_LIST_H_
+#pragma once
 
 #include <cstddef>
 
@@ -78,5 +77,3 @@ class WaitList {
 };
 
 }  // namespace corral::coro
-
-#endif  // CORRAL_SERVERS_CORO_WAIT_LIST_H_

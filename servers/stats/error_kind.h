@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_STATS_ERROR_KIND_H_
-#define CORRAL_SERVERS_STATS_ERROR_KIND_H_
+#pragma once
 
 #include <cstddef>
 #include <cstdint>
@@ -42,5 +41,3 @@ constexpr std::string_view ErrorKindName(ErrorKind k) {
 }
 
 }  // namespace corral::stats
-
-#endif  // CORRAL_SERVERS_STATS_ERROR_KIND_H_

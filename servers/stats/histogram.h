@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_STATS_HISTOGRAM_H_
-#define CORRAL_SERVERS_STATS_HISTOGRAM_H_
+#pragma once
 
 #include <array>
 #include <atomic>
@@ -92,5 +91,3 @@ struct LatencyHistogram {
 };
 
 }  // namespace corral::stats
-
-#endif  // CORRAL_SERVERS_STATS_HISTOGRAM_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_STATS_INTERVAL_H_
-#define CORRAL_SERVERS_STATS_INTERVAL_H_
+#pragma once
 
 #include <array>
 #include <cstdint>
@@ -67,5 +66,3 @@ IntervalStats ComputeInterval(const Snapshot& prev, const Snapshot& cur);
 IntervalStats ComputeSinceStart(const Snapshot& cur);
 
 }  // namespace corral::stats
-
-#endif  // CORRAL_SERVERS_STATS_INTERVAL_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_STATS_LAYOUT_H_
-#define CORRAL_SERVERS_STATS_LAYOUT_H_
+#pragma once
 
 // The scoreboard file, byte for byte. Written by corral-server (and its forked children, which
 // inherit the MAP_SHARED mapping), read by corral-agent with pread() (never mapped there: the
@@ -105,5 +104,3 @@ constexpr uint64_t ScoreboardFileSize(uint32_t slot_count) {
 }
 
 }  // namespace corral::stats
-
-#endif  // CORRAL_SERVERS_STATS_LAYOUT_H_

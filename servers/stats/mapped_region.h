@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_STATS_MAPPED_REGION_H_
-#define CORRAL_SERVERS_STATS_MAPPED_REGION_H_
+#pragma once
 
 #include <cstddef>
 
@@ -35,5 +34,3 @@ class MappedRegion {
 };
 
 }  // namespace corral::stats
-
-#endif  // CORRAL_SERVERS_STATS_MAPPED_REGION_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_STATS_OWNED_COUNTER_H_
-#define CORRAL_SERVERS_STATS_OWNED_COUNTER_H_
+#pragma once
 
 #include <atomic>
 #include <cstdint>
@@ -26,5 +25,3 @@ static_assert(sizeof(std::atomic<uint64_t>) == sizeof(uint64_t));
 static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t));
 
 }  // namespace corral::stats
-
-#endif  // CORRAL_SERVERS_STATS_OWNED_COUNTER_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_STATS_SCOREBOARD_H_
-#define CORRAL_SERVERS_STATS_SCOREBOARD_H_
+#pragma once
 
 #include <sys/types.h>
 
@@ -72,5 +71,3 @@ class Scoreboard {
 };
 
 }  // namespace corral::stats
-
-#endif  // CORRAL_SERVERS_STATS_SCOREBOARD_H_

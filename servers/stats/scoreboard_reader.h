@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_STATS_SCOREBOARD_READER_H_
-#define CORRAL_SERVERS_STATS_SCOREBOARD_READER_H_
+#pragma once
 
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -85,5 +84,3 @@ class ScoreboardReader {
 };
 
 }  // namespace corral::stats
-
-#endif  // CORRAL_SERVERS_STATS_SCOREBOARD_READER_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_STATS_SLOT_WRITER_H_
-#define CORRAL_SERVERS_STATS_SLOT_WRITER_H_
+#pragma once
 
 #include <atomic>
 #include <cstdint>
@@ -61,5 +60,3 @@ class SlotWriter {
 };
 
 }  // namespace corral::stats
-
-#endif  // CORRAL_SERVERS_STATS_SLOT_WRITER_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_STATS_SNAPSHOT_H_
-#define CORRAL_SERVERS_STATS_SNAPSHOT_H_
+#pragma once
 
 #include <sys/types.h>
 
@@ -87,5 +86,3 @@ struct Snapshot {
 };
 
 }  // namespace corral::stats
-
-#endif  // CORRAL_SERVERS_STATS_SNAPSHOT_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_STATS_STATS_SAMPLER_H_
-#define CORRAL_SERVERS_STATS_STATS_SAMPLER_H_
+#pragma once
 
 #include <optional>
 #include <string>
@@ -43,5 +42,3 @@ class StatsSampler {
 };
 
 }  // namespace corral::stats
-
-#endif  // CORRAL_SERVERS_STATS_STATS_SAMPLER_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_STATS_WORKER_STATE_H_
-#define CORRAL_SERVERS_STATS_WORKER_STATE_H_
+#pragma once
 
 #include <cstddef>
 #include <cstdint>
@@ -63,5 +62,3 @@ constexpr std::string_view ListenerStateName(ListenerState s) {
 }
 
 }  // namespace corral::stats
-
-#endif  // CORRAL_SERVERS_STATS_WORKER_STATE_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_BUILTIN_ROUTES_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_BUILTIN_ROUTES_H_
+#pragma once
 
 #include <functional>
 #include <string>
@@ -23,5 +22,3 @@ inline constexpr std::string_view kStatsPath = "/_corral/stats";
 absl::Status AddBuiltinRoutes(const std::function<std::string()>& stats, Router* router);
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_BUILTIN_ROUTES_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_BYTE_RANGE_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_BYTE_RANGE_H_
+#pragma once
 
 #include <cstdint>
 #include <string_view>
@@ -33,5 +32,3 @@ struct RangeDecision {
 RangeDecision EvaluateRange(std::string_view value, std::uint64_t size);
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_BYTE_RANGE_H_

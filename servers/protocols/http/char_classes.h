@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_CHAR_CLASSES_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_CHAR_CLASSES_H_
+#pragma once
 
 #include <string_view>
 
@@ -63,5 +62,3 @@ constexpr std::string_view TrimWhitespace(std::string_view s) {
 }
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_CHAR_CLASSES_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_ERROR_RESPONSE_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_ERROR_RESPONSE_H_
+#pragma once
 
 #include <string_view>
 
@@ -23,5 +22,3 @@ void MakeParseErrorResponse(const ParseError& error, Response* response);
 void MakeMethodNotAllowedResponse(std::string_view allow, Response* response);
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_ERROR_RESPONSE_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_FILE_CACHE_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_FILE_CACHE_H_
+#pragma once
 
 #include <sys/stat.h>
 
@@ -134,5 +133,3 @@ class FileCache {
 };
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_FILE_CACHE_H_

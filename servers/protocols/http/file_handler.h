@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_FILE_HANDLER_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_FILE_HANDLER_H_
+#pragma once
 
 #include "servers/protocols/http/file_cache.h"
 #include "servers/protocols/http/file_resolver.h"
@@ -26,5 +25,3 @@ namespace corral::http {
 Handler MakeFileHandler(FileResolver resolver, FileCache::Options cache_options = {});
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_FILE_HANDLER_H_

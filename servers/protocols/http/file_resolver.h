@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_FILE_RESOLVER_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_FILE_RESOLVER_H_
+#pragma once
 
 #include <sys/stat.h>
 
@@ -95,5 +94,3 @@ class FileResolver {
 };
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_FILE_RESOLVER_H_

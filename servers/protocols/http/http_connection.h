@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_HTTP_CONNECTION_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_HTTP_CONNECTION_H_
+#pragma once
 
 #include <cstddef>
 #include <memory>
@@ -99,5 +98,3 @@ class HttpConnection {
 };
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_HTTP_CONNECTION_H_

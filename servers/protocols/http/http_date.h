@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_HTTP_DATE_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_HTTP_DATE_H_
+#pragma once
 
 #include <cstddef>
 #include <ctime>
@@ -35,5 +34,3 @@ std::string_view CachedHttpDate(std::time_t now);
 std::string_view CurrentHttpDate();
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_HTTP_DATE_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_HTTP_PROTOCOL_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_HTTP_PROTOCOL_H_
+#pragma once
 
 #include <chrono>
 #include <functional>
@@ -97,5 +96,3 @@ class HttpProtocol final : public protocols::StreamProtocol {
 };
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_HTTP_PROTOCOL_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_IDLE_CONNECTIONS_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_IDLE_CONNECTIONS_H_
+#pragma once
 
 #include <atomic>
 #include <chrono>
@@ -80,5 +79,3 @@ class IdleConnections {
 };
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_IDLE_CONNECTIONS_H_

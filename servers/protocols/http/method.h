@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_METHOD_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_METHOD_H_
+#pragma once
 
 #include <cstddef>
 #include <optional>
@@ -31,5 +30,3 @@ std::optional<Method> ParseMethod(std::string_view token);
 std::string_view MethodName(Method method);
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_METHOD_H_

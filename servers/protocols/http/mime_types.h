@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_MIME_TYPES_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_MIME_TYPES_H_
+#pragma once
 
 #include <string_view>
 
@@ -14,5 +13,3 @@ namespace corral::http {
 std::string_view ContentTypeForPath(std::string_view path);
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_MIME_TYPES_H_

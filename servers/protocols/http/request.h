@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_REQUEST_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_REQUEST_H_
+#pragma once
 
 #include <cstdint>
 #include <optional>
@@ -60,5 +59,3 @@ struct Request {
 bool ListContainsToken(std::string_view list, std::string_view token);
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_REQUEST_H_

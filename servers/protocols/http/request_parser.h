@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_REQUEST_PARSER_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_REQUEST_PARSER_H_
+#pragma once
 
 #include <cstddef>
 #include <cstdint>
@@ -173,5 +172,3 @@ class RequestParser {
 };
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_REQUEST_PARSER_H_

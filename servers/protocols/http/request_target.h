@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_REQUEST_TARGET_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_REQUEST_TARGET_H_
+#pragma once
 
 #include <string>
 #include <string_view>
@@ -68,5 +67,3 @@ void RemoveDotSegments(std::string* path);
 void AppendPercentEncodedPath(std::string_view path, std::string* out);
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_REQUEST_TARGET_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_RESPONSE_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_RESPONSE_H_
+#pragma once
 
 #include <cstdint>
 #include <string>
@@ -121,5 +120,3 @@ class Response {
 bool ResponseHasBody(Method request_method, StatusCode status);
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_RESPONSE_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_ROUTER_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_ROUTER_H_
+#pragma once
 
 #include <array>
 #include <functional>
@@ -68,5 +67,3 @@ class Router {
 };
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_ROUTER_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_STATIC_FILE_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_STATIC_FILE_H_
+#pragma once
 
 #include <sys/stat.h>
 
@@ -60,5 +59,3 @@ void PrepareStaticFileResponse(const Request& request, std::string_view name,
                                std::string_view bytes, const FileInfo& info, Response* response);
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_STATIC_FILE_H_

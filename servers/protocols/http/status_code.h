@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_STATUS_CODE_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_STATUS_CODE_H_
+#pragma once
 
 #include <string_view>
 
@@ -44,5 +43,3 @@ std::string_view ReasonPhrase(StatusCode code);
 StatusCode HttpStatusOf(const absl::Status& status);
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_STATUS_CODE_H_

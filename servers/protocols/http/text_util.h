@@ -1,5 +1,4 @@
-#ifndef CORRAL_SERVERS_PROTOCOLS_HTTP_TEXT_UTIL_H_
-#define CORRAL_SERVERS_PROTOCOLS_HTTP_TEXT_UTIL_H_
+#pragma once
 
 #include <charconv>
 #include <cstdint>
@@ -74,5 +73,3 @@ std::string StrCat(const Pieces&... pieces) {
 }
 
 }  // namespace corral::http
-
-#endif  // CORRAL_SERVERS_PROTOCOLS_HTTP_TEXT_UTIL_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_TESTS_AGENT_PROCFS_FAKE_PROC_H_
-#define CORRAL_TESTS_AGENT_PROCFS_FAKE_PROC_H_
+#pragma once
 
 #include <sys/types.h>
 
@@ -69,5 +68,3 @@ class FakeProc {
 };
 
 }  // namespace corral::procfs
-
-#endif  // CORRAL_TESTS_AGENT_PROCFS_FAKE_PROC_H_

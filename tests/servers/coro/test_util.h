@@ -1,7 +1,6 @@
 // Helpers shared by the corral::coro tests: a fresh thread (hence a fresh hub) per test, and
 // loopback sockets.
-#ifndef CORRAL_TESTS_SERVERS_CORO_TEST_UTIL_H_
-#define CORRAL_TESTS_SERVERS_CORO_TEST_UTIL_H_
+#pragma once
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -97,5 +96,3 @@ inline std::pair<Fd, Fd> SocketPair() {
 }
 
 }  // namespace corral::coro::testing
-
-#endif  // CORRAL_TESTS_SERVERS_CORO_TEST_UTIL_H_

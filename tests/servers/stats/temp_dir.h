@@ -1,5 +1,4 @@
-#ifndef CORRAL_TESTS_SERVERS_STATS_TEMP_DIR_H_
-#define CORRAL_TESTS_SERVERS_STATS_TEMP_DIR_H_
+#pragma once
 
 #include <cstdlib>
 #include <filesystem>
@@ -33,5 +32,3 @@ class TempDir {
 };
 
 }  // namespace corral::stats
-
-#endif  // CORRAL_TESTS_SERVERS_STATS_TEMP_DIR_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_TESTS_SERVERS_PROTOCOLS_HTTP_ALLOCATION_COUNTER_H_
-#define CORRAL_TESTS_SERVERS_PROTOCOLS_HTTP_ALLOCATION_COUNTER_H_
+#pragma once
 
 namespace corral::http::test_support {
 
@@ -10,5 +9,3 @@ namespace corral::http::test_support {
 long AllocationCount();
 
 }  // namespace corral::http::test_support
-
-#endif  // CORRAL_TESTS_SERVERS_PROTOCOLS_HTTP_ALLOCATION_COUNTER_H_

@@ -1,5 +1,4 @@
-#ifndef CORRAL_TESTS_SERVERS_PROTOCOLS_HTTP_PARSER_DRIVER_H_
-#define CORRAL_TESTS_SERVERS_PROTOCOLS_HTTP_PARSER_DRIVER_H_
+#pragma once
 
 #include <cstddef>
 #include <string>
@@ -35,5 +34,3 @@ ParseStatus FeedAll(RequestParser& parser, std::string_view data, std::size_t* c
 StatusCode ErrorOf(std::string_view data, const ParserLimits& limits = ParserLimits());
 
 }  // namespace corral::http::test_support
-
-#endif  // CORRAL_TESTS_SERVERS_PROTOCOLS_HTTP_PARSER_DRIVER_H_

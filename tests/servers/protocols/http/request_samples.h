@@ -1,5 +1,4 @@
-#ifndef CORRAL_TESTS_SERVERS_PROTOCOLS_HTTP_REQUEST_SAMPLES_H_
-#define CORRAL_TESTS_SERVERS_PROTOCOLS_HTTP_REQUEST_SAMPLES_H_
+#pragma once
 
 #include <string_view>
 #include <vector>
@@ -105,5 +104,3 @@ inline const std::vector<std::string_view>& AllSamples() {
 }
 
 }  // namespace corral::http::test_support
-
-#endif  // CORRAL_TESTS_SERVERS_PROTOCOLS_HTTP_REQUEST_SAMPLES_H_
