@@ -15,7 +15,7 @@
 #include "base/syscall_error.h"
 #include "servers/exit_codes.h"
 #include "servers/models/model.h"
-#include "servers/net/per_client_limit.h"
+#include "servers/models/per_client_limit.h"
 #include "servers/net/socket.h"
 #include "servers/protocols/make_protocol.h"
 #include "servers/readiness.h"
@@ -121,9 +121,9 @@ int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
     model_options.scoreboard = &*scoreboard;
   }
   // Made before any worker exists, so forked pool workers share its counts.
-  std::unique_ptr<net::PerClientLimit> per_client_limit;
+  std::unique_ptr<models::PerClientLimit> per_client_limit;
   if (server_spec->max_connections_per_client() > 0) {
-    absl::StatusOr<std::unique_ptr<net::PerClientLimit>> made = net::PerClientLimit::Create(
+    absl::StatusOr<std::unique_ptr<models::PerClientLimit>> made = models::PerClientLimit::Create(
         server_spec->max_connections_per_client(), model_options.scoreboard);
     if (!made.ok()) return FailStart(flags, std::string(made.status().message()));
     per_client_limit = *std::move(made);

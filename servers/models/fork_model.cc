@@ -81,19 +81,19 @@ absl::Status ForkModel::AcceptAndLaunch(int listener, int stop_fd, Workers& work
         break;
       }
       // Over its client's cap: closed here at once (counted), no worker started.
-      auto hold = net::PerClientLimit::Admit(options_.per_client_limit, accepted.fd.get());
+      auto hold = PerClientLimit::Admit(options_.per_client_limit, accepted.fd.get());
       if (!hold) continue;
       // The child holds the client's place while it serves; if no child starts, it is given back.
-      const net::PerClientLimit::Detached place = hold->Detach();
+      const PerClientLimit::Detached place = hold->Detach();
       int fd = accepted.fd.Release();
       if (!workers.Launch(fd, [fd, place, stop_fd, &protocol, board = options_.scoreboard] {
-            net::PerClientLimit::Hold held(place);
+            PerClientLimit::Hold held(place);
             StartChildDrainWatcher(stop_fd, protocol);
             std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
             net::BlockingStream stream(fd, net::BlockingStream::Accepted{});
             ServeConnection(stream, slot ? &*slot : nullptr, protocol);
           })) {
-        net::PerClientLimit::Hold(place).Release();
+        PerClientLimit::Hold(place).Release();
       }
     }
   }

@@ -138,7 +138,7 @@ void HubServer::ServeStreams(const protocols::StreamProtocol& protocol, std::lat
             return;
           }
           // Over its client's cap: closed at once (counted), no greenlet started.
-          auto hold = net::PerClientLimit::Admit(limit, *fd);
+          auto hold = PerClientLimit::Admit(limit, *fd);
           if (!hold) {
             (void)coro::Close(*fd);
             state.slots.Release();
@@ -149,7 +149,7 @@ void HubServer::ServeStreams(const protocols::StreamProtocol& protocol, std::lat
               int fd;
               ~Owned() { (void)coro::Close(fd); }
             } owned{conn};
-            net::PerClientLimit::Hold held(place);  // the client's place, given back likewise
+            PerClientLimit::Hold held(place);  // the client's place, given back likewise
             CoroutineStream stream(conn);
             ServeConnection(stream, slot, protocol);
           });

@@ -13,7 +13,7 @@
 
 #include "base/unique_fd.h"
 #include "servers/coro/hub.h"
-#include "servers/net/per_client_limit.h"
+#include "servers/models/per_client_limit.h"
 #include "servers/protocols/datagram_protocol.h"
 #include "servers/protocols/stream_protocol.h"
 #include "servers/stats/scoreboard.h"
@@ -25,7 +25,7 @@ class HubServer {
   // `board` (may be null) gets one slot for this hub, shared by its greenlets. `limit` (may be
   // null), shared by every hub, caps connections per client.
   HubServer(base::UniqueFd socket, uint32_t max_active, std::chrono::milliseconds drain_timeout,
-            stats::Scoreboard* board, net::PerClientLimit* limit = nullptr)
+            stats::Scoreboard* board, PerClientLimit* limit = nullptr)
       : socket_(std::move(socket)),
         max_active_(max_active),
         drain_timeout_(drain_timeout),
@@ -55,7 +55,7 @@ class HubServer {
   const uint32_t max_active_;
   const std::chrono::milliseconds drain_timeout_;
   stats::Scoreboard* const board_;
-  net::PerClientLimit* const limit_;
+  PerClientLimit* const limit_;
   std::atomic<coro::Hub*> hub_{nullptr};
   State* state_ = nullptr;  // hub thread only
 };

@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "base/unique_fd.h"
-#include "servers/net/per_client_limit.h"
+#include "servers/models/per_client_limit.h"
 #include "servers/protocols/datagram_protocol.h"
 #include "servers/protocols/stream_protocol.h"
 #include "servers/server_kinds.h"
@@ -31,7 +31,7 @@ struct ModelOptions {
   stats::Scoreboard* scoreboard = nullptr;
   // At most its cap of connections per client address; null: no cap. Not owned; made before
   // any worker (forked pool workers share its counts); outlives the model.
-  net::PerClientLimit* per_client_limit = nullptr;
+  PerClientLimit* per_client_limit = nullptr;
 };
 
 // How many scoreboard slots a model with `options` can have live at once: one per worker

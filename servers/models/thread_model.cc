@@ -41,7 +41,7 @@ constexpr int kStartRetryMs = 1000;
 // gave up on it ends on this state instead of on freed memory.
 struct AcceptingThreads : std::enable_shared_from_this<AcceptingThreads> {
   AcceptingThreads(int listener_fd, uint32_t max, const protocols::StreamProtocol& served,
-                   stats::Scoreboard* scores, net::PerClientLimit* per_client)
+                   stats::Scoreboard* scores, PerClientLimit* per_client)
       : listener(listener_fd),
         max_threads(max),
         protocol(served),
@@ -56,7 +56,7 @@ struct AcceptingThreads : std::enable_shared_from_this<AcceptingThreads> {
 
   // Accepts one connection within its client's cap (`hold`, its place) and records it in
   // `mine`; -1 when the thread should exit.
-  int Accept(CuttableConnections::Slot& mine, std::optional<net::PerClientLimit::Hold>& hold);
+  int Accept(CuttableConnections::Slot& mine, std::optional<PerClientLimit::Hold>& hold);
 
   // After a count fell: wakes the drain, which may be waiting for it (absl::Mutex re-checks
   // its waiters' conditions on unlock). The drain sets draining before it reads a count, so a
@@ -70,7 +70,7 @@ struct AcceptingThreads : std::enable_shared_from_this<AcceptingThreads> {
   const uint32_t max_threads;
   const protocols::StreamProtocol& protocol;
   stats::Scoreboard* const board;
-  net::PerClientLimit* const limit;
+  PerClientLimit* const limit;
   base::UniqueFd failed{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};  // the listener broke
 
   std::atomic<uint32_t> threads{0};   // alive, whatever they do
@@ -88,7 +88,7 @@ void AcceptingThreads::Run(std::shared_ptr<AcceptingThreads> self) {
   std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(self->board);
   {
     CuttableConnections::Slot mine(self->connections);
-    std::optional<net::PerClientLimit::Hold> hold;  // the client's place, while served
+    std::optional<PerClientLimit::Hold> hold;  // the client's place, while served
     for (int fd; (fd = self->Accept(mine, hold)) >= 0;) {
       {
         net::BlockingStream stream(fd, net::BlockingStream::Accepted{kIdleThreadExit});
@@ -131,7 +131,7 @@ void AcceptingThreads::StartThread() {
 }
 
 int AcceptingThreads::Accept(CuttableConnections::Slot& mine,
-                             std::optional<net::PerClientLimit::Hold>& hold) {
+                             std::optional<PerClientLimit::Hold>& hold) {
   for (;;) {
     // Counted as waiting before draining is read: the drain, which sets draining first and
     // then waits for no thread waiting before it closes the listener, sees this thread or
@@ -148,7 +148,7 @@ int AcceptingThreads::Accept(CuttableConnections::Slot& mine,
     int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     int err = errno;
     // Over its client's cap: closed at once (counted), and this thread accepts again.
-    if (fd >= 0 && !(hold = net::PerClientLimit::Admit(limit, fd))) {
+    if (fd >= 0 && !(hold = PerClientLimit::Admit(limit, fd))) {
       ::close(fd);
       waiting.fetch_sub(1);
       CountFell();

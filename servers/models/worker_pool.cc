@@ -52,7 +52,7 @@ absl::Status RunWorkerPool(Workers& workers, uint32_t pool_size, int stop_fd,
 }
 
 void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& protocol,
-                    stats::Scoreboard* board, net::PerClientLimit* limit,
+                    stats::Scoreboard* board, PerClientLimit* limit,
                     CuttableConnections& connections) {
   std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
   CuttableConnections::Slot mine(connections);
@@ -75,8 +75,8 @@ void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& 
     }
     // Over its client's cap: closed at once (counted), and this worker accepts again; else the
     // client's place is held until the connection is served.
-    std::optional<net::PerClientLimit::Hold> hold =
-        net::PerClientLimit::Admit(limit, accepted.fd.get());
+    std::optional<PerClientLimit::Hold> hold =
+        PerClientLimit::Admit(limit, accepted.fd.get());
     if (!hold) continue;
     const int fd = accepted.fd.Release();
     mine.Serve(fd);

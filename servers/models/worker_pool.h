@@ -13,7 +13,7 @@
 #include "absl/status/status.h"
 #include "servers/models/cuttable_connections.h"
 #include "servers/models/workers.h"
-#include "servers/net/per_client_limit.h"
+#include "servers/models/per_client_limit.h"
 #include "servers/protocols/datagram_protocol.h"
 #include "servers/protocols/stream_protocol.h"
 #include "servers/stats/scoreboard.h"
@@ -32,7 +32,7 @@ absl::Status RunWorkerPool(Workers& workers, uint32_t pool_size, int stop_fd,
 // worker may win the race: EAGAIN), serve, until `stop_fd` fires. Each connection is registered
 // in `connections` while served, for a thread pool's drain to cut. `board` may be null.
 void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& protocol,
-                    stats::Scoreboard* board, net::PerClientLimit* limit, CuttableConnections& connections);
+                    stats::Scoreboard* board, PerClientLimit* limit, CuttableConnections& connections);
 
 // The same for datagrams: receive one, answer it, and again, until `stop_fd` fires.
 void ReceiveAndServe(int socket, int stop_fd, const protocols::DatagramProtocol& protocol,

@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "servers/stats/scoreboard.h"
 
-namespace corral::net {
+namespace corral::models {
 
 // A client is an IPv4 address, or an IPv6 /64 (one site's hosts, or one host's privacy
 // addresses, which it can change at will inside its /64; an IPv4-mapped address counts as the
@@ -100,4 +100,4 @@ class PerClientLimit {
   const uint64_t seed_;
 };
 
-}  // namespace corral::net
+}  // namespace corral::models

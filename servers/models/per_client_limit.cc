@@ -1,4 +1,4 @@
-#include "servers/net/per_client_limit.h"
+#include "servers/models/per_client_limit.h"
 
 #include <netinet/in.h>
 #include <sys/mman.h>
@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/syscall_error.h"
 
-namespace corral::net {
+namespace corral::models {
 namespace {
 
 constexpr size_t kTableBytes = PerClientLimit::kBuckets * sizeof(std::atomic<uint32_t>);
@@ -114,4 +114,4 @@ uint32_t PerClientLimit::CountOf(const sockaddr* peer, socklen_t length) const {
   return count == nullptr ? 0 : count->load(std::memory_order_relaxed);
 }
 
-}  // namespace corral::net
+}  // namespace corral::models

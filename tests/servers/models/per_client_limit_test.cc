@@ -1,6 +1,6 @@
 // PerClientLimit: the cap per client address, its keying (IPv4, IPv6 /64, mapped addresses),
 // its counting of refusals, and one table shared by processes forked after it was made.
-#include "servers/net/per_client_limit.h"
+#include "servers/models/per_client_limit.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@
 
 #include "servers/stats/scoreboard_reader.h"
 
-namespace corral::net {
+namespace corral::models {
 namespace {
 
 sockaddr_in V4(const char* text, uint16_t port = 1000) {
@@ -186,4 +186,4 @@ TEST(PerClientLimitTest, RefusalsAreCountedInTheScoreboard) {
 }
 
 }  // namespace
-}  // namespace corral::net
+}  // namespace corral::models
