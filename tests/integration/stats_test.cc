@@ -267,7 +267,8 @@ TEST_F(StatsTest, TopRendersInATerminalSortsAndQuitsRestoringIt) {
 
   Tmux tmux;
   std::string command = absl::StrCat(BinaryPath("corralctl"), " --agent ", socket_address(),
-                                     " top --interval-ms 200; echo top-exit=$?; stty -a; sleep 60");
+                                     " top --interval-ms 200; echo top-exit=$?; stty -a; "
+                                     "echo stty-done; sleep 60");
   CommandResult started =
       tmux.Run({"new-session", "-d", "-s", "top", "-x", "200", "-y", "50", "sh", "-c", command});
   ASSERT_EQ(started.exit_code, 0) << started.err;
@@ -284,7 +285,8 @@ TEST_F(StatsTest, TopRendersInATerminalSortsAndQuitsRestoringIt) {
   ASSERT_TRUE(tmux.WaitFor("RSS*")) << tmux.Capture();
 
   ASSERT_EQ(tmux.Run({"send-keys", "-t", "top", "q"}).exit_code, 0);
-  ASSERT_TRUE(tmux.WaitFor("top-exit=")) << tmux.Capture();
+  // stty's report follows top-exit=; the sentinel after it says the whole report is on screen.
+  ASSERT_TRUE(tmux.WaitFor("stty-done")) << tmux.Capture();
   screen = tmux.Capture();
   EXPECT_THAT(screen, HasSubstr("top-exit=0"));
   // Back on the main screen with the line discipline as it was: canonical mode and echo on.
@@ -301,12 +303,13 @@ TEST_F(StatsTest, TopQuitsOnSigtermAndRestoresTheTerminal) {
   std::string command = absl::StrCat(
       BinaryPath("corralctl"), " --agent ", socket_address(),
       " top --interval-ms 200 </dev/tty & pid=$!; sleep 2; kill -TERM $pid; wait $pid; "
-      "echo top-exit=$?; stty -a; sleep 60");
+      "echo top-exit=$?; stty -a; echo stty-done; sleep 60");
   ASSERT_EQ(
       tmux.Run({"new-session", "-d", "-s", "top", "-x", "200", "-y", "50", "sh", "-c", command})
           .exit_code,
       0);
-  ASSERT_TRUE(tmux.WaitFor("top-exit=")) << tmux.Capture();
+  // stty's report follows top-exit=; the sentinel after it says the whole report is on screen.
+  ASSERT_TRUE(tmux.WaitFor("stty-done")) << tmux.Capture();
   std::string screen = tmux.Capture();
   EXPECT_THAT(screen, HasSubstr("top-exit=0"));
   EXPECT_THAT(screen, ::testing::ContainsRegex("[^-]icanon"));
