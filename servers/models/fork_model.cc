@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "base/syscall_error.h"
 #include "servers/models/accept_connection.h"
 #include "servers/models/child_drain_watcher.h"
 #include "servers/models/cuttable_connections.h"
@@ -14,7 +15,6 @@
 #include "servers/models/worker_pool.h"
 #include "servers/models/worker_slot.h"
 #include "servers/net/blocking_stream.h"
-#include "base/syscall_error.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::models {
@@ -36,15 +36,15 @@ absl::Status ForkModel::ServeStreams(base::UniqueFd listener, int stop_fd,
   if (options_.pool_size > 0) {
     // Pool children keep the listener: they accept on it themselves.
     std::unique_ptr<ProcessWorkers> workers = MakeWorkers(-1);
-    return RunWorkerPool(*workers, options_.pool_size, stop_fd, options_.drain_timeout,
-                         [fd, stop_fd, &protocol, board = options_.scoreboard,
-                          limit = options_.per_client_limit] {
-                           StartChildDrainWatcher(stop_fd, protocol);
-                           // A child's connection ends with the child: nothing to cut from
-                           // outside (the drain SIGKILLs instead).
-                           CuttableConnections own;
-                           AcceptAndServe(fd, stop_fd, protocol, board, limit, own);
-                         });
+    return RunWorkerPool(
+        *workers, options_.pool_size, stop_fd, options_.drain_timeout,
+        [fd, stop_fd, &protocol, board = options_.scoreboard, limit = options_.per_client_limit] {
+          StartChildDrainWatcher(stop_fd, protocol);
+          // A child's connection ends with the child: nothing to cut from
+          // outside (the drain SIGKILLs instead).
+          CuttableConnections own;
+          AcceptAndServe(fd, stop_fd, protocol, board, limit, own);
+        });
   }
   std::unique_ptr<ProcessWorkers> workers = MakeWorkers(fd);
   absl::Status error = AcceptAndLaunch(fd, stop_fd, *workers, protocol);
@@ -86,9 +86,12 @@ absl::Status ForkModel::AcceptAndLaunch(int listener, int stop_fd, Workers& work
       // The child holds the client's place while it serves; if no child starts, it is given back.
       const PerClientLimit::Detached place = hold->Detach();
       int fd = accepted.fd.Release();
-      if (!workers.Launch(fd, [fd, place, stop_fd, &protocol, board = options_.scoreboard] {
+      if (!workers.Launch(fd, [fd, place, &protocol, board = options_.scoreboard] {
             PerClientLimit::Hold held(place);
-            StartChildDrainWatcher(stop_fd, protocol);
+            // No drain watcher here: a thread per connection cost this model about 45% of its
+            // Connection: close throughput and doubled its memory per idle connection
+            // (bench/compare), so a keep-alive connection of a one-connection child is still
+            // served until the drain's cut. Pool children, which live long, do watch.
             std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
             net::BlockingStream stream(fd, net::BlockingStream::Accepted{});
             ServeConnection(stream, slot ? &*slot : nullptr, protocol);

@@ -33,8 +33,9 @@ class StreamProtocol {
   // for the connections being served), from the model's main thread while Serve() runs on
   // others. A protocol whose connections wait between requests closes each connection after
   // its current request and ends those waits soon, so a drain does not sit out idle clients
-  // and then cut them. Must not block. Under fork each worker process calls it on its own
-  // copy, from a thread of that process (child_drain_watcher.h).
+  // and then cut them. Must not block. Under fork each pool worker process calls it on its own
+  // copy, from a thread of that process (child_drain_watcher.h); a child serving one connection
+  // does not (fork_model.cc says why), so its connection is served until the drain's cut.
   virtual void BeginDrain() const {}
 };
 
