@@ -1,5 +1,6 @@
 #include "agent/server_stats.h"
 
+#include <filesystem>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -82,6 +83,10 @@ void FillServerRecord(const v1::Server& server, absl::Time now, v1::ServerStats*
   out->set_state(server.state());
   out->set_protocol(server.spec().protocol());
   out->set_model(server.spec().model());
+  if (!server.spec().handler().empty()) {
+    // Until the server's scoreboard says the name the plugin declares, its file's stem.
+    out->set_handler(std::filesystem::path(server.spec().handler()).stem().string());
+  }
   out->set_bound_address(server.bound_address());
   out->set_pid(server.pid());
   out->set_restarts(server.restarts());
@@ -99,6 +104,8 @@ v1::ServerStats ServerStatsSampler::Sample(const v1::Server& server, absl::Time 
   absl::StatusOr<stats::IntervalStats> interval = scoreboard_.Sample();
   if (interval.ok()) {
     FillScoreboardStats(*interval, *scoreboard_.last(), per_worker, &out);
+    // A server run by a handler plugin writes the plugin's declared name as its protocol.
+    if (!out.handler().empty()) out.set_handler(scoreboard_.last()->protocol);
   } else {
     out.set_unavailable_reason(std::string(interval.status().message()));
     // DataLoss: the file is there but cannot be trusted (see StatsSampler::Sample).

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -29,10 +31,25 @@ std::string Uptime(const v1::Server& server, absl::Time now) {
   return ShortDuration(now - FromTimestamp(server.start_time()));
 }
 
+void AddHandlerFields(const v1::ServerSpec& spec,
+                      std::vector<std::pair<std::string, std::string>>& fields) {
+  fields.push_back({"handler", spec.handler()});
+  // A map's order is unspecified; the handler gets them in key order, so show them so.
+  std::map<std::string, std::string> args(spec.handler_args().begin(), spec.handler_args().end());
+  for (const auto& [key, value] : args) fields.push_back({"handler arg", key + "=" + value});
+}
+
 }  // namespace
 
 std::string ProtocolLabel(v1::Protocol protocol) {
   return EnumLabel(v1::Protocol_Name(protocol), "PROTOCOL_");
+}
+std::string ProtocolLabel(v1::Protocol protocol, const std::string& handler) {
+  if (handler.empty()) return ProtocolLabel(protocol);
+  return absl::StrCat(ProtocolLabel(protocol), "(", handler, ")");
+}
+std::string HandlerStem(const std::string& path) {
+  return std::filesystem::path(path).stem().string();
 }
 std::string ModelLabel(v1::Model model) { return EnumLabel(v1::Model_Name(model), "MODEL_"); }
 std::string PolicyLabel(v1::RestartPolicy policy) {
@@ -109,7 +126,8 @@ std::string FormatServerTable(const std::vector<v1::Server>& servers, absl::Time
                                                  "LAST-EXIT", "REASON"}};
   for (const v1::Server& s : servers) {
     const std::string address = s.bound_address().empty() ? s.spec().listen() : s.bound_address();
-    rows.push_back({s.spec().name(), StateLabel(s.state()), ProtocolLabel(s.spec().protocol()),
+    rows.push_back({s.spec().name(), StateLabel(s.state()),
+                    ProtocolLabel(s.spec().protocol(), HandlerStem(s.spec().handler())),
                     ModelLabel(s.spec().model()), address,
                     s.pid() != 0 ? absl::StrCat(s.pid()) : "-", Uptime(s, now),
                     absl::StrCat(s.restarts()), absl::StrCat(s.consecutive_failures()),
@@ -138,7 +156,7 @@ std::string FormatServerDetail(const v1::Server& s, absl::Time now) {
       {"name", spec.name()},
       {"state", StateLabel(s.state())},
       {"reason", s.reason().empty() ? "-" : s.reason()},
-      {"protocol", ProtocolLabel(spec.protocol())},
+      {"protocol", ProtocolLabel(spec.protocol(), HandlerStem(spec.handler()))},
       {"model", ModelLabel(spec.model())},
       {"listen", spec.listen()},
       {"bound address", s.bound_address().empty() ? "-" : s.bound_address()},
@@ -165,6 +183,7 @@ std::string FormatServerDetail(const v1::Server& s, absl::Time now) {
   if (!spec.root().empty()) fields.push_back({"root", spec.root()});
   if (spec.pool_size() != 0) fields.push_back({"pool size", absl::StrCat(spec.pool_size())});
   if (spec.hubs() != 0) fields.push_back({"hubs", absl::StrCat(spec.hubs())});
+  if (!spec.handler().empty()) AddHandlerFields(spec, fields);
   if (spec.protocol() == v1::PROTOCOL_FILE) {
     fields.push_back({"overwrite", spec.allow_overwrite() ? "allowed" : "refused"});
   }

@@ -14,6 +14,10 @@ namespace corral::ctl {
 
 // "tcp-echo", "thread", "RUNNING", ...
 std::string ProtocolLabel(v1::Protocol protocol);
+// "tcp(kv)" for a protocol served by the handler plugin named `handler`; without one, as above.
+std::string ProtocolLabel(v1::Protocol protocol, const std::string& handler);
+// A handler plugin's file stem ("kv" for "/x/kv.so"): its name where only the spec is at hand.
+std::string HandlerStem(const std::string& path);
 std::string ModelLabel(v1::Model model);
 std::string StateLabel(v1::State state);
 // "never", "on-failure", "always".

@@ -146,8 +146,8 @@ std::string FormatStatsBlock(const v1::ServerStats& s) {
     rows.push_back({field + ":", std::move(value)});
   };
   add("name", s.name());
-  add("state", absl::StrCat(StateLabel(s.state()), "  ", ProtocolLabel(s.protocol()), "/",
-                            ModelLabel(s.model()), "  ", Address(s),
+  add("state", absl::StrCat(StateLabel(s.state()), "  ", ProtocolLabel(s.protocol(), s.handler()),
+                            "/", ModelLabel(s.model()), "  ", Address(s),
                             s.pid() != 0 ? absl::StrCat("  pid ", s.pid()) : ""));
   add("uptime", absl::StrCat(Uptime(s), "  restarts ", s.restarts()));
   if (!s.scoreboard_available()) {
@@ -275,8 +275,8 @@ std::vector<std::string> FormatTopTable(const std::vector<v1::ServerStats>& serv
     const v1::StatsRates& r = s.rates();
     bool board = s.scoreboard_available();
     rows.push_back(
-        {s.name(), StateLabel(s.state()), ProtocolLabel(s.protocol()), ModelLabel(s.model()),
-         Address(s), board ? absl::StrCat(s.active_connections()) : "-",
+        {s.name(), StateLabel(s.state()), ProtocolLabel(s.protocol(), s.handler()),
+         ModelLabel(s.model()), Address(s), board ? absl::StrCat(s.active_connections()) : "-",
          board ? HumanRate(r.requests_per_second()) : "-",
          board ? HumanBytes(r.bytes_in_per_second()) : "-",
          board ? HumanBytes(r.bytes_out_per_second()) : "-",

@@ -1,5 +1,6 @@
 #include "spec/spec_flags.h"
 
+#include <filesystem>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -108,8 +109,15 @@ SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
 }
 
 void SpecFlags::AddHandlerFlags(CLI::App& app) {
+  // Made absolute here, against the caller's working directory: `corralctl start --handler
+  // ./x.so` means the user's ./x.so, not one relative to wherever the agent runs.
   options_.push_back(app.add_option_function<std::string>(
-      "--handler", [this](const std::string& v) { spec_.set_handler(v); },
+      "--handler",
+      [this](const std::string& v) {
+        std::error_code ec;
+        std::filesystem::path path = std::filesystem::absolute(v, ec);
+        spec_.set_handler(ec ? v : path.lexically_normal().string());
+      },
       "handler plugin (.so) serving protocol tcp or udp, or adding routes to http"));
   // One KEY=VALUE per occurrence, so a positional argument after it is never taken for one.
   options_.push_back(app.add_option("--handler-arg", handler_args_,

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,26 @@ TEST(SpecFlagsTest, EveryServerFieldHasItsFlag) {
   EXPECT_TRUE(spec->allow_overwrite());
   EXPECT_EQ(spec->max_upload_bytes(), 4096u);
   EXPECT_EQ(spec->hubs(), 2u);
+}
+
+TEST(SpecFlagsTest, HandlerAndItsArgsAreServerFlags) {
+  CLI::App app;
+  SpecFlags flags(app, SpecFlags::Fields::kServer);
+  Parse(app, {"--protocol", "tcp", "--handler", "kv.so", "--handler-arg", "max_keys=3",
+              "--handler-arg", "motto=a=b"});
+  absl::StatusOr<v1::ServerSpec> spec = flags.Build("kv");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->protocol(), v1::PROTOCOL_TCP);
+  // Relative to the caller's directory, made absolute before it reaches an agent elsewhere.
+  EXPECT_EQ(spec->handler(), (std::filesystem::current_path() / "kv.so").string());
+  ASSERT_EQ(spec->handler_args().size(), 2u);
+  EXPECT_EQ(spec->handler_args().at("max_keys"), "3");
+  EXPECT_EQ(spec->handler_args().at("motto"), "a=b");
+
+  CLI::App bad_app;
+  SpecFlags bad(bad_app, SpecFlags::Fields::kServer);
+  Parse(bad_app, {"--handler-arg", "novalue"});
+  EXPECT_EQ(bad.Build("kv").status().message(), "--handler-arg \"novalue\" is not KEY=VALUE");
 }
 
 TEST(SpecFlagsTest, SupervisionFlagsAreCorralctlsOnly) {

@@ -134,6 +134,29 @@ TEST(SpecValidationTest, RootOnlyForFileProtocols) {
   ExpectInvalid(spec, "needs a root");
 }
 
+TEST(SpecValidationTest, HandlerServesTcpAndUdpAndIsStoredAbsolute) {
+  v1::ServerSpec spec = EchoSpec();
+  spec.set_protocol(v1::PROTOCOL_TCP);
+  ExpectInvalid(spec, "protocol tcp is served by a handler plugin; give one with --handler PATH");
+  spec.set_handler("plugins/../kv.so");
+  absl::StatusOr<v1::ServerSpec> valid = ValidateSpec(spec);
+  ASSERT_TRUE(valid.ok()) << valid.status();
+  EXPECT_EQ(valid->handler(), (std::filesystem::current_path() / "kv.so").string());
+  EXPECT_EQ(valid->max_connections_per_client(), kDefaultMaxConnectionsPerClient);
+
+  spec.set_protocol(v1::PROTOCOL_UDP);
+  ASSERT_TRUE(ValidateSpec(spec).ok());
+  spec.set_max_connections_per_client(3);
+  ExpectInvalid(spec, "max_connections_per_client applies to connection protocols, not udp");
+
+  spec = EchoSpec();  // tcp-echo
+  spec.set_handler("/x/kv.so");
+  ExpectInvalid(spec, "protocol tcp-echo takes no handler plugin");
+  spec = EchoSpec();
+  (*spec.mutable_handler_args())["max_keys"] = "3";
+  ExpectInvalid(spec, "handler_args apply to a handler plugin");
+}
+
 TEST(SpecValidationTest, ModelAndProtocolOptionsMustFit) {
   v1::ServerSpec spec = EchoSpec();
   spec.set_hubs(2);

@@ -65,7 +65,7 @@ class KeyValue {
   }
 
  private:
-  static constexpr size_t kMaxLine = 64 * 1024;
+  static constexpr size_t kMaxLine = 8 * 1024;  // a longer request is refused: ERROR line too long
   static constexpr std::chrono::seconds kIdleTimeout{60};
 
   explicit KeyValue(unsigned long long max_keys) : max_keys_(max_keys) {}

@@ -54,12 +54,25 @@ inline const corral_host* host = nullptr;
 // through. Null before init.
 inline const corral_host* Host() { return internal::host; }
 
-// Absolute deadlines, nanoseconds on CLOCK_MONOTONIC (handler.h).
-using Deadline = corral_deadline;
-inline constexpr Deadline kNoDeadline = CORRAL_NO_DEADLINE;
-inline Deadline Now() { return Host()->now(); }
+// The current time: nanoseconds on CLOCK_MONOTONIC, as handler.h's deadlines count.
+inline corral_deadline Now() { return Host()->now(); }
+
+// An absolute deadline (handler.h's corral_deadline). A type of its own, so that a deadline is
+// never taken for a length or a length for a deadline: Write(buf, n) and Write("text", deadline)
+// each mean what they say.
+class Deadline {
+ public:
+  constexpr explicit Deadline(corral_deadline ns) : ns_(ns) {}
+  constexpr corral_deadline ns() const { return ns_; }
+
+ private:
+  corral_deadline ns_;
+};
+inline constexpr Deadline kNoDeadline{CORRAL_NO_DEADLINE};
 // The deadline `timeout` from now.
-inline Deadline After(std::chrono::nanoseconds timeout) { return Now() + timeout.count(); }
+inline Deadline After(std::chrono::nanoseconds timeout) {
+  return Deadline(Now() + timeout.count());
+}
 
 // "ok", "closed", "timeout", ...: for log lines.
 inline const char* StatusName(corral_status status) {
@@ -156,20 +169,20 @@ class Stream : public Conn {
   // Reads 1..len bytes. CLOSED when the peer closed and nothing is buffered.
   IoResult Read(void* buf, size_t len, Deadline deadline = kNoDeadline) {
     IoResult r;
-    r.status = Host()->read(conn_, buf, len, deadline, &r.size);
+    r.status = Host()->read(conn_, buf, len, deadline.ns(), &r.size);
     return r;
   }
   // Reads exactly len bytes; CLOSED when the peer closed first (size says how many came).
   IoResult ReadExactly(void* buf, size_t len, Deadline deadline = kNoDeadline) {
     IoResult r;
-    r.status = Host()->read_exactly(conn_, buf, len, deadline, &r.size);
+    r.status = Host()->read_exactly(conn_, buf, len, deadline.ns(), &r.size);
     return r;
   }
   // Reads one line without its "\n" (or "\r\n") into buf. TOO_LONG when none came within cap
   // bytes (the rest of that line is skipped); a last line ended by the close is OK, then CLOSED.
   IoResult ReadLine(char* buf, size_t cap, Deadline deadline = kNoDeadline) {
     IoResult r;
-    r.status = Host()->read_line(conn_, buf, cap, deadline, &r.size);
+    r.status = Host()->read_line(conn_, buf, cap, deadline.ns(), &r.size);
     return r;
   }
   // As above into `line` (replaced), for lines of at most `cap` bytes.
@@ -181,10 +194,10 @@ class Stream : public Conn {
   }
   // Writes all of `data`, or fails.
   corral_status Write(std::string_view data, Deadline deadline = kNoDeadline) {
-    return Host()->write(conn_, data.data(), data.size(), deadline);
+    return Host()->write(conn_, data.data(), data.size(), deadline.ns());
   }
   corral_status Write(const void* data, size_t len, Deadline deadline = kNoDeadline) {
-    return Host()->write(conn_, data, len, deadline);
+    return Host()->write(conn_, data, len, deadline.ns());
   }
   // Counts one request served on this connection, with its latency. The first call turns off
   // the host's own count of one request per connection.

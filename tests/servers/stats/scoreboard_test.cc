@@ -319,6 +319,35 @@ TEST(ScoreboardTest, AReusedSlotKeepsItsCounts) {
   }
 }
 
+// A child killed by its own fault mid-connection (a handler plugin's SIGSEGV) counts as a
+// protocol error of that connection, and the connection as closed; an idle one counts nothing.
+TEST(ScoreboardTest, ReclaimingACrashedChildCountsItsConnectionAsAnError) {
+  TempDir dir;
+  absl::StatusOr<Scoreboard> sb = Scoreboard::Create(Options(dir.File("sb"), 3));
+  ASSERT_TRUE(sb.ok());
+  pid_t children[2];
+  for (int busy = 0; busy < 2; ++busy) {
+    children[busy] = fork();
+    ASSERT_GE(children[busy], 0);
+    if (children[busy] == 0) {
+      absl::StatusOr<SlotWriter> w = sb->ClaimSlot();
+      if (!w.ok()) _exit(2);
+      w->OnAccept();
+      w->SetState(busy ? WorkerState::kReading : WorkerState::kIdle);
+      _exit(0);  // as if killed: no destructor, no close counted
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(children[busy], &status, 0), children[busy]);
+  }
+  EXPECT_EQ(sb->ReclaimSlotsOf(children[0], /*crashed=*/true), 1);
+  EXPECT_EQ(sb->ReclaimSlotsOf(children[1], /*crashed=*/true), 1);
+  absl::StatusOr<ScoreboardReader> r = ScoreboardReader::Open(dir.File("sb"));
+  Snapshot snap = r->Read().value();
+  EXPECT_EQ(snap.totals.error(ErrorKind::kProtocol), 1u);
+  EXPECT_EQ(snap.totals.accepted, 2u);
+  EXPECT_EQ(snap.totals.closed, 1u);
+}
+
 TEST(ScoreboardTest, ParentReclaimsTheSlotOfAChildThatDiedWithoutReleasing) {
   TempDir dir;
   absl::StatusOr<Scoreboard> sb = Scoreboard::Create(Options(dir.File("sb"), 2));
