@@ -170,6 +170,25 @@ TEST_P(HandlerCrashTest, CrashEndsTheServerAndTheAgentRestartsIt) {
 
 INSTANTIATE_TEST_SUITE_P(Models, HandlerCrashTest, ::testing::Values("thread", "coroutine"));
 
+// Where only the spec is at hand (ls, get) a handler shows by its file's stem; stats and top,
+// which read the server's scoreboard, show the name the plugin declares ("lines" here).
+TEST_F(HandlerTest, ListShowsTheFileStemAndStatsTheDeclaredName) {
+  const std::string address =
+      Start("named", {"--protocol", "tcp", "--model", "thread", "--handler", Plugin("test_lines")});
+  ASSERT_FALSE(address.empty());
+  CommandResult ls = Ctl({"ls"});
+  EXPECT_TRUE(absl::StrContains(ls.out, "tcp(test_lines)")) << ls.out;
+  CommandResult get = Ctl({"get", "named"});
+  EXPECT_TRUE(absl::StrContains(get.out, Plugin("test_lines"))) << get.out;
+  CommandResult stats;
+  EXPECT_TRUE(WaitFor([&] {
+    stats = Ctl({"stats", "named"});
+    return absl::StrContains(stats.out, "tcp(lines)/thread");
+  })) << stats.out;
+  CommandResult json = Ctl({"--json", "stats", "named"});
+  EXPECT_TRUE(absl::StrContains(json.out, "\"handler\": \"lines\"")) << json.out;
+}
+
 // A plugin that cannot serve ends the start FAILED with its reason, and is not restarted.
 TEST_F(HandlerTest, BadPluginFailsWithItsReasonAndIsNotRestarted) {
   CommandResult start = Ctl({"start", "old", "--protocol", "tcp", "--listen", "127.0.0.1:0",
