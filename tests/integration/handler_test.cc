@@ -130,16 +130,24 @@ TEST_P(HandlerModelsTest, EchoPlugin) {
 INSTANTIATE_TEST_SUITE_P(Models, HandlerModelsTest,
                          ::testing::Values("fork", "thread", "coroutine"));
 
-// Under fork per connection a crashing handler takes down only its connection's child: the
-// server and its other connections go on, and the crash counts as an error.
-TEST_F(HandlerTest, CrashUnderForkKillsOnlyItsChild) {
-  const std::string address =
-      Start("crashy", {"--protocol", "tcp", "--model", "fork", "--handler", Plugin("test_crash")});
+// Under fork a crashing handler takes down only its process (the connection's child, or one
+// pool worker, which the pool replaces): the server and its other connections go on, and the
+// crash counts as an error.
+class HandlerForkCrashTest : public HandlerTest,
+                             public ::testing::WithParamInterface<std::vector<std::string>> {};
+
+TEST_P(HandlerForkCrashTest, CrashKillsOnlyItsProcess) {
+  std::vector<std::string> args = {"--protocol", "tcp",       "--model",
+                                   "fork",       "--handler", Plugin("test_crash")};
+  args.insert(args.end(), GetParam().begin(), GetParam().end());
+  const std::string address = Start("crashy", args);
   ASSERT_FALSE(address.empty());
   LineClient survivor(address), victim(address);
   ASSERT_EQ(survivor.Ask("before"), "before");
-  EXPECT_EQ(victim.Ask("crash"), "");  // its child died: closed without a reply
+  EXPECT_EQ(victim.Ask("crash"), "");  // its process died: closed without a reply
   EXPECT_EQ(survivor.Ask("after"), "after");
+  LineClient newcomer(address);
+  EXPECT_EQ(newcomer.Ask("new"), "new");  // (a pool has replaced its worker)
   EXPECT_TRUE(WaitFor([&] { return StatsCounter("crashy", "errorsProtocol") == 1; }))
       << Ctl({"--json", "stats", "crashy"}).out;
   absl::StatusOr<v1::Server> server = Get("crashy");
@@ -147,6 +155,10 @@ TEST_F(HandlerTest, CrashUnderForkKillsOnlyItsChild) {
   EXPECT_EQ(server->state(), v1::STATE_RUNNING);
   EXPECT_EQ(server->restarts(), 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(PerConnectionAndPool, HandlerForkCrashTest,
+                         ::testing::Values(std::vector<std::string>{},
+                                           std::vector<std::string>{"--pool-size", "3"}));
 
 class HandlerCrashTest : public HandlerTest, public ::testing::WithParamInterface<std::string> {};
 
