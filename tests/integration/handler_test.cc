@@ -125,6 +125,12 @@ TEST_P(HandlerModelsTest, EchoPlugin) {
     std::string message = Pattern(1 + i * 997, i);
     ASSERT_EQ(EchoOn(fd.get(), message), message) << "round trip " << i;
   }
+  // The plugin counts nothing itself: the host counts its connection as one request, with its
+  // bytes, once serve_stream returns.
+  fd.Reset();
+  EXPECT_TRUE(WaitFor([&] { return StatsCounter("echo", "requests") == 1; }))
+      << Ctl({"--json", "stats", "echo"}).out;
+  EXPECT_GT(StatsCounter("echo", "bytesIn"), 20 * 997);
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, HandlerModelsTest,
