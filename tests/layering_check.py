@@ -39,7 +39,8 @@ RULES = {
                          "servers/protocols/", "servers/handler/", "servers/server_kinds.h",
                          "spec/", "corral/"],
     # The SDK includes only itself: "corral/handler.h" from handler.hpp, and so on.
-    "sdk/": ["corral/handler.h", "corral/handler.hpp", "corral/cooperative.hpp",
+    "sdk/": ["corral/handler.h", "corral/handler.hpp", "corral/handler_entry.hpp",
+             "corral/cooperative.hpp",
              "corral/http.hpp"],
     "servers/": ["base/", "servers/", "spec/", "corral/"],
     "spec/": ["base/", "spec/", "corral/", "servers/server_kinds.h", "servers/net/address.h",
