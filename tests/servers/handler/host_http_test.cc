@@ -3,22 +3,15 @@
 // requests over TCP on 127.0.0.1 to an HttpProtocol serving those routes next to its files.
 #include "servers/handler/host_http.h"
 
-#include <fcntl.h>
-#include <sys/socket.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "gtest/gtest.h"
-#include "servers/net/address.h"
-#include "servers/net/polling_stream.h"
-#include "servers/net/socket.h"
 #include "servers/protocols/http/http_protocol.h"
-#include "servers/stats/slot_writer.h"
+#include "tests/servers/handler/route_server.h"
 #include "tests/servers/protocols/http/http_test_client.h"
 #include "tests/support/wait_for.h"
 
@@ -105,66 +98,28 @@ class HostHttpTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (server_.joinable()) {
-      ::shutdown(listener_.get(), SHUT_RDWR);  // ends the accept loop
-      server_.join();
-    }
+    server_.reset();
     host = nullptr;
     ASSERT_EQ(std::system(("rm -rf '" + root_ + "'").c_str()), 0);
-  }
-
-  // Serves `routes` (with the files under root_) on 127.0.0.1:0, one connection at a time,
-  // counting into slot_.
-  void Serve(std::shared_ptr<const http::RouteTable> routes) {
-    http::HttpOptions options;
-    options.root = root_;
-    options.idle_timeout = std::chrono::seconds(10);
-    options.routes = std::move(routes);
-    absl::StatusOr<std::unique_ptr<http::HttpProtocol>> protocol =
-        http::HttpProtocol::Create(std::move(options));
-    ASSERT_TRUE(protocol.ok()) << protocol.status();
-    protocol_ = *std::move(protocol);
-    absl::StatusOr<net::Address> any = net::Address::Parse("127.0.0.1:0");
-    ASSERT_TRUE(any.ok()) << any.status();
-    absl::StatusOr<base::UniqueFd> listener = net::ListenTcp(*any);
-    ASSERT_TRUE(listener.ok()) << listener.status();
-    listener_ = *std::move(listener);
-    // Blocking, so the loop below waits in accept; shutdown() in TearDown ends that wait.
-    ASSERT_EQ(::fcntl(listener_.get(), F_SETFL, 0), 0);
-    absl::StatusOr<net::Address> bound = net::LocalAddress(listener_.get());
-    ASSERT_TRUE(bound.ok()) << bound.status();
-    address_ = bound->ToString();
-    server_ = std::thread([this] {
-      stats::SlotWriter writer(&slot_, 0);
-      for (;;) {
-        int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) return;
-        net::PollingStream stream{base::UniqueFd(fd)};
-        stream.set_stats(&writer);
-        protocol_->Serve(stream);
-      }
-    });
   }
 
   void ServePluginRoutes() {
     absl::StatusOr<std::shared_ptr<const http::RouteTable>> routes =
         CollectRoutes(AddRoutes, nullptr, "test");
     ASSERT_TRUE(routes.ok()) << routes.status();
-    Serve(*std::move(routes));
+    server_ = std::make_unique<testing::RouteServer>();
+    absl::Status started = server_->Start(root_, *std::move(routes));
+    ASSERT_TRUE(started.ok()) << started;
+    address_ = server_->address();
   }
 
-  uint64_t Requests() const { return slot_.counters.requests.load(); }
-  uint64_t ProtocolErrors() const {
-    return slot_.counters.errors[static_cast<int>(stats::ErrorKind::kProtocol)].load();
-  }
+  uint64_t Requests() const { return server_->requests(); }
+  uint64_t ProtocolErrors() const { return server_->protocol_errors(); }
 
   corral_host filled_;
   std::string root_;
-  stats::SlotLayout slot_{};
-  std::unique_ptr<http::HttpProtocol> protocol_;
-  base::UniqueFd listener_;
+  std::unique_ptr<testing::RouteServer> server_;
   std::string address_;
-  std::thread server_;
 };
 
 TEST_F(HostHttpTest, FillsExactlyTheHttpEntries) {
