@@ -66,7 +66,7 @@ class HttpRequest {
   std::string_view Method() const { return View(Host()->request_method(raw_)); }  // "GET"
   std::string_view Path() const { return View(Host()->request_path(raw_)); }  // decoded, no query
   std::string_view RawQuery() const { return View(Host()->request_query(raw_)); }  // no '?'
-  // The whole body, as the server bounds it (--max-body-bytes).
+  // The whole body (the server refuses one over 8 MiB with 413 before the route runs).
   std::string_view Body() const { return View(Host()->request_body(raw_)); }
 
   // The route's "{name}" (or "{name...}") segment, decoded; "" when the route has none.
