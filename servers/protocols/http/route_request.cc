@@ -4,7 +4,7 @@ namespace corral::http {
 
 std::optional<std::string_view> RouteRequest::Param(std::string_view name) const {
   for (std::size_t i = 0; i < param_count_; ++i) {
-    if (params_[i].name == name) return params_[i].value;
+    if (names_[i] == name) return std::string_view(values_[i].data, values_[i].size);
   }
   return std::nullopt;
 }

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "servers/protocols/http/query_params.h"
@@ -9,10 +10,11 @@
 
 namespace corral::http {
 
-// A "{name}" or "{name...}" of the matched route and the part of the decoded path it took.
-struct PathParam {
-  std::string_view name;
-  std::string_view value;
+// The part of the decoded path a "{name}" or "{name...}" of the matched route took. Trivial, so
+// the matcher's array of them costs nothing to declare on every request.
+struct ParamValue {
+  const char* data;
+  std::size_t size;
 };
 
 // What a user route sees of a request: the parsed Request plus the matched route's path
@@ -23,9 +25,11 @@ struct PathParam {
 // (const methods may fill the query cache, so it is not shareable between threads).
 class RouteRequest {
  public:
-  // `params` (count entries) must outlive the RouteRequest.
-  RouteRequest(const Request& request, const PathParam* params, std::size_t count)
-      : request_(request), params_(params), param_count_(count) {}
+  // names[i] is the route's i-th parameter, values[i] its value; both arrays (count entries)
+  // must outlive the RouteRequest.
+  RouteRequest(const Request& request, const std::string* names, const ParamValue* values,
+               std::size_t count)
+      : request_(request), names_(names), values_(values), param_count_(count) {}
 
   RouteRequest(const RouteRequest&) = delete;
   RouteRequest& operator=(const RouteRequest&) = delete;
@@ -49,7 +53,8 @@ class RouteRequest {
 
  private:
   const Request& request_;
-  const PathParam* params_;
+  const std::string* names_;
+  const ParamValue* values_;
   std::size_t param_count_;
   mutable std::optional<QueryParams> query_params_;
 };

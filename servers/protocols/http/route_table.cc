@@ -141,7 +141,7 @@ absl::Status RouteTable::Add(std::string_view method, std::string_view pattern,
 // visit(leaf, parameter count) for every leaf whose pattern matches the whole path until it
 // returns true. captures[i].value is set for each parameter on the way down.
 template <typename Visit>
-bool RouteTable::Walk(const Node& node, std::string_view rest, bool done, PathParam* captures,
+bool RouteTable::Walk(const Node& node, std::string_view rest, bool done, ParamValue* captures,
                       std::size_t depth, Visit& visit) {
   if (done) return node.leaf && visit(*node.leaf, depth);
   const std::size_t slash = rest.find('/');
@@ -155,11 +155,11 @@ bool RouteTable::Walk(const Node& node, std::string_view rest, bool done, PathPa
     }
   }
   if (node.param && !segment.empty()) {
-    captures[depth].value = segment;
+    captures[depth] = {segment.data(), segment.size()};
     if (Walk(*node.param, next, next_done, captures, depth + 1, visit)) return true;
   }
   if (node.rest) {
-    captures[depth].value = rest;
+    captures[depth] = {rest.data(), rest.size()};
     if (visit(*node.rest, depth + 1)) return true;
   }
   return false;
@@ -167,7 +167,7 @@ bool RouteTable::Walk(const Node& node, std::string_view rest, bool done, PathPa
 
 bool RouteTable::Dispatch(const Request& request, Response& response) const {
   if (size_ == 0 || request.path.empty()) return false;
-  PathParam captures[RoutePattern::kMaxParams];
+  ParamValue captures[RoutePattern::kMaxParams];  // uninitialised: Walk sets what it uses
   const Route* found = nullptr;
   std::size_t found_count = 0;
   bool path_matched = false;
@@ -184,8 +184,7 @@ bool RouteTable::Dispatch(const Request& request, Response& response) const {
   };
   Walk(*root_, request.path.substr(1), false, captures, 0, visit);
   if (found != nullptr) {
-    for (std::size_t i = 0; i < found_count; ++i) captures[i].name = found->param_names[i];
-    RouteRequest view(request, captures, found_count);
+    RouteRequest view(request, found->param_names.data(), captures, found_count);
     found->handler(view, response);
     return true;
   }

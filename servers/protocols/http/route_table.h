@@ -61,7 +61,7 @@ class RouteTable {
   struct Leaf;
   struct Node;
   template <typename Visit>
-  static bool Walk(const Node& node, std::string_view rest, bool done, PathParam* captures,
+  static bool Walk(const Node& node, std::string_view rest, bool done, ParamValue* captures,
                    std::size_t depth, Visit& visit);
 
   std::unique_ptr<Node> root_;
