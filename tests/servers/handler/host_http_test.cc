@@ -241,6 +241,27 @@ TEST_F(HostHttpTest, DefaultsMismatchesAndServerErrors) {
       << ProtocolErrors() - errors_before;
 }
 
+// The built-in routes come first: a catch-all route gets every other path, never /healthz.
+TEST_F(HostHttpTest, BuiltInRoutesWinOverACatchAll) {
+  auto routes = std::make_shared<http::RouteTable>();
+  ASSERT_TRUE(routes
+                  ->Add("*", "/{path...}",
+                        [](const http::RouteRequest& request, http::Response& response) {
+                          response.SetBody("route " + std::string(request.path()));
+                        })
+                  .ok());
+  server_ = std::make_unique<testing::RouteServer>();
+  ASSERT_TRUE(server_->Start(root_, routes).ok());
+  for (const auto& [path, body] :
+       {std::pair{"/healthz", "ok\n"}, std::pair{"/page.html", "route /page.html"},
+        std::pair{"/healthz/x", "route /healthz/x"}}) {
+    std::optional<HttpReply> reply =
+        FetchOnce(server_->address(), Request("GET", path, "Connection: close\r\n"));
+    ASSERT_TRUE(reply.has_value()) << path;
+    EXPECT_EQ(reply->body, body) << path;
+  }
+}
+
 // A plugin whose route_add is refused fails the server with that reason, even if it ignored
 // the INVALID and returned OK.
 corral_status AddBadRoutes(void*, corral_routes* routes) {
