@@ -188,7 +188,7 @@ TEST_F(HostHttpTest, RequestViewReachesTheRoute) {
                                   "X-Token: secret\r\nContent-Length: 4\r\nConnection: close\r\n") +
                               "data");
   ASSERT_TRUE(reply.has_value());
-  EXPECT_EQ(reply->status, 201);
+  EXPECT_EQ(reply->status_line, "HTTP/1.1 201 Created");  // a route's status has its reason
   EXPECT_EQ(reply->Header("X-Route"), "inspect");
   EXPECT_EQ(reply->body,
             "inspect\n"
