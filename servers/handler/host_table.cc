@@ -1,6 +1,7 @@
 #include "servers/handler/host_table.h"
 
 #include "servers/handler/host_core.h"
+#include "servers/handler/host_http.h"
 #include "servers/handler/host_streams.h"
 
 namespace corral::handler {
@@ -12,9 +13,9 @@ corral_host Build() {
   host.struct_size = sizeof(corral_host);
   FillCore(&host);     // now, log, count_request, count_error
   FillStreams(&host);  // read, read_exactly, read_line, write, peer, reply
+  FillHttp(&host);     // route_add ... response_body
   // The cooperative helpers (sleep_until ... timeout_pop) come from FillCooperative
-  // (host_cooperative.h) and the HTTP entries (route_add ... response_body) from FillHttp
-  // (host_http.h); both are written on other branches and wired in here at merge. Until then
+  // (host_cooperative.h), written on another branch and wired in here at merge. Until then
   // those entries stay null, and the C++ layer's helpers over them are not usable.
   return host;
 }

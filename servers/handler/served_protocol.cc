@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "servers/handler/datagram_handler.h"
+#include "servers/handler/host_http.h"
 #include "servers/handler/stream_handler.h"
 #include "spec/spec_kinds.h"
 
@@ -32,8 +33,18 @@ absl::StatusOr<ServedProtocol> MakeServedProtocol(const v1::ServerSpec& spec) {
       served.protocol = std::unique_ptr<protocols::DatagramProtocol>(
           std::make_unique<DatagramHandler>(*served.plugin));
       return served;
+    case ProtocolKind::kHttp: {
+      // The routes are collected here, once, before any worker: forked workers inherit them.
+      absl::StatusOr<std::shared_ptr<const http::RouteTable>> routes =
+          CollectRoutes(served.plugin->add_routes(), served.plugin->state(), served.plugin->name());
+      if (!routes.ok()) return routes.status();
+      absl::StatusOr<protocols::AnyProtocol> protocol =
+          protocols::MakeProtocol(spec, *std::move(routes));
+      if (!protocol.ok()) return protocol.status();
+      served.protocol = *std::move(protocol);
+      return served;
+    }
     default:
-      // http with a handler: its routes are mounted by the http protocol (routes branch).
       break;
   }
   return absl::UnimplementedError(absl::StrCat("protocol ", std::string(ProtocolName(*kind)),

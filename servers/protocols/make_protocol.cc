@@ -16,7 +16,8 @@ net::BodyRate BodyRateOf(const v1::ServerSpec& spec) {
 
 }  // namespace
 
-absl::StatusOr<AnyProtocol> MakeProtocol(const v1::ServerSpec& spec) {
+absl::StatusOr<AnyProtocol> MakeProtocol(const v1::ServerSpec& spec,
+                                         std::shared_ptr<const http::RouteTable> routes) {
   using std::chrono::milliseconds;
   switch (spec.protocol()) {
     case v1::PROTOCOL_TCP_ECHO: {
@@ -33,6 +34,7 @@ absl::StatusOr<AnyProtocol> MakeProtocol(const v1::ServerSpec& spec) {
       options.header_timeout = milliseconds(spec.header_timeout_ms());
       options.file_cache_valid = milliseconds(spec.file_cache_valid_ms());
       options.body_rate = BodyRateOf(spec);
+      options.routes = std::move(routes);
       absl::StatusOr<std::unique_ptr<http::HttpProtocol>> http =
           http::HttpProtocol::Create(std::move(options));
       if (!http.ok()) return http.status();
@@ -53,7 +55,8 @@ absl::StatusOr<AnyProtocol> MakeProtocol(const v1::ServerSpec& spec) {
     default:
       break;
   }
-  return absl::InvalidArgumentError("unknown protocol; use one of tcp-echo, udp-echo, http, file, tcp, udp");
+  return absl::InvalidArgumentError(
+      "unknown protocol; use one of tcp-echo, udp-echo, http, file, tcp, udp");
 }
 
 }  // namespace corral::protocols

@@ -11,6 +11,10 @@
 #include "servers/protocols/datagram_protocol.h"
 #include "servers/protocols/stream_protocol.h"
 
+namespace corral::http {
+class RouteTable;
+}  // namespace corral::http
+
 namespace corral::protocols {
 
 using AnyProtocol =
@@ -18,7 +22,8 @@ using AnyProtocol =
 
 // `spec` has been through spec::ValidateSpec (every default filled in). FAILED_PRECONDITION /
 // NOT_FOUND when the root cannot be served; INVALID_ARGUMENT for a protocol this build does not
-// know.
-absl::StatusOr<AnyProtocol> MakeProtocol(const v1::ServerSpec& spec);
+// know. `routes`: a handler plugin's routes, mounted by the http protocol (ignored by others).
+absl::StatusOr<AnyProtocol> MakeProtocol(const v1::ServerSpec& spec,
+                                         std::shared_ptr<const http::RouteTable> routes = nullptr);
 
 }  // namespace corral::protocols

@@ -128,6 +128,8 @@ bool HttpConnection::Answer(net::Clock::time_point start, bool more_input) {
   options.keep_alive = request.keep_alive && !idle_.draining();
   options.version = request.version;
   if (!Send(request.method, options)) return false;
+  // A server error answered is still a failed request (a user route's 500, a file's EIO).
+  if (static_cast<int>(response_.status()) >= 500) CountError(stats::ErrorKind::kProtocol);
   const bool keep_alive = response_.KeepsAlive(options);
   response_.Reset();  // closes a sent file now, not when the next request comes
   if (stats::SlotWriter* stats = stream_.stats()) {

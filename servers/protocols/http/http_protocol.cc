@@ -29,7 +29,15 @@ absl::StatusOr<std::unique_ptr<HttpProtocol>> HttpProtocol::Create(HttpOptions o
   if (!routes.ok()) return routes;
   FileCache::Options cache_options;
   cache_options.revalidate_after = protocol->options_.file_cache_valid;
-  protocol->router_.SetFallback(MakeFileHandler(*std::move(resolver), std::move(cache_options)));
+  Handler files = MakeFileHandler(*std::move(resolver), std::move(cache_options));
+  if (protocol->options_.routes && !protocol->options_.routes->empty()) {
+    // The user's routes sit in the fallback: after the built-in routes, before the files.
+    files = [routes = protocol->options_.routes, files = std::move(files)](const Request& request,
+                                                                           Response& response) {
+      if (!routes->Dispatch(request, response)) files(request, response);
+    };
+  }
+  protocol->router_.SetFallback(std::move(files));
   return protocol;
 }
 

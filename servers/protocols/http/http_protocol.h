@@ -11,6 +11,7 @@
 #include "servers/net/min_rate_deadline.h"
 #include "servers/protocols/http/idle_connections.h"
 #include "servers/protocols/http/request_parser.h"
+#include "servers/protocols/http/route_table.h"
 #include "servers/protocols/http/router.h"
 #include "servers/protocols/stream_protocol.h"
 #include "spec/spec_defaults.h"
@@ -46,6 +47,10 @@ struct HttpOptions {
   // handler kept in its own memory would be per process under the fork model (each child
   // seeing only itself), so only the scoreboard can answer truthfully.
   StatsProvider stats_provider;
+  // The user's routes (a handler plugin's add_routes), tried after the built-in routes and
+  // before the static files; null or empty serves files only. Shared by every worker and
+  // never changed once the protocol is created.
+  std::shared_ptr<const RouteTable> routes;
 };
 
 // HttpProtocol: Corral's HTTP/1.1 server (RFC 9110/9112) as a StreamProtocol, written once
@@ -55,8 +60,11 @@ struct HttpOptions {
 // sendfile of the file; see http_connection.h for the connection's rules.
 //
 // Routes: built in are GET /healthz ("ok\n"), POST and PUT /echo (the request body back, for
-// conformance tools) and, with a stats provider, GET /_corral/stats. Every other path is a
-// static file under the root (file_handler.h).
+// conformance tools) and, with a stats provider, GET /_corral/stats. They win over the user's
+// routes (HttpOptions::routes, route_table.h), which the route table enforces by refusing
+// their paths: a plugin cannot make /healthz lie about the process, nor hide the scoreboard.
+// Every other path is a user route if one matches, else a static file under the root
+// (file_handler.h).
 //
 // Thread-safety: configure (Route) before the first Serve; afterwards the object is immutable
 // and Serve() runs concurrently on any number of threads, greenlets or forked children.
