@@ -6,11 +6,12 @@
 namespace corral {
 namespace {
 
-constexpr std::array<std::pair<ProtocolKind, std::string_view>, 4> kProtocols = {{
+constexpr std::array<std::pair<ProtocolKind, std::string_view>, 5> kProtocols = {{
     {ProtocolKind::kTcpEcho, "tcp-echo"},
     {ProtocolKind::kUdpEcho, "udp-echo"},
     {ProtocolKind::kHttp, "http"},
     {ProtocolKind::kFile, "file"},
+    {ProtocolKind::kExec, "exec"},
 }};
 
 constexpr std::array<std::pair<ModelKind, std::string_view>, 3> kModels = {{

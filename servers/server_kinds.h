@@ -8,10 +8,10 @@
 
 namespace corral {
 
-enum class ProtocolKind { kTcpEcho, kUdpEcho, kHttp, kFile };
+enum class ProtocolKind { kTcpEcho, kUdpEcho, kHttp, kFile, kExec };
 enum class ModelKind { kFork, kThread, kCoroutine };
 
-// "tcp-echo", "udp-echo", "http", "file".
+// "tcp-echo", "udp-echo", "http", "file", "exec".
 std::string_view ProtocolName(ProtocolKind kind);
 std::optional<ProtocolKind> ParseProtocolName(std::string_view name);
 

@@ -41,11 +41,16 @@ class SpecFlags {
   void Number(CLI::App& app, const std::string& flag, void (v1::ServerSpec::*set)(T),
               const std::string& help);
 
+  // --exec PROGRAM and --exec-arg ARG (repeated): the exec protocol's argv.
+  void AddExecFlags(CLI::App& app);
+
   v1::ServerSpec spec_;
   std::string protocol_ = "tcp-echo";
   std::string model_ = "thread";
   std::string restart_policy_ = "always";
   std::vector<const CLI::Option*> options_;
+  std::string exec_program_;
+  std::vector<std::string> exec_args_;
 };
 
 }  // namespace corral::spec

@@ -12,6 +12,8 @@ std::optional<ProtocolKind> ProtocolFromProto(v1::Protocol protocol) {
       return ProtocolKind::kHttp;
     case v1::PROTOCOL_FILE:
       return ProtocolKind::kFile;
+    case v1::PROTOCOL_EXEC:
+      return ProtocolKind::kExec;
     default:
       return std::nullopt;
   }
@@ -40,6 +42,8 @@ v1::Protocol ProtocolToProto(ProtocolKind kind) {
       return v1::PROTOCOL_HTTP;
     case ProtocolKind::kFile:
       return v1::PROTOCOL_FILE;
+    case ProtocolKind::kExec:
+      return v1::PROTOCOL_EXEC;
   }
   return v1::PROTOCOL_UNSPECIFIED;
 }
