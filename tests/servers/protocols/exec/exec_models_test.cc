@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -159,6 +161,45 @@ TEST_P(ExecModelsTest, PerClientCapRefusesAProgramBeyondIt) {
   EXPECT_TRUE(closed);
   EXPECT_EQ(SendAndReadToEnd(first.get(), "x\n", &closed), "done:x\n");
   EXPECT_TRUE(closed);
+}
+
+TEST_P(ExecModelsTest, LifetimeEndsAProgramDeafToSigtermWithSigkill) {
+  ServerProcess server(Args(scripts_.Write("deaf.sh", kDeafScript), {"--idle-timeout-ms", "300"}));
+  ASSERT_TRUE(server.ready()) << server.detail();
+  base::UniqueFd fd = ConnectTcp(server.detail());
+  ASSERT_TRUE(fd);
+  pid_t group = ParsePid(ReadLine(fd.get()));
+  ASSERT_GT(group, 0);
+  bool closed = false;
+  SendAndReadToEnd(fd.get(), "", &closed);
+  EXPECT_TRUE(closed) << "the connection outlived the program's lifetime";
+  EXPECT_TRUE(GroupGone(group));
+}
+
+// At --max-workers 1 a second client's program starts only once the first's has ended: each
+// run logs its start and end to one file, and the two runs must not overlap.
+TEST_P(ExecModelsTest, MaxWorkersBoundsTheProgramsRunningAtOnce) {
+  if (GetParam().name.find("pool") != std::string::npos) {
+    GTEST_SKIP() << "a pool's size is its cap; --max-workers does not apply";
+  }
+  const std::string log = scripts_.path() + "/runs";
+  ServerProcess server(Args(
+      scripts_.Write("logged.sh",
+                     "echo start >> " + log + "\n" + kWaitScript + "echo end >> " + log + "\n"),
+      {"--max-workers", "1", "--max-connections-per-client", "0"}));
+  ASSERT_TRUE(server.ready()) << server.detail();
+  base::UniqueFd first = ConnectTcp(server.detail());
+  ASSERT_TRUE(first);
+  ASSERT_GT(ParsePid(ReadLine(first.get())), 0);
+  base::UniqueFd second = ConnectTcp(server.detail());  // waits in the backlog
+  ASSERT_TRUE(second);
+  bool closed = false;
+  EXPECT_EQ(SendAndReadToEnd(first.get(), "a\n", &closed), "done:a\n");
+  ASSERT_GT(ParsePid(ReadLine(second.get())), 0);
+  EXPECT_EQ(SendAndReadToEnd(second.get(), "b\n", &closed), "done:b\n");
+  std::ifstream runs(log);
+  std::string text((std::istreambuf_iterator<char>(runs)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "start\nend\nstart\nend\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModels, ExecModelsTest, ::testing::ValuesIn(AllModels()),
