@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "servers/coro/hub.h"
 #include "servers/coro/nothrow.h"
 #include "servers/coro/socket_calls.h"
 
@@ -31,13 +32,19 @@ WaitEnd WaitBlocking(int pidfd, std::initializer_list<int> drain_fds, base::Dead
 }
 
 WaitEnd WaitCooperative(int pidfd, base::Deadline deadline) {
-  absl::Status waited = coro::nothrow::Call("wait for program", pidfd, [&] {
-    return coro::WaitReadable(pidfd, coro::Deadline(deadline));
-  });
-  if (waited.ok()) return WaitEnd::kExited;
-  if (absl::IsCancelled(waited)) return WaitEnd::kCancelled;
-  // DEADLINE_EXCEEDED, or an epoll error on a valid pidfd (which cannot happen): escalate.
-  return WaitEnd::kDeadline;
+  // A new descriptor, whose number an earlier holder may have left registered with this hub.
+  coro::Hub::Current().ForgetFd(pidfd);
+  for (;;) {
+    absl::Status waited = coro::nothrow::Call("wait for program", pidfd, [&] {
+      return coro::WaitReadable(pidfd, coro::Deadline(deadline));
+    });
+    if (absl::IsCancelled(waited)) return WaitEnd::kCancelled;
+    // DEADLINE_EXCEEDED, or an epoll error on a valid pidfd (which cannot happen): escalate.
+    if (!waited.ok()) return WaitEnd::kDeadline;
+    // The hub may wake a waiter spuriously: only a readable pidfd means the program exited.
+    pollfd exited{pidfd, POLLIN, 0};
+    if (::poll(&exited, 1, 0) > 0) return WaitEnd::kExited;
+  }
 }
 
 }  // namespace corral::protocols::exec

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -103,6 +104,39 @@ TEST_P(ExecModelsTest, ScriptReadsALineAndRepliesThenTheConnectionEnds) {
   EXPECT_EQ(snapshot.totals.requests, kClients);
   EXPECT_EQ(snapshot.latency.count, kClients);
   EXPECT_EQ(snapshot.totals.error(stats::ErrorKind::kProtocol), 1) << "the one exit 3";
+}
+
+// Many short runs at once: each program's wait must end with its own exit, whatever else the
+// worker's hub sees meanwhile (under coroutine, a descriptor number reused while a spawned
+// child or a program still held the old file once woke a pidfd's waiter early, and the
+// program was killed mid-reply).
+TEST_P(ExecModelsTest, ManyConcurrentShortRunsAllReply) {
+  ServerProcess server(Args(scripts_.Write("reply.sh", kReplyScript),
+                            {"--scoreboard", Scoreboard(), "--max-connections-per-client", "0"}));
+  ASSERT_TRUE(server.ready()) << server.detail();
+  constexpr int kClients = 8, kRunsEach = 75;
+  std::atomic<int> replied{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&] {
+      for (int i = 0; i < kRunsEach; ++i) {
+        base::UniqueFd fd = ConnectTcp(server.detail());
+        if (!fd) return;
+        bool closed = false;
+        if (SendAndReadToEnd(fd.get(), "x\n", &closed) != "reply:x:127.0.0.1:127.0.0.1\n" ||
+            !closed) {
+          return;
+        }
+        ++replied;
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(replied.load(), kClients * kRunsEach);
+  ASSERT_NE(server.SignalAndWait(SIGTERM), -1);
+  stats::Snapshot snapshot = ReadScoreboard();
+  EXPECT_EQ(snapshot.totals.requests, kClients * kRunsEach);
+  EXPECT_EQ(snapshot.totals.total_errors(), 0);
 }
 
 TEST_P(ExecModelsTest, LifetimeEndsAProgramThatNeverExitsAndItsChildren) {
