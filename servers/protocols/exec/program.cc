@@ -65,7 +65,9 @@ int ChildMain(void* raw) {
   // no longer reads or writes the connection itself: the program does.
   int flags = ::fcntl(STDIN_FILENO, F_GETFL);
   if (flags >= 0 && (flags & O_NONBLOCK) != 0) ::fcntl(STDIN_FILENO, F_SETFL, flags & ~O_NONBLOCK);
-  if (args->connection > STDERR_FILENO) ::close(args->connection);
+  // Nothing else the server holds or inherited without close-on-exec (a supervisor's pipes,
+  // its readiness descriptor) reaches the program, as inetd and systemd close them too.
+  ::close_range(STDERR_FILENO + 1, ~0U, 0);
   ::execve(args->path, args->argv, args->envp);
   args->error = errno;
   ::_exit(127);

@@ -41,11 +41,11 @@ struct ProgramExit {
 class Program {
  public:
   // Runs the executable at `argv[0]` (an absolute path) with `argv` and the environment `env`
-  // ("NAME=value" each), `connection` duplicated onto descriptors 0 and 1 and made blocking
-  // (for the caller too: the flag is the socket's, so the caller must leave the connection to
-  // the program until it ends); every signal at its
-  // default and unblocked (the server blocks its stop signals and ignores SIGPIPE). The error
-  // names the syscall that failed: "exec /bin/x: Permission denied", "clone: ...".
+  // ("NAME=value" each): `connection` duplicated onto descriptors 0 and 1 and made blocking (for
+  // the caller too: the flag is the socket's, so the caller leaves the connection to the program
+  // until it ends), descriptor 2 the server's, every other descriptor closed; every signal at
+  // its default and unblocked (the server blocks its stop signals and ignores SIGPIPE). The
+  // error names what failed: "exec /bin/x: Permission denied", "clone: ...".
   static absl::StatusOr<Program> Spawn(const std::vector<std::string>& argv,
                                        const std::vector<std::string>& env, int connection);
 

@@ -26,8 +26,8 @@ WaitEnd WaitBlocking(int pidfd, std::initializer_list<int> drain_fds, base::Dead
 // meanwhile. A wake-up is checked with poll(2) before it counts as the exit: a descriptor
 // number can stay registered with the hub's epoll under its old file while another process
 // still holds that file (a spawned child before its exec, a program holding its connection),
-// and that file's events then arrive under the pidfd's number. Never throws: a kill is kCancelled, and sticks (coro/nothrow.h). The caller must
-// close `pidfd` with coro::Close. Hub thread only.
+// and that file's events then arrive under the pidfd's number. Never throws: a kill is kCancelled,
+// and sticks (coro/nothrow.h). The caller must close `pidfd` with coro::Close. Hub thread only.
 WaitEnd WaitCooperative(int pidfd, base::Deadline deadline);
 
 }  // namespace corral::protocols::exec

@@ -271,5 +271,18 @@ TEST(ExecStartTest, ProgramIsFoundOnPathAndGetsItsArguments) {
   EXPECT_TRUE(closed);
 }
 
+// The program gets the connection and the server's stderr, nothing else the server holds or
+// inherited (its readiness pipe, a supervisor's descriptors): ls sees only those and its own
+// directory descriptor.
+TEST(ExecStartTest, ProgramInheritsOnlyItsStdio) {
+  ServerProcess server({"--protocol", "exec", "--listen", "127.0.0.1:0", "--exec", "ls",
+                        "--exec-arg", "/proc/self/fd"});
+  ASSERT_TRUE(server.ready()) << server.detail();
+  base::UniqueFd fd = ConnectTcp(server.detail());
+  ASSERT_TRUE(fd);
+  bool closed = false;
+  EXPECT_EQ(SendAndReadToEnd(fd.get(), "", &closed), "0\n1\n2\n3\n");
+}
+
 }  // namespace
 }  // namespace corral::testing
