@@ -6,13 +6,14 @@
 namespace corral {
 namespace {
 
-constexpr std::array<std::pair<ProtocolKind, std::string_view>, 6> kProtocols = {{
+constexpr std::array<std::pair<ProtocolKind, std::string_view>, 7> kProtocols = {{
     {ProtocolKind::kTcpEcho, "tcp-echo"},
     {ProtocolKind::kUdpEcho, "udp-echo"},
     {ProtocolKind::kHttp, "http"},
     {ProtocolKind::kFile, "file"},
     {ProtocolKind::kTcp, "tcp"},
     {ProtocolKind::kUdp, "udp"},
+    {ProtocolKind::kExec, "exec"},
 }};
 
 constexpr std::array<std::pair<ModelKind, std::string_view>, 3> kModels = {{

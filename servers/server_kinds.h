@@ -9,10 +9,11 @@
 namespace corral {
 
 // kTcp and kUdp: a handler plugin (ServerSpec.handler) serves the connections or datagrams.
-enum class ProtocolKind { kTcpEcho, kUdpEcho, kHttp, kFile, kTcp, kUdp };
+enum class ProtocolKind { kTcpEcho, kUdpEcho, kHttp, kFile, kTcp, kUdp, kExec };
 enum class ModelKind { kFork, kThread, kCoroutine };
 
-// "tcp-echo", "udp-echo", "http", "file", "tcp", "udp".
+// "tcp-echo", "udp-echo", "http", "file", "tcp", "udp", "exec".
+// kExec: each connection runs a program (inetd mode).
 std::string_view ProtocolName(ProtocolKind kind);
 std::optional<ProtocolKind> ParseProtocolName(std::string_view name);
 

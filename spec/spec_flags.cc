@@ -76,6 +76,7 @@ SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
          "else 408 / closed (0: no minimum)" +
              Default(kDefaultBodyMinRate));
   AddHandlerFlags(app);
+  AddExecFlags(app);
   if (fields == Fields::kServer) return;
 
   options_.push_back(
@@ -125,6 +126,18 @@ void SpecFlags::AddHandlerFlags(CLI::App& app) {
                          ->allow_extra_args(false));
 }
 
+// Explicit flags rather than a trailing `-- PROGRAM ARGS`: corralctl's command servers take
+// that form, and one command line may not mean both.
+void SpecFlags::AddExecFlags(CLI::App& app) {
+  options_.push_back(app.add_option(
+      "--exec", exec_program_,
+      "exec: the program each connection runs, with the connection on its stdin and stdout "
+      "(an absolute path, or a name looked up on PATH)"));
+  options_.push_back(
+      app.add_option("--exec-arg", exec_args_, "exec: an argument for the program (repeatable)")
+          ->allow_extra_args(false));
+}
+
 bool SpecFlags::AnyGiven() const {
   for (const CLI::Option* option : options_) {
     if (option->count() > 0) return true;
@@ -166,6 +179,12 @@ absl::StatusOr<v1::ServerSpec> SpecFlags::Build(const std::string& name) const {
   spec.set_protocol(ProtocolToProto(*protocol));
   spec.set_model(ModelToProto(*model));
   spec.set_restart_policy(policy->second);
+  if (!exec_program_.empty()) {
+    spec.add_exec_argv(exec_program_);
+    for (const std::string& arg : exec_args_) spec.add_exec_argv(arg);
+  } else if (!exec_args_.empty()) {
+    return absl::InvalidArgumentError("--exec-arg needs --exec PROGRAM");
+  }
   return spec;
 }
 

@@ -43,6 +43,8 @@ class SpecFlags {
 
   // --handler and --handler-arg (the handler plugin and its init's KEY=VALUE pairs).
   void AddHandlerFlags(CLI::App& app);
+  // --exec PROGRAM and --exec-arg ARG (repeated): the exec protocol's argv.
+  void AddExecFlags(CLI::App& app);
 
   v1::ServerSpec spec_;
   std::vector<std::string> handler_args_;  // as given; split in Build
@@ -50,6 +52,8 @@ class SpecFlags {
   std::string model_ = "thread";
   std::string restart_policy_ = "always";
   std::vector<const CLI::Option*> options_;
+  std::string exec_program_;
+  std::vector<std::string> exec_args_;
 };
 
 }  // namespace corral::spec

@@ -16,6 +16,8 @@ std::optional<ProtocolKind> ProtocolFromProto(v1::Protocol protocol) {
       return ProtocolKind::kTcp;
     case v1::PROTOCOL_UDP:
       return ProtocolKind::kUdp;
+    case v1::PROTOCOL_EXEC:
+      return ProtocolKind::kExec;
     default:
       return std::nullopt;
   }
@@ -48,6 +50,8 @@ v1::Protocol ProtocolToProto(ProtocolKind kind) {
       return v1::PROTOCOL_TCP;
     case ProtocolKind::kUdp:
       return v1::PROTOCOL_UDP;
+    case ProtocolKind::kExec:
+      return v1::PROTOCOL_EXEC;
   }
   return v1::PROTOCOL_UNSPECIFIED;
 }

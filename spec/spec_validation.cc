@@ -3,12 +3,14 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "servers/net/address.h"
 #include "servers/stats/layout.h"
+#include "spec/exec_program.h"
 #include "spec/spec_kinds.h"
 
 namespace corral::spec {
@@ -188,6 +190,22 @@ absl::Status CheckHandlerFields(ProtocolKind protocol, v1::ServerSpec& spec) {
   return absl::OkStatus();
 }
 
+// The exec protocol's argv: required by it, refused by the others; its program is resolved
+// (PATH looked up, made absolute) and must be executable now, not at the first connection.
+absl::Status CheckExecFields(ProtocolKind protocol, v1::ServerSpec& spec) {
+  if (protocol != ProtocolKind::kExec) {
+    if (spec.exec_argv_size() > 0) return Invalid("exec_argv applies to the exec protocol only");
+    return absl::OkStatus();
+  }
+  if (spec.exec_argv_size() == 0 || spec.exec_argv(0).empty()) {
+    return Invalid("protocol exec needs a program to run; give --exec PROGRAM");
+  }
+  absl::StatusOr<std::string> program = ResolveExecProgram(spec.exec_argv(0), std::getenv("PATH"));
+  if (!program.ok()) return program.status();
+  spec.set_exec_argv(0, *program);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stats) {
@@ -236,6 +254,7 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stat
   if (absl::Status s = CheckHttpFields(*protocol, spec); !s.ok()) return s;
   if (absl::Status s = CheckClientLimits(*protocol, spec); !s.ok()) return s;
   if (absl::Status s = CheckHandlerFields(*protocol, spec); !s.ok()) return s;
+  if (absl::Status s = CheckExecFields(*protocol, spec); !s.ok()) return s;
 
   if (NeedsRoot(*protocol)) {
     if (spec.root().empty()) {

@@ -33,6 +33,10 @@ RULES = {
     "servers/net/": ["base/", "servers/net/", "servers/stats/slot_writer.h"],
     "servers/protocols/": ["base/", "servers/net/", "servers/stats/", "servers/protocols/",
                            "servers/server_kinds.h", "spec/", "corral/"],
+    # The exec protocol waits for its program on the coroutine hub's poller (a greenlet must
+    # not block its hub), so it alone of the protocols may use the greenlet runtime.
+    "servers/protocols/exec/": ["base/", "servers/net/", "servers/stats/", "servers/protocols/",
+                                "servers/coro/", "spec/"],
     "servers/models/": ["base/", "servers/net/", "servers/stats/", "servers/coro/",
                         "servers/protocols/", "servers/models/", "servers/server_kinds.h"],
     "servers/handler/": ["base/", "servers/net/", "servers/stats/", "servers/coro/",

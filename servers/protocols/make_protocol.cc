@@ -2,16 +2,32 @@
 
 #include <chrono>
 
+#include "servers/protocols/exec/exec_protocol.h"
 #include "servers/protocols/file/file_protocol.h"
 #include "servers/protocols/http/http_protocol.h"
 #include "servers/protocols/tcp_echo.h"
 #include "servers/protocols/udp_echo.h"
+#include "spec/spec_defaults.h"
 
 namespace corral::protocols {
 namespace {
 
 net::BodyRate BodyRateOf(const v1::ServerSpec& spec) {
   return {std::chrono::milliseconds(spec.body_grace_ms()), spec.body_min_rate()};
+}
+
+// inetd mode: the program and how its worker waits for it, which depends on the model.
+absl::StatusOr<AnyProtocol> MakeExec(const v1::ServerSpec& spec) {
+  exec::ExecOptions options;
+  options.argv.assign(spec.exec_argv().begin(), spec.exec_argv().end());
+  options.lifetime = std::chrono::milliseconds(spec.idle_timeout_ms());
+  options.drain_timeout = std::chrono::milliseconds(spec::DrainTimeoutMs(spec.stop_timeout_ms()));
+  options.workers = spec.model() == v1::MODEL_FORK        ? exec::ExecOptions::Workers::kProcesses
+                    : spec.model() == v1::MODEL_COROUTINE ? exec::ExecOptions::Workers::kGreenlets
+                                                          : exec::ExecOptions::Workers::kThreads;
+  absl::StatusOr<std::unique_ptr<exec::ExecProtocol>> made = exec::ExecProtocol::Create(options);
+  if (!made.ok()) return made.status();
+  return AnyProtocol(std::unique_ptr<StreamProtocol>(*std::move(made)));
 }
 
 }  // namespace
@@ -52,6 +68,8 @@ absl::StatusOr<AnyProtocol> MakeProtocol(const v1::ServerSpec& spec,
       if (!served.ok()) return served.status();
       return AnyProtocol(std::unique_ptr<StreamProtocol>(*std::move(served)));
     }
+    case v1::PROTOCOL_EXEC:
+      return MakeExec(spec);
     default:
       break;
   }
