@@ -14,10 +14,10 @@
 #include "absl/synchronization/mutex.h"
 #include "base/syscall_error.h"
 #include "servers/exit_codes.h"
+#include "servers/handler/served_protocol.h"
 #include "servers/models/model.h"
 #include "servers/models/per_client_limit.h"
 #include "servers/net/socket.h"
-#include "servers/protocols/make_protocol.h"
 #include "servers/readiness.h"
 #include "servers/server_kinds.h"
 #include "servers/spec_fd.h"
@@ -46,6 +46,13 @@ struct Flags {
   uint64_t scoreboard_generation = 0;
   int notify_fd = -1;
 };
+
+// The protocol the scoreboard names (shown by `corralctl stats` and `top`): a handler plugin's
+// declared name, cut to what the scoreboard holds, or the built-in protocol's.
+std::string ScoreboardProtocol(const std::string& protocol_name, const handler::Plugin* plugin) {
+  if (plugin == nullptr) return protocol_name;
+  return plugin->name().substr(0, stats::kNameBytes - 1);
+}
 
 // Reports a start failure to the supervisor (if any) and to stderr, and returns the exit code.
 int FailStart(const Flags& flags, const std::string& reason) {
@@ -96,8 +103,14 @@ int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
   absl::StatusOr<net::Address> address = net::Address::Parse(server_spec->listen());
   if (!address.ok()) return FailStart(flags, std::string(address.status().message()));
 
-  absl::StatusOr<protocols::AnyProtocol> protocol = protocols::MakeProtocol(*server_spec);
-  if (!protocol.ok()) return FailStart(flags, std::string(protocol.status().message()));
+  // A handler plugin is loaded and initialised here, before any worker exists.
+  absl::StatusOr<handler::ServedProtocol> served_protocol =
+      handler::MakeServedProtocol(*server_spec);
+  if (!served_protocol.ok()) {
+    return FailStart(flags, std::string(served_protocol.status().message()));
+  }
+  protocols::AnyProtocol* protocol = &served_protocol->protocol;
+  const handler::Plugin* plugin = served_protocol->plugin.get();
 
   models::ModelOptions model_options;
   model_options.max_workers = server_spec->max_workers();
@@ -106,7 +119,7 @@ int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
   model_options.pool_size = server_spec->pool_size();
   model_options.hubs = server_spec->hubs();
   model_options.stall_bound = std::chrono::milliseconds(server_spec->stall_bound_ms());
-  model_options.handler_name = protocol_name;  // until handlers are named by the SDK
+  model_options.handler_name = plugin != nullptr ? plugin->name() : protocol_name;
 
   // Created before any worker exists, so forked children inherit the mapping.
   std::optional<stats::Scoreboard> scoreboard;
@@ -114,7 +127,7 @@ int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
     absl::StatusOr<stats::Scoreboard> created =
         stats::Scoreboard::Create({.path = flags.scoreboard,
                                    .slot_count = models::SlotsNeeded(model_kind, model_options),
-                                   .protocol = protocol_name,
+                                   .protocol = ScoreboardProtocol(protocol_name, plugin),
                                    .model = model_name,
                                    .generation = flags.scoreboard_generation,
                                    .fd = flags.scoreboard_fd});
@@ -157,7 +170,8 @@ int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
   if (!bound.ok()) return FailStart(flags, std::string(bound.status().message()));
 
   spdlog::info(
-      "serving {} ({} model{}) on {}", protocol_name, model_name,
+      "serving {}{} ({} model{}) on {}", protocol_name,
+      plugin ? absl::StrCat(" by handler ", plugin->name()) : "", model_name,
       server_spec->pool_size() > 0 ? absl::StrCat(", pool of ", server_spec->pool_size()) : "",
       bound->ToString());
   if (scoreboard) scoreboard->SetListenerState(stats::ListenerState::kAccepting);
@@ -184,6 +198,7 @@ int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
     spdlog::error("serving stopped: {}", std::string(served.message()));
     return kExitRuntimeFailure;
   }
+  if (served_protocol->plugin) served_protocol->plugin->Fini();
   spdlog::info("stopped");
   return kExitOk;
 }

@@ -6,11 +6,13 @@
 namespace corral {
 namespace {
 
-constexpr std::array<std::pair<ProtocolKind, std::string_view>, 4> kProtocols = {{
+constexpr std::array<std::pair<ProtocolKind, std::string_view>, 6> kProtocols = {{
     {ProtocolKind::kTcpEcho, "tcp-echo"},
     {ProtocolKind::kUdpEcho, "udp-echo"},
     {ProtocolKind::kHttp, "http"},
     {ProtocolKind::kFile, "file"},
+    {ProtocolKind::kTcp, "tcp"},
+    {ProtocolKind::kUdp, "udp"},
 }};
 
 constexpr std::array<std::pair<ModelKind, std::string_view>, 3> kModels = {{
@@ -53,6 +55,18 @@ bool IsImplemented(ProtocolKind protocol, ModelKind model) {
 
 bool NeedsRoot(ProtocolKind protocol) {
   return protocol == ProtocolKind::kHttp || protocol == ProtocolKind::kFile;
+}
+
+bool NeedsHandler(ProtocolKind protocol) {
+  return protocol == ProtocolKind::kTcp || protocol == ProtocolKind::kUdp;
+}
+
+bool AcceptsHandler(ProtocolKind protocol) {
+  return NeedsHandler(protocol) || protocol == ProtocolKind::kHttp;
+}
+
+bool IsDatagramProtocol(ProtocolKind protocol) {
+  return protocol == ProtocolKind::kUdpEcho || protocol == ProtocolKind::kUdp;
 }
 
 }  // namespace corral

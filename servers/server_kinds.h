@@ -8,10 +8,11 @@
 
 namespace corral {
 
-enum class ProtocolKind { kTcpEcho, kUdpEcho, kHttp, kFile };
+// kTcp and kUdp: a handler plugin (ServerSpec.handler) serves the connections or datagrams.
+enum class ProtocolKind { kTcpEcho, kUdpEcho, kHttp, kFile, kTcp, kUdp };
 enum class ModelKind { kFork, kThread, kCoroutine };
 
-// "tcp-echo", "udp-echo", "http", "file".
+// "tcp-echo", "udp-echo", "http", "file", "tcp", "udp".
 std::string_view ProtocolName(ProtocolKind kind);
 std::optional<ProtocolKind> ParseProtocolName(std::string_view name);
 
@@ -25,5 +26,13 @@ bool IsImplemented(ProtocolKind protocol, ModelKind model);
 
 // Whether the protocol serves files from a root directory (http, file).
 bool NeedsRoot(ProtocolKind protocol);
+
+// Whether a handler plugin serves the protocol: always for tcp and udp, optionally (its routes)
+// for http; never for the other built-in ones.
+bool NeedsHandler(ProtocolKind protocol);
+bool AcceptsHandler(ProtocolKind protocol);
+
+// Whether the protocol receives datagrams (udp-echo, udp) rather than connections.
+bool IsDatagramProtocol(ProtocolKind protocol);
 
 }  // namespace corral

@@ -26,8 +26,10 @@ void SpecFlags::Number(CLI::App& app, const std::string& flag, void (v1::ServerS
 SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
   using S = v1::ServerSpec;
   spec_.set_listen(kDefaultListen);
-  options_.push_back(app.add_option("--protocol,-p", protocol_, "tcp-echo | udp-echo | http | file")
-                         ->capture_default_str());
+  options_.push_back(
+      app.add_option("--protocol,-p", protocol_,
+                     "tcp-echo | udp-echo | http | file | tcp | udp (tcp, udp: --handler serves)")
+          ->capture_default_str());
   options_.push_back(
       app.add_option("--model,-m", model_, "fork | thread | coroutine")->capture_default_str());
   options_.push_back(app.add_option_function<std::string>(
@@ -75,6 +77,7 @@ SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
   Number(app, "--stall-bound-ms", &S::set_stall_bound_ms,
          "coroutine: report a handler that holds its hub this long without yielding (0: off)" +
              Default(kDefaultStallBoundMs));
+  AddHandlerFlags(app);
   if (fields == Fields::kServer) return;
 
   options_.push_back(
@@ -107,6 +110,16 @@ SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
       "supplementary groups are always dropped"));
 }
 
+void SpecFlags::AddHandlerFlags(CLI::App& app) {
+  options_.push_back(app.add_option_function<std::string>(
+      "--handler", [this](const std::string& v) { spec_.set_handler(v); },
+      "handler plugin (.so) serving protocol tcp or udp, or adding routes to http"));
+  // One KEY=VALUE per occurrence, so a positional argument after it is never taken for one.
+  options_.push_back(app.add_option("--handler-arg", handler_args_,
+                                    "KEY=VALUE handed to the handler's init (repeatable)")
+                         ->allow_extra_args(false));
+}
+
 bool SpecFlags::AnyGiven() const {
   for (const CLI::Option* option : options_) {
     if (option->count() > 0) return true;
@@ -117,8 +130,9 @@ bool SpecFlags::AnyGiven() const {
 absl::StatusOr<v1::ServerSpec> SpecFlags::Build(const std::string& name) const {
   std::optional<ProtocolKind> protocol = ParseProtocolName(protocol_);
   if (!protocol) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown protocol \"", protocol_, "\"; use one of tcp-echo, udp-echo, http, file"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown protocol \"", protocol_,
+                     "\"; use one of tcp-echo, udp-echo, http, file, tcp, udp"));
   }
   std::optional<ModelKind> model = ParseModelName(model_);
   if (!model) {
@@ -135,6 +149,14 @@ absl::StatusOr<v1::ServerSpec> SpecFlags::Build(const std::string& name) const {
                                                    "\"; use never, on-failure or always"));
   }
   v1::ServerSpec spec = spec_;
+  for (const std::string& pair : handler_args_) {
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--handler-arg \"", pair, "\" is not KEY=VALUE"));
+    }
+    (*spec.mutable_handler_args())[pair.substr(0, eq)] = pair.substr(eq + 1);
+  }
   spec.set_name(name);
   spec.set_protocol(ProtocolToProto(*protocol));
   spec.set_model(ModelToProto(*model));

@@ -41,7 +41,11 @@ class SpecFlags {
   void Number(CLI::App& app, const std::string& flag, void (v1::ServerSpec::*set)(T),
               const std::string& help);
 
+  // --handler and --handler-arg (the handler plugin and its init's KEY=VALUE pairs).
+  void AddHandlerFlags(CLI::App& app);
+
   v1::ServerSpec spec_;
+  std::vector<std::string> handler_args_;  // as given; split in Build
   std::string protocol_ = "tcp-echo";
   std::string model_ = "thread";
   std::string restart_policy_ = "always";

@@ -12,6 +12,10 @@ std::optional<ProtocolKind> ProtocolFromProto(v1::Protocol protocol) {
       return ProtocolKind::kHttp;
     case v1::PROTOCOL_FILE:
       return ProtocolKind::kFile;
+    case v1::PROTOCOL_TCP:
+      return ProtocolKind::kTcp;
+    case v1::PROTOCOL_UDP:
+      return ProtocolKind::kUdp;
     default:
       return std::nullopt;
   }
@@ -40,6 +44,10 @@ v1::Protocol ProtocolToProto(ProtocolKind kind) {
       return v1::PROTOCOL_HTTP;
     case ProtocolKind::kFile:
       return v1::PROTOCOL_FILE;
+    case ProtocolKind::kTcp:
+      return v1::PROTOCOL_TCP;
+    case ProtocolKind::kUdp:
+      return v1::PROTOCOL_UDP;
   }
   return v1::PROTOCOL_UNSPECIFIED;
 }

@@ -148,9 +148,11 @@ absl::Status CheckStallBound(ModelKind model, v1::ServerSpec& spec) {
 
 // The limits on what one client can hold: its connections, and the pace of its bodies.
 absl::Status CheckClientLimits(ProtocolKind protocol, v1::ServerSpec& spec) {
-  if (protocol == ProtocolKind::kUdpEcho) {
+  if (IsDatagramProtocol(protocol)) {
     if (spec.has_max_connections_per_client()) {
-      return Invalid("max_connections_per_client applies to connection protocols, not udp-echo");
+      return Invalid(
+          absl::StrCat("max_connections_per_client applies to connection protocols, not ",
+                       std::string(ProtocolName(protocol))));
     }
   } else if (!spec.has_max_connections_per_client()) {
     spec.set_max_connections_per_client(kDefaultMaxConnectionsPerClient);
@@ -171,6 +173,33 @@ absl::Status CheckClientLimits(ProtocolKind protocol, v1::ServerSpec& spec) {
   return CheckRange("body_grace_ms", spec.body_grace_ms(), kMaxBodyGraceMs);
 }
 
+// The handler plugin: required by tcp and udp, optional for http, refused elsewhere; its path
+// is stored absolute, as root's is, so the agent and the server resolve it alike.
+absl::Status CheckHandlerFields(ProtocolKind protocol, v1::ServerSpec& spec) {
+  const std::string protocol_name(ProtocolName(protocol));
+  if (spec.handler().empty()) {
+    if (NeedsHandler(protocol)) {
+      return Invalid(absl::StrCat("protocol ", protocol_name,
+                                  " is served by a handler plugin; give one with --handler PATH"));
+    }
+    if (!spec.handler_args().empty()) {
+      return Invalid("handler_args apply to a handler plugin; give one with --handler PATH");
+    }
+    return absl::OkStatus();
+  }
+  if (!AcceptsHandler(protocol)) {
+    return Invalid(absl::StrCat("protocol ", protocol_name,
+                                " takes no handler plugin; use tcp, udp or http with --handler"));
+  }
+  std::error_code ec;
+  std::filesystem::path handler = std::filesystem::absolute(spec.handler(), ec);
+  spec.set_handler(handler.lexically_normal().string());
+  for (const auto& [key, value] : spec.handler_args()) {
+    if (key.empty()) return Invalid("a handler_arg has an empty key; use KEY=VALUE");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stats) {
@@ -180,7 +209,7 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stat
 
   std::optional<ProtocolKind> protocol = ProtocolFromProto(spec.protocol());
   if (!protocol) {
-    return Invalid("unknown protocol; use one of tcp-echo, udp-echo, http, file");
+    return Invalid("unknown protocol; use one of tcp-echo, udp-echo, http, file, tcp, udp");
   }
   std::optional<ModelKind> model = ModelFromProto(spec.model());
   if (!model) return Invalid("unknown model; use one of fork, thread, coroutine");
@@ -219,6 +248,7 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stat
   if (absl::Status s = CheckHttpFields(*protocol, spec); !s.ok()) return s;
   if (absl::Status s = CheckClientLimits(*protocol, spec); !s.ok()) return s;
   if (absl::Status s = CheckStallBound(*model, spec); !s.ok()) return s;
+  if (absl::Status s = CheckHandlerFields(*protocol, spec); !s.ok()) return s;
 
   if (NeedsRoot(*protocol)) {
     if (spec.root().empty()) {

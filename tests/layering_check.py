@@ -11,6 +11,8 @@ The layers, lowest first (docs/design.md, decision 16):
   spec/                 the ServerSpec's defaults, validation and flags
   servers/protocols     handlers written once for every model
   servers/models        how a connection gets a worker
+  servers/handler       handler plugins: loader, host table, protocol adapters
+  sdk/                  the plugin SDK's headers: nothing of ours (a plugin builds with them alone)
   servers/ (top)        corral-server
   agent/, ctl/          the supervisor and its client
 Each rule lists the include prefixes of this repository a directory may use; system and
@@ -20,7 +22,8 @@ import os
 import re
 import sys
 
-OWN = ("base/", "servers/", "agent/", "ctl/", "spec/", "corral/", "tests/", "bench/", "fuzz/")
+OWN = ("base/", "servers/", "agent/", "ctl/", "spec/", "corral/", "tests/", "bench/", "fuzz/",
+       "sdk/")
 
 RULES = {
     "base/": ["base/"],
@@ -34,6 +37,13 @@ RULES = {
                            "servers/server_kinds.h", "spec/", "corral/"],
     "servers/models/": ["base/", "servers/net/", "servers/stats/", "servers/coro/",
                         "servers/protocols/", "servers/models/", "servers/server_kinds.h"],
+    "servers/handler/": ["base/", "servers/net/", "servers/stats/", "servers/coro/",
+                         "servers/cooperative/",
+                         "servers/protocols/", "servers/handler/", "servers/server_kinds.h",
+                         "spec/", "corral/"],
+    # The SDK includes only itself: "corral/handler.h" from handler.hpp, and so on.
+    "sdk/": ["corral/handler.h", "corral/handler.hpp", "corral/cooperative.hpp",
+             "corral/http.hpp"],
     "servers/": ["base/", "servers/", "spec/", "corral/"],
     "spec/": ["base/", "spec/", "corral/", "servers/server_kinds.h", "servers/net/address.h",
               "servers/stats/layout.h"],
@@ -61,7 +71,7 @@ def main():
     for directory in RULES:
         for dirpath, _, names in os.walk(os.path.join(root, directory)):
             paths.update(os.path.relpath(os.path.join(dirpath, name), root)
-                         for name in names if name.endswith((".h", ".cc")))
+                         for name in names if name.endswith((".h", ".cc", ".hpp")))
     violations = []
     for path in sorted(paths):
         rule = rule_for(path)

@@ -21,13 +21,18 @@ bool Event::is_set() const {
   return set_;
 }
 
-absl::Status Event::Wait(base::Deadline deadline) {
-  if (absl::Status s = CheckNotCancelled("event wait"); !s.ok()) return s;
+absl::Status Event::Wait(base::Deadline deadline, bool even_if_cancelled) {
+  if (!even_if_cancelled) {
+    if (absl::Status s = CheckNotCancelled("event wait"); !s.ok()) return s;
+  }
   const base::Deadline until = CapByScope(deadline);
   absl::MutexLock lock(&mu_);
   while (!set_) {
     bool notified = false;
-    if (absl::Status s = waiters_.Wait(until, "event wait", &notified); !s.ok()) return s;
+    if (absl::Status s = waiters_.Wait(until, "event wait", &notified, even_if_cancelled);
+        !s.ok()) {
+      return s;
+    }
     if (notified) break;
   }
   return absl::OkStatus();

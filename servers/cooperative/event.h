@@ -27,7 +27,8 @@ class Event {
   // OK once the flag is set (also when it was cleared again before this waiter ran: the
   // notification is the answer); DEADLINE_EXCEEDED at `deadline` or at the end of the task's
   // timeout scope; CANCELLED when the greenlet was killed.
-  absl::Status Wait(base::Deadline deadline);
+  // With `even_if_cancelled`, a cancelled greenlet still waits (see WaitQueue::Wait).
+  absl::Status Wait(base::Deadline deadline, bool even_if_cancelled = false);
 
  private:
   mutable absl::Mutex mu_;

@@ -38,8 +38,9 @@ Task::~Task() {
 }
 
 absl::Status Task::Join(base::Deadline deadline) {
-  if (absl::Status s = CheckNotCancelled("join"); !s.ok()) return s;
-  absl::Status s = done_->Wait(deadline);
+  // Even a cancelled caller waits: the task may use what the caller owns (the chat's writer
+  // writes to the caller's connection), so returning first would leave it on freed memory.
+  absl::Status s = done_->Wait(deadline, /*even_if_cancelled=*/true);
   if (!s.ok()) return s;
   if (thread_.joinable()) thread_.join();  // its function has returned: this is quick
   return absl::OkStatus();

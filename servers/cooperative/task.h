@@ -30,8 +30,9 @@ class Task {
   Task(const Task&) = delete;
   Task& operator=(const Task&) = delete;
 
-  // OK once the function has returned; DEADLINE_EXCEEDED (still running) or CANCELLED as
-  // Event::Wait says.
+  // OK once the function has returned; DEADLINE_EXCEEDED (still running). A caller that was
+  // cancelled still waits (the task may use what it owns); CANCELLED only when it is killed
+  // again during the wait (the hub's end).
   absl::Status Join(base::Deadline deadline);
 
  private:

@@ -26,16 +26,17 @@ absl::Status DeadlineError(const char* action) {
   return absl::DeadlineExceededError(std::string(action) + ": deadline exceeded");
 }
 
-absl::Status WaitQueue::Wait(base::Deadline deadline, const char* action, bool* notified) {
+absl::Status WaitQueue::Wait(base::Deadline deadline, const char* action, bool* notified,
+                             bool even_if_cancelled) {
   Node node;
   node.hub = CurrentHub();
   absl::Status s;
-  if (node.hub != nullptr && coro::nothrow::Cancelled()) {
+  if (node.hub != nullptr && coro::nothrow::Cancelled() && !even_if_cancelled) {
     s = coro::nothrow::CancelledError(action, -1);
   } else if (deadline != base::Deadline::max() && base::Clock::now() >= deadline) {
     s = DeadlineError(action);
   } else if (node.hub != nullptr) {
-    s = WaitParked(node, deadline, action);
+    s = WaitParked(node, deadline, action, even_if_cancelled);
   } else {
     s = WaitBlocked(node, deadline);
     if (!s.ok()) s = DeadlineError(action);
@@ -44,7 +45,8 @@ absl::Status WaitQueue::Wait(base::Deadline deadline, const char* action, bool* 
   return s;
 }
 
-absl::Status WaitQueue::WaitParked(Node& node, base::Deadline deadline, const char* action) {
+absl::Status WaitQueue::WaitParked(Node& node, base::Deadline deadline, const char* action,
+                                   bool even_if_cancelled) {
   coro::Hub* hub = node.hub;
   node.greenlet = coro::Greenlet::Current();
   PushBack(&node);
@@ -52,10 +54,23 @@ absl::Status WaitQueue::WaitParked(Node& node, base::Deadline deadline, const ch
   mu_->Unlock();
   // Nothing can switch between the Unlock and the park: a notifier on this hub runs only once
   // this greenlet parked, and a remote notifier's wake is acted on only by this hub's loop.
-  absl::Status s = coro::nothrow::Call(action, -1, [&] {
+  auto park = [&] {
     hub->SleepUntil(coro::Deadline(deadline));
     return absl::OkStatus();
-  });
+  };
+  absl::Status s;
+  if (!even_if_cancelled) {
+    s = coro::nothrow::Call(action, -1, park);
+  } else {
+    try {  // nothrow::Call would refuse to park a cancelled greenlet
+      s = park();
+    } catch (const coro::GreenletExit&) {
+      coro::Hub::MarkCancelled(node.greenlet);
+      s = coro::nothrow::CancelledError(action, -1);
+    } catch (const coro::TimeoutExpired&) {
+      s = coro::nothrow::TimeoutError(action, -1);
+    }
+  }
   mu_->Lock();
   if (node.linked) Remove(&node);
   // Under mu_, so no notifier can queue a wake for this node after this.

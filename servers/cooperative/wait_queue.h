@@ -33,16 +33,18 @@ class WaitQueue {
   // and no notification came; CANCELLED when the waiting greenlet was killed (and at once when
   // it already had been). `action` names the call in those statuses ("queue get"). A waiter
   // that fails after it was notified passes the notification on to the next waiter.
-  absl::Status Wait(base::Deadline deadline, const char* action, bool* notified = nullptr)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
+  // With `even_if_cancelled`, a greenlet already cancelled still parks (a join: the task
+  // joined may use what the caller owns); only a new kill during the wait ends it early.
+  absl::Status Wait(base::Deadline deadline, const char* action, bool* notified = nullptr,
+                    bool even_if_cancelled = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
   // Wakes the longest waiter; false if there was none.
   bool NotifyOne() ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
   void NotifyAll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
 
  private:
   struct Node;
-  absl::Status WaitParked(Node& node, base::Deadline deadline, const char* action)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
+  absl::Status WaitParked(Node& node, base::Deadline deadline, const char* action,
+                          bool even_if_cancelled) ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
   absl::Status WaitBlocked(Node& node, base::Deadline deadline) ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
   void PushBack(Node* n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);
   void Remove(Node* n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(*mu_);

@@ -1,5 +1,5 @@
 // Where the caller runs, which decides how a cooperative helper waits (docs/design.md,
-// decision 27): in a greenlet spawned on a coroutine hub it parks that greenlet, so the hub
+// decision 19): in a greenlet spawned on a coroutine hub it parks that greenlet, so the hub
 // serves others meanwhile; anywhere else (a plain thread, a forked worker's thread, the root
 // greenlet of a hub thread, which has nobody to hand the thread to) it blocks the thread.
 //

@@ -5,7 +5,8 @@
 // elsewhere (servers/cooperative/where.h), and maps the library's statuses to corral_status:
 // OK -> CORRAL_OK, DEADLINE_EXCEEDED -> CORRAL_TIMEOUT, CANCELLED -> CORRAL_CANCELLED, a closed
 // queue -> CORRAL_QUEUE_CLOSED, a null object -> CORRAL_INVALID, anything else -> CORRAL_ERROR.
-// The objects they create are owned by the plugin (freed by its *_free / join calls).
+// The objects they create are owned by the plugin (freed by its *_free / join calls). join is
+// the one call a cancelled caller still waits in: the task may use what the caller owns.
 //
 // Thread affinity: FillCooperative once, before the table is handed out; the entries from any
 // thread or greenlet of the process.

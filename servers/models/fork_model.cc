@@ -1,5 +1,7 @@
 #include "servers/models/fork_model.h"
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <optional>
@@ -25,8 +27,11 @@ std::unique_ptr<ProcessWorkers> ForkModel::MakeWorkers(int close_in_child) const
       [close_in_child] {
         if (close_in_child >= 0) ::close(close_in_child);
       },
-      [board](pid_t pid) {
-        if (board != nullptr) board->ReclaimSlotsOf(pid);  // a child that died mid-request
+      [board](pid_t pid, int status) {
+        // A child that died mid-request; one killed by its own fault (a handler's SIGSEGV, not
+        // the drain's SIGKILL) counts as an error of the connection it served.
+        const bool crashed = WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL;
+        if (board != nullptr) board->ReclaimSlotsOf(pid, crashed);
       });
 }
 

@@ -25,7 +25,8 @@ base::UniqueFd SigchldFd() {
 
 }  // namespace
 
-ProcessWorkers::ProcessWorkers(std::function<void()> in_child, std::function<void(pid_t)> on_reaped)
+ProcessWorkers::ProcessWorkers(std::function<void()> in_child,
+                               std::function<void(pid_t, int)> on_reaped)
     : in_child_(std::move(in_child)),
       on_reaped_(std::move(on_reaped)),
       sigchld_(SigchldFd()),
@@ -69,7 +70,7 @@ void ProcessWorkers::Collect() {
     pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid <= 0) break;
     children_.erase(pid);
-    if (on_reaped_) on_reaped_(pid);
+    if (on_reaped_) on_reaped_(pid, status);
     if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL) {
       spdlog::warn("worker process {} killed by signal {}", pid, WTERMSIG(status));
     }

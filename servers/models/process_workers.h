@@ -20,7 +20,8 @@ class ProcessWorkers final : public Workers {
  public:
   // `in_child` runs in each child before its work (to close what the child must not hold,
   // such as the listening socket); `on_reaped` runs in the server for each child reaped.
-  ProcessWorkers(std::function<void()> in_child, std::function<void(pid_t)> on_reaped);
+  // `on_reaped` gets the child's pid and raw wait status.
+  ProcessWorkers(std::function<void()> in_child, std::function<void(pid_t, int)> on_reaped);
   ~ProcessWorkers() override;
 
   bool Launch(int handoff_fd, std::function<void()> work) override;
@@ -34,7 +35,7 @@ class ProcessWorkers final : public Workers {
   bool WaitChildren(net::Deadline deadline);
 
   std::function<void()> in_child_;
-  std::function<void(pid_t)> on_reaped_;
+  std::function<void(pid_t, int)> on_reaped_;
   base::UniqueFd sigchld_;  // signalfd for SIGCHLD
   pid_t parent_;
   std::unordered_set<pid_t> children_;

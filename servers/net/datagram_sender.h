@@ -21,6 +21,8 @@ class DatagramSender {
 
   // As Stream::stats(): the sender counts the bytes it sends into the worker's slot.
   void set_stats(stats::SlotWriter* stats) { stats_ = stats; }
+  // The worker's slot, or null: a handler plugin counts its own errors into it.
+  stats::SlotWriter* stats() const { return stats_; }
 
  protected:
   stats::SlotWriter* stats_ = nullptr;

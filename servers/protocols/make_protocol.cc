@@ -53,7 +53,7 @@ absl::StatusOr<AnyProtocol> MakeProtocol(const v1::ServerSpec& spec) {
     default:
       break;
   }
-  return absl::InvalidArgumentError("unknown protocol; use one of tcp-echo, udp-echo, http, file");
+  return absl::InvalidArgumentError("unknown protocol; use one of tcp-echo, udp-echo, http, file, tcp, udp");
 }
 
 }  // namespace corral::protocols

@@ -150,13 +150,18 @@ absl::StatusOr<SlotWriter> Scoreboard::ClaimSlot() {
       absl::StrCat("claim scoreboard slot in ", path_, ": all ", n, " slots are in use"));
 }
 
-int Scoreboard::ReclaimSlotsOf(pid_t pid) {
+int Scoreboard::ReclaimSlotsOf(pid_t pid, bool crashed) {
   int reclaimed = 0;
   const uint32_t n = slot_count();
   for (uint32_t i = 0; i < n; ++i) {
     SlotLayout* s = slot(i);
     uint64_t word = s->owner.load(std::memory_order_acquire);
     if (word == 0 || OwnerPid(word) != pid) continue;
+    // The owner is dead and reaped, so this thread is the slot's only writer until it is freed.
+    if (crashed && IsBusy(static_cast<WorkerState>(s->state.load(std::memory_order_relaxed)))) {
+      OwnedAdd(s->counters.errors[static_cast<uint32_t>(ErrorKind::kProtocol)], 1);
+      OwnedAdd(s->counters.closed, 1);
+    }
     s->state.store(static_cast<uint32_t>(WorkerState::kFree), std::memory_order_relaxed);
     if (s->owner.compare_exchange_strong(word, 0, std::memory_order_acq_rel)) ++reclaimed;
   }

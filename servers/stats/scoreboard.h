@@ -47,8 +47,11 @@ class Scoreboard {
 
   // Frees every slot still owned by `pid` (a child that died without releasing) and returns how
   // many. Call only once `pid` has been reaped: a live owner would keep writing into a slot that
-  // someone else may then claim. Counts are kept; the next owner adds to them.
-  int ReclaimSlotsOf(pid_t pid);
+  // someone else may then claim. Counts are kept; the next owner adds to them. `crashed`: the
+  // child died of a signal of its own (a handler's SIGSEGV), so each slot it was serving a client
+  // in counts that as a protocol error and the connection as closed (its close was never
+  // counted), written by the caller in place of the dead owner.
+  int ReclaimSlotsOf(pid_t pid, bool crashed = false);
 
   // Server-wide counters, for acceptors (fetch_add: any thread, any process).
   void SetListenerState(ListenerState state);

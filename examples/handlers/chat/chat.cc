@@ -3,125 +3,103 @@
 //
 // How it works: each connection has an outbox (a queue of lines) and a writer task that sends
 // what arrives in it, while the connection's own worker reads lines and puts a copy into every
-// other member's outbox. A slow reader cannot hold the room up: when its outbox is full the
-// line is dropped for it alone (counted as an error of the handler).
+// other member's outbox. So the connection has exactly one reader (Serve) and one writer (the
+// task), as a socket allows. A slow reader cannot hold the room up: when its outbox is full the
+// line is dropped for it alone (counted as an error of the sender's connection).
 //
 // What a room is, under each model: the members of one process.
 //   - thread, coroutine: the whole server is one process, so every client is in one room
 //     (under coroutine across all hubs: the queues wake greenlets of other hubs).
-//   - fork per connection, fork pool: each connection is served by a process of its own, so
+//   - fork (per connection or pool): each connection is served by a process of its own, so
 //     each client is alone in its room and hears nobody. Run a chat under thread or coroutine.
 //
-// Build: c++ -std=c++17 -shared -fPIC -I<sdk>/include chat.cc -o chat.so
-// Run:   corralctl start chat --protocol tcp --handler ./chat.so --model coroutine --hubs 2
-#include <corral/handler.h>
-
+//   c++ -std=c++17 -shared -fPIC -I<sdk>/include chat.cc -o chat.so
+//   corralctl start chat --protocol tcp --handler build/handlers/chat.so --model coroutine
 #include <algorithm>
-#include <corral/cooperative.hpp>
+#include <chrono>
+#include <mutex>
 #include <string>
 #include <vector>
 
-namespace {
+#include "corral/cooperative.hpp"
+#include "corral/handler.hpp"
 
-const corral_host* host_table = nullptr;
+class Chat {
+ public:
+  static constexpr const char* kName = "chat";
 
-constexpr size_t kOutboxLines = 256;
-constexpr size_t kMaxLine = 4096;
+  explicit Chat(const corral::Args&) {}
 
-struct Member {
-  corral_conn* conn;
-  corral::Queue<std::string> outbox{kOutboxLines};
-};
-
-// The room of this process.
-struct Room {
-  corral::Mutex mutex;
-  std::vector<Member*> members;  // guarded by mutex
-};
-
-// Sends what arrives in the member's outbox until it is closed and drained or the peer left.
-void WriteOutbox(Member* me) {
-  std::string* line = nullptr;
-  bool peer_gone = false;
-  while (me->outbox.Get(&line) == CORRAL_OK) {
-    if (!peer_gone && host_table->write(me->conn, line->data(), line->size(),
-                                        corral::After(std::chrono::seconds(10))) != CORRAL_OK) {
-      peer_gone = true;  // keep draining, so nothing queued leaks
+  void Serve(corral::Stream& stream) {
+    Member me(stream);
+    Join(&me);
+    corral::Task writer([&me] { me.WriteOutbox(); });
+    const std::string from = stream.Peer() + ": ";
+    std::string line;
+    for (;;) {
+      corral_status s = stream.ReadLine(line, kMaxLine);
+      if (s == CORRAL_TOO_LONG) continue;  // that line is skipped
+      if (s != CORRAL_OK) break;           // closed, broken, cancelled
+      Broadcast(&me, from + line + "\n");
     }
-    delete line;
+    Leave(&me);  // before the close: no Broadcast reaches `me` after this
+    me.outbox.Close();
+    (void)writer.Join();
   }
-}
 
-void Broadcast(Room* room, Member* from, const std::string& text) {
-  corral::LockGuard lock(room->mutex);
-  if (!lock.locked()) return;
-  for (Member* m : room->members) {
-    if (m == from) continue;
-    auto* line = new std::string(text);
-    // Deadline "now": a full outbox drops the line for that member instead of stalling all.
-    if (m->outbox.Put(line, host_table->now()) != CORRAL_OK) {
-      delete line;
-      host_table->count_error(from->conn);
+ private:
+  static constexpr size_t kOutboxLines = 256;
+  static constexpr size_t kMaxLine = 4096;
+  static constexpr std::chrono::seconds kWriteTimeout{10};
+
+  struct Member {
+    explicit Member(corral::Stream& s) : stream(s) {}
+
+    // Sends what arrives until the outbox is closed and drained; after a failed write it only
+    // drains, so that nothing queued leaks.
+    void WriteOutbox() {
+      std::string* line = nullptr;
+      bool peer_gone = false;
+      while (outbox.Get(&line) == CORRAL_OK) {
+        if (!peer_gone && stream.Write(*line, corral::After(kWriteTimeout)) != CORRAL_OK) {
+          peer_gone = true;
+        }
+        delete line;
+      }
     }
-  }
-}
 
-void ServeStream(void* state, corral_conn* conn) {
-  auto* room = static_cast<Room*>(state);
-  Member me{conn};
-  {
-    corral::LockGuard lock(room->mutex);
-    if (!lock.locked()) return;
-    room->members.push_back(&me);
-  }
-  corral::Task writer([&me] { WriteOutbox(&me); });
-
-  char peer[64];
-  host_table->peer(conn, peer, sizeof peer);
-  std::string buf(kMaxLine, '\0');
-  for (;;) {
-    size_t got = 0;
-    corral_status s = host_table->read_line(conn, buf.data(), buf.size(), CORRAL_NO_DEADLINE, &got);
-    if (s == CORRAL_TOO_LONG) continue;  // that line is skipped
-    if (s != CORRAL_OK) break;           // closed, broken, cancelled
-    Broadcast(room, &me, std::string(peer) + ": " + buf.substr(0, got) + "\n");
-  }
-
-  {
-    // Leave before closing the outbox: no Broadcast can reach `me` after this.
-    corral::LockGuard lock(room->mutex);
-    room->members.erase(std::remove(room->members.begin(), room->members.end(), &me),
-                        room->members.end());
-  }
-  me.outbox.Close();
-  (void)writer.Join();
-}
-
-corral_status Init(const corral_host* host, const corral_arg*, size_t, void** state, char*,
-                   size_t) {
-  host_table = host;
-  *state = new Room();
-  return CORRAL_OK;
-}
-
-void Fini(void* state) { delete static_cast<Room*>(state); }
-
-}  // namespace
-
-// <corral/handler.hpp> will provide this from the table init() received.
-const corral_host* corral::Host() { return host_table; }
-
-extern "C" CORRAL_EXPORT const corral_handler* corral_handler_entry(void) {
-  static const corral_handler handler = {
-      CORRAL_HANDLER_ABI_VERSION,
-      sizeof(corral_handler),
-      "chat",
-      nullptr,
-      Init,
-      Fini,
-      ServeStream,
-      nullptr,
-      nullptr,
+    corral::Stream& stream;
+    corral::Queue<std::string> outbox{kOutboxLines};
   };
-  return &handler;
-}
+
+  void Join(Member* m) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    members_.push_back(m);
+  }
+
+  void Leave(Member* m) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    members_.erase(std::remove(members_.begin(), members_.end(), m), members_.end());
+  }
+
+  void Broadcast(Member* from, const std::string& text) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (Member* m : members_) {
+      if (m == from) continue;
+      auto* line = new std::string(text);
+      // Deadline "now": a full outbox drops the line for that member instead of stalling all.
+      if (m->outbox.Put(line, corral::Now()) != CORRAL_OK) {
+        delete line;
+        from->stream.CountError();
+      }
+    }
+  }
+
+  // A plain mutex, not corral::Mutex: no section under it ever waits (a Put with the deadline
+  // "now" does not), so it never holds a hub, and Leave must succeed even for a connection the
+  // server has cancelled (whose cooperative calls all return CORRAL_CANCELLED from then on).
+  std::mutex mutex_;
+  std::vector<Member*> members_;  // the room; guarded by mutex_
+};
+
+CORRAL_HANDLER(Chat)

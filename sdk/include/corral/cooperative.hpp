@@ -17,24 +17,18 @@
 //   outbox.Close();
 //   writer.Join();
 //
-// The host table comes from corral::Host(), which <corral/handler.hpp> defines (it keeps the
-// table init() received). A plugin written against handler.h alone defines it itself.
+// Over <corral/handler.hpp>: the host table from corral::Host(), deadlines as corral::Deadline
+// (corral::After(d) is `d` from now, corral::kNoDeadline none).
 #pragma once
-
-#include <corral/handler.h>
 
 #include <chrono>
 #include <cstddef>
 #include <memory>
 #include <utility>
 
+#include "corral/handler.hpp"
+
 namespace corral {
-
-// The host's function table, valid from init() on.
-const corral_host* Host();
-
-// The deadline `d` from now.
-inline corral_deadline After(std::chrono::nanoseconds d) { return Host()->now() + d.count(); }
 
 inline corral_status SleepUntil(corral_deadline deadline) { return Host()->sleep_until(deadline); }
 inline corral_status Sleep(std::chrono::nanoseconds d) { return SleepUntil(After(d)); }
@@ -159,7 +153,9 @@ class Task {
 
   // Whether it started (the host could start a greenlet or thread).
   bool started() const { return task_ != nullptr; }
-  // CORRAL_OK once fn returned (the task is then gone); CORRAL_TIMEOUT leaves it running.
+  // CORRAL_OK once fn returned (the task is then gone); CORRAL_TIMEOUT leaves it running. Even a
+  // cancelled caller waits here (fn may use what the caller owns): end fn first, e.g. by closing
+  // the queue it reads.
   corral_status Join(corral_deadline deadline = CORRAL_NO_DEADLINE) {
     if (task_ == nullptr) return CORRAL_INVALID;
     corral_status s = Host()->join(task_, deadline);

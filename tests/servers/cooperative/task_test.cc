@@ -7,7 +7,9 @@
 
 #include "gtest/gtest.h"
 #include "servers/cooperative/event.h"
+#include "servers/cooperative/sleep.h"
 #include "servers/cooperative/where.h"
+#include "servers/coro/task.h"
 #include "tests/servers/cooperative/hub_thread.h"
 
 namespace corral::cooperative {
@@ -85,6 +87,36 @@ TEST(TaskTest, JoinReturnsForASubGreenletKilledWithItsHub) {
   ASSERT_NE(orphan, nullptr);
   EXPECT_TRUE(orphan->Join(In(10s)).ok());
   EXPECT_EQ(sub.code(), absl::StatusCode::kCancelled) << sub;
+}
+
+// A greenlet killed (the drain's cut) while its sub-task still runs gets CANCELLED from its
+// waits, but its join still waits for the sub-task: that may be using what the caller owns.
+TEST(TaskTest, CancelledCallerStillJoinsItsSubTask) {
+  HubThread a;
+  std::latch done(1);
+  absl::Status waited, joined;
+  std::atomic<bool> sub_finished{false};
+  bool finished_at_join = false;
+  a.Spawn([&] {
+    coro::Handle<void> caller = coro::Spawn([&] {
+      absl::StatusOr<std::unique_ptr<Task>> sub = Task::Spawn([&] {
+        (void)SleepUntil(In(50ms));
+        sub_finished = true;
+      });
+      ASSERT_TRUE(sub.ok());
+      Event never;
+      waited = never.Wait(base::Deadline::max());
+      joined = (*sub)->Join(In(10s));
+      finished_at_join = sub_finished;
+      done.count_down();
+    });
+    (void)SleepUntil(In(10ms));
+    caller.Kill(/*block=*/false);
+  });
+  done.wait();
+  EXPECT_EQ(waited.code(), absl::StatusCode::kCancelled) << waited;
+  EXPECT_TRUE(joined.ok()) << joined;
+  EXPECT_TRUE(finished_at_join);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // (a busy loop) past the stall bound is counted in the scoreboard while it still holds it, once.
 #include <gtest/gtest.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -63,17 +64,24 @@ TEST(StallWatchTest, CountsAHeldHubOnceWhileItIsHeld) {
   options.handler_name = "busy";
   absl::StatusOr<std::unique_ptr<Model>> model = MakeModel(ModelKind::kCoroutine, options);
   ASSERT_TRUE(model.ok()) << model.status();
-  absl::StatusOr<base::UniqueFd> listener = net::ListenTcp(*net::Address::Parse("127.0.0.1:0"));
+  // As corral-server listens for the coroutine model: each further hub joins the port.
+  net::ListenOptions listen;
+  listen.reuse_port = true;
+  absl::StatusOr<base::UniqueFd> listener =
+      net::ListenTcp(*net::Address::Parse("127.0.0.1:0"), listen);
   ASSERT_TRUE(listener.ok()) << listener.status();
   const std::string address = net::LocalAddress(listener->get())->ToString();
   base::UniqueFd stop(::eventfd(0, EFD_CLOEXEC));
   BusyLoop protocol(600ms);
+  absl::Status served;
   std::thread server(
-      [&] { (void)(*model)->ServeStreams(*std::move(listener), stop.get(), protocol); });
+      [&] { served = (*model)->ServeStreams(*std::move(listener), stop.get(), protocol); });
 
   EXPECT_EQ(Stalls(*reader), 0u);
   base::UniqueFd client = testing::ConnectTcp(address);
   ASSERT_TRUE(client);
+  // Something to read: the listener holds a connection back until its first bytes arrive.
+  ASSERT_EQ(::send(client.get(), "x", 1, MSG_NOSIGNAL), 1);
   // The count rises while the handler still spins (the bound is 50 ms, the spin 600 ms).
   bool seen_while_spinning = false;
   const auto give_up = std::chrono::steady_clock::now() + 10s;
@@ -89,6 +97,7 @@ TEST(StallWatchTest, CountsAHeldHubOnceWhileItIsHeld) {
   const uint64_t one = 1;
   EXPECT_EQ(::write(stop.get(), &one, sizeof one), static_cast<ssize_t>(sizeof one));
   server.join();
+  EXPECT_TRUE(served.ok()) << served;
   ::unlink(path.c_str());
   ::rmdir(dir);
 }
