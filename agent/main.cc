@@ -29,6 +29,7 @@
 #include "agent/event_loop.h"
 #include "agent/metrics_endpoint.h"
 #include "agent/state_file.h"
+#include "agent/stall_events.h"
 #include "agent/stats_service.h"
 #include "agent/supervisor.h"
 #include "base/agent_home.h"
@@ -105,6 +106,8 @@ int RunAgent(const Flags& flags) {
   CallerAccess access(::geteuid(), flags.allow_groups);
   AgentService service(loop, supervisor, events, access, config.run_as);
   StatsService stats_service(loop, supervisor, flags.home, access);
+  StallEvents stall_events(loop, supervisor, events, flags.home);
+  stall_events.Start();
   std::unique_ptr<MetricsEndpoint> metrics;
   if (!flags.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<MetricsEndpoint>> started = MetricsEndpoint::Start(

@@ -49,6 +49,7 @@ void FillScoreboardStats(const stats::IntervalStats& interval, const stats::Snap
   out->set_interval_seconds(interval.seconds);
   out->set_restarted_in_interval(interval.restarted);
   FillCounters(snapshot.totals, out->mutable_totals());
+  out->mutable_totals()->set_stalls(snapshot.listener_stalls);
   v1::StatsRates* rates = out->mutable_rates();
   rates->set_connections_accepted_per_second(interval.rates.accepted);
   rates->set_connections_closed_per_second(interval.rates.closed);

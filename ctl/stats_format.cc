@@ -173,6 +173,9 @@ std::string FormatStatsBlock(const v1::ServerStats& s) {
                      t.errors_body_timeout(), "  refused-per-client ",
                      t.errors_refused_per_client(), "  (", HumanRate(r.errors_per_second()),
                      "/s)"));
+    if (t.stalls() != 0) {
+      add("stalls", absl::StrCat(t.stalls(), "  (a handler held its hub past the stall bound)"));
+    }
     add("workers", absl::StrCat(s.busy_workers(), " busy  ", s.idle_workers(), " idle  ",
                                 s.free_slots(), " free slots"));
     add("latency (interval)", LatencyLine(s.interval_latency()));

@@ -118,6 +118,8 @@ int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
       std::chrono::milliseconds(spec::DrainTimeoutMs(server_spec->stop_timeout_ms()));
   model_options.pool_size = server_spec->pool_size();
   model_options.hubs = server_spec->hubs();
+  model_options.stall_bound = std::chrono::milliseconds(server_spec->stall_bound_ms());
+  model_options.handler_name = plugin != nullptr ? plugin->name() : protocol_name;
 
   // Created before any worker exists, so forked children inherit the mapping.
   std::optional<stats::Scoreboard> scoreboard;

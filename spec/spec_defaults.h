@@ -34,6 +34,9 @@ inline constexpr uint32_t kMaxMaxConnectionsPerClient = 65'536;
 inline constexpr uint32_t kDefaultBodyGraceMs = 10'000;
 inline constexpr uint32_t kMaxBodyGraceMs = 86'400'000;
 inline constexpr uint32_t kDefaultBodyMinRate = 1024;  // bytes per second
+// coroutine: a greenlet holding its hub this long without yielding is reported as a stall.
+inline constexpr uint32_t kDefaultStallBoundMs = 100;
+inline constexpr uint32_t kMaxStallBoundMs = 600'000;
 
 constexpr uint32_t DefaultHeaderTimeoutMs(uint32_t idle_timeout_ms) {
   return std::min(kDefaultHeaderTimeoutCapMs, idle_timeout_ms);

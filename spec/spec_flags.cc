@@ -75,6 +75,9 @@ SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
          "http and file: bytes/s a body must average from its start once its grace has passed, "
          "else 408 / closed (0: no minimum)" +
              Default(kDefaultBodyMinRate));
+  Number(app, "--stall-bound-ms", &S::set_stall_bound_ms,
+         "coroutine: report a handler that holds its hub this long without yielding (0: off)" +
+             Default(kDefaultStallBoundMs));
   AddHandlerFlags(app);
   AddExecFlags(app);
   if (fields == Fields::kServer) return;

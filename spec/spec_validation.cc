@@ -136,6 +136,18 @@ absl::Status CheckHttpFields(ProtocolKind protocol, v1::ServerSpec& spec) {
   return CheckRange("header_timeout_ms", spec.header_timeout_ms(), kMaxHeaderTimeoutMs);
 }
 
+// stall_bound_ms: the coroutine model's alone (fork and thread have no hub to hold).
+absl::Status CheckStallBound(ModelKind model, v1::ServerSpec& spec) {
+  if (model != ModelKind::kCoroutine) {
+    if (spec.has_stall_bound_ms()) {
+      return Invalid("stall_bound_ms applies to the coroutine model; fork and thread have no hub");
+    }
+    return absl::OkStatus();
+  }
+  if (!spec.has_stall_bound_ms()) spec.set_stall_bound_ms(kDefaultStallBoundMs);
+  return CheckRange("stall_bound_ms", spec.stall_bound_ms(), kMaxStallBoundMs);
+}
+
 // The limits on what one client can hold: its connections, and the pace of its bodies.
 absl::Status CheckClientLimits(ProtocolKind protocol, v1::ServerSpec& spec) {
   if (IsDatagramProtocol(protocol)) {
@@ -253,6 +265,7 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stat
   if (absl::Status s = CheckFileFields(*protocol, spec); !s.ok()) return s;
   if (absl::Status s = CheckHttpFields(*protocol, spec); !s.ok()) return s;
   if (absl::Status s = CheckClientLimits(*protocol, spec); !s.ok()) return s;
+  if (absl::Status s = CheckStallBound(*model, spec); !s.ok()) return s;
   if (absl::Status s = CheckHandlerFields(*protocol, spec); !s.ok()) return s;
   if (absl::Status s = CheckExecFields(*protocol, spec); !s.ok()) return s;
 

@@ -6,6 +6,7 @@ Usage: layering_check.py SOURCE_ROOT
 The layers, lowest first (docs/design.md, decision 16):
   base/                 owned descriptors, syscall errors, deadlines, hex, the agent's home path
   servers/stats, coro   the scoreboard; the greenlet runtime
+  servers/cooperative   park-or-block helpers over coro (the handler SDK's cooperative calls)
   servers/net           addresses, sockets, the Stream interface
   spec/                 the ServerSpec's defaults, validation and flags
   servers/protocols     handlers written once for every model
@@ -28,6 +29,7 @@ RULES = {
     "base/": ["base/"],
     "servers/stats/": ["base/", "servers/stats/"],
     "servers/coro/": ["base/", "servers/coro/"],
+    "servers/cooperative/": ["base/", "servers/coro/", "servers/cooperative/"],
     # servers/stats/slot_writer.h: the Stream still counts into the scoreboard slot itself; the
     # hook that replaces it (issue 18, item 4) is not written yet. No other stats header.
     "servers/net/": ["base/", "servers/net/", "servers/stats/slot_writer.h"],
@@ -40,6 +42,7 @@ RULES = {
     "servers/models/": ["base/", "servers/net/", "servers/stats/", "servers/coro/",
                         "servers/protocols/", "servers/models/", "servers/server_kinds.h"],
     "servers/handler/": ["base/", "servers/net/", "servers/stats/", "servers/coro/",
+                         "servers/cooperative/",
                          "servers/protocols/", "servers/handler/", "servers/server_kinds.h",
                          "spec/", "corral/"],
     # The SDK includes only itself: "corral/handler.h" from handler.hpp, and so on.

@@ -47,6 +47,8 @@ Hub& Hub::Current() {
   return CreateForThisThread();
 }
 
+Hub* Hub::IfExists() { return current_hub; }
+
 Hub& Hub::CreateForThisThread() {
   Greenlet::Current();  // the greenlet runtime's thread state must outlive the hub
   thread_local std::unique_ptr<Hub> owner;
@@ -118,7 +120,7 @@ int Hub::PollTimeoutMs() {
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
     return static_cast<int>(std::min<decltype(ms)>(ms, INT_MAX));
   }
-  if (run_waiter_ != nullptr || poller_.waiters() > 0) return -1;
+  if (run_waiter_ != nullptr || poller_.waiters() > 0 || remote_waiters_ > 0) return -1;
   // Nobody could ever be woken. Tell the root greenlet instead of blocking forever.
   Greenlet* root = greenlet_->parent();
   root->pending_ = std::make_exception_ptr(LoopExit());
@@ -139,6 +141,13 @@ void Hub::RunReady() {
     if (g == nullptr || g->dead()) continue;  // null: unscheduled
     g->scheduled_ = false;
     resuming_ = g;
+    const uint64_t activity = activity_.load(std::memory_order_relaxed);
+    activity_.store(activity + 1, std::memory_order_relaxed);
+    struct Back {  // however the switch ends, the loop runs again
+      std::atomic<uint64_t>& a;
+      uint64_t v;
+      ~Back() { a.store(v + 2, std::memory_order_relaxed); }
+    } back{activity_, activity};
     try {
       if (g->pending_ && g->started()) {
         // Thrown where it is suspended, which may be a direct Switch rather than Park.
@@ -162,7 +171,10 @@ void Hub::RunRemoteCallbacks() {
   {
     absl::MutexLock lock(&remote_mu_);
     batch.swap(remote_);
+    remote_batch_.swap(remote_ready_);
   }
+  for (Greenlet* g : remote_batch_) Unpark(g);
+  remote_batch_.clear();
   for (auto& fn : batch) {
     try {
       fn();
@@ -357,6 +369,20 @@ void Hub::RunInLoop(absl::AnyInvocable<void()> fn) {
     remote_.push_back(std::move(fn));
   }
   poller_.Wake();
+}
+
+void Hub::UnparkFromAnyThread(Greenlet* g) {
+  {
+    absl::MutexLock lock(&remote_mu_);
+    remote_ready_.push_back(g);
+  }
+  poller_.Wake();
+}
+
+void Hub::CancelRemoteUnpark(Greenlet* g) {
+  absl::MutexLock lock(&remote_mu_);
+  remote_ready_.erase(std::remove(remote_ready_.begin(), remote_ready_.end(), g),
+                      remote_ready_.end());
 }
 
 void Sleep(Clock::duration d) {

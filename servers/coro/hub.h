@@ -12,8 +12,9 @@
 //
 // Thread affinity: one hub per OS thread, created on first use by Hub::Current() and destroyed
 // at thread exit (killing the greenlets still alive on it). All methods are for the hub's own
-// thread, except Stop() and RunInLoop(), which any thread may call while the hub exists (the
-// owner of the hub thread decides how long that is, e.g. by joining the thread after Stop()).
+// thread, except Stop(), RunInLoop(), UnparkFromAnyThread() and activity(), which any thread may
+// call while the hub exists (the owner of the hub thread decides how long that is, e.g. by joining
+// the thread after Stop()).
 //
 // Blocking calls must not be made on the hub's own stack (timer and RunInLoop callbacks): they
 // throw std::logic_error there.
@@ -61,6 +62,8 @@ class Hub {
  public:
   // This thread's hub, created on first use.
   static Hub& Current();
+  // This thread's hub if it has one; null otherwise (never creates one).
+  static Hub* IfExists();
 
   ~Hub();
   Hub(const Hub&) = delete;
@@ -120,6 +123,16 @@ class Hub {
   bool KnownUnreadable(int fd) const { return poller_.KnownUnreadable(fd); }
   void SawUnreadable(int fd) { poller_.SawUnreadable(fd); }
 
+  // A greenlet about to park until another thread wakes it (UnparkFromAnyThread) registers
+  // here for as long as it may be so woken: the loop then waits for that wake instead of
+  // declaring a deadlock (LoopExit) when nothing local could wake anyone.
+  void AddRemoteWaiter() { ++remote_waiters_; }
+  void RemoveRemoteWaiter() { --remote_waiters_; }
+  // Withdraws a wake that UnparkFromAnyThread(g) queued and the loop has not acted on yet. A
+  // waiter calls it once it stopped waiting (woken, timed out or killed) and no other thread
+  // can queue a wake for it any more, so that no stale wake lands in a later park of `g`.
+  void CancelRemoteUnpark(Greenlet* g);
+
   // Runs the loop (parks the caller) until Stop() is called, from any thread or greenlet. A
   // Stop() that arrives while nobody is in Run() makes the next Run() return at once.
   void Run();
@@ -156,6 +169,15 @@ class Hub {
   // Queues `fn` to run on the hub's stack at its next loop iteration, and wakes the loop. `fn`
   // must not block; it may Spawn, Unpark, Stop.
   void RunInLoop(absl::AnyInvocable<void()> fn);
+  // Unpark(g) for a thread other than the hub's: queues `g` on the hub's remote-ready list and
+  // wakes the loop, which unparks it at its next iteration (a no-op then if it is no longer
+  // parked). The caller must know that `g` is still registered as waiting (it holds the lock
+  // under which `g` withdraws, see CancelRemoteUnpark). No allocation once the list has grown.
+  void UnparkFromAnyThread(Greenlet* g);
+  // A count of the hub's switches into and back out of its greenlets: odd while a greenlet
+  // runs, even while the loop does. A watchdog thread that sees it odd and unchanged for a
+  // while knows a greenlet holds the hub without yielding (stall_detector.h).
+  uint64_t activity() const { return activity_.load(std::memory_order_relaxed); }
 
  private:
   // How many greenlet resumptions may pass between two zero-timeout polls while the ready
@@ -188,9 +210,15 @@ class Hub {
   Greenlet* run_waiter_ = nullptr;  // the greenlet blocked in Run()
   Resident* residents_ = nullptr;
 
+  size_t remote_waiters_ = 0;
+  // Written by the hub thread only (so a relaxed load and store, no read-modify-write).
+  std::atomic<uint64_t> activity_{0};
+
   std::atomic<bool> stop_requested_{false};
   absl::Mutex remote_mu_;
   std::vector<absl::AnyInvocable<void()>> remote_ ABSL_GUARDED_BY(remote_mu_);
+  std::vector<Greenlet*> remote_ready_ ABSL_GUARDED_BY(remote_mu_);
+  std::vector<Greenlet*> remote_batch_;  // RunRemoteCallbacks' swap partner
 };
 
 // The current greenlet sleeps at least `d` (Sleep(0) or less: yields once to every other ready

@@ -4,13 +4,15 @@
 
 #include <chrono>
 
+#include "servers/cooperative/timeout_scope.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::handler {
 
 base::Deadline EffectiveDeadline(corral_deadline deadline) {
-  if (deadline == CORRAL_NO_DEADLINE) return base::Deadline::max();
-  return base::Deadline(std::chrono::nanoseconds(deadline));
+  // An open timeout scope of the calling task (timeout_push) caps every stream call's deadline.
+  if (deadline == CORRAL_NO_DEADLINE) return cooperative::CapByScope(base::Deadline::max());
+  return cooperative::CapByScope(base::Deadline(std::chrono::nanoseconds(deadline)));
 }
 
 corral_deadline NowNs() {

@@ -11,7 +11,8 @@ namespace corral::handler {
 
 // corral_deadline is nanoseconds on CLOCK_MONOTONIC, which is what base::Clock (steady_clock)
 // counts on Linux, so the conversion is exact; CORRAL_NO_DEADLINE is Deadline::max().
-// At merge this also applies the caller's timeout scope (coop's CapByScope): the earliest wins.
+// It also applies the calling task's open timeout scopes (cooperative::CapByScope): the
+// earliest wins.
 base::Deadline EffectiveDeadline(corral_deadline deadline);
 
 // host->now(): the current CLOCK_MONOTONIC time in nanoseconds.

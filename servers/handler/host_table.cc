@@ -1,5 +1,6 @@
 #include "servers/handler/host_table.h"
 
+#include "servers/handler/host_cooperative.h"
 #include "servers/handler/host_core.h"
 #include "servers/handler/host_http.h"
 #include "servers/handler/host_streams.h"
@@ -11,12 +12,10 @@ corral_host Build() {
   corral_host host{};  // every entry null until a part fills it
   host.abi_version = CORRAL_HANDLER_ABI_VERSION;
   host.struct_size = sizeof(corral_host);
-  FillCore(&host);     // now, log, count_request, count_error
-  FillStreams(&host);  // read, read_exactly, read_line, write, peer, reply
-  FillHttp(&host);     // route_add ... response_body
-  // The cooperative helpers (sleep_until ... timeout_pop) come from FillCooperative
-  // (host_cooperative.h), written on another branch and wired in here at merge. Until then
-  // those entries stay null, and the C++ layer's helpers over them are not usable.
+  FillCore(&host);         // now, log, count_request, count_error
+  FillStreams(&host);      // read, read_exactly, read_line, write, peer, reply
+  FillCooperative(&host);  // sleep_until, spawn, join, event_*, queue_*, mutex_*, timeout_*
+  FillHttp(&host);         // route_add ... response_body
   return host;
 }
 

@@ -14,7 +14,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "servers/coro/hub.h"
+#include "servers/coro/stall_detector.h"
 #include "servers/models/hub_server.h"
+#include "servers/models/hub_stall_watch.h"
 #include "servers/net/socket.h"
 #include "spdlog/spdlog.h"
 
@@ -52,9 +55,13 @@ absl::Status RunHubs(std::vector<base::UniqueFd> sockets, int stop_fd, const Mod
   }
   std::latch started(count);
   std::vector<std::thread> threads;
+  // Shared with the hub threads, which may outlive this call (see above).
+  std::shared_ptr<coro::StallDetector> stalls = MakeStallDetector(options);
   for (auto& server : hubs->servers) {
-    threads.emplace_back([hubs, serve, &started, s = server.get()] {
+    threads.emplace_back([hubs, serve, &started, stalls, s = server.get()] {
+      const size_t watch = stalls != nullptr ? stalls->Watch(&coro::Hub::Current()) : 0;
       serve(*s, started);  // counts `started` down before it serves, then never touches it
+      if (stalls != nullptr) stalls->Unwatch(watch);
       absl::MutexLock lock(&hubs->mu);
       --hubs->running;
     });

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "base/unique_fd.h"
@@ -32,6 +33,10 @@ struct ModelOptions {
   // At most its cap of connections per client address; null: no cap. Not owned; made before
   // any worker (forked pool workers share its counts); outlives the model.
   PerClientLimit* per_client_limit = nullptr;
+  // coroutine: a greenlet holding its hub this long without yielding is reported (log line,
+  // scoreboard counter) while it happens; 0: not watched. `handler_name` names it in the log.
+  std::chrono::milliseconds stall_bound{0};
+  std::string handler_name;
 };
 
 // How many scoreboard slots a model with `options` can have live at once: one per worker

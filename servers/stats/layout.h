@@ -24,7 +24,7 @@
 namespace corral::stats {
 
 inline constexpr size_t kCacheLineBytes = 64;
-inline constexpr uint32_t kLayoutVersion = 2;  // 2: per-client refusals, 7 error kinds
+inline constexpr uint32_t kLayoutVersion = 3;  // 3: stalls; 2: per-client refusals, 7 errors
 inline constexpr uint32_t kMaxSlots = 16384;   // ~270 MiB of (allocated) file at most
 inline constexpr size_t kNameBytes = 32;       // protocol / model strings, NUL-padded
 
@@ -43,6 +43,8 @@ struct alignas(kCacheLineBytes) ListenerSection {
   std::atomic<uint64_t> refused_at_cap;      // connections closed at once: worker cap reached
   std::atomic<uint64_t> accept_errors;       // accept() failures (EMFILE, ENFILE, ENOBUFS, ...)
   std::atomic<uint64_t> refused_per_client;  // closed at once: the client was at its cap
+  // coroutine: times a greenlet held its hub past the spec's stall bound (by the stall watchdog)
+  std::atomic<uint64_t> stalls;
 };
 
 struct alignas(kCacheLineBytes) ScoreboardHeader {

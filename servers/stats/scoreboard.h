@@ -57,6 +57,8 @@ class Scoreboard {
   void SetListenerState(ListenerState state);
   void OnRefusedAtCap();
   void OnRefusedPerClient();
+  // A greenlet held its hub past the stall bound (coroutine model; any thread).
+  void OnStall();
   void OnAcceptError();
 
   const std::string& path() const { return path_; }

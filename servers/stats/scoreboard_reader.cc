@@ -286,6 +286,8 @@ absl::StatusOr<Snapshot> ScoreboardReader::Read(const ReadOptions& options) cons
       LoadAt<uint64_t>(header.data(), kListenerAt + offsetof(ListenerSection, accept_errors));
   snap.listener_refused_per_client =
       LoadAt<uint64_t>(header.data(), kListenerAt + offsetof(ListenerSection, refused_per_client));
+  snap.listener_stalls =
+      LoadAt<uint64_t>(header.data(), kListenerAt + offsetof(ListenerSection, stalls));
 
   // slot_count_ and slots_offset_ were validated against the file size at Open(), and the size
   // was checked again above: every offset below is inside the file (a truncation racing with

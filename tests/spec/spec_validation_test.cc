@@ -176,6 +176,28 @@ TEST(SpecValidationTest, ModelAndProtocolOptionsMustFit) {
   ExpectInvalid(spec, "http protocol only");
 }
 
+// stall_bound_ms: the coroutine model's, filled in with 100, 0 kept (watch off), refused for
+// fork and thread, bounded.
+TEST(SpecValidationTest, StallBoundIsTheCoroutineModelsAndDefaultsTo100) {
+  v1::ServerSpec spec = EchoSpec();
+  absl::StatusOr<v1::ServerSpec> thread = ValidateSpec(spec);
+  ASSERT_TRUE(thread.ok()) << thread.status();
+  EXPECT_FALSE(thread->has_stall_bound_ms());
+  spec.set_stall_bound_ms(50);
+  ExpectInvalid(spec, "stall_bound_ms applies to the coroutine model");
+  spec = EchoSpec();
+  spec.set_model(v1::MODEL_COROUTINE);
+  absl::StatusOr<v1::ServerSpec> unset = ValidateSpec(spec);
+  ASSERT_TRUE(unset.ok()) << unset.status();
+  EXPECT_EQ(unset->stall_bound_ms(), 100u);
+  spec.set_stall_bound_ms(0);
+  absl::StatusOr<v1::ServerSpec> off = ValidateSpec(spec);
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->stall_bound_ms(), 0u);
+  spec.set_stall_bound_ms(kMaxStallBoundMs + 1);
+  ExpectInvalid(spec, "stall_bound_ms 600001");
+}
+
 TEST(SpecValidationTest, FileCacheValidMsIsFilledInAndKeptWhenSetEvenToZero) {
   v1::ServerSpec spec = EchoSpec();
   spec.set_protocol(v1::PROTOCOL_HTTP);

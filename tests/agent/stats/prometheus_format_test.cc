@@ -52,6 +52,16 @@ TEST(PrometheusFormatTest, RendersCountersGaugesAndLabels) {
   EXPECT_THAT(text, Not(HasSubstr("corral_request_duration_seconds_bucket")));  // no histogram
 }
 
+TEST(PrometheusFormatTest, RendersStalls) {
+  v1::ServerStats s = Sample("chat");
+  s.set_model(v1::MODEL_COROUTINE);
+  s.mutable_totals()->set_stalls(2);
+  std::string text = RenderPrometheus({{&s, nullptr}});
+  EXPECT_THAT(text, HasSubstr("# TYPE corral_stalls_total counter\n"
+                              "corral_stalls_total{server=\"chat\",protocol=\"tcp-echo\","
+                              "model=\"coroutine\"} 2\n"));
+}
+
 TEST(PrometheusFormatTest, MissingScoreboardAndProcessLeaveTheirSeriesOut) {
   v1::ServerStats s;
   s.set_name("down");

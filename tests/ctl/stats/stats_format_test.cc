@@ -69,6 +69,15 @@ TEST(StatsFormatTest, StatsBlockShowsEveryGroup) {
   EXPECT_THAT(block, Not(HasSubstr("SLOT")));
 }
 
+// A coroutine server that stalled says so; one that never did has no stalls line.
+TEST(StatsFormatTest, StatsBlockShowsStallsOnlyWhenThereAreSome) {
+  v1::ServerStats s = Stats("chat", 1, 1 << 20);
+  EXPECT_THAT(FormatStatsBlock(s), Not(HasSubstr("stalls")));
+  s.mutable_totals()->set_stalls(3);
+  EXPECT_THAT(FormatStatsBlock(s),
+              HasSubstr("3  (a handler held its hub past the stall bound)\n"));
+}
+
 TEST(StatsFormatTest, StatsBlockListsWorkersAndUnavailableScoreboard) {
   v1::ServerStats s = Stats("echo", 1, 1);
   v1::WorkerStats* w = s.add_workers();

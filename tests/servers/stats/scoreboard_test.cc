@@ -226,10 +226,13 @@ TEST(ScoreboardTest, WriterCountsAreWhatTheReaderSees) {
   w->OnError(ErrorKind::kProtocol);
   sb->OnRefusedAtCap();
   sb->OnAcceptError();
+  sb->OnStall();
+  sb->OnStall();
   sb->SetListenerState(ListenerState::kAccepting);
 
   const Snapshot snap = ScoreboardReader::Open(dir.File("sb"))->Read().value();
   const SlotSnapshot& slot = snap.slots[0];
+  EXPECT_EQ(snap.listener_stalls, 2u);
   EXPECT_EQ(slot.owner_pid, getpid());
   EXPECT_EQ(slot.owner_tid, gettid());
   EXPECT_EQ(slot.state, WorkerState::kReading);
