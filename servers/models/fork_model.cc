@@ -7,6 +7,7 @@
 #include "base/syscall_error.h"
 #include "servers/models/accept_connection.h"
 #include "servers/models/child_drain_watcher.h"
+#include "servers/models/connection_drain_signal.h"
 #include "servers/models/cuttable_connections.h"
 #include "servers/models/model_timings.h"
 #include "servers/models/receive_and_launch.h"
@@ -88,12 +89,12 @@ absl::Status ForkModel::AcceptAndLaunch(int listener, int stop_fd, Workers& work
       int fd = accepted.fd.Release();
       if (!workers.Launch(fd, [fd, place, &protocol, board = options_.scoreboard] {
             PerClientLimit::Hold held(place);
-            // No drain watcher here: a thread per connection cost this model about 45% of its
-            // Connection: close throughput and doubled its memory per idle connection
-            // (bench/compare), so a keep-alive connection of a one-connection child is still
-            // served until the drain's cut. Pool children, which live long, do watch.
             std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
             net::BlockingStream stream(fd, net::BlockingStream::Accepted{});
+            // No watcher thread (it cost this model 45% of its Connection: close rate): the
+            // drain's SIGTERM is recorded by a handler and acted on at the next receive.
+            ConnectionDrainSignal drain(fd, protocol);
+            stream.set_before_receive([&drain] { drain.BeforeReceive(); });
             ServeConnection(stream, slot ? &*slot : nullptr, protocol);
           })) {
         PerClientLimit::Hold(place).Release();
