@@ -19,6 +19,10 @@
 // signal taken by another thread of the child is sent on to the serving thread (pthread_kill),
 // whose blocked recv would not see the new timeout otherwise.
 //
+// Taking the signal in a handler has one effect beyond this: a wait that is never restarted
+// (poll(2), a sleep) may return EINTR once in the child when the drain begins. The Stream's
+// own calls retry it; a handler's own syscalls must too, as anywhere signals are taken.
+//
 // One per process at a time: the record is process-wide, as a signal's disposition is.
 // Construct it in the child, on the thread that serves, while SIGTERM is still blocked there,
 // before the connection is served; destroy it before the socket closes.

@@ -47,9 +47,13 @@ absl::Status RunWorkerPool(Workers& workers, uint32_t pool_size, int stop_fd,
     Wake wake = WaitForWork(stop_fd, gauge ? gauge->request_fd() : -1, workers.finished_fd(),
                             gauge ? kStarvedCheckMs : -1);
     if (wake == Wake::kStop) break;
+    if (wake == Wake::kTimeout) {  // only with a gauge: a stale count's backstop
+      if (gauge->StillStarved() && workers.active() < most) workers.Launch(-1, loop);
+      continue;
+    }
     workers.Collect();
-    if (gauge != nullptr && workers.active() < most &&
-        (wake == Wake::kWork ? gauge->TakeRequest() : gauge->StillStarved())) {
+    // The request is always taken, at the cap too: left readable it would wake this loop at once.
+    if (wake == Wake::kWork && gauge->TakeRequest() && workers.active() < most) {
       workers.Launch(-1, loop);  // logged if it fails; asked again by the next worker
     }
     if (workers.active() < pool_size) {
