@@ -9,8 +9,10 @@
 #include "base/syscall_error.h"
 #include "servers/models/accept_connection.h"
 #include "servers/models/child_drain_watcher.h"
+#include "servers/models/connection_drain_signal.h"
 #include "servers/models/cuttable_connections.h"
 #include "servers/models/model_timings.h"
+#include "servers/models/pool_gauge.h"
 #include "servers/models/receive_and_launch.h"
 #include "servers/models/serve_connection.h"
 #include "servers/models/wait_for_work.h"
@@ -39,17 +41,22 @@ absl::Status ForkModel::ServeStreams(base::UniqueFd listener, int stop_fd,
                                      const protocols::StreamProtocol& protocol) {
   const int fd = listener.get();
   if (options_.pool_size > 0) {
-    // Pool children keep the listener: they accept on it themselves.
+    // Pool children keep the listener: they accept on it themselves. Made before any child,
+    // so that they all count into it.
+    absl::StatusOr<std::unique_ptr<PoolGauge>> gauge = PoolGauge::Create(options_.pool_size, fd);
+    if (!gauge.ok()) return gauge.status();
     std::unique_ptr<ProcessWorkers> workers = MakeWorkers(-1);
     return RunWorkerPool(
         *workers, options_.pool_size, stop_fd, options_.drain_timeout,
-        [fd, stop_fd, &protocol, board = options_.scoreboard, limit = options_.per_client_limit] {
+        [fd, stop_fd, &protocol, board = options_.scoreboard, limit = options_.per_client_limit,
+         gauge = gauge->get()] {
           StartChildDrainWatcher(stop_fd, protocol);
           // A child's connection ends with the child: nothing to cut from
           // outside (the drain SIGKILLs instead).
           CuttableConnections own;
-          AcceptAndServe(fd, stop_fd, protocol, board, limit, own);
-        });
+          AcceptAndServe(fd, stop_fd, protocol, board, limit, own, gauge);
+        },
+        {.gauge = gauge->get(), .max_workers = options_.max_workers}, [fd] { ShutListener(fd); });
   }
   std::unique_ptr<ProcessWorkers> workers = MakeWorkers(fd);
   absl::Status error = AcceptAndLaunch(fd, stop_fd, *workers, protocol);
@@ -93,12 +100,12 @@ absl::Status ForkModel::AcceptAndLaunch(int listener, int stop_fd, Workers& work
       int fd = accepted.fd.Release();
       if (!workers.Launch(fd, [fd, place, &protocol, board = options_.scoreboard] {
             PerClientLimit::Hold held(place);
-            // No drain watcher here: a thread per connection cost this model about 45% of its
-            // Connection: close throughput and doubled its memory per idle connection
-            // (bench/compare), so a keep-alive connection of a one-connection child is still
-            // served until the drain's cut. Pool children, which live long, do watch.
             std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
             net::BlockingStream stream(fd, net::BlockingStream::Accepted{});
+            // No watcher thread (it cost this model 45% of its Connection: close rate): the
+            // drain's SIGTERM is recorded by a handler and acted on at the next receive.
+            ConnectionDrainSignal drain(fd, protocol);
+            stream.set_before_receive([&drain] { drain.BeforeReceive(); });
             ServeConnection(stream, slot ? &*slot : nullptr, protocol);
           })) {
         PerClientLimit::Hold(place).Release();

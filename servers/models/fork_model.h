@@ -4,7 +4,9 @@
 // (per-datagram fork cannot be fast; a pool is how fork serves UDP at speed).
 //
 // Children share no memory with the server: each has its own copy of the protocol, so a drain
-// reaches them by SIGTERM, and each child's drain watcher tells its copy (child_drain_watcher.h).
+// reaches them by SIGTERM, and each child tells its copy: a pool worker from a watcher thread
+// (child_drain_watcher.h), a child serving one connection at its next receive
+// (connection_drain_signal.h).
 // Requires SIGCHLD and the stop signals blocked in every thread and a server with no other
 // threads (process_workers.h).
 #pragma once

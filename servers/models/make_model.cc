@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -17,7 +18,8 @@ absl::Status WorkersStillRunning(size_t count) {
 
 uint32_t SlotsNeeded(ModelKind kind, const ModelOptions& options) {
   if (kind == ModelKind::kCoroutine) return CoroutineModel::HubCount(options) + 1;
-  return (options.pool_size > 0 ? options.pool_size : options.max_workers) + 1;
+  // A stream pool grows up to max_workers while every worker serves (pool_gauge.h).
+  return std::max(options.pool_size, options.max_workers) + 1;
 }
 
 absl::StatusOr<std::unique_ptr<Model>> MakeModel(ModelKind kind, const ModelOptions& options) {

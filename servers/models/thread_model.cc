@@ -17,9 +17,11 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "base/syscall_error.h"
 #include "servers/models/cuttable_connections.h"
 #include "servers/models/drain_policy.h"
 #include "servers/models/model_timings.h"
+#include "servers/models/pool_gauge.h"
 #include "servers/models/receive_and_launch.h"
 #include "servers/models/serve_connection.h"
 #include "servers/models/thread_workers.h"
@@ -28,7 +30,6 @@
 #include "servers/models/worker_slot.h"
 #include "servers/net/blocking_stream.h"
 #include "servers/net/socket.h"
-#include "base/syscall_error.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::models {
@@ -202,12 +203,22 @@ absl::Status ThreadModel::ServeStreams(base::UniqueFd listener, int stop_fd,
   // still serving after the drain gave up on it ends on this registry, not on freed memory).
   const int fd = listener.get();
   auto connections = std::make_shared<CuttableConnections>();
+  // Shared with every thread, as `connections` is: one still serving after the drain gave up
+  // on it counts into this gauge, not into freed memory.
+  absl::StatusOr<std::unique_ptr<PoolGauge>> made = PoolGauge::Create(options_.pool_size, fd);
+  if (!made.ok()) return made.status();
+  std::shared_ptr<PoolGauge> gauge = *std::move(made);
   ThreadWorkers workers(0, connections);
   return RunWorkerPool(
       workers, options_.pool_size, stop_fd, options_.drain_timeout,
       [fd, stop_fd, &protocol, board = options_.scoreboard, limit = options_.per_client_limit,
-       connections] { AcceptAndServe(fd, stop_fd, protocol, board, limit, *connections); },
-      [&protocol] { protocol.BeginDrain(); });
+       connections,
+       gauge] { AcceptAndServe(fd, stop_fd, protocol, board, limit, *connections, gauge.get()); },
+      {.gauge = gauge.get(), .max_workers = options_.max_workers},
+      [fd, &protocol] {
+        ShutListener(fd);
+        protocol.BeginDrain();
+      });
 }
 
 absl::Status ThreadModel::ServeDatagrams(base::UniqueFd socket, int stop_fd,

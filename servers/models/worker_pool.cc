@@ -2,10 +2,12 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <optional>
 #include <string>
 
+#include "base/syscall_error.h"
 #include "servers/models/accept_connection.h"
 #include "servers/models/model.h"
 #include "servers/models/model_timings.h"
@@ -15,7 +17,6 @@
 #include "servers/net/blocking_stream.h"
 #include "servers/net/polling_datagram_sender.h"
 #include "servers/net/socket.h"
-#include "base/syscall_error.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::models {
@@ -26,19 +27,35 @@ constexpr int kStopCheckInterval = 64;
 
 constexpr int kBackoffMs = static_cast<int>(kOutOfResourcesBackoff.count());
 
+// How often a growing pool's server looks at its listener in case the gauge's count is stale.
+constexpr int kStarvedCheckMs = 1000;
+
+constexpr int kIdleExitMs = static_cast<int>(std::chrono::milliseconds(kIdleThreadExit).count());
+
 }  // namespace
 
 absl::Status RunWorkerPool(Workers& workers, uint32_t pool_size, int stop_fd,
                            std::chrono::milliseconds drain_timeout,
-                           const std::function<void()>& loop,
+                           const std::function<void()>& loop, const PoolGrowth& growth,
                            const std::function<void()>& on_stop) {
+  PoolGauge* const gauge = growth.gauge;
+  const size_t most = std::max(pool_size, growth.max_workers);
   for (;;) {
     while (workers.active() < pool_size) {
       if (!workers.Launch(-1, loop)) break;  // logged; retried when a worker ends
     }
-    Wake wake = WaitForWork(stop_fd, -1, workers.finished_fd(), -1);
+    Wake wake = WaitForWork(stop_fd, gauge ? gauge->request_fd() : -1, workers.finished_fd(),
+                            gauge ? kStarvedCheckMs : -1);
     if (wake == Wake::kStop) break;
+    if (wake == Wake::kTimeout) {  // only with a gauge: a stale count's backstop
+      if (gauge->StillStarved() && workers.active() < most) workers.Launch(-1, loop);
+      continue;
+    }
     workers.Collect();
+    // The request is always taken, at the cap too: left readable it would wake this loop at once.
+    if (wake == Wake::kWork && gauge->TakeRequest() && workers.active() < most) {
+      workers.Launch(-1, loop);  // logged if it fails; asked again by the next worker
+    }
     if (workers.active() < pool_size) {
       spdlog::warn("{} of {} pool workers left; starting replacements", workers.active(),
                    pool_size);
@@ -51,16 +68,26 @@ absl::Status RunWorkerPool(Workers& workers, uint32_t pool_size, int stop_fd,
   return absl::OkStatus();
 }
 
+void ShutListener(int listener) {
+  // On a listening socket this stops listening (Linux): connections still queued are reset and
+  // new ones refused, in every process holding a copy of it.
+  ::shutdown(listener, SHUT_RD);
+}
+
 void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& protocol,
                     stats::Scoreboard* board, PerClientLimit* limit,
-                    CuttableConnections& connections) {
+                    CuttableConnections& connections, PoolGauge* gauge) {
   std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
   CuttableConnections::Slot mine(connections);
   SharedWorkWaiter waiter(stop_fd, listener);
+  if (gauge != nullptr) gauge->EnterWait();
   int rest_ms = -1;
   for (;;) {
-    Wake wake = rest_ms < 0 ? waiter.Wait(-1) : WaitForWork(stop_fd, -1, -1, rest_ms);
+    Wake wake = rest_ms >= 0       ? WaitForWork(stop_fd, -1, -1, rest_ms)
+                : gauge != nullptr ? waiter.Wait(kIdleExitMs)
+                                   : waiter.Wait(-1);
     if (wake == Wake::kStop) return;
+    if (wake == Wake::kTimeout && rest_ms < 0 && gauge != nullptr && gauge->RetireIdle()) return;
     rest_ms = -1;
     if (wake != Wake::kWork) continue;
     // The accept site of the pool, under fork and thread alike.
@@ -68,23 +95,27 @@ void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& 
     if (!accepted.fd) {
       if (accepted.error == net::AcceptError::kOutOfFds) rest_ms = kBackoffMs;
       if (accepted.error == net::AcceptError::kFatal) {
-        spdlog::error("{}", std::string(base::SyscallError("accept", accepted.err).message()));
+        // EINVAL: the server shut the listener down, as it does when it drains (ShutListener).
+        if (accepted.err != EINVAL) {
+          spdlog::error("{}", std::string(base::SyscallError("accept", accepted.err).message()));
+        }
         return;
       }
       continue;
     }
     // Over its client's cap: closed at once (counted), and this worker accepts again; else the
     // client's place is held until the connection is served.
-    std::optional<PerClientLimit::Hold> hold =
-        PerClientLimit::Admit(limit, accepted.fd.get());
+    std::optional<PerClientLimit::Hold> hold = PerClientLimit::Admit(limit, accepted.fd.get());
     if (!hold) continue;
     const int fd = accepted.fd.Release();
     mine.Serve(fd);
+    if (gauge != nullptr) gauge->LeaveWait();  // the last one waiting asks for another
     {
       net::BlockingStream stream(fd, net::BlockingStream::Accepted{});
       ServeConnection(stream, slot ? &*slot : nullptr, protocol);
     }
     mine.CloseServed();
+    if (gauge != nullptr) gauge->EnterWait();
   }
 }
 
@@ -112,7 +143,8 @@ void ReceiveAndServe(int socket, int stop_fd, const protocols::DatagramProtocol&
           if (err == EAGAIN && waiter.Wait(-1) == Wake::kStop) return;
           continue;
         case net::ReceiveError::kOutOfResources:
-          spdlog::warn("recvfrom: {}; pausing receives for {} ms", base::ErrnoText(err), kBackoffMs);
+          spdlog::warn("recvfrom: {}; pausing receives for {} ms", base::ErrnoText(err),
+                       kBackoffMs);
           if (WaitForWork(stop_fd, -1, -1, kBackoffMs) == Wake::kStop) return;
           continue;
         case net::ReceiveError::kFatal:

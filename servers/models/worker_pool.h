@@ -12,27 +12,46 @@
 
 #include "absl/status/status.h"
 #include "servers/models/cuttable_connections.h"
-#include "servers/models/workers.h"
 #include "servers/models/per_client_limit.h"
+#include "servers/models/pool_gauge.h"
+#include "servers/models/workers.h"
 #include "servers/protocols/datagram_protocol.h"
 #include "servers/protocols/stream_protocol.h"
 #include "servers/stats/scoreboard.h"
 
 namespace corral::models {
 
-// Launches `loop` on `workers` until pool_size run, and again whenever one ends, until
-// `stop_fd` becomes readable; then runs `on_stop` (if set) and drains `workers` within
-// `drain_timeout`. WorkersStillRunning when a worker thread survives the drain. Main thread.
+// How a stream pool grows past its size while every worker serves (pool_gauge.h): up to
+// max_workers, at the gauge's request. No gauge: the pool stays at its size (datagram pools,
+// whose workers never hold anything between datagrams).
+struct PoolGrowth {
+  PoolGauge* gauge = nullptr;
+  uint32_t max_workers = 0;
+};
+
+// Launches `loop` on `workers` until pool_size run, and again whenever one ends, and one more
+// whenever `growth` asks, until `stop_fd` becomes readable; then runs `on_stop` (if set) and
+// drains `workers` within `drain_timeout`. WorkersStillRunning when a worker thread survives the
+// drain. Main thread.
 absl::Status RunWorkerPool(Workers& workers, uint32_t pool_size, int stop_fd,
                            std::chrono::milliseconds drain_timeout,
-                           const std::function<void()>& loop,
+                           const std::function<void()>& loop, const PoolGrowth& growth = {},
                            const std::function<void()>& on_stop = nullptr);
 
 // One pool worker's life for streams: wait (woken alone, see SharedWorkWaiter), accept (another
 // worker may win the race: EAGAIN), serve, until `stop_fd` fires. Each connection is registered
-// in `connections` while served, for a thread pool's drain to cut. `board` may be null.
+// in `connections` while served, for a thread pool's drain to cut. `board` may be null. Counted
+// in `gauge` (may be null) while waiting; a worker that waits kIdleThreadExit while the gauge
+// has more than enough waiting leaves.
 void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& protocol,
-                    stats::Scoreboard* board, PerClientLimit* limit, CuttableConnections& connections);
+                    stats::Scoreboard* board, PerClientLimit* limit,
+                    CuttableConnections& connections, PoolGauge* gauge);
+
+// What a stream pool's on_stop does first: no new client waits in the listener's backlog for
+// a drain that will not serve it (they used to be reset only when the drain ended, so a
+// keep-alive client reconnecting after its Connection: close saw a read error, not a refusal).
+// Pool workers take the accept failure this causes (EINVAL) as a stop.
+void ShutListener(int listener);
 
 // The same for datagrams: receive one, answer it, and again, until `stop_fd` fires.
 void ReceiveAndServe(int socket, int stop_fd, const protocols::DatagramProtocol& protocol,

@@ -61,6 +61,7 @@ absl::Status BlockingStream::ArmReceiveTimeout(Deadline deadline) {
 absl::StatusOr<size_t> BlockingStream::DoRead(void* buf, size_t len, Deadline deadline) {
   for (;;) {
     if (absl::Status armed = ArmReceiveTimeout(deadline); !armed.ok()) return armed;
+    if (before_receive_) before_receive_();
     ssize_t n = ::recv(fd_, buf, len, 0);
     if (n >= 0) return static_cast<size_t>(n);
     if (errno == EAGAIN) {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 
 #include "base/unique_fd.h"
 #include "servers/net/stream.h"
@@ -39,6 +40,12 @@ class BlockingStream final : public Stream {
 
   int fd() const override { return fd_; }
 
+  // Runs on the reading thread right before every recv(2) (after its timeout is armed), the
+  // retries after a signal interrupted one or its timeout fired included: where a fork child
+  // serving one connection acts on a drain signal its handler only recorded
+  // (models/connection_drain_signal.h). Empty: none.
+  void set_before_receive(std::function<void()> hook) { before_receive_ = std::move(hook); }
+
  private:
   absl::StatusOr<size_t> DoRead(void* buf, size_t len, Deadline deadline) override;
   absl::Status DoWriteAllV(iovec* iov, int count, Deadline deadline) override;
@@ -54,6 +61,7 @@ class BlockingStream final : public Stream {
   // accepted socket inherits its listener's), and again once it fired: the next read arms.
   static constexpr Clock::duration kUnknownTimeout = Clock::duration(-1);
   Clock::duration armed_ = kUnknownTimeout;
+  std::function<void()> before_receive_;
 };
 
 }  // namespace corral::net

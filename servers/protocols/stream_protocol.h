@@ -33,9 +33,10 @@ class StreamProtocol {
   // for the connections being served), from the model's main thread while Serve() runs on
   // others. A protocol whose connections wait between requests closes each connection after
   // its current request and ends those waits soon, so a drain does not sit out idle clients
-  // and then cut them. Must not block. Under fork each pool worker process calls it on its own
-  // copy, from a thread of that process (child_drain_watcher.h); a child serving one connection
-  // does not (fork_model.cc says why), so its connection is served until the drain's cut.
+  // and then cut them. Must not block. Under fork each worker process calls it on its own copy:
+  // a pool worker from a thread of that process (models/child_drain_watcher.h), a child serving
+  // one connection from its serving thread, inside a read (models/connection_drain_signal.h),
+  // so it must not wait for a lock that a connection holds while it reads.
   virtual void BeginDrain() const {}
 };
 

@@ -164,10 +164,6 @@ TEST_P(HttpModelsTest, DrainEndsKeepAliveAndHalfSentRequests) {
 // waiting between requests is closed at once; one inside a request gets its response with
 // Connection: close, then the close; and the server is gone long before its drain deadline.
 TEST_P(HttpModelsTest, DrainClosesKeepAliveConnectionsAtTheirNextChance) {
-  if (GetParam().name == "fork") {
-    GTEST_SKIP() << "a child serving one connection does not watch for the drain (a thread per "
-                    "connection costs too much; fork_model.cc): it is served until the cut";
-  }
   auto server = Start({"--stop-timeout-ms", "150000"});
   ASSERT_TRUE(server->ready());
   HttpTestClient idle(server->detail());

@@ -1,0 +1,73 @@
+// PoolGauge: how many workers of a stream pool wait to accept, so that the pool grows when every
+// worker is serving, as Apache's prefork MPM starts servers when none is idle.
+//
+// Why: a pool worker serves one connection to its end, and a keep-alive client can keep it for
+// as long as it likes. With a fixed pool, connections beyond the pool's size waited in the
+// accept queue for as long as the first ones stayed (wrk -c50 on a fork pool of 4: 46 never
+// answered, then reset when a drain closed the listener: 50 read errors). So the worker that
+// takes the last waiting place asks the server for one more worker, up to max_workers, as the
+// thread model's accepting threads do (design decision 15); a worker beyond the pool's size
+// that waits kIdleThreadExit for a connection while more than the pool's size wait leaves.
+//
+// The count lives in a MAP_SHARED | MAP_ANONYMOUS page made before any worker exists, so
+// threads and forked workers count into the same place; the request for a worker is an eventfd
+// the server polls. All calls are lock-free and may run from any thread of any process sharing
+// the gauge. A worker killed from outside while it waits leaves its count taken, and the count
+// then says someone waits when nobody does: so the server also looks at the listener once a
+// second (StillStarved) and adds a worker when connections have waited there across a whole
+// second.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "base/unique_fd.h"
+
+namespace corral::models {
+
+class PoolGauge {
+ public:
+  // A gauge for a pool that keeps `pool_size` workers (and `pool_size` waiting at rest) on
+  // `listener`.
+  static absl::StatusOr<std::unique_ptr<PoolGauge>> Create(uint32_t pool_size, int listener);
+  ~PoolGauge();
+  PoolGauge(const PoolGauge&) = delete;
+  PoolGauge& operator=(const PoolGauge&) = delete;
+
+  // A worker starts waiting to accept: at its start and after each connection it served.
+  void EnterWait() { waiting_->fetch_add(1); }
+
+  // A worker accepted a connection and serves it. When it took the last waiting place (or the
+  // count is stale, see above), the server is asked for one more worker.
+  void LeaveWait();
+
+  // A worker that waited its idle spell out: true when it should leave, its place given up,
+  // because more than the pool's size are waiting.
+  bool RetireIdle();
+
+  // Readable once a worker asked for one more; the server polls it and calls TakeRequest.
+  int request_fd() const { return request_.get(); }
+  // Server side: takes the request; true when nobody waits, so one more worker is wanted.
+  bool TakeRequest();
+  // Server side, once a second: true when the listener had a connection waiting at this call
+  // and at the one before (one syscall). Some may be new, but a pool keeping up seldom leaves
+  // one waiting at two ticks; a worker too many leaves after its idle spell.
+  bool StillStarved();
+
+ private:
+  PoolGauge(uint32_t pool_size, int listener, std::atomic<int32_t>* waiting, base::UniqueFd request)
+      : pool_size_(static_cast<int32_t>(pool_size)),
+        listener_(listener),
+        waiting_(waiting),
+        request_(std::move(request)) {}
+
+  const int32_t pool_size_;
+  const int listener_;
+  bool was_pending_ = false;             // StillStarved's previous look; the server's thread only
+  std::atomic<int32_t>* const waiting_;  // in the shared page
+  base::UniqueFd request_;               // eventfd, inherited by forked workers
+};
+
+}  // namespace corral::models
