@@ -88,7 +88,7 @@ class Chat {
       if (m == from) continue;
       auto* line = new std::string(text);
       // Deadline "now": a full outbox drops the line for that member instead of stalling all.
-      if (m->outbox.Put(line, corral::Now()) != CORRAL_OK) {
+      if (m->outbox.Put(line, corral::Deadline(corral::Now())) != CORRAL_OK) {
         delete line;
         from->stream.CountError();
       }

@@ -30,14 +30,14 @@
 
 namespace corral {
 
-inline corral_status SleepUntil(corral_deadline deadline) { return Host()->sleep_until(deadline); }
+inline corral_status SleepUntil(Deadline deadline) { return Host()->sleep_until(deadline.ns()); }
 inline corral_status Sleep(std::chrono::nanoseconds d) { return SleepUntil(After(d)); }
 
 // Until destroyed, every wait of the calling task (greenlet or thread) ends by `deadline` with
 // CORRAL_TIMEOUT. Scopes nest; the earliest wins. Destroy it on the task that made it.
 class TimeoutScope {
  public:
-  explicit TimeoutScope(corral_deadline deadline) { Host()->timeout_push(deadline); }
+  explicit TimeoutScope(Deadline deadline) { Host()->timeout_push(deadline.ns()); }
   explicit TimeoutScope(std::chrono::nanoseconds d) : TimeoutScope(After(d)) {}
   ~TimeoutScope() { Host()->timeout_pop(); }
   TimeoutScope(const TimeoutScope&) = delete;
@@ -57,8 +57,8 @@ class Event {
   void Set() { Host()->event_set(event_); }
   void Clear() { Host()->event_clear(event_); }
   bool IsSet() const { return Host()->event_is_set(event_) != 0; }
-  corral_status Wait(corral_deadline deadline = CORRAL_NO_DEADLINE) {
-    return Host()->event_wait(event_, deadline);
+  corral_status Wait(Deadline deadline = kNoDeadline) {
+    return Host()->event_wait(event_, deadline.ns());
   }
 
  private:
@@ -78,13 +78,13 @@ class Queue {
   Queue& operator=(const Queue&) = delete;
 
   // Waits while full. CORRAL_QUEUE_CLOSED once closed (the item is not taken).
-  corral_status Put(T* item, corral_deadline deadline = CORRAL_NO_DEADLINE) {
-    return Host()->queue_put(queue_, item, deadline);
+  corral_status Put(T* item, Deadline deadline = kNoDeadline) {
+    return Host()->queue_put(queue_, item, deadline.ns());
   }
   // Waits while empty. CORRAL_QUEUE_CLOSED once closed and drained.
-  corral_status Get(T** item, corral_deadline deadline = CORRAL_NO_DEADLINE) {
+  corral_status Get(T** item, Deadline deadline = kNoDeadline) {
     void* got = nullptr;
-    corral_status s = Host()->queue_get(queue_, &got, deadline);
+    corral_status s = Host()->queue_get(queue_, &got, deadline.ns());
     if (s == CORRAL_OK) *item = static_cast<T*>(got);
     return s;
   }
@@ -104,8 +104,8 @@ class Mutex {
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
-  corral_status Lock(corral_deadline deadline = CORRAL_NO_DEADLINE) {
-    return Host()->mutex_lock(mutex_, deadline);
+  corral_status Lock(Deadline deadline = kNoDeadline) {
+    return Host()->mutex_lock(mutex_, deadline.ns());
   }
   void Unlock() { Host()->mutex_unlock(mutex_); }
 
@@ -117,7 +117,7 @@ class Mutex {
 // (a wait can time out or be cancelled).
 class LockGuard {
  public:
-  explicit LockGuard(Mutex& mutex, corral_deadline deadline = CORRAL_NO_DEADLINE)
+  explicit LockGuard(Mutex& mutex, Deadline deadline = kNoDeadline)
       : mutex_(mutex), status_(mutex.Lock(deadline)) {}
   ~LockGuard() {
     if (status_ == CORRAL_OK) mutex_.Unlock();
@@ -156,9 +156,9 @@ class Task {
   // CORRAL_OK once fn returned (the task is then gone); CORRAL_TIMEOUT leaves it running. Even a
   // cancelled caller waits here (fn may use what the caller owns): end fn first, e.g. by closing
   // the queue it reads.
-  corral_status Join(corral_deadline deadline = CORRAL_NO_DEADLINE) {
+  corral_status Join(Deadline deadline = kNoDeadline) {
     if (task_ == nullptr) return CORRAL_INVALID;
-    corral_status s = Host()->join(task_, deadline);
+    corral_status s = Host()->join(task_, deadline.ns());
     if (s == CORRAL_OK) task_ = nullptr;
     return s;
   }
