@@ -41,7 +41,15 @@ class SpecFlags {
   void Number(CLI::App& app, const std::string& flag, void (v1::ServerSpec::*set)(T),
               const std::string& help);
 
+  // Command servers (corralctl only): the program and its arguments, after `--`.
+  void CommandFlags(CLI::App& app);
+  // --listen's values into spec.listen and spec.sockets.
+  absl::Status PlaceListens(v1::ServerSpec& spec) const;
+
   v1::ServerSpec spec_;
+  std::vector<std::string> listens_;
+  std::vector<std::string> command_;
+  const CLI::Option* listen_option_ = nullptr;
   std::string protocol_ = "tcp-echo";
   std::string model_ = "thread";
   std::string restart_policy_ = "always";

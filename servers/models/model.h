@@ -32,6 +32,11 @@ struct ModelOptions {
   // At most its cap of connections per client address; null: no cap. Not owned; made before
   // any worker (forked pool workers share its counts); outlives the model.
   PerClientLimit* per_client_limit = nullptr;
+  // The listener was handed over by the agent (LISTEN_FDS) and outlives this process: clients
+  // wait in its backlog while the server restarts. So the model must never shut it down (that
+  // would reset them and stop it listening for the next process) nor add sockets of its own to
+  // its port; it only closes its descriptor.
+  bool shared_listener = false;
 };
 
 // How many scoreboard slots a model with `options` can have live at once: one per worker
