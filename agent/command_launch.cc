@@ -37,7 +37,7 @@ void Set(std::vector<std::string>& env, std::string entry) {
 bool IsHandOver(std::string_view entry) {
   const std::string_view key = KeyOf(entry);
   return key == "LISTEN_FDS" || key == "LISTEN_PID" || key == "LISTEN_FDNAMES" ||
-         key == "NOTIFY_SOCKET";
+         key == "NOTIFY_SOCKET" || key == "WATCHDOG_USEC" || key == "WATCHDOG_PID";
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
@@ -92,6 +92,9 @@ absl::StatusOr<std::vector<std::string>> ServerEnvironment(const v1::ServerSpec&
   }
   for (const std::string& entry : spec.env()) Set(env, entry);
   Set(env, absl::StrCat("NOTIFY_SOCKET=", notify_socket));
+  if (spec.watchdog_ms() != 0) {
+    Set(env, absl::StrCat("WATCHDOG_USEC=", uint64_t{spec.watchdog_ms()} * 1000));
+  }
   if (!sockets.empty()) {
     Set(env, absl::StrCat("LISTEN_FDS=", sockets.size()));
     Set(env, absl::StrCat("LISTEN_FDNAMES=", ListenFdNames(sockets)));

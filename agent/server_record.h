@@ -55,6 +55,11 @@ struct Supervisor::Record {
   uint32_t notify_count = 0;
   // The running `ready` check of a command server: a delay:MS timer or an http:PATH probe.
   EventLoop::TimerId ready_delay_timer = 0;
+  // The watchdog (spec.watchdog_ms), armed once READY: the last WATCHDOG=1, and why the
+  // process was killed when a check failed (the restart's reason starts with it).
+  absl::Time last_watchdog;
+  EventLoop::TimerId watchdog_timer = 0;
+  std::string health_failure;
   std::unique_ptr<HttpProbe> ready_probe;
 
   // The sockets the agent holds for the server (listen_sockets.h): bound before its first

@@ -276,6 +276,7 @@ void Supervisor::Dispatch(Record& record, ServerEvent event, std::string reason)
     loop_.Cancel(record.timer);
     record.timer = 0;
     if (record.state == ServerState::kStarting) StopReadyCheck(record);
+    if (record.state == ServerState::kRunning) StopWatchdog(record);
     record.state = transition->next;
     // Held while the server is meant to run (BACKOFF included: clients wait for the next
     // process), and through a Restart's stop; closed once it is stopped for good.

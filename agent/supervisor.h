@@ -144,6 +144,9 @@ class Supervisor {
   void StopReadyCheck(Record& record);
   // The process is ready: publishes its scoreboard, then READY.
   void MarkReady(Record& record);
+  // The watchdog's next check, at the last WATCHDOG=1 plus spec.watchdog_ms.
+  void ArmWatchdog(Record& record);
+  void StopWatchdog(Record& record);
   // SIGKILLs the tree of a process the loop could not watch, and waits for it (our child).
   void AbandonProcess(Record& record, const absl::Status& why);
 

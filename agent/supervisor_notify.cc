@@ -1,5 +1,8 @@
 // The readiness side of the Supervisor: sd_notify messages on the agent's NOTIFY_SOCKET, and a
 // command server's `ready` checks (delay:MS, http:/PATH).
+#include <signal.h>
+
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -84,6 +87,7 @@ void Supervisor::OnNotify(Record& record, pid_t sender, const NotifyMessage& mes
                    *message.main_pid);
     }
   }
+  if (message.watchdog) record.last_watchdog = absl::Now();
   if (message.stopping) spdlog::info("server \"{}\": pid {} says it is stopping", name, sender);
   if (record.state != ServerState::kStarting) return;
   if (message.failed) {
@@ -170,6 +174,42 @@ void Supervisor::MarkReady(Record& record) {
   record.bound_address = record.sockets.empty() ? "" : record.sockets.front().socket.address();
   record.ready = true;
   Dispatch(record, ServerEvent::kReady);
+  if (record.state == ServerState::kRunning && record.spec.watchdog_ms() != 0) {
+    record.last_watchdog = absl::Now();  // the first period runs from READY
+    ArmWatchdog(record);
+  }
+}
+
+void Supervisor::ArmWatchdog(Record& record) {
+  const absl::Duration period = absl::Milliseconds(record.spec.watchdog_ms());
+  const absl::Duration left = record.last_watchdog + period - absl::Now();
+  const std::string name = record.spec.name();
+  const uint64_t id = record.id;
+  const pid_t pid = record.pid;
+  record.watchdog_timer =
+      loop_.RunAfter(std::max(std::chrono::milliseconds(1), absl::ToChronoMilliseconds(left)),
+                     [this, name, id, pid, period] {
+                       Record* r = Find(name, id);
+                       if (r == nullptr || r->pid != pid || r->state != ServerState::kRunning)
+                         return;
+                       r->watchdog_timer = 0;
+                       const absl::Duration silent = absl::Now() - r->last_watchdog;
+                       if (silent < period) return ArmWatchdog(*r);
+                       // SIGABRT, as systemd does: a program may dump core to show where it hung.
+                       // Its exit then goes through the restart policy like a crash, with this as
+                       // the reason.
+                       r->health_failure = absl::StrCat(
+                           "watchdog: no WATCHDOG=1 for ",
+                           absl::FormatDuration(absl::Trunc(silent, absl::Milliseconds(1))),
+                           " (watchdog_ms ", r->spec.watchdog_ms(), "); killed with SIGABRT");
+                       spdlog::warn("server \"{}\": {}", name, r->health_failure);
+                       ::kill(r->pid, SIGABRT);
+                     });
+}
+
+void Supervisor::StopWatchdog(Record& record) {
+  loop_.Cancel(record.watchdog_timer);
+  record.watchdog_timer = 0;
 }
 
 }  // namespace corral::agent

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -55,11 +56,12 @@ absl::StatusOr<SpawnedServer> Supervisor::Launch(Record& record, const std::stri
   record.tree_tag = absl::StrCat("CORRAL_SERVER=", record.spec.name(), ":",
                                  absl::Hex(random_(), absl::kZeroPad16));
   env->push_back(record.tree_tag);
-  ServerLaunch launch{.credentials = *credentials,
-                      .scoreboard_path = command ? "" : dir + "/scoreboard",
-                      .env = *std::move(env),
-                      .cwd = record.spec.cwd(),
-                      .max_open_files = record.spec.max_open_files()};
+  ServerLaunch launch;
+  launch.credentials = *credentials;
+  if (!command) launch.scoreboard_path = dir + "/scoreboard";
+  launch.env = *std::move(env);
+  launch.cwd = record.spec.cwd();
+  launch.max_open_files = record.spec.max_open_files();
   if (record.spec.has_umask()) launch.umask = static_cast<mode_t>(record.spec.umask());
   for (const HeldSocket& held : record.sockets) launch.listen_fds.push_back(held.fd.get());
   LogSettings log{config_.logger_binary, dir, record.spec.log_max_bytes(),
@@ -197,6 +199,7 @@ void Supervisor::ForgetProcess(Record& record) {
   record.pidfd.Reset();
   record.scoreboard.Reset();  // never named if it never got READY
   StopReadyCheck(record);
+  StopWatchdog(record);
   record.pid = 0;
   record.pid_start_ticks = 0;
   record.bound_address.clear();
@@ -230,6 +233,8 @@ void Supervisor::OnProcessExit(Record& record) {
   spdlog::info("server \"{}\": pid {} {}", record.spec.name(), record.pid, exit.ToString());
   const auto uptime = absl::ToChronoMilliseconds(exit.time - record.start_time);
   const bool was_ready = record.ready;
+  // A failed health check killed it: the reason says which, before how it ended.
+  const std::string health_failure = std::exchange(record.health_failure, "");
   record.last_exit = exit;
   Publish(record, v1::Event::EXITED);
   ForgetProcess(record);
@@ -242,6 +247,7 @@ void Supervisor::OnProcessExit(Record& record) {
                                                  record.consecutive_failures, jitter(random_));
       record.consecutive_failures = decision.consecutive_failures;
       record.backoff_delay = decision.delay;
+      if (!health_failure.empty()) decision.reason = health_failure + "; " + decision.reason;
       Dispatch(record, decision.event, decision.reason);
       break;
     }

@@ -14,6 +14,7 @@ namespace {
 
 constexpr size_t kMaxSocketNameLength = 32;
 constexpr uint32_t kMaxUmask = 0777;
+constexpr uint32_t kMaxWatchdogMs = 3'600'000;
 
 absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
 
@@ -85,6 +86,10 @@ absl::Status CheckCommandServer(v1::ServerSpec& spec) {
   if (spec.has_umask() && spec.umask() > kMaxUmask) {
     return Invalid(absl::StrCat("umask ", spec.umask(), " is above 0777"));
   }
+  if (spec.watchdog_ms() > kMaxWatchdogMs) {
+    return Invalid(absl::StrCat("watchdog_ms ", spec.watchdog_ms(), " is above the limit of ",
+                                kMaxWatchdogMs));
+  }
   if (spec.stop_timeout_ms() == 0) spec.set_stop_timeout_ms(kDefaultStopTimeoutMs);
   if (spec.stop_timeout_ms() > kMaxStopTimeoutMs) {
     return Invalid(absl::StrCat("stop_timeout_ms ", spec.stop_timeout_ms(),
@@ -106,9 +111,11 @@ absl::Status CheckCommandServer(v1::ServerSpec& spec) {
 
 absl::Status CheckNoCommandFields(const v1::ServerSpec& spec) {
   if (spec.sockets_size() > 0 || spec.env_size() > 0 || !spec.env_file().empty() ||
-      !spec.cwd().empty() || spec.has_umask() || spec.max_open_files() != 0) {
+      !spec.cwd().empty() || spec.has_umask() || spec.max_open_files() != 0 ||
+      spec.watchdog_ms() != 0) {
     return Invalid(
-        "sockets, env, env_file, cwd, umask and max_open_files apply to command servers only "
+        "sockets, env, env_file, cwd, umask, max_open_files and watchdog_ms apply to command "
+        "servers only "
         "(give the program after --)");
   }
   if (!spec.ready().empty() && spec.ready() != "notify") {

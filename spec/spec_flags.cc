@@ -147,6 +147,9 @@ void SpecFlags::CommandFlags(CLI::App& app) {
                              "OCTAL")));
   Number(app, "--max-open-files", &v1::ServerSpec::set_max_open_files,
          "command server: its descriptor limit (RLIMIT_NOFILE; default: the agent's)");
+  Number(app, "--watchdog-ms", &v1::ServerSpec::set_watchdog_ms,
+         "command server: once ready it must send WATCHDOG=1 this often, else SIGABRT and a "
+         "restart (0: no watchdog)");
   options_.push_back(app.add_option_function<std::string>(
       "--ready", [this](const std::string& v) { spec_.set_ready(v); },
       absl::StrCat("command server: when it is ready: notify (sd_notify READY=1), http:/PATH (a "

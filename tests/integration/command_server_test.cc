@@ -123,6 +123,31 @@ TEST_F(CommandServerTest, AnAdoptedServerComesBackOnItsPortAfterACrash) {
   EXPECT_FALSE(HttpGetBody(again.bound_address(), "/").empty());
 }
 
+// A process that stops sending WATCHDOG=1 is killed with SIGABRT and restarted, the reason
+// naming the watchdog; one that keeps sending it is left alone.
+TEST_F(CommandServerTest, TheWatchdogRestartsAProcessThatStopsPinging) {
+  ASSERT_EQ(StartCommand("hangs",
+                         {"--listen", "127.0.0.1:0", "--ready", "notify", "--watchdog-ms", "300",
+                          "--backoff-initial-ms", "5000"},
+                         {"--notify", "--ping-for-ms", "600"})
+                .exit_code,
+            0);
+  ASSERT_EQ(StartCommand("pings",
+                         {"--listen", "127.0.0.1:0", "--ready", "notify", "--watchdog-ms", "300"},
+                         {"--notify", "--ping-for-ms", "-1"})
+                .exit_code,
+            0);
+  const pid_t healthy = Get("pings")->pid();
+  v1::Server server = WaitForState("hangs", v1::STATE_BACKOFF);
+  EXPECT_EQ(server.last_exit().signal(), SIGABRT);
+  EXPECT_TRUE(absl::StartsWith(server.reason(), "watchdog: no WATCHDOG=1 for ")) << server.reason();
+  EXPECT_TRUE(absl::StrContains(server.reason(), "killed with SIGABRT")) << server.reason();
+  v1::Server other = *Get("pings");
+  EXPECT_EQ(other.pid(), healthy);
+  EXPECT_EQ(other.state(), v1::STATE_RUNNING);
+  EXPECT_EQ(other.restarts(), 0u);
+}
+
 TEST_F(CommandServerTest, NotifyReadyAndStatusShowInGet) {
   ASSERT_EQ(
       StartCommand("py", {"--listen", "127.0.0.1:0", "--ready", "notify"}, {"--notify"}).exit_code,
@@ -144,7 +169,9 @@ TEST_F(CommandServerTest, NeverReadyFailsAtTheReadyTimeout) {
 }
 
 TEST_F(CommandServerTest, IgnoringSigtermIsKilledAtTheStopTimeout) {
-  StartCommand("py", {"--listen", "127.0.0.1:0", "--stop-timeout-ms", "500"}, {"--ignore-term"});
+  // Ready once it said so: by then SIGTERM is ignored.
+  StartCommand("py", {"--listen", "127.0.0.1:0", "--stop-timeout-ms", "500", "--ready", "notify"},
+               {"--ignore-term", "--notify"});
   v1::Server server = WaitForState("py", v1::STATE_RUNNING);
   const pid_t pid = server.pid();
   ASSERT_EQ(Ctl({"stop", "py"}).exit_code, 0);
@@ -155,7 +182,9 @@ TEST_F(CommandServerTest, IgnoringSigtermIsKilledAtTheStopTimeout) {
 
 TEST_F(CommandServerTest, ADaemonisedGrandchildIsGoneAfterStop) {
   const std::string pid_file = home_ + "/grandchild.pid";
-  StartCommand("py", {"--listen", "127.0.0.1:0"}, {"--grandchild", pid_file});
+  // Ready once it said so: by then the grandchild has written its pid.
+  StartCommand("py", {"--listen", "127.0.0.1:0", "--ready", "notify"},
+               {"--grandchild", pid_file, "--notify"});
   WaitForState("py", v1::STATE_RUNNING);
   std::ifstream in(pid_file);
   pid_t grandchild = 0;

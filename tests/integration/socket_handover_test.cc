@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -66,7 +67,13 @@ TEST_F(AgentTest, AClientConnectingDuringARestartIsServedByTheNewProcess) {
   const pid_t old_pid = server.pid();
   std::thread restart([this] { Ctl({"restart", "py"}); });
   WaitUntil("py", [](const v1::Server& s) { return s.state() == v1::STATE_STOPPING; });
-  // The old process closed its listener on SIGTERM; only the agent's copy is open.
+  // Until the old process has closed its copy of the socket (descriptor 3) on SIGTERM: from
+  // then on only the agent's copy is open and nothing accepts.
+  const std::string old_fd = absl::StrCat("/proc/", old_pid, "/fd/3");
+  for (int i = 0; i < 2000 && std::filesystem::exists(old_fd); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_FALSE(std::filesystem::exists(old_fd));
   std::string body = HttpGetBody(server.bound_address(), "/");
   restart.join();
   v1::Server after = *Get("py");

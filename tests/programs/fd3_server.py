@@ -11,6 +11,8 @@ a test can check what the supervisor gave it. Flags shape the misbehaviour a tes
   --ignore-term     ignore SIGTERM (the supervisor must SIGKILL it)
   --grandchild F    leave a daemonised grandchild (double fork + setsid) and write its pid to F
   --exit-after-ms N exit with code 3 N ms after start (a crash loop)
+  --ping-for-ms N   send WATCHDOG=1 every WATCHDOG_USEC/4 for N ms after READY, then hang
+                    (stop pinging, keep serving): -1 pings for ever
   --bind HOST:PORT  without LISTEN_FDS, bind this address itself (how supervisord runs it)
   --slow-exit MS    on SIGTERM stop accepting at once, exit MS later (a drain), so a test can
                     connect while no process accepts
@@ -120,6 +122,17 @@ def main():
         signal.signal(signal.SIGTERM, drain)
     if "--notify" in args:
         notify("READY=1\nSTATUS=serving %d connections\n" % 0)
+    if "--ping-for-ms" in args:
+        ping_for = int(args[args.index("--ping-for-ms") + 1]) / 1000.0
+        every = int(os.environ["WATCHDOG_USEC"]) / 4e6
+
+        def ping():
+            start = time.monotonic()
+            while ping_for < 0 or time.monotonic() - start < ping_for:
+                notify("WATCHDOG=1")
+                time.sleep(every)
+
+        threading.Thread(target=ping, daemon=True).start()
     print("serving on descriptor 3 as pid %d" % os.getpid(), flush=True)
     while True:
         conn, _ = listener.accept()

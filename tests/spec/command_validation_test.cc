@@ -61,6 +61,9 @@ TEST(CommandValidationTest, RefusesWhatCannotWork) {
   EXPECT_EQ(message({"--env", "=x", "--", "x"}), "env \"=x\" is not KEY=VALUE");
   // corral-server's spec takes none of a command server's fields.
   EXPECT_TRUE(absl::StrContains(message({"--env", "A=1"}), "apply to command servers only"));
+  EXPECT_TRUE(absl::StrContains(message({"--watchdog-ms", "500"}), "command servers only"));
+  EXPECT_EQ(message({"--watchdog-ms", "3600001", "--", "x"}),
+            "watchdog_ms 3600001 is above the limit of 3600000");
   EXPECT_TRUE(absl::StrContains(message({"--listen", "a=127.0.0.1:0"}), "command servers"));
 }
 
