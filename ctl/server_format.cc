@@ -33,10 +33,15 @@ std::string Uptime(const v1::Server& server, absl::Time now) {
 
 }  // namespace
 
+// A validated spec leaves protocol and model unset only for a command server (any program).
 std::string ProtocolLabel(v1::Protocol protocol) {
+  if (protocol == v1::PROTOCOL_UNSPECIFIED) return "command";
   return EnumLabel(v1::Protocol_Name(protocol), "PROTOCOL_");
 }
-std::string ModelLabel(v1::Model model) { return EnumLabel(v1::Model_Name(model), "MODEL_"); }
+std::string ModelLabel(v1::Model model) {
+  if (model == v1::MODEL_UNSPECIFIED) return "-";
+  return EnumLabel(v1::Model_Name(model), "MODEL_");
+}
 std::string PolicyLabel(v1::RestartPolicy policy) {
   if (policy == v1::RESTART_POLICY_UNSPECIFIED) return "always";
   return EnumLabel(v1::RestartPolicy_Name(policy), "RESTART_");
@@ -111,10 +116,8 @@ std::string FormatServerTable(const std::vector<v1::Server>& servers, absl::Time
                                                  "LAST-EXIT", "REASON"}};
   for (const v1::Server& s : servers) {
     const std::string address = s.bound_address().empty() ? s.spec().listen() : s.bound_address();
-    const bool command = s.spec().command_size() > 0;
-    rows.push_back({s.spec().name(), StateLabel(s.state()),
-                    command ? "command" : ProtocolLabel(s.spec().protocol()),
-                    command ? "-" : ModelLabel(s.spec().model()), address.empty() ? "-" : address,
+    rows.push_back({s.spec().name(), StateLabel(s.state()), ProtocolLabel(s.spec().protocol()),
+                    ModelLabel(s.spec().model()), address.empty() ? "-" : address,
                     s.pid() != 0 ? absl::StrCat(s.pid()) : "-", Uptime(s, now),
                     absl::StrCat(s.restarts()), absl::StrCat(s.consecutive_failures()),
                     NextStartLabel(s, now), ExitLabel(s), s.reason().empty() ? "" : s.reason()});
