@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,11 +25,32 @@ namespace {
 constexpr size_t kChildStackBytes = 64 * 1024;
 constexpr size_t kMaxFds = 16;
 
-enum class Step { kNone, kProcessGroup, kDescriptors, kGroups, kGid, kUid, kMask, kExec };
+enum class Step {
+  kNone,
+  kProcessGroup,
+  kDescriptors,
+  kLimit,
+  kGroups,
+  kGid,
+  kUid,
+  kCwd,
+  kMask,
+  kExec
+};
+
+// "LISTEN_PID=" and room for any pid, written by the child into its own environment entry.
+constexpr char kListenPidPrefix[] = "LISTEN_PID=";
+constexpr size_t kPidDigits = 20;
 
 // Everything the child needs, prepared by the parent; the child writes only `failed_*`.
 struct ChildPlan {
   char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  char* listen_pid = nullptr;  // the digits of the LISTEN_PID= entry in `envp`, or null
+  const char* cwd = nullptr;   // or null
+  bool set_umask = false;
+  mode_t umask = 0;
+  rlim_t max_open_files = 0;
   const std::pair<int, int>* fds = nullptr;
   size_t fd_count = 0;
   int first_spare = 0;  // above every target descriptor
@@ -70,16 +93,34 @@ int ChildMain(void* arg) {
   if (::syscall(SYS_close_range, plan->max_target + 1, ~0U, 0) != 0 && errno != ENOSYS) {
     Fail(plan, Step::kDescriptors);
   }
+  if (plan->max_open_files != 0) {
+    const rlimit limit{plan->max_open_files, plan->max_open_files};
+    if (::syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &limit, nullptr) != 0) Fail(plan, Step::kLimit);
+  }
+  if (plan->set_umask) ::umask(plan->umask);
+  if (char* digits = plan->listen_pid) {
+    // Right-aligned into the reserved room, then moved to its start: no allocation here.
+    char text[kPidDigits];
+    size_t start = kPidDigits;
+    for (auto pid = static_cast<unsigned long>(::syscall(SYS_getpid)); start == kPidDigits || pid;
+         pid /= 10) {
+      text[--start] = static_cast<char>('0' + pid % 10);
+    }
+    size_t i = 0;
+    for (; start < kPidDigits; ++start) digits[i++] = text[start];
+    digits[i] = '\0';
+  }
   if (const Credentials* c = plan->credentials) {
     // Groups first, uid last: once the uid is dropped, nothing else may be changed.
     if (::syscall(SYS_setgroups, 0, nullptr) != 0) Fail(plan, Step::kGroups);
     if (::syscall(SYS_setresgid, c->gid, c->gid, c->gid) != 0) Fail(plan, Step::kGid);
     if (::syscall(SYS_setresuid, c->uid, c->uid, c->uid) != 0) Fail(plan, Step::kUid);
   }
+  if (plan->cwd != nullptr && ::chdir(plan->cwd) != 0) Fail(plan, Step::kCwd);
   sigset_t empty;
   sigemptyset(&empty);
   if (::sigprocmask(SIG_SETMASK, &empty, nullptr) != 0) Fail(plan, Step::kMask);
-  ::execve(plan->argv[0], plan->argv, environ);
+  ::execve(plan->argv[0], plan->argv, plan->envp != nullptr ? plan->envp : environ);
   Fail(plan, Step::kExec);
 }
 
@@ -90,6 +131,10 @@ std::string StepText(const ChildPlan& plan) {
       return "setpgid";
     case Step::kDescriptors:
       return "place descriptors";
+    case Step::kLimit:
+      return absl::StrCat("set the descriptor limit to ", plan.max_open_files);
+    case Step::kCwd:
+      return absl::StrCat("chdir ", plan.cwd);
     case Step::kGroups:
       return "drop supplementary groups";
     case Step::kGid:
@@ -125,6 +170,26 @@ absl::StatusOr<pid_t> SpawnChild(const ChildSpec& spec) {
     plan.max_target = std::max(plan.max_target, target);
   }
   plan.credentials = spec.credentials ? &*spec.credentials : nullptr;
+  std::vector<std::string> env_storage;
+  std::vector<char*> envp;
+  if (spec.env || spec.listen_pid) {
+    if (spec.env) {
+      env_storage = *spec.env;
+    } else {
+      for (char** e = environ; *e != nullptr; ++e) env_storage.emplace_back(*e);
+    }
+    if (spec.listen_pid) {
+      env_storage.push_back(std::string(kListenPidPrefix) + std::string(kPidDigits + 1, '\0'));
+    }
+    for (std::string& entry : env_storage) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+    plan.envp = envp.data();
+    if (spec.listen_pid) plan.listen_pid = env_storage.back().data() + sizeof kListenPidPrefix - 1;
+  }
+  if (!spec.cwd.empty()) plan.cwd = spec.cwd.c_str();
+  plan.set_umask = spec.umask.has_value();
+  plan.umask = spec.umask.value_or(0);
+  plan.max_open_files = spec.max_open_files;
   std::vector<char> stack(kChildStackBytes);
   // The stack grows down from its (16-byte aligned) top.
   auto top = reinterpret_cast<uintptr_t>(stack.data() + stack.size()) & ~uintptr_t{15};
@@ -143,6 +208,9 @@ absl::StatusOr<pid_t> SpawnChild(const ChildSpec& spec) {
   if (pid < 0) return base::SyscallError(absl::StrCat(what, ": clone"), clone_errno);
   if (plan.failed_step != Step::kNone) {
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    if (plan.failed_step == Step::kExec) {
+      return base::SyscallError(absl::StrCat("exec ", spec.argv[0]), plan.failed_errno);
     }
     return base::SyscallError(absl::StrCat(what, ": ", StepText(plan)), plan.failed_errno);
   }

@@ -35,18 +35,32 @@ struct Credentials {
 };
 
 struct ChildSpec {
-  std::vector<std::string> argv;  // argv[0] is the path executed; the environment is the agent's
+  std::vector<std::string> argv;  // argv[0] is the path executed (no PATH search)
   // {target, source}: the child's descriptor `target` is a copy of the agent's `source`. At
   // most 16. Every descriptor above the highest target is closed (hand over 0, 1, 2, ... without
   // gaps and the child has no other).
   std::vector<std::pair<int, int>> fds;
+  // The child's whole environment; nullopt: the agent's.
+  std::optional<std::vector<std::string>> env;
+  // Adds LISTEN_PID=<the child's own pid> to `env` (sd_listen_fds(3) wants the pid, which only
+  // the child knows before its exec).
+  bool listen_pid = false;
   // Taken after the descriptors, before exec: supplementary groups dropped, then the gid, then
   // the uid (real, effective and saved). nullopt: the agent's own, unchanged.
   std::optional<Credentials> credentials;
+  // Entered after the credential change, so the directory is checked as the new user. Empty:
+  // the agent's.
+  std::string cwd;
+  std::optional<mode_t> umask;  // nullopt: the agent's
+  uint64_t max_open_files =
+      0;  // RLIMIT_NOFILE (soft and hard), set before the uid change; 0: the agent's
 };
 
 // The child's pid. A failure in the child (it then exits 127 and is reaped here) names the
-// step: `spawn /x/corral-server: setresuid 65534: Operation not permitted`.
+// step: `spawn /x/corral-server: setresuid 65534: Operation not permitted`, and a failed exec
+// reads `exec /usr/bin/python4: No such file or directory`. (The child reports through the
+// memory it shares with the parent until its exec, as glibc's posix_spawn does: nothing can be
+// lost, and the parent knows the outcome before SpawnChild returns.)
 absl::StatusOr<pid_t> SpawnChild(const ChildSpec& spec);
 
 }  // namespace corral::agent

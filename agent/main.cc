@@ -101,7 +101,9 @@ int RunAgent(const Flags& flags) {
                    .allow_user_switch = flags.allow_user_switch,
                    .allow_root_servers = flags.allow_root_servers};
   EventBus events;
-  Supervisor supervisor(loop, events, config);
+  absl::StatusOr<NotifySocket> notify = NotifySocket::Open(flags.home);
+  if (!notify.ok()) return Fail(std::string(notify.status().message()));
+  Supervisor supervisor(loop, events, config, *std::move(notify));
   supervisor.Restore(*saved);
   CallerAccess access(::geteuid(), flags.allow_groups);
   AgentService service(loop, supervisor, events, access, config.run_as);

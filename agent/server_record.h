@@ -2,6 +2,7 @@
 // supervisor's translation units (supervisor*.cc); loop thread only.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +10,8 @@
 #include "absl/time/time.h"
 #include "agent/event_loop.h"
 #include "agent/exit_info.h"
+#include "agent/http_probe.h"
+#include "agent/listen_sockets.h"
 #include "agent/server_state.h"
 #include "agent/supervisor.h"
 #include "agent/tree_kill.h"
@@ -32,15 +35,41 @@ struct Supervisor::Record {
   pid_t pid = 0;
   uint64_t pid_start_ticks = 0;  // /proc start time; with the pid, names the process
   base::UniqueFd pidfd;
-  base::UniqueFd readiness;
   // The scoreboard this process fills in, unnamed until it is READY (scoreboard_handover.h).
   base::UniqueFd scoreboard;
-  std::string readiness_buffer;
   absl::Time start_time;
   std::string bound_address;
   bool ready = false;    // this process said READY
   bool adopted = false;  // this process was started by a previous agent
   TreeKill tree;         // its descendants, as seen while stopping
+  // CORRAL_SERVER=NAME:TOKEN, in this process's environment and so its descendants': how a stop
+  // finds a daemonised grandchild that left the tree (TreeKill::SnapshotTagged). Empty for an
+  // adopted process (the previous agent's token is not kept).
+  std::string tree_tag;
+  // What the process said on NOTIFY_SOCKET: the last STATUS=, and MAINPID= (a process of its
+  // tree, also accepted as a sender).
+  std::string status;
+  pid_t notify_main_pid = 0;
+  // The notify messages of the current one-second window, bounded (kMaxNotifyPerSecond).
+  absl::Time notify_window;
+  uint32_t notify_count = 0;
+  // The running `ready` check of a command server: a delay:MS timer or an http:PATH probe.
+  EventLoop::TimerId ready_delay_timer = 0;
+  // The watchdog (spec.watchdog_ms), armed once READY: the last WATCHDOG=1, and why the
+  // process was killed when a check failed (the restart's reason starts with it).
+  absl::Time last_watchdog;
+  EventLoop::TimerId watchdog_timer = 0;
+  std::string health_failure;
+  std::unique_ptr<HttpProbe> ready_probe;
+
+  // The sockets the agent holds for the server (listen_sockets.h): bound before its first
+  // process, handed to every process, kept across restarts.
+  std::vector<HeldSocket> sockets;
+  // A Restart is under way: its stop keeps the sockets for the process it starts next.
+  bool keep_sockets = false;
+  // After an adoption the agent holds no socket (the adopted process has them): the addresses
+  // to bind again, the same ports, once that process has gone.
+  std::vector<v1::ListenSocket> rebind;
 
   uint32_t restarts = 0;
   uint32_t consecutive_failures = 0;

@@ -102,6 +102,14 @@ v1::ServerStats ServerStatsSampler::Sample(const v1::Server& server, absl::Time 
                                            bool per_worker) {
   v1::ServerStats out;
   FillServerRecord(server, now, &out);
+  if (server.spec().command_size() > 0) {
+    // A command server's program keeps no scoreboard: say so rather than show zeros.
+    out.set_unavailable_reason(
+        "a command server keeps no scoreboard: connections, requests and latency are not "
+        "measured; the process figures (CPU, memory, descriptors) are");
+    if (server.pid() != 0) SampleProcess(server.pid(), out.uptime_seconds(), now, &out);
+    return out;
+  }
   absl::StatusOr<stats::IntervalStats> interval = scoreboard_.Sample();
   if (interval.ok()) {
     FillScoreboardStats(*interval, *scoreboard_.last(), per_worker, &out);

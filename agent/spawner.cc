@@ -20,9 +20,7 @@ extern char** environ;
 namespace corral::agent {
 namespace {
 
-constexpr int kReadinessFd = 3;
-constexpr int kSpecFd = 4;
-constexpr int kScoreboardFd = 5;
+constexpr int kFirstListenFd = 3;  // sd_listen_fds(3)
 
 // Keeps posix_spawn's attribute objects paired with their destroy calls.
 struct SpawnSetup {
@@ -40,14 +38,9 @@ struct SpawnSetup {
 
 }  // namespace
 
-std::vector<std::string> ServerArgv(const std::string& server_binary,
-                                    const std::string& server_dir) {
-  return {server_binary,
-          "--spec-fd",
-          absl::StrCat(kSpecFd),
-          "--notify-fd",
-          absl::StrCat(kReadinessFd),
-          "--scoreboard",
+std::vector<std::string> ServerArgv(const std::string& server_binary, const std::string& server_dir,
+                                    size_t socket_count) {
+  return {server_binary, "--spec-fd", absl::StrCat(kFirstListenFd + socket_count), "--scoreboard",
           server_dir + "/scoreboard"};
 }
 
@@ -124,23 +117,21 @@ absl::StatusOr<base::UniqueFd> SpawnLogger(const LogSettings& log, int read_end)
 }  // namespace
 
 absl::StatusOr<SpawnedServer> SpawnServer(const std::vector<std::string>& argv,
-                                          const v1::ServerSpec& spec, const LogSettings& log,
+                                          const v1::ServerSpec* spec, const LogSettings& log,
                                           const ServerLaunch& launch) {
-  absl::StatusOr<base::UniqueFd> spec_file = SpecFile(spec);
-  if (!spec_file.ok()) return spec_file.status();
-  absl::StatusOr<ScoreboardFile> scoreboard;
+  absl::StatusOr<base::UniqueFd> spec_file;
+  if (spec != nullptr) {
+    spec_file = SpecFile(*spec);
+    if (!spec_file.ok()) return spec_file.status();
+  }
+  absl::StatusOr<ScoreboardFile> scoreboard = absl::NotFoundError("no scoreboard");
   if (!launch.scoreboard_path.empty()) {
     scoreboard = CreateScoreboardFile(launch.scoreboard_path);
     if (!scoreboard.ok()) return scoreboard.status();
   }
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return base::SyscallError("pipe2", errno);
-  base::UniqueFd read_end(pipe_fds[0]);
-  base::UniqueFd write_end(pipe_fds[1]);
-  ::fcntl(read_end.get(), F_SETFL, O_NONBLOCK);
-
   base::UniqueFd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!dev_null) return base::SyscallError("open /dev/null", errno);
+  int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return base::SyscallError("pipe2", errno);
   base::UniqueFd log_read(pipe_fds[0]);
   base::UniqueFd log_write(pipe_fds[1]);
@@ -151,14 +142,26 @@ absl::StatusOr<SpawnedServer> SpawnServer(const std::vector<std::string>& argv,
   ChildSpec child{.argv = argv,
                   .fds = {{STDIN_FILENO, dev_null.get()},
                           {STDOUT_FILENO, log_write.get()},
-                          {STDERR_FILENO, log_write.get()},
-                          {kReadinessFd, write_end.get()},
-                          {kSpecFd, spec_file->get()}},
-                  .credentials = launch.credentials};
+                          {STDERR_FILENO, log_write.get()}},
+                  .env = launch.env,
+                  .listen_pid = !launch.listen_fds.empty(),
+                  .credentials = launch.credentials,
+                  .cwd = launch.cwd,
+                  .umask = launch.umask,
+                  .max_open_files = launch.max_open_files};
+  int next_fd = kFirstListenFd;
+  for (int fd : launch.listen_fds) {
+    // O_NONBLOCK belongs to the socket, not the descriptor: a previous process may have set it,
+    // and a program written for systemd expects the blocking socket systemd hands over.
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    child.fds.push_back({next_fd++, fd});
+  }
+  if (spec_file.ok()) child.fds.push_back({next_fd++, spec_file->get()});
   if (scoreboard.ok()) {
-    child.fds.push_back({kScoreboardFd, scoreboard->fd.get()});
+    child.fds.push_back({next_fd, scoreboard->fd.get()});
     child.argv.insert(child.argv.end(),
-                      {"--scoreboard-fd", absl::StrCat(kScoreboardFd), "--scoreboard-generation",
+                      {"--scoreboard-fd", absl::StrCat(next_fd), "--scoreboard-generation",
                        absl::StrCat(scoreboard->generation)});
   }
   absl::StatusOr<pid_t> pid = SpawnChild(child);
@@ -173,7 +176,6 @@ absl::StatusOr<SpawnedServer> SpawnServer(const std::vector<std::string>& argv,
   }
   SpawnedServer spawned;
   spawned.pid = *pid;
-  spawned.readiness = std::move(read_end);
   spawned.logger_pidfd = *std::move(logger);
   spawned.pidfd = *std::move(pidfd);
   if (scoreboard.ok()) spawned.scoreboard = std::move(scoreboard->fd);

@@ -1,6 +1,7 @@
 #include "agent/supervisor.h"
 
 #include <signal.h>
+#include <sys/epoll.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -33,19 +34,28 @@ absl::Status StateSaveError(const absl::Status& status) {
 
 }  // namespace
 
-Supervisor::Supervisor(EventLoop& loop, EventBus& events, SupervisorConfig config)
+Supervisor::Supervisor(EventLoop& loop, EventBus& events, SupervisorConfig config,
+                       NotifySocket notify)
     : loop_(loop),
       events_(events),
       config_(std::move(config)),
+      notify_(std::move(notify)),
       loggers_(loop),
-      random_(std::random_device{}()) {}
+      random_(std::random_device{}()) {
+  // Without it no server could report READY: every start would end FAILED at its deadline.
+  if (absl::Status s = loop_.Watch(notify_.fd(), EPOLLIN, [this](uint32_t) { OnNotifyReadable(); });
+      !s.ok()) {
+    spdlog::error("{}; servers cannot report readiness", std::string(s.message()));
+  }
+}
 
 Supervisor::~Supervisor() {
+  (void)loop_.Unwatch(notify_.fd());
   for (auto& [name, record] : servers_) {
     loop_.Cancel(record->timer);
     // Errors are logged by the loop; the processes live on for the next agent either way.
     if (record->pidfd) (void)loop_.Unwatch(record->pidfd.get());
-    if (record->readiness) (void)loop_.Unwatch(record->readiness.get());
+    StopReadyCheck(*record);
   }
 }
 
@@ -142,8 +152,9 @@ void Supervisor::Restart(const std::string& name, ServerCallback done) {
   if (record == nullptr) return done(NotFound());
   if (record->removing) return done(Removing());
   auto then_start = [this, name, id = record->id, done](absl::StatusOr<v1::Server> stopped) {
-    if (!stopped.ok()) return done(stopped.status());
     Record* again = Find(name, id);
+    if (again != nullptr) again->keep_sockets = false;
+    if (!stopped.ok()) return done(stopped.status());
     if (again == nullptr) return done(NotFound());
     // A Remove came while this waited for the stop, and its wait settled at the same moment.
     if (again->removing) return done(Removing());
@@ -152,7 +163,12 @@ void Supervisor::Restart(const std::string& name, ServerCallback done) {
     if (absl::Status s = SaveState(name, &saved); !s.ok()) return done(StateSaveError(s));
     StartExisting(*again, done);
   };
-  if (absl::Status s = BeginStop(*record, 0, std::move(then_start)); !s.ok()) return done(s);
+  // The stop keeps the sockets: clients wait in their backlog for the process started next.
+  record->keep_sockets = true;
+  if (absl::Status s = BeginStop(*record, 0, std::move(then_start)); !s.ok()) {
+    record->keep_sockets = false;
+    return done(s);
+  }
 }
 
 void Supervisor::Remove(const std::string& name, DoneCallback done) {
@@ -189,7 +205,8 @@ void Supervisor::Erase(const std::string& name) {
   Record& record = *node.mapped();
   Publish(record, v1::Event::REMOVED);
   loop_.Cancel(record.timer);
-  CloseReadiness(record);
+  StopReadyCheck(record);
+  ReleaseSockets(record);
   if (record.pidfd) {
     // Remove waits for the process to end, so this is a bug; never leave it unsupervised.
     AbandonProcess(record, absl::InternalError("erased while its process ran"));
@@ -258,7 +275,15 @@ void Supervisor::Dispatch(Record& record, ServerEvent event, std::string reason)
                  reason.empty() ? "" : ": " + reason);
     loop_.Cancel(record.timer);
     record.timer = 0;
+    if (record.state == ServerState::kStarting) StopReadyCheck(record);
+    if (record.state == ServerState::kRunning) StopWatchdog(record);
     record.state = transition->next;
+    // Held while the server is meant to run (BACKOFF included: clients wait for the next
+    // process), and through a Restart's stop; closed once it is stopped for good.
+    if (record.state == ServerState::kFailed || record.state == ServerState::kFatal ||
+        (record.state == ServerState::kStopped && !record.keep_sockets)) {
+      ReleaseSockets(record);
+    }
     if (record.state == ServerState::kRunning || record.state == ServerState::kStarting ||
         record.state == ServerState::kStopped) {
       record.reason.clear();
@@ -314,6 +339,7 @@ void Supervisor::Perform(Record& record, Action action) {
     case Action::kTerminate: {
       // Seen now, while the server lives: its children are findable only through it.
       record.tree.Snapshot(record.pid);
+      record.tree.SnapshotTagged(record.tree_tag);
       ::kill(record.pid, SIGTERM);
       uint32_t timeout_ms = record.stop_timeout_override_ms != 0 ? record.stop_timeout_override_ms
                                                                  : record.spec.stop_timeout_ms();
@@ -329,10 +355,12 @@ void Supervisor::Perform(Record& record, Action action) {
       spdlog::warn("server \"{}\": still running after the stop timeout; killing its process tree",
                    name);
       record.tree.Snapshot(record.pid);
+      record.tree.SnapshotTagged(record.tree_tag);
       ::kill(record.pid, SIGKILL);
       record.tree.KillAll(record.pid);
       break;
     case Action::kKillAndFail:
+      record.tree.SnapshotTagged(record.tree_tag);
       ::kill(record.pid, SIGKILL);
       record.tree.KillAll(record.pid);
       break;

@@ -1,4 +1,6 @@
-// Supervisor: owns every server record, spawns, adopts and reaps corral-server processes, and
+// Supervisor: owns every server record, spawns, adopts and reaps server processes (corral-server,
+// or any program for a command server), holds their sockets (listen_sockets.h), serves their
+// NOTIFY_SOCKET (notify_socket.h), and
 // carries out the actions of the state machine in server_state.h, with the restart policy of
 // restart_policy.h deciding what a process exit means. Every method must be called in the loop
 // thread; results are delivered through callbacks, also in the loop thread, once the operation
@@ -24,12 +26,16 @@
 #include "agent/child_reaper.h"
 #include "agent/event_bus.h"
 #include "agent/event_loop.h"
+#include "agent/notify_socket.h"
 #include "agent/run_as.h"
 #include "agent/server_state.h"
 #include "corral/v1/agent.pb.h"
 #include "corral/v1/server.pb.h"
 
 namespace corral::agent {
+
+struct NotifyMessage;  // notify_message.h
+struct SpawnedServer;  // spawner.h
 
 struct SupervisorConfig {
   std::string home;           // state.pb and servers/NAME/ (log) live below it
@@ -43,8 +49,9 @@ class Supervisor {
   using ServerCallback = std::function<void(absl::StatusOr<v1::Server>)>;
   using DoneCallback = std::function<void(absl::Status)>;
 
-  // `loop` and `events` must outlive the supervisor.
-  Supervisor(EventLoop& loop, EventBus& events, SupervisorConfig config);
+  // `loop` and `events` must outlive the supervisor. `notify` is the agent's NOTIFY_SOCKET,
+  // watched from now on.
+  Supervisor(EventLoop& loop, EventBus& events, SupervisorConfig config, NotifySocket notify);
   // Stops watching; the server processes keep running (an agent restart adopts them).
   ~Supervisor();
 
@@ -118,12 +125,28 @@ class Supervisor {
 
   // supervisor_process.cc
   void SpawnProcess(Record& record);
+  // Binds the sockets if none are held, then spawns corral-server or the command.
+  absl::StatusOr<SpawnedServer> Launch(Record& record, const std::string& dir);
   bool TryAdopt(Record& record, const v1::ServerRecord& saved);
   absl::Status WatchProcess(Record& record);
-  void OnReadinessReadable(Record& record);
   void OnProcessExit(Record& record);
-  void CloseReadiness(Record& record);
   void ForgetProcess(Record& record);
+  // Closes the sockets the agent holds for the server (stopped for good, failed, removed).
+  void ReleaseSockets(Record& record);
+
+  // supervisor_notify.cc: readiness
+  void OnNotifyReadable();
+  // The server whose process `pid` is (its main process, its MAINPID, or a descendant of it).
+  Record* ServerOfPid(pid_t pid) const;
+  void OnNotify(Record& record, pid_t sender, const NotifyMessage& message);
+  // Starts the command server's `ready` check (delay or http); notify needs none.
+  void StartReadyCheck(Record& record);
+  void StopReadyCheck(Record& record);
+  // The process is ready: publishes its scoreboard, then READY.
+  void MarkReady(Record& record);
+  // The watchdog's next check, at the last WATCHDOG=1 plus spec.watchdog_ms.
+  void ArmWatchdog(Record& record);
+  void StopWatchdog(Record& record);
   // SIGKILLs the tree of a process the loop could not watch, and waits for it (our child).
   void AbandonProcess(Record& record, const absl::Status& why);
 
@@ -140,6 +163,7 @@ class Supervisor {
   EventLoop& loop_;
   EventBus& events_;
   const SupervisorConfig config_;
+  NotifySocket notify_;
   ChildReaper loggers_;
   std::mt19937_64 random_;
   uint64_t next_id_ = 1;

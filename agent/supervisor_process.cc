@@ -6,23 +6,23 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "agent/command_launch.h"
+#include "agent/listen_sockets.h"
 #include "agent/procfs/proc_fs.h"
 #include "agent/restart_policy.h"
 #include "agent/scoreboard_handover.h"
 #include "agent/server_record.h"
 #include "agent/spawner.h"
 #include "agent/supervisor.h"
-#include "servers/readiness.h"
 #include "spdlog/spdlog.h"
+#include "spec/command_validation.h"
 
 namespace corral::agent {
 namespace {
-
-// Readiness messages are one short line; anything longer is a misbehaving process.
-constexpr size_t kMaxReadinessBytes = 4096;
 
 // How long a server's exit waits for the rest of its SIGKILLed tree to die before the server is
 // reported ended. Dying takes microseconds to milliseconds; the bound only matters for a process
@@ -30,6 +30,44 @@ constexpr size_t kMaxReadinessBytes = 4096;
 constexpr std::chrono::milliseconds kKilledTreeGrace{500};
 
 }  // namespace
+
+absl::StatusOr<SpawnedServer> Supervisor::Launch(Record& record, const std::string& dir) {
+  // Resolved at every spawn: the user may have gone, or the agent's flags changed.
+  absl::StatusOr<std::optional<Credentials>> credentials =
+      ResolveRunAs(record.spec, config_.run_as);
+  if (!credentials.ok()) return credentials.status();
+  if (record.sockets.empty()) {
+    // Bound once and held from then on; after an adoption, the adopted process's addresses.
+    const std::vector<v1::ListenSocket> wanted =
+        record.rebind.empty() ? RequestedSockets(record.spec) : record.rebind;
+    absl::StatusOr<std::vector<HeldSocket>> bound = BindSockets(wanted);
+    if (!bound.ok()) return bound.status();
+    record.sockets = *std::move(bound);
+    record.rebind.clear();
+  }
+  absl::StatusOr<std::vector<std::string>> env =
+      ServerEnvironment(record.spec, notify_.address(), record.sockets);
+  if (!env.ok()) return env.status();
+  const bool command = spec::IsCommandServer(record.spec);
+  absl::StatusOr<std::vector<std::string>> argv =
+      command ? ResolveCommand(record.spec, *env)
+              : ServerArgv(config_.server_binary, dir, record.sockets.size());
+  if (!argv.ok()) return argv.status();
+  record.tree_tag = absl::StrCat("CORRAL_SERVER=", record.spec.name(), ":",
+                                 absl::Hex(random_(), absl::kZeroPad16));
+  env->push_back(record.tree_tag);
+  ServerLaunch launch;
+  launch.credentials = *credentials;
+  if (!command) launch.scoreboard_path = dir + "/scoreboard";
+  launch.env = *std::move(env);
+  launch.cwd = record.spec.cwd();
+  launch.max_open_files = record.spec.max_open_files();
+  if (record.spec.has_umask()) launch.umask = static_cast<mode_t>(record.spec.umask());
+  for (const HeldSocket& held : record.sockets) launch.listen_fds.push_back(held.fd.get());
+  LogSettings log{config_.logger_binary, dir, record.spec.log_max_bytes(),
+                  record.spec.log_keep_files()};
+  return SpawnServer(*argv, command ? nullptr : &record.spec, log, launch);
+}
 
 void Supervisor::SpawnProcess(Record& record) {
   const std::string name = record.spec.name();
@@ -40,19 +78,11 @@ void Supervisor::SpawnProcess(Record& record) {
   ::mkdir(dir.c_str(), 0700);
 
   record.bound_address.clear();
-  record.readiness_buffer.clear();
+  record.status.clear();
+  record.notify_main_pid = 0;
   record.ready = false;
   record.adopted = false;
-  LogSettings log{config_.logger_binary, dir, record.spec.log_max_bytes(),
-                  record.spec.log_keep_files()};
-  // Resolved at every spawn: the user may have gone, or the agent's flags changed.
-  absl::StatusOr<std::optional<Credentials>> credentials =
-      ResolveRunAs(record.spec, config_.run_as);
-  absl::StatusOr<SpawnedServer> spawned =
-      credentials.ok()
-          ? SpawnServer(ServerArgv(config_.server_binary, dir), record.spec, log,
-                        {.credentials = *credentials, .scoreboard_path = dir + "/scoreboard"})
-          : absl::StatusOr<SpawnedServer>(credentials.status());
+  absl::StatusOr<SpawnedServer> spawned = Launch(record, dir);
   if (!spawned.ok()) {
     // Dispatch from the loop, not from inside this transition.
     loop_.RunInLoop([this, name, id, why = std::string(spawned.status().message())] {
@@ -62,7 +92,6 @@ void Supervisor::SpawnProcess(Record& record) {
   }
   record.pid = spawned->pid;
   record.pidfd = std::move(spawned->pidfd);
-  record.readiness = std::move(spawned->readiness);
   record.scoreboard = std::move(spawned->scoreboard);
   record.start_time = absl::Now();
   record.pid_start_ticks = procfs::StartTimeTicks(record.pid).value_or(0);
@@ -71,14 +100,8 @@ void Supervisor::SpawnProcess(Record& record) {
   Publish(record, v1::Event::STARTED);
   SaveStateOrWarn();  // before anything else: a new agent must know this pid
 
-  absl::Status watched = WatchProcess(record);
-  if (watched.ok()) {
-    watched = loop_.Watch(record.readiness.get(), EPOLLIN, [this, name, id](uint32_t) {
-      if (Record* r = Find(name, id)) OnReadinessReadable(*r);
-    });
-  }
-  if (!watched.ok()) {
-    // Unwatched, its exit and readiness would never be seen: a server nobody supervises.
+  if (absl::Status watched = WatchProcess(record); !watched.ok()) {
+    // Unwatched, its exit would never be seen: a server nobody supervises.
     AbandonProcess(record, watched);
     loop_.RunInLoop([this, name, id, why = std::string(watched.message())] {
       if (Record* r = Find(name, id)) Dispatch(*r, ServerEvent::kStartFailed, why);
@@ -95,6 +118,7 @@ void Supervisor::SpawnProcess(Record& record) {
                             "; killed (see `corralctl logs ", name, "`)"));
     }
   });
+  StartReadyCheck(record);
 }
 
 absl::Status Supervisor::WatchProcess(Record& record) {
@@ -107,7 +131,7 @@ absl::Status Supervisor::WatchProcess(Record& record) {
 void Supervisor::AbandonProcess(Record& record, const absl::Status& why) {
   spdlog::error("server \"{}\": cannot supervise pid {}: {}; killing its process tree",
                 record.spec.name(), record.pid, std::string(why.message()));
-  CloseReadiness(record);
+  StopReadyCheck(record);
   record.tree.Snapshot(record.pid);
   PidfdSendSignal(record.pidfd.get(), SIGKILL);
   record.tree.KillAll(record.pid);
@@ -130,9 +154,9 @@ bool Supervisor::TryAdopt(Record& record, const v1::ServerRecord& saved) {
                  record.spec.name(), saved.pid());
     return false;
   }
-  if (saved.bound_address().empty()) {
-    // It never told the previous agent it was listening, and its readiness pipe died with
-    // that agent: it cannot be trusted to serve. Kill it (and its group) and start afresh.
+  if (!saved.ready() && saved.bound_address().empty()) {
+    // It never told the previous agent it was ready, and that agent's readiness check died
+    // with it: it cannot be trusted to serve. Kill it (and its group) and start afresh.
     spdlog::info("server \"{}\": pid {} was still starting; killing it to start it again",
                  record.spec.name(), saved.pid());
     TreeKill tree;
@@ -142,9 +166,12 @@ bool Supervisor::TryAdopt(Record& record, const v1::ServerRecord& saved) {
     return false;
   }
   record.pid = saved.pid();
+  record.tree_tag.clear();
   record.pid_start_ticks = saved.pid_start_ticks();
   record.pidfd = std::move(pidfd);
   record.bound_address = saved.bound_address();
+  // The adopted process holds its sockets; this agent has none until it has gone.
+  record.rebind.assign(saved.sockets().begin(), saved.sockets().end());
   record.start_time = absl::FromUnixSeconds(saved.start_time().seconds()) +
                       absl::Nanoseconds(saved.start_time().nanos());
   record.ready = true;
@@ -159,66 +186,35 @@ bool Supervisor::TryAdopt(Record& record, const v1::ServerRecord& saved) {
   return true;
 }
 
-void Supervisor::OnReadinessReadable(Record& record) {
-  char buf[512];
-  for (;;) {
-    ssize_t n = ::read(record.readiness.get(), buf, sizeof buf);
-    if (n > 0) {
-      record.readiness_buffer.append(buf, static_cast<size_t>(n));
-      if (record.readiness_buffer.size() > kMaxReadinessBytes) break;
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) {
-      if (record.readiness_buffer.find('\n') == std::string::npos) return;  // more to come
-    }
-    break;  // EOF, error, or a whole line
-  }
-  CloseReadiness(record);
-  std::optional<Readiness> readiness = ParseReadiness(record.readiness_buffer);
-  if (!readiness) return;  // silence; the exit (or the ready timeout) decides
-  if (readiness->ready) {
-    // The server wrote its scoreboard's header before it said READY: now the file may have its
-    // name. Without it the server still serves; only its stats are missing, which they say.
-    if (record.scoreboard) {
-      if (absl::Status s = PublishScoreboardFile(
-              record.scoreboard.get(),
-              config_.home + "/servers/" + record.spec.name() + "/scoreboard");
-          !s.ok()) {
-        spdlog::warn("server \"{}\": {}", record.spec.name(), std::string(s.message()));
-      }
-      record.scoreboard.Reset();
-    }
-    record.bound_address = readiness->detail;
-    record.ready = true;
-    Dispatch(record, ServerEvent::kReady);
-  } else {
-    Dispatch(record, ServerEvent::kStartFailed, readiness->detail);
-  }
-}
-
-void Supervisor::CloseReadiness(Record& record) {
-  if (!record.readiness) return;
-  (void)loop_.Unwatch(record.readiness.get());  // logs its own error
-  record.readiness.Reset();
+void Supervisor::ReleaseSockets(Record& record) {
+  record.rebind.clear();  // stopped for good: the next start binds the spec's addresses
+  if (record.sockets.empty()) return;
+  spdlog::info("server \"{}\": closing its {} socket(s)", record.spec.name(),
+               record.sockets.size());
+  record.sockets.clear();
 }
 
 void Supervisor::ForgetProcess(Record& record) {
   if (record.pidfd) (void)loop_.Unwatch(record.pidfd.get());  // logs its own error
   record.pidfd.Reset();
   record.scoreboard.Reset();  // never named if it never got READY
+  StopReadyCheck(record);
+  StopWatchdog(record);
   record.pid = 0;
   record.pid_start_ticks = 0;
   record.bound_address.clear();
   record.tree.Clear();
+  record.tree_tag.clear();
 }
 
 void Supervisor::OnProcessExit(Record& record) {
-  // A message written just before exiting may still sit in the pipe.
-  if (record.readiness) OnReadinessReadable(record);
+  // A message sent just before exiting may still be queued: read it while the sender's pid
+  // still names this server (our zombie holds it).
+  OnNotifyReadable();
 
   // Kill what is left of the tree (forked children) while the process group id cannot have
   // been recycled: our zombie still holds it, or (adopted) its surviving members do.
+  record.tree.SnapshotTagged(record.tree_tag);
   record.tree.KillAll(record.pid);
   if (size_t running = record.tree.WaitGone(kKilledTreeGrace); running > 0) {
     spdlog::warn("server \"{}\": {} process(es) of its tree still run {} ms after SIGKILL",
@@ -237,6 +233,8 @@ void Supervisor::OnProcessExit(Record& record) {
   spdlog::info("server \"{}\": pid {} {}", record.spec.name(), record.pid, exit.ToString());
   const auto uptime = absl::ToChronoMilliseconds(exit.time - record.start_time);
   const bool was_ready = record.ready;
+  // A failed health check killed it: the reason says which, before how it ended.
+  const std::string health_failure = std::exchange(record.health_failure, "");
   record.last_exit = exit;
   Publish(record, v1::Event::EXITED);
   ForgetProcess(record);
@@ -249,6 +247,7 @@ void Supervisor::OnProcessExit(Record& record) {
                                                  record.consecutive_failures, jitter(random_));
       record.consecutive_failures = decision.consecutive_failures;
       record.backoff_delay = decision.delay;
+      if (!health_failure.empty()) decision.reason = health_failure + "; " + decision.reason;
       Dispatch(record, decision.event, decision.reason);
       break;
     }

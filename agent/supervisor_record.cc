@@ -79,6 +79,9 @@ v1::ServerRecord Supervisor::ToRecord(const Record& record, v1::State desired) c
   saved.set_bound_address(record.bound_address);
   if (record.pid != 0) *saved.mutable_start_time() = ToTimestamp(record.start_time);
   saved.set_restarts(record.restarts);
+  for (const HeldSocket& held : record.sockets) *saved.add_sockets() = held.socket;
+  for (const v1::ListenSocket& socket : record.rebind) *saved.add_sockets() = socket;
+  saved.set_ready(record.ready);
   return saved;
 }
 
@@ -157,6 +160,9 @@ v1::Server Supervisor::ToProto(const Record& record) const {
   }
   server.set_consecutive_failures(record.consecutive_failures);
   server.set_adopted(record.adopted);
+  server.set_status(record.status);
+  for (const HeldSocket& held : record.sockets) *server.add_sockets() = held.socket;
+  for (const v1::ListenSocket& socket : record.rebind) *server.add_sockets() = socket;
   return server;
 }
 

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+#include "agent/procfs/proc_fs.h"
 #include "agent/procfs/process_tree.h"
 #include "base/deadline.h"
 
@@ -30,6 +32,40 @@ void TreeKill::Snapshot(pid_t root) {
     // child exited and was reaped within microseconds, and then there is nothing to kill anyway.
     base::UniqueFd pidfd(PidfdOpen(pid));
     if (pidfd) members_.push_back(Member{pid, std::move(pidfd)});
+  }
+}
+
+void TreeKill::Hold(pid_t pid) {
+  bool held = std::any_of(members_.begin(), members_.end(),
+                          [pid](const Member& m) { return m.pid == pid; });
+  if (held) return;
+  base::UniqueFd pidfd(PidfdOpen(pid));
+  if (pidfd) members_.push_back(Member{pid, std::move(pidfd)});
+}
+
+void TreeKill::SnapshotTagged(const std::string& tag) {
+  if (tag.empty()) return;
+  const procfs::ProcFs proc;
+  absl::StatusOr<std::vector<pid_t>> pids = proc.ListPids();
+  if (!pids.ok()) return;
+  const pid_t self = ::getpid();
+  for (pid_t pid : *pids) {
+    if (pid == self) continue;
+    absl::StatusOr<std::string> environ =
+        procfs::ReadSmallFile(absl::StrCat(proc.root(), "/", pid, "/environ"));
+    if (!environ.ok()) continue;  // gone, or another user's (unreadable)
+    // Entries are NUL-terminated: match a whole entry.
+    for (size_t at = environ->find(tag); at != std::string::npos; at = environ->find(tag, at + 1)) {
+      const bool starts = at == 0 || (*environ)[at - 1] == '\0';
+      const size_t end = at + tag.size();
+      const bool ends = end == environ->size() || (*environ)[end] == '\0';
+      if (starts && ends) {
+        // The pid may have been recycled since the listing only if the process exited and
+        // was reaped meanwhile; the environment was read after the listing, so it is this one.
+        Hold(pid);
+        break;
+      }
+    }
   }
 }
 

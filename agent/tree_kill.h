@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <string>
 #include <vector>
 
 #include "base/unique_fd.h"
@@ -18,6 +19,12 @@ class TreeKill {
   // Adds `root`'s current descendants (from /proc) to the snapshot. Cheap enough to call at
   // every stop step; processes already held are not duplicated.
   void Snapshot(pid_t root);
+
+  // Adds every process whose environment holds the entry `tag` (KEY=VALUE, set by the agent at
+  // the spawn; descendants inherit it): a daemonised grandchild (double fork + setsid) has left
+  // the tree by the time of a stop, but rarely clears its environment. Scans /proc; only at a
+  // stop. A process that cleared or replaced its environment is not found.
+  void SnapshotTagged(const std::string& tag);
 
   // SIGKILLs process group `pgid` and every process in the snapshot that is still alive.
   void KillAll(pid_t pgid);
@@ -34,6 +41,8 @@ class TreeKill {
   size_t size() const { return members_.size(); }
 
  private:
+  void Hold(pid_t pid);
+
   struct Member {
     pid_t pid;
     base::UniqueFd pidfd;

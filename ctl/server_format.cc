@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 
@@ -41,7 +43,9 @@ void AddHandlerFields(const v1::ServerSpec& spec,
 
 }  // namespace
 
+// A validated spec leaves protocol and model unset only for a command server (any program).
 std::string ProtocolLabel(v1::Protocol protocol) {
+  if (protocol == v1::PROTOCOL_UNSPECIFIED) return "command";
   return EnumLabel(v1::Protocol_Name(protocol), "PROTOCOL_");
 }
 std::string ProtocolLabel(v1::Protocol protocol, const std::string& handler) {
@@ -51,7 +55,10 @@ std::string ProtocolLabel(v1::Protocol protocol, const std::string& handler) {
 std::string HandlerStem(const std::string& path) {
   return std::filesystem::path(path).stem().string();
 }
-std::string ModelLabel(v1::Model model) { return EnumLabel(v1::Model_Name(model), "MODEL_"); }
+std::string ModelLabel(v1::Model model) {
+  if (model == v1::MODEL_UNSPECIFIED) return "-";
+  return EnumLabel(v1::Model_Name(model), "MODEL_");
+}
 std::string PolicyLabel(v1::RestartPolicy policy) {
   if (policy == v1::RESTART_POLICY_UNSPECIFIED) return "always";
   return EnumLabel(v1::RestartPolicy_Name(policy), "RESTART_");
@@ -128,7 +135,7 @@ std::string FormatServerTable(const std::vector<v1::Server>& servers, absl::Time
     const std::string address = s.bound_address().empty() ? s.spec().listen() : s.bound_address();
     rows.push_back({s.spec().name(), StateLabel(s.state()),
                     ProtocolLabel(s.spec().protocol(), HandlerStem(s.spec().handler())),
-                    ModelLabel(s.spec().model()), address,
+                    ModelLabel(s.spec().model()), address.empty() ? "-" : address,
                     s.pid() != 0 ? absl::StrCat(s.pid()) : "-", Uptime(s, now),
                     absl::StrCat(s.restarts()), absl::StrCat(s.consecutive_failures()),
                     NextStartLabel(s, now), ExitLabel(s), s.reason().empty() ? "" : s.reason()});
@@ -150,6 +157,29 @@ std::string FormatServerTable(const std::vector<v1::Server>& servers, absl::Time
   return out;
 }
 
+namespace {
+
+// A command server's own fields replace corral-server's serving ones (protocol, model, workers,
+// idle timeout), which it does not have.
+void AddCommandFields(const v1::Server& s,
+                      std::vector<std::pair<std::string, std::string>>& fields) {
+  const v1::ServerSpec& spec = s.spec();
+  const std::set<std::string> serving = {"protocol", "model", "listen", "max workers",
+                                         "idle timeout"};
+  std::erase_if(fields, [&serving](const auto& field) { return serving.contains(field.first); });
+  fields.insert(fields.begin() + 2, {"command", absl::StrJoin(spec.command(), " ")});
+  fields.push_back({"ready", spec.ready()});
+  if (!spec.cwd().empty()) fields.push_back({"cwd", spec.cwd()});
+  if (spec.has_umask()) fields.push_back({"umask", absl::StrFormat("%04o", spec.umask())});
+  if (spec.max_open_files() != 0) {
+    fields.push_back({"open files", absl::StrCat("at most ", spec.max_open_files())});
+  }
+  if (!spec.env_file().empty()) fields.push_back({"env file", spec.env_file()});
+  for (const std::string& entry : spec.env()) fields.push_back({"env", entry});
+}
+
+}  // namespace
+
 std::string FormatServerDetail(const v1::Server& s, absl::Time now) {
   const v1::ServerSpec& spec = s.spec();
   std::vector<std::pair<std::string, std::string>> fields = {
@@ -168,6 +198,7 @@ std::string FormatServerDetail(const v1::Server& s, absl::Time now) {
       {"next start", NextStartLabel(s, now)},
       {"last exit", ExitLabel(s)},
       {"adopted", s.adopted() ? "yes" : "no"},
+      {"status", s.status().empty() ? "-" : s.status()},
       {"user", spec.user().empty() ? "the agent's" : spec.user()},
       {"group", spec.group().empty() ? "the user's" : spec.group()},
       {"restart", PolicyLabel(spec.restart_policy())},
@@ -180,12 +211,18 @@ std::string FormatServerDetail(const v1::Server& s, absl::Time now) {
       {"stop timeout", absl::StrCat(spec.stop_timeout_ms(), " ms")},
       {"idle timeout", absl::StrCat(spec.idle_timeout_ms(), " ms")},
   };
+  if (spec.command_size() > 0) AddCommandFields(s, fields);
   if (!spec.root().empty()) fields.push_back({"root", spec.root()});
   if (spec.pool_size() != 0) fields.push_back({"pool size", absl::StrCat(spec.pool_size())});
   if (spec.hubs() != 0) fields.push_back({"hubs", absl::StrCat(spec.hubs())});
   if (!spec.handler().empty()) AddHandlerFields(spec, fields);
   if (spec.protocol() == v1::PROTOCOL_FILE) {
     fields.push_back({"overwrite", spec.allow_overwrite() ? "allowed" : "refused"});
+  }
+  // Every socket the agent holds (the first one's address is the bound address).
+  for (const v1::ListenSocket& socket : s.sockets()) {
+    fields.push_back({"socket", absl::StrCat(socket.name(), " ", socket.udp() ? "udp " : "tcp ",
+                                             socket.address())});
   }
   std::string out;
   for (const auto& [key, value] : fields) {

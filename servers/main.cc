@@ -1,5 +1,7 @@
 // corral-server: serves one protocol under one concurrency model on one address, standalone or
 // spawned by corral-agent. Exit codes: servers/exit_codes.h.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 
@@ -15,6 +17,7 @@
 #include "base/syscall_error.h"
 #include "servers/exit_codes.h"
 #include "servers/handler/served_protocol.h"
+#include "servers/listen_fds.h"
 #include "servers/models/model.h"
 #include "servers/models/per_client_limit.h"
 #include "servers/net/socket.h"
@@ -93,7 +96,33 @@ absl::StatusOr<v1::ServerSpec> ResolveSpec(const Flags& flags, const spec::SpecF
                             flags.scoreboard.empty() ? spec::Stats::kNotKept : spec::Stats::kKept);
 }
 
+// The listener: the one the agent handed over (LISTEN_FDS, listen_fds.h), which outlives this
+// process so that clients wait in its backlog across a restart, or, standalone, our own.
+absl::StatusOr<base::UniqueFd> OpenListener(std::vector<ListenFd> inherited,
+                                            const net::Address& address, ModelKind model_kind,
+                                            bool datagrams, int defer_accept_seconds) {
+  if (!inherited.empty()) {
+    base::UniqueFd fd = std::move(inherited.front().fd);
+    if (absl::Status s = CheckListenFd(fd.get(), datagrams); !s.ok()) return s;
+    if (defer_accept_seconds > 0 &&
+        ::setsockopt(fd.get(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_accept_seconds,
+                     sizeof defer_accept_seconds) != 0) {
+      return base::SyscallError("setsockopt TCP_DEFER_ACCEPT on the handed-over listener", errno);
+    }
+    return fd;
+  }
+  // The coroutine model gives each hub its own socket on the port (SO_REUSEPORT).
+  const bool shared_port = model_kind == ModelKind::kCoroutine;
+  net::ListenOptions listen_options;
+  listen_options.reuse_port = shared_port;
+  listen_options.defer_accept_seconds = defer_accept_seconds;
+  return datagrams ? net::BindUdp(address, shared_port) : net::ListenTcp(address, listen_options);
+}
+
 int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
+  // Taken first, whatever happens next: a failed start must not leave them in the environment.
+  absl::StatusOr<std::vector<ListenFd>> inherited = TakeListenFds();
+  if (!inherited.ok()) return FailStart(flags, std::string(inherited.status().message()));
   absl::StatusOr<v1::ServerSpec> server_spec = ResolveSpec(flags, spec_flags);
   if (!server_spec.ok()) return FailStart(flags, std::string(server_spec.status().message()));
   // A validated spec names a known pair and a parsable address.
@@ -120,6 +149,7 @@ int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
   model_options.hubs = server_spec->hubs();
   model_options.stall_bound = std::chrono::milliseconds(server_spec->stall_bound_ms());
   model_options.handler_name = plugin != nullptr ? plugin->name() : protocol_name;
+  model_options.shared_listener = !inherited->empty();
 
   // Created before any worker exists, so forked children inherit the mapping.
   std::optional<stats::Scoreboard> scoreboard;
@@ -153,18 +183,14 @@ int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
 
   const bool datagrams =
       std::holds_alternative<std::unique_ptr<protocols::DatagramProtocol>>(*protocol);
-  // The coroutine model gives each hub its own socket on the port (SO_REUSEPORT).
-  const bool shared_port = model_kind == ModelKind::kCoroutine;
-  net::ListenOptions listen_options;
-  listen_options.reuse_port = shared_port;
-  if (!datagrams &&
-      std::get<std::unique_ptr<protocols::StreamProtocol>>(*protocol)->AcceptsOnFirstBytes()) {
-    // A client that connects and stays silent is seen after this long, and its idle timeout
-    // runs from then.
-    listen_options.defer_accept_seconds = kDeferAcceptSeconds;
-  }
+  const int defer_accept_seconds =
+      !datagrams &&
+              std::get<std::unique_ptr<protocols::StreamProtocol>>(*protocol)->AcceptsOnFirstBytes()
+          ? kDeferAcceptSeconds  // a silent client is seen after this long; its idle timeout
+                                 // runs from then
+          : 0;
   absl::StatusOr<base::UniqueFd> socket =
-      datagrams ? net::BindUdp(*address, shared_port) : net::ListenTcp(*address, listen_options);
+      OpenListener(*std::move(inherited), *address, model_kind, datagrams, defer_accept_seconds);
   if (!socket.ok()) return FailStart(flags, std::string(socket.status().message()));
   absl::StatusOr<net::Address> bound = net::LocalAddress(socket->get());
   if (!bound.ok()) return FailStart(flags, std::string(bound.status().message()));

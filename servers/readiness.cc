@@ -1,8 +1,12 @@
 #include "servers/readiness.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -27,7 +31,40 @@ std::optional<Readiness> ParseReadiness(std::string_view text) {
   return std::nullopt;
 }
 
+std::string FormatNotify(const Readiness& readiness) {
+  std::string detail = readiness.detail;
+  for (char& c : detail) {
+    if (c == '\n') c = ' ';
+  }
+  if (readiness.ready) return absl::StrCat("READY=1\nSTATUS=serving on ", detail, "\n");
+  return absl::StrCat("CORRAL_FAILED=", detail, "\nSTATUS=", detail, "\n");
+}
+
+namespace {
+
+// sd_notify(3) without libsystemd: one datagram to the path or abstract name ('@' first) in
+// $NOTIFY_SOCKET.
+void SendNotify(const std::string& message) {
+  const char* target = std::getenv("NOTIFY_SOCKET");
+  if (target == nullptr || target[0] == '\0') return;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const size_t length = std::strlen(target);
+  if (length >= sizeof addr.sun_path) return;
+  std::memcpy(addr.sun_path, target, length);
+  if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  (void)::sendto(fd, message.data(), message.size(), MSG_NOSIGNAL,
+                 reinterpret_cast<const sockaddr*>(&addr),
+                 static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + length));
+  ::close(fd);
+}
+
+}  // namespace
+
 void SendReadiness(int fd, const Readiness& readiness) {
+  SendNotify(FormatNotify(readiness));
   if (fd < 0) return;
   std::string line = FormatReadiness(readiness);
   std::string_view rest = line;

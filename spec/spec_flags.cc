@@ -2,9 +2,12 @@
 
 #include <filesystem>
 #include <map>
+#include <string_view>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "servers/server_kinds.h"
+#include "spec/ready_mode.h"
 #include "spec/spec_defaults.h"
 #include "spec/spec_kinds.h"
 
@@ -33,9 +36,14 @@ SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
           ->capture_default_str());
   options_.push_back(
       app.add_option("--model,-m", model_, "fork | thread | coroutine")->capture_default_str());
-  options_.push_back(app.add_option_function<std::string>(
-      "--listen,-l", [this](const std::string& v) { spec_.set_listen(v); },
-      absl::StrCat("HOST:PORT; port 0 picks a free port (default ", kDefaultListen, ")")));
+  listen_option_ =
+      app.add_option(
+             "--listen,-l", listens_,
+             absl::StrCat("HOST:PORT; port 0 picks a free port (default ", kDefaultListen,
+                          "). Command servers: repeat it, NAME=HOST:PORT names a socket, a udp: "
+                          "prefix makes it UDP; without --listen a command server gets no socket"))
+          ->allow_extra_args(false);
+  options_.push_back(listen_option_);
   options_.push_back(app.add_option_function<std::string>(
       "--root", [this](const std::string& v) { spec_.set_root(v); },
       "directory served by the http and file protocols"));
@@ -110,6 +118,90 @@ SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
       "--group", [this](const std::string& v) { spec_.set_group(v); },
       "run the server with this group (name or gid; default: the user's primary group); "
       "supplementary groups are always dropped"));
+  CommandFlags(app);
+}
+
+void SpecFlags::CommandFlags(CLI::App& app) {
+  options_.push_back(app.add_option("command", command_,
+                                    "command server: the program and its arguments, after -- "
+                                    "(exec'ed directly, no shell; looked up in PATH)"));
+  options_.push_back(app.add_option_function<std::vector<std::string>>(
+                            "--env",
+                            [this](const std::vector<std::string>& v) {
+                              for (const std::string& entry : v) spec_.add_env(entry);
+                            },
+                            "command server: KEY=VALUE added to its environment (repeatable)")
+                         ->allow_extra_args(false));
+  options_.push_back(app.add_option_function<std::string>(
+      "--env-file", [this](const std::string& v) { spec_.set_env_file(v); },
+      "command server: a file of KEY=VALUE lines, read at every start"));
+  options_.push_back(app.add_option_function<std::string>(
+      "--cwd", [this](const std::string& v) { spec_.set_cwd(v); },
+      "command server: its working directory (default /)"));
+  options_.push_back(app.add_option_function<std::string>(
+                            "--umask",
+                            [this](const std::string& v) {
+                              spec_.set_umask(static_cast<uint32_t>(std::stoul(v, nullptr, 8)));
+                            },
+                            "command server: its umask, in octal (default: the agent's)")
+                         ->check(CLI::Validator(
+                             [](std::string& v) {
+                               return v.find_first_not_of("01234567") == std::string::npos &&
+                                              !v.empty() && v.size() <= 4
+                                          ? std::string()
+                                          : std::string("an octal umask such as 022");
+                             },
+                             "OCTAL")));
+  Number(app, "--max-open-files", &v1::ServerSpec::set_max_open_files,
+         "command server: its descriptor limit (RLIMIT_NOFILE; default: the agent's)");
+  Number(app, "--watchdog-ms", &v1::ServerSpec::set_watchdog_ms,
+         "command server: once ready it must send WATCHDOG=1 this often, else SIGABRT and a "
+         "restart (0: no watchdog)");
+  options_.push_back(app.add_option_function<std::string>(
+      "--ready", [this](const std::string& v) { spec_.set_ready(v); },
+      absl::StrCat("command server: when it is ready: notify (sd_notify READY=1), http:/PATH (a "
+                   "GET on its first socket answers 2xx) or delay:MS (alive that long; default ",
+                   kDefaultCommandReady, ")")));
+}
+
+absl::Status SpecFlags::PlaceListens(v1::ServerSpec& spec) const {
+  const bool command = !command_.empty();
+  if (listen_option_->count() == 0) {
+    if (command) spec.clear_listen();  // a program may serve no socket at all
+    return absl::OkStatus();
+  }
+  spec.clear_listen();
+  bool first = true;
+  for (const std::string& value : listens_) {
+    v1::ListenSocket socket;
+    std::string_view address = value;
+    const size_t equals = address.find('=');
+    if (equals != std::string_view::npos) {
+      socket.set_name(std::string(address.substr(0, equals)));
+      address.remove_prefix(equals + 1);
+    }
+    if (address.substr(0, 4) == "udp:") {
+      socket.set_udp(true);
+      address.remove_prefix(4);
+    }
+    socket.set_address(std::string(address));
+    if (!command && (listens_.size() > 1 || !socket.name().empty() || socket.udp())) {
+      return absl::InvalidArgumentError(
+          "named, udp: and repeated --listen apply to command servers (give the program after "
+          "--); corral-server takes one HOST:PORT");
+    }
+    const bool was_first = std::exchange(first, false);
+    if (socket.name().empty() && !socket.udp() && was_first) {
+      spec.set_listen(socket.address());
+      continue;
+    }
+    if (socket.name().empty() && !was_first) {
+      return absl::InvalidArgumentError("name every --listen after the first: NAME=HOST:PORT");
+    }
+    if (socket.name().empty()) socket.set_name("listen");
+    *spec.add_sockets() = std::move(socket);
+  }
+  return absl::OkStatus();
 }
 
 void SpecFlags::AddHandlerFlags(CLI::App& app) {
@@ -179,9 +271,22 @@ absl::StatusOr<v1::ServerSpec> SpecFlags::Build(const std::string& name) const {
     (*spec.mutable_handler_args())[pair.substr(0, eq)] = pair.substr(eq + 1);
   }
   spec.set_name(name);
+  spec.set_restart_policy(policy->second);
+  if (absl::Status s = PlaceListens(spec); !s.ok()) return s;
+  if (!command_.empty()) {
+    // Paths are the caller's: made absolute here, where its working directory is known.
+    std::error_code ec;
+    auto absolute = [&ec](const std::string& path) {
+      return std::filesystem::absolute(path, ec).lexically_normal().string();
+    };
+    for (const std::string& arg : command_) spec.add_command(arg);
+    if (command_[0].find('/') != std::string::npos) spec.set_command(0, absolute(command_[0]));
+    if (!spec.env_file().empty()) spec.set_env_file(absolute(spec.env_file()));
+    if (!spec.cwd().empty()) spec.set_cwd(absolute(spec.cwd()));
+    return spec;  // no protocol, no model: the program is the server
+  }
   spec.set_protocol(ProtocolToProto(*protocol));
   spec.set_model(ModelToProto(*model));
-  spec.set_restart_policy(policy->second);
   if (!exec_program_.empty()) {
     spec.add_exec_argv(exec_program_);
     for (const std::string& arg : exec_args_) spec.add_exec_argv(arg);

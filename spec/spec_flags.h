@@ -45,8 +45,15 @@ class SpecFlags {
   void AddHandlerFlags(CLI::App& app);
   // --exec PROGRAM and --exec-arg ARG (repeated): the exec protocol's argv.
   void AddExecFlags(CLI::App& app);
+  // Command servers (corralctl only): the program and its arguments, after `--`.
+  void CommandFlags(CLI::App& app);
+  // --listen's values into spec.listen and spec.sockets.
+  absl::Status PlaceListens(v1::ServerSpec& spec) const;
 
   v1::ServerSpec spec_;
+  std::vector<std::string> listens_;
+  std::vector<std::string> command_;
+  const CLI::Option* listen_option_ = nullptr;
   std::vector<std::string> handler_args_;  // as given; split in Build
   std::string protocol_ = "tcp-echo";
   std::string model_ = "thread";

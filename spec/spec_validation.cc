@@ -11,6 +11,7 @@
 #include "servers/net/address.h"
 #include "servers/stats/layout.h"
 #include "spec/exec_program.h"
+#include "spec/command_validation.h"
 #include "spec/spec_kinds.h"
 
 namespace corral::spec {
@@ -224,6 +225,14 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stat
   v1::ServerSpec spec = in;
   const std::string& name = spec.name();
   if (absl::Status s = CheckName(name); !s.ok()) return s;
+
+  // A command server (issue 21): any program; only the supervision fields are shared.
+  if (IsCommandServer(spec)) {
+    if (absl::Status s = CheckPolicy(spec); !s.ok()) return s;
+    if (absl::Status s = CheckCommandServer(spec); !s.ok()) return s;
+    return spec;
+  }
+  if (absl::Status s = CheckNoCommandFields(spec); !s.ok()) return s;
 
   std::optional<ProtocolKind> protocol = ProtocolFromProto(spec.protocol());
   if (!protocol) {

@@ -1,5 +1,6 @@
 #include "servers/models/coroutine_model.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "absl/time/time.h"
 #include "servers/coro/hub.h"
 #include "servers/coro/stall_detector.h"
+#include "base/syscall_error.h"
 #include "servers/models/hub_server.h"
 #include "servers/models/hub_stall_watch.h"
 #include "servers/net/socket.h"
@@ -106,6 +108,18 @@ absl::StatusOr<std::vector<base::UniqueFd>> CoroutineModel::SocketsPerHub(base::
   if (!bound.ok()) return bound.status();
   std::vector<base::UniqueFd> sockets;
   sockets.push_back(std::move(first));
+  // A listener handed over by the agent must outlive this process, and sockets of our own in
+  // its SO_REUSEPORT group would reset the connections queued on them when we exit: every hub
+  // then polls and accepts on the one socket (a copy of its descriptor). Measured in
+  // docs/design.md, decision 18.
+  if (options_.shared_listener) {
+    for (uint32_t i = 1; i < HubCount(options_); ++i) {
+      base::UniqueFd copy(::fcntl(sockets.front().get(), F_DUPFD_CLOEXEC, 0));
+      if (!copy) return base::SyscallError("dup the listener for a hub", errno);
+      sockets.push_back(std::move(copy));
+    }
+    return sockets;
+  }
   net::ListenOptions listen_options;
   listen_options.reuse_port = true;
   listen_options.check_port_free = false;  // joining our own group on the known port

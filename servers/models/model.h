@@ -37,6 +37,11 @@ struct ModelOptions {
   // scoreboard counter) while it happens; 0: not watched. `handler_name` names it in the log.
   std::chrono::milliseconds stall_bound{0};
   std::string handler_name;
+  // The listener was handed over by the agent (LISTEN_FDS) and outlives this process: clients
+  // wait in its backlog while the server restarts. So the model must never shut it down (that
+  // would reset them and stop it listening for the next process) nor add sockets of its own to
+  // its port; it only closes its descriptor.
+  bool shared_listener = false;
 };
 
 // How many scoreboard slots a model with `options` can have live at once: one per worker

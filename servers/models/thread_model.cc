@@ -1,6 +1,8 @@
 #include "servers/models/thread_model.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,6 +17,7 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/syscall_error.h"
@@ -37,6 +40,11 @@ namespace {
 
 // How often the server checks that some thread waits to accept, in case starting one failed.
 constexpr int kStartRetryMs = 1000;
+
+// Interrupts a thread blocked in accept on a shared listener (EINTR: its handler does nothing,
+// and is installed without SA_RESTART). glibc's SIGRTMIN is past the signals it uses itself.
+int WakeSignal() { return SIGRTMIN; }
+void IgnoreWake(int) {}
 
 // What every thread touches. Each holds a reference, so a thread still serving after the drain
 // gave up on it ends on this state instead of on freed memory.
@@ -80,6 +88,11 @@ struct AcceptingThreads : std::enable_shared_from_this<AcceptingThreads> {
   std::atomic<bool> draining{false};  // no thread enters accept again
 
   CuttableConnections connections;  // what the drain's cut shuts down
+
+  // The threads blocked in accept, for a drain that may not shut a shared listener down
+  // (ModelOptions::shared_listener): it interrupts them with kWakeSignal instead.
+  absl::Mutex accepting_mu;
+  absl::flat_hash_set<pthread_t> accepting ABSL_GUARDED_BY(accepting_mu);
 
   absl::Mutex mu;                          // the drain waits on the counts above with it
   absl::Status error ABSL_GUARDED_BY(mu);  // why the listener failed
@@ -146,8 +159,16 @@ int AcceptingThreads::Accept(CuttableConnections::Slot& mine,
     // Blocking, and so woken one thread per connection; SO_RCVTIMEO ends the wait after
     // kIdleThreadExit. The accepted socket is blocking too, as BlockingStream wants it, and
     // inherits that timeout, which its BlockingStream is told (Run).
+    {
+      absl::MutexLock lock(&accepting_mu);
+      accepting.insert(::pthread_self());
+    }
     int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     int err = errno;
+    {
+      absl::MutexLock lock(&accepting_mu);
+      accepting.erase(::pthread_self());
+    }
     // Over its client's cap: closed at once (counted), and this thread accepts again.
     if (fd >= 0 && !(hold = PerClientLimit::Admit(limit, fd))) {
       ::close(fd);
@@ -261,8 +282,25 @@ absl::Status ThreadModel::ServeOnAcceptingThreads(base::UniqueFd listener, int s
     if (s.waiting.load() == 0) s.StartThread();
   }
   s.draining.store(true);
-  // Wakes every thread blocked in accept (it fails with EINVAL) and refuses new clients.
-  ::shutdown(fd, SHUT_RD);
+  if (options.shared_listener) {
+    // The agent's listener must stay listening for the next process: interrupt the threads
+    // blocked in accept instead. A thread between its draining check and its accept misses a
+    // signal, so it is sent again until none waits.
+    const int wake = WakeSignal();
+    struct sigaction action {};
+    action.sa_handler = IgnoreWake;
+    ::sigaction(wake, &action, nullptr);
+    while (s.waiting.load() > 0) {
+      {
+        absl::MutexLock lock(&s.accepting_mu);
+        for (pthread_t thread : s.accepting) ::pthread_kill(thread, wake);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  } else {
+    // Wakes every thread blocked in accept (it fails with EINVAL) and refuses new clients.
+    ::shutdown(fd, SHUT_RD);
+  }
   protocol.BeginDrain();
   absl::MutexLock lock(&s.mu);
   const auto none_waiting = [&s] { return s.waiting.load() == 0; };

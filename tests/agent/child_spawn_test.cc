@@ -85,9 +85,8 @@ TEST(ChildSpawnTest, TheChildTakesTheCredentialsWithoutSupplementaryGroups) {
 TEST(ChildSpawnTest, AFailureInTheChildNamesItsStep) {
   absl::StatusOr<pid_t> missing = SpawnChild({.argv = {"/nonexistent/corral-server"}});
   ASSERT_FALSE(missing.ok());
-  EXPECT_TRUE(
-      absl::StrContains(missing.status().message(), "spawn /nonexistent/corral-server: execve"))
-      << missing.status();
+  EXPECT_EQ(missing.status().message(),
+            "exec /nonexistent/corral-server: no such file or directory");
   if (::geteuid() == 0) return;  // root may take any uid
   absl::StatusOr<pid_t> refused =
       SpawnChild({.argv = {"/bin/true"}, .credentials = Credentials{0, 0}});
