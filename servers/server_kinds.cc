@@ -41,6 +41,18 @@ std::optional<Kind> KindOf(const std::array<std::pair<Kind, std::string_view>, N
 
 }  // namespace
 
+const std::string& ProtocolNameList() {
+  static const std::string* const list = [] {
+    auto* joined = new std::string;
+    for (const auto& [kind, name] : kProtocols) {
+      if (!joined->empty()) joined->append(", ");
+      joined->append(name);
+    }
+    return joined;
+  }();
+  return *list;
+}
+
 std::string_view ProtocolName(ProtocolKind kind) { return NameOf(kProtocols, kind); }
 std::optional<ProtocolKind> ParseProtocolName(std::string_view name) {
   return KindOf(kProtocols, name);

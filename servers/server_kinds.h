@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace corral {
@@ -16,6 +17,8 @@ enum class ModelKind { kFork, kThread, kCoroutine };
 // kExec: each connection runs a program (inetd mode).
 std::string_view ProtocolName(ProtocolKind kind);
 std::optional<ProtocolKind> ParseProtocolName(std::string_view name);
+// Every protocol name, comma-separated, for "use one of ..." messages.
+const std::string& ProtocolNameList();
 
 // "fork", "thread", "coroutine".
 std::string_view ModelName(ModelKind kind);

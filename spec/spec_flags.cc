@@ -32,7 +32,7 @@ SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
   spec_.set_listen(kDefaultListen);
   options_.push_back(
       app.add_option("--protocol,-p", protocol_,
-                     "tcp-echo | udp-echo | http | file | tcp | udp (tcp, udp: --handler serves)")
+                     "tcp-echo | udp-echo | http | file | tcp | udp | exec (tcp, udp: --handler serves; exec: --exec)")
           ->capture_default_str());
   options_.push_back(
       app.add_option("--model,-m", model_, "fork | thread | coroutine")->capture_default_str());
@@ -244,8 +244,7 @@ absl::StatusOr<v1::ServerSpec> SpecFlags::Build(const std::string& name) const {
   std::optional<ProtocolKind> protocol = ParseProtocolName(protocol_);
   if (!protocol) {
     return absl::InvalidArgumentError(
-        absl::StrCat("unknown protocol \"", protocol_,
-                     "\"; use one of tcp-echo, udp-echo, http, file, tcp, udp"));
+        absl::StrCat("unknown protocol \"", protocol_, "\"; use one of ", ProtocolNameList()));
   }
   std::optional<ModelKind> model = ParseModelName(model_);
   if (!model) {

@@ -10,8 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "servers/net/address.h"
 #include "servers/stats/layout.h"
-#include "spec/exec_program.h"
 #include "spec/command_validation.h"
+#include "spec/exec_program.h"
 #include "spec/spec_kinds.h"
 
 namespace corral::spec {
@@ -236,7 +236,7 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stat
 
   std::optional<ProtocolKind> protocol = ProtocolFromProto(spec.protocol());
   if (!protocol) {
-    return Invalid("unknown protocol; use one of tcp-echo, udp-echo, http, file, tcp, udp");
+    return Invalid(absl::StrCat("unknown protocol; use one of ", ProtocolNameList()));
   }
   std::optional<ModelKind> model = ModelFromProto(spec.model());
   if (!model) return Invalid("unknown model; use one of fork, thread, coroutine");

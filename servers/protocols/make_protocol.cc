@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
 #include "servers/protocols/exec/exec_protocol.h"
 #include "servers/protocols/file/file_protocol.h"
 #include "servers/protocols/http/http_protocol.h"
@@ -74,7 +75,7 @@ absl::StatusOr<AnyProtocol> MakeProtocol(const v1::ServerSpec& spec,
       break;
   }
   return absl::InvalidArgumentError(
-      "unknown protocol; use one of tcp-echo, udp-echo, http, file, tcp, udp");
+      absl::StrCat("unknown protocol; use one of ", ProtocolNameList()));
 }
 
 }  // namespace corral::protocols
