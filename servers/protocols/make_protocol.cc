@@ -8,6 +8,7 @@
 #include "servers/protocols/http/http_protocol.h"
 #include "servers/protocols/tcp_echo.h"
 #include "servers/protocols/udp_echo.h"
+#include "servers/server_kinds.h"
 #include "spec/spec_defaults.h"
 
 namespace corral::protocols {
