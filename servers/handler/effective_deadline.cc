@@ -33,6 +33,8 @@ corral_status ToCorralStatus(const absl::Status& status, const char* action) {
       return CORRAL_BROKEN;
     case absl::StatusCode::kInvalidArgument:
       return CORRAL_INVALID;
+    case absl::StatusCode::kFailedPrecondition:  // a cooperative queue that was closed
+      return CORRAL_QUEUE_CLOSED;
     default:
       spdlog::warn("handler {}: {}", action, std::string(status.message()));
       return CORRAL_ERROR;

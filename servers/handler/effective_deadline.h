@@ -19,7 +19,8 @@ base::Deadline EffectiveDeadline(corral_deadline deadline);
 corral_deadline NowNs();
 
 // OK -> CORRAL_OK, DEADLINE_EXCEEDED -> TIMEOUT, CANCELLED -> CANCELLED, UNAVAILABLE (reset,
-// broken pipe, the peer closed while we wrote) -> BROKEN, INVALID_ARGUMENT -> INVALID; anything
+// broken pipe, the peer closed while we wrote) -> BROKEN, INVALID_ARGUMENT -> INVALID,
+// FAILED_PRECONDITION (a closed cooperative queue) -> QUEUE_CLOSED; anything
 // else is CORRAL_ERROR, and is logged here with `action` (the host promises to log what).
 corral_status ToCorralStatus(const absl::Status& status, const char* action);
 

@@ -12,6 +12,7 @@
 #include "servers/cooperative/sleep.h"
 #include "servers/cooperative/task.h"
 #include "servers/cooperative/timeout_scope.h"
+#include "servers/handler/effective_deadline.h"
 
 // The opaque C handles are the library's objects themselves.
 struct corral_event : corral::cooperative::Event {};
@@ -26,30 +27,8 @@ struct corral_task {
 namespace corral::handler {
 namespace {
 
-base::Deadline FromC(corral_deadline d) {
-  if (d == CORRAL_NO_DEADLINE) return base::Deadline::max();
-  return base::Deadline(std::chrono::nanoseconds(d));  // steady_clock is CLOCK_MONOTONIC
-}
-
-corral_status ToC(const absl::Status& s) {
-  switch (s.code()) {
-    case absl::StatusCode::kOk:
-      return CORRAL_OK;
-    case absl::StatusCode::kDeadlineExceeded:
-      return CORRAL_TIMEOUT;
-    case absl::StatusCode::kCancelled:
-      return CORRAL_CANCELLED;
-    case absl::StatusCode::kFailedPrecondition:  // the queue's "closed"
-      return CORRAL_QUEUE_CLOSED;
-    case absl::StatusCode::kInvalidArgument:
-      return CORRAL_INVALID;
-    default:
-      return CORRAL_ERROR;
-  }
-}
-
 corral_status SleepUntil(corral_deadline deadline) {
-  return ToC(cooperative::SleepUntil(FromC(deadline)));
+  return ToCorralStatus(cooperative::SleepUntil(EffectiveDeadline(deadline)), "sleep_until");
 }
 
 corral_task* Spawn(void (*fn)(void*), void* arg) {
@@ -62,7 +41,7 @@ corral_task* Spawn(void (*fn)(void*), void* arg) {
 
 corral_status Join(corral_task* task, corral_deadline deadline) {
   if (task == nullptr) return CORRAL_INVALID;
-  corral_status s = ToC(task->task->Join(FromC(deadline)));
+  corral_status s = ToCorralStatus(task->task->Join(EffectiveDeadline(deadline)), "join");
   if (s == CORRAL_OK) delete task;
   return s;
 }
@@ -77,19 +56,19 @@ void EventClear(corral_event* e) {
 int EventIsSet(corral_event* e) { return e != nullptr && e->is_set() ? 1 : 0; }
 corral_status EventWait(corral_event* e, corral_deadline deadline) {
   if (e == nullptr) return CORRAL_INVALID;
-  return ToC(e->Wait(FromC(deadline)));
+  return ToCorralStatus(e->Wait(EffectiveDeadline(deadline)), "event_wait");
 }
 void EventFree(corral_event* e) { delete e; }
 
 corral_queue* QueueNew(size_t capacity) { return new (std::nothrow) corral_queue(capacity); }
 corral_status QueuePut(corral_queue* q, void* item, corral_deadline deadline) {
   if (q == nullptr) return CORRAL_INVALID;
-  return ToC(q->Put(item, FromC(deadline)));
+  return ToCorralStatus(q->Put(item, EffectiveDeadline(deadline)), "queue_put");
 }
 corral_status QueueGet(corral_queue* q, void** item, corral_deadline deadline) {
   if (q == nullptr || item == nullptr) return CORRAL_INVALID;
-  absl::StatusOr<void*> got = q->Get(FromC(deadline));
-  if (!got.ok()) return ToC(got.status());
+  absl::StatusOr<void*> got = q->Get(EffectiveDeadline(deadline));
+  if (!got.ok()) return ToCorralStatus(got.status(), "queue_get");
   *item = *got;
   return CORRAL_OK;
 }
@@ -101,14 +80,16 @@ void QueueFree(corral_queue* q) { delete q; }
 corral_mutex* MutexNew() { return new (std::nothrow) corral_mutex(); }
 corral_status MutexLock(corral_mutex* m, corral_deadline deadline) {
   if (m == nullptr) return CORRAL_INVALID;
-  return ToC(m->Lock(FromC(deadline)));
+  return ToCorralStatus(m->Lock(EffectiveDeadline(deadline)), "mutex_lock");
 }
 void MutexUnlock(corral_mutex* m) {
   if (m != nullptr) m->Unlock();
 }
 void MutexFree(corral_mutex* m) { delete m; }
 
-void TimeoutPush(corral_deadline deadline) { cooperative::PushTimeout(FromC(deadline)); }
+void TimeoutPush(corral_deadline deadline) {
+  cooperative::PushTimeout(EffectiveDeadline(deadline));
+}
 void TimeoutPop() { cooperative::PopTimeout(); }
 
 }  // namespace

@@ -229,7 +229,7 @@ TEST_P(ExecModelsTest, LifetimeEndsAProgramDeafToSigtermWithSigkill) {
 // run logs its start and end to one file, and the two runs must not overlap.
 TEST_P(ExecModelsTest, MaxWorkersBoundsTheProgramsRunningAtOnce) {
   if (GetParam().name.find("pool") != std::string::npos) {
-    GTEST_SKIP() << "a pool's size is its cap; --max-workers does not apply";
+    GTEST_SKIP() << "a pool pre-starts --pool-size workers, more than a cap of 1";
   }
   if (GetParam().name == "coroutine") {
     GTEST_SKIP() << "each of 2 hubs serves max(1, max_workers / hubs): a cap of 1 is 2 here";
