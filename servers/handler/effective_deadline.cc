@@ -9,10 +9,14 @@
 
 namespace corral::handler {
 
+base::Deadline FromCorralDeadline(corral_deadline deadline) {
+  if (deadline == CORRAL_NO_DEADLINE) return base::Deadline::max();
+  return base::Deadline(std::chrono::nanoseconds(deadline));
+}
+
 base::Deadline EffectiveDeadline(corral_deadline deadline) {
   // An open timeout scope of the calling task (timeout_push) caps every stream call's deadline.
-  if (deadline == CORRAL_NO_DEADLINE) return cooperative::CapByScope(base::Deadline::max());
-  return cooperative::CapByScope(base::Deadline(std::chrono::nanoseconds(deadline)));
+  return cooperative::CapByScope(FromCorralDeadline(deadline));
 }
 
 corral_deadline NowNs() {

@@ -14,6 +14,9 @@ namespace corral::handler {
 // It also applies the calling task's open timeout scopes (cooperative::CapByScope): the
 // earliest wins.
 base::Deadline EffectiveDeadline(corral_deadline deadline);
+// The conversion alone, for the cooperative helpers, which apply the scopes themselves (a wait
+// a scope ends is TIMEOUT there, not a wait that reached its own deadline).
+base::Deadline FromCorralDeadline(corral_deadline deadline);
 
 // host->now(): the current CLOCK_MONOTONIC time in nanoseconds.
 corral_deadline NowNs();

@@ -28,7 +28,7 @@ namespace corral::handler {
 namespace {
 
 corral_status SleepUntil(corral_deadline deadline) {
-  return ToCorralStatus(cooperative::SleepUntil(EffectiveDeadline(deadline)), "sleep_until");
+  return ToCorralStatus(cooperative::SleepUntil(FromCorralDeadline(deadline)), "sleep_until");
 }
 
 corral_task* Spawn(void (*fn)(void*), void* arg) {
@@ -41,7 +41,7 @@ corral_task* Spawn(void (*fn)(void*), void* arg) {
 
 corral_status Join(corral_task* task, corral_deadline deadline) {
   if (task == nullptr) return CORRAL_INVALID;
-  corral_status s = ToCorralStatus(task->task->Join(EffectiveDeadline(deadline)), "join");
+  corral_status s = ToCorralStatus(task->task->Join(FromCorralDeadline(deadline)), "join");
   if (s == CORRAL_OK) delete task;
   return s;
 }
@@ -56,18 +56,18 @@ void EventClear(corral_event* e) {
 int EventIsSet(corral_event* e) { return e != nullptr && e->is_set() ? 1 : 0; }
 corral_status EventWait(corral_event* e, corral_deadline deadline) {
   if (e == nullptr) return CORRAL_INVALID;
-  return ToCorralStatus(e->Wait(EffectiveDeadline(deadline)), "event_wait");
+  return ToCorralStatus(e->Wait(FromCorralDeadline(deadline)), "event_wait");
 }
 void EventFree(corral_event* e) { delete e; }
 
 corral_queue* QueueNew(size_t capacity) { return new (std::nothrow) corral_queue(capacity); }
 corral_status QueuePut(corral_queue* q, void* item, corral_deadline deadline) {
   if (q == nullptr) return CORRAL_INVALID;
-  return ToCorralStatus(q->Put(item, EffectiveDeadline(deadline)), "queue_put");
+  return ToCorralStatus(q->Put(item, FromCorralDeadline(deadline)), "queue_put");
 }
 corral_status QueueGet(corral_queue* q, void** item, corral_deadline deadline) {
   if (q == nullptr || item == nullptr) return CORRAL_INVALID;
-  absl::StatusOr<void*> got = q->Get(EffectiveDeadline(deadline));
+  absl::StatusOr<void*> got = q->Get(FromCorralDeadline(deadline));
   if (!got.ok()) return ToCorralStatus(got.status(), "queue_get");
   *item = *got;
   return CORRAL_OK;
@@ -80,7 +80,7 @@ void QueueFree(corral_queue* q) { delete q; }
 corral_mutex* MutexNew() { return new (std::nothrow) corral_mutex(); }
 corral_status MutexLock(corral_mutex* m, corral_deadline deadline) {
   if (m == nullptr) return CORRAL_INVALID;
-  return ToCorralStatus(m->Lock(EffectiveDeadline(deadline)), "mutex_lock");
+  return ToCorralStatus(m->Lock(FromCorralDeadline(deadline)), "mutex_lock");
 }
 void MutexUnlock(corral_mutex* m) {
   if (m != nullptr) m->Unlock();
@@ -88,7 +88,7 @@ void MutexUnlock(corral_mutex* m) {
 void MutexFree(corral_mutex* m) { delete m; }
 
 void TimeoutPush(corral_deadline deadline) {
-  cooperative::PushTimeout(EffectiveDeadline(deadline));
+  cooperative::PushTimeout(FromCorralDeadline(deadline));
 }
 void TimeoutPop() { cooperative::PopTimeout(); }
 

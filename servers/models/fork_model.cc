@@ -56,7 +56,8 @@ absl::Status ForkModel::ServeStreams(base::UniqueFd listener, int stop_fd,
           CuttableConnections own;
           AcceptAndServe(fd, stop_fd, protocol, board, limit, own, gauge);
         },
-        {.gauge = gauge->get(), .max_workers = options_.max_workers}, [fd] { ShutListener(fd); });
+        {.gauge = gauge->get(), .max_workers = options_.max_workers},
+        [fd, shared = options_.shared_listener] { ShutListener(fd, shared); });
   }
   std::unique_ptr<ProcessWorkers> workers = MakeWorkers(fd);
   absl::Status error = AcceptAndLaunch(fd, stop_fd, *workers, protocol);

@@ -236,8 +236,8 @@ absl::Status ThreadModel::ServeStreams(base::UniqueFd listener, int stop_fd,
        connections,
        gauge] { AcceptAndServe(fd, stop_fd, protocol, board, limit, *connections, gauge.get()); },
       {.gauge = gauge.get(), .max_workers = options_.max_workers},
-      [fd, &protocol] {
-        ShutListener(fd);
+      [fd, &protocol, shared = options_.shared_listener] {
+        ShutListener(fd, shared);
         protocol.BeginDrain();
       });
 }

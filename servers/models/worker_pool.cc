@@ -68,7 +68,8 @@ absl::Status RunWorkerPool(Workers& workers, uint32_t pool_size, int stop_fd,
   return absl::OkStatus();
 }
 
-void ShutListener(int listener) {
+void ShutListener(int listener, bool shared) {
+  if (shared) return;
   // On a listening socket this stops listening (Linux): connections still queued are reset and
   // new ones refused, in every process holding a copy of it.
   ::shutdown(listener, SHUT_RD);

@@ -50,8 +50,10 @@ void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& 
 // What a stream pool's on_stop does first: no new client waits in the listener's backlog for
 // a drain that will not serve it (they used to be reset only when the drain ended, so a
 // keep-alive client reconnecting after its Connection: close saw a read error, not a refusal).
-// Pool workers take the accept failure this causes (EINVAL) as a stop.
-void ShutListener(int listener);
+// Pool workers take the accept failure this causes (EINVAL) as a stop. A listener the agent
+// handed over (`shared`) is left listening: the next process serves its backlog, and the
+// workers stop on the stop descriptor alone.
+void ShutListener(int listener, bool shared);
 
 // The same for datagrams: receive one, answer it, and again, until `stop_fd` fires.
 void ReceiveAndServe(int socket, int stop_fd, const protocols::DatagramProtocol& protocol,

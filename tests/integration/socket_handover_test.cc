@@ -19,14 +19,22 @@ namespace {
 
 const std::string kProgram = std::string(CORRAL_SOURCE_DIR) + "/tests/programs/fd3_server.py";
 
-class SocketHandoverTest : public AgentTest, public ::testing::WithParamInterface<v1::Model> {};
+// A model and a pool size (0: a worker per connection). Pools are here because a draining pool
+// once shut the listener down, which broke the agent's socket for the next process.
+struct HandoverCase {
+  v1::Model model;
+  uint32_t pool_size;
+};
+
+class SocketHandoverTest : public AgentTest, public ::testing::WithParamInterface<HandoverCase> {};
 
 // Restarts while a client echoes in a loop: not one connection may be refused or cut, and the
 // port stays the same.
 TEST_P(SocketHandoverTest, RestartsUnderLoadRefuseNoConnection) {
   v1::Server server;
   ASSERT_TRUE(StartEcho("echo", "127.0.0.1:0", &server, [](v1::ServerSpec& spec) {
-                spec.set_model(GetParam());
+                spec.set_model(GetParam().model);
+                spec.set_pool_size(GetParam().pool_size);
               }).ok());
   ASSERT_EQ(server.state(), v1::STATE_RUNNING);
   const std::string address = server.bound_address();
@@ -50,11 +58,16 @@ TEST_P(SocketHandoverTest, RestartsUnderLoadRefuseNoConnection) {
   EXPECT_GT(served, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, SocketHandoverTest,
-                         ::testing::Values(v1::MODEL_FORK, v1::MODEL_THREAD, v1::MODEL_COROUTINE),
-                         [](const auto& info) {
-                           return std::string(v1::Model_Name(info.param)).substr(6);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Models, SocketHandoverTest,
+    ::testing::Values(HandoverCase{v1::MODEL_FORK, 0}, HandoverCase{v1::MODEL_FORK, 2},
+                      HandoverCase{v1::MODEL_THREAD, 0}, HandoverCase{v1::MODEL_THREAD, 2},
+                      HandoverCase{v1::MODEL_COROUTINE, 0}),
+    [](const auto& info) {
+      std::string name = std::string(v1::Model_Name(info.param.model)).substr(6);
+      if (info.param.pool_size > 0) absl::StrAppend(&name, "_POOL");
+      return name;
+    });
 
 // A client that connects while no process accepts (the old one has stopped accepting, the new
 // one is not started) is answered by the new process.
