@@ -30,10 +30,10 @@ void SpecFlags::Number(CLI::App& app, const std::string& flag, void (v1::ServerS
 SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
   using S = v1::ServerSpec;
   spec_.set_listen(kDefaultListen);
-  options_.push_back(
-      app.add_option("--protocol,-p", protocol_,
-                     "tcp-echo | udp-echo | http | file | tcp | udp | exec (tcp, udp: --handler serves; exec: --exec)")
-          ->capture_default_str());
+  options_.push_back(app.add_option("--protocol,-p", protocol_,
+                                    "tcp-echo | udp-echo | http | file | tcp | udp | exec (tcp, "
+                                    "udp: --handler serves; exec: --exec)")
+                         ->capture_default_str());
   options_.push_back(
       app.add_option("--model,-m", model_, "fork | thread | coroutine")->capture_default_str());
   listen_option_ =

@@ -9,8 +9,8 @@
 
 #include <cerrno>
 
-#include "servers/models/drain_policy.h"
 #include "base/syscall_error.h"
+#include "servers/models/drain_policy.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::models {

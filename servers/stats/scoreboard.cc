@@ -180,9 +180,7 @@ void Scoreboard::OnRefusedPerClient() {
   header()->listener.refused_per_client.fetch_add(1, std::memory_order_relaxed);
 }
 
-void Scoreboard::OnStall() {
-  header()->listener.stalls.fetch_add(1, std::memory_order_relaxed);
-}
+void Scoreboard::OnStall() { header()->listener.stalls.fetch_add(1, std::memory_order_relaxed); }
 
 void Scoreboard::OnAcceptError() {
   header()->listener.accept_errors.fetch_add(1, std::memory_order_relaxed);

@@ -70,7 +70,7 @@ struct Snapshot {
   uint64_t listener_refused_at_cap = 0;  // refusals by acceptors that own no slot
   uint64_t listener_accept_errors = 0;
   uint64_t listener_refused_per_client = 0;  // refusals at --max-connections-per-client
-  uint64_t listener_stalls = 0;  // coroutine: hubs held past the stall bound
+  uint64_t listener_stalls = 0;              // coroutine: hubs held past the stall bound
 
   std::vector<SlotSnapshot> slots;  // every slot, by index
   // Sum over slots; errors[kRefusedAtCap] also includes listener_refused_at_cap, and

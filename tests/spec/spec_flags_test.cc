@@ -132,8 +132,9 @@ TEST(SpecFlagsTest, UnknownNamesSayWhatIsAccepted) {
   Parse(app, {"--protocol", "gopher"});
   absl::StatusOr<v1::ServerSpec> spec = flags.Build("web");
   ASSERT_FALSE(spec.ok());
-  EXPECT_EQ(spec.status().message(),
-            "unknown protocol \"gopher\"; use one of tcp-echo, udp-echo, http, file, tcp, udp, exec");
+  EXPECT_EQ(
+      spec.status().message(),
+      "unknown protocol \"gopher\"; use one of tcp-echo, udp-echo, http, file, tcp, udp, exec");
 
   CLI::App app2;
   SpecFlags flags2(app2, SpecFlags::Fields::kServerAndSupervision);

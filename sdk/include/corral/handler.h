@@ -105,8 +105,8 @@ typedef struct corral_host {
                         size_t* got);
   /* Reads exactly len bytes. CLOSED when the peer closed first; *got then says how many of
    * them arrived (they are in buf). */
-  corral_status (*read_exactly)(corral_conn* conn, void* buf, size_t len,
-                                corral_deadline deadline, size_t* got);
+  corral_status (*read_exactly)(corral_conn* conn, void* buf, size_t len, corral_deadline deadline,
+                                size_t* got);
   /* Reads one line into buf, without its "\n" (nor a "\r" before it); *got is its length.
    * TOO_LONG when no line end arrived within cap bytes (those bytes are discarded up to the
    * next line end). A last line the peer ended with a close instead of "\n" is returned OK;
@@ -114,8 +114,7 @@ typedef struct corral_host {
   corral_status (*read_line)(corral_conn* conn, char* buf, size_t cap, corral_deadline deadline,
                              size_t* got);
   /* Writes all len bytes, or fails. */
-  corral_status (*write)(corral_conn* conn, const void* buf, size_t len,
-                         corral_deadline deadline);
+  corral_status (*write)(corral_conn* conn, const void* buf, size_t len, corral_deadline deadline);
   /* The peer's address as text ("127.0.0.1:5000", "[::1]:5000"), NUL-terminated in buf;
    * returns its length (truncated to cap - 1). */
   size_t (*peer)(corral_conn* conn, char* buf, size_t cap);
@@ -176,8 +175,8 @@ typedef struct corral_host {
   corral_status (*route_add)(corral_routes* routes, const char* method, const char* pattern,
                              corral_route_fn fn, void* route_arg);
   corral_str (*request_method)(const corral_http_request* request);
-  corral_str (*request_path)(const corral_http_request* request);   /* decoded, no query */
-  corral_str (*request_query)(const corral_http_request* request);  /* raw, without "?" */
+  corral_str (*request_path)(const corral_http_request* request);  /* decoded, no query */
+  corral_str (*request_query)(const corral_http_request* request); /* raw, without "?" */
   /* A "{name}" segment of the route; a query parameter (decoded); a header (case-insensitive);
    * each {0, 0} with data null when absent. */
   corral_str (*request_param)(const corral_http_request* request, const char* name);

@@ -74,8 +74,7 @@ TEST(StatsFormatTest, StatsBlockShowsStallsOnlyWhenThereAreSome) {
   v1::ServerStats s = Stats("chat", 1, 1 << 20);
   EXPECT_THAT(FormatStatsBlock(s), Not(HasSubstr("stalls")));
   s.mutable_totals()->set_stalls(3);
-  EXPECT_THAT(FormatStatsBlock(s),
-              HasSubstr("3  (a handler held its hub past the stall bound)\n"));
+  EXPECT_THAT(FormatStatsBlock(s), HasSubstr("3  (a handler held its hub past the stall bound)\n"));
 }
 
 TEST(StatsFormatTest, StatsBlockListsWorkersAndUnavailableScoreboard) {
