@@ -40,6 +40,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -263,12 +264,15 @@ class Routes {
     static_assert(std::is_invocable_v<F&, const HttpRequest&, HttpResponse&>,
                   "a route is callable as fn(const corral::HttpRequest&, "
                   "corral::HttpResponse&)");
-    // Lives as long as the process: routes are never unmounted, nor the plugin unloaded.
-    auto* stored = new F(std::move(fn));
-    const corral_status status = Host()->route_add(raw_, method, pattern, &Call<F>, stored);
-    if (status != CORRAL_OK) {
-      delete stored;
-      if (status_ == CORRAL_OK) status_ = status;
+    // Lives as long as the process (routes are never unmounted, nor the plugin unloaded), kept
+    // reachable from Stored() so that leak checkers see it owned. add_routes runs once, before
+    // any worker, so the list needs no lock.
+    auto stored = std::make_shared<F>(std::move(fn));
+    const corral_status status = Host()->route_add(raw_, method, pattern, &Call<F>, stored.get());
+    if (status == CORRAL_OK) {
+      Stored().push_back(std::move(stored));
+    } else if (status_ == CORRAL_OK) {
+      status_ = status;
     }
     return *this;
   }
@@ -324,6 +328,11 @@ class Routes {
       Host()->log(nullptr, CORRAL_LOG_ERROR, "route threw an exception not a std::exception");
     }
     response.Status(500).Body("500 Internal Server Error\n");
+  }
+
+  static std::vector<std::shared_ptr<void>>& Stored() {
+    static auto* const stored = new std::vector<std::shared_ptr<void>>;
+    return *stored;
   }
 
   corral_routes* raw_;
