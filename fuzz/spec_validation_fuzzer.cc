@@ -40,16 +40,26 @@ void CheckAccepted(const v1::ServerSpec& in, const v1::ServerSpec& out) {
   const std::string what = out.ShortDebugString();
   FUZZ_CHECK(!out.name().empty() && out.name().size() <= 63, what);
   FUZZ_CHECK(out.name() == in.name(), what);
-  FUZZ_CHECK(net::Address::Parse(out.listen()).ok(), what);
-  FUZZ_CHECK(out.max_workers() >= 1 && out.max_workers() <= 65536, what);
+  // A command server (any program) has no protocol or model and may leave `listen` empty; the
+  // serving fields below are corral-server's.
+  const bool command = out.command_size() > 0;
+  FUZZ_CHECK(command ? out.listen().empty() || net::Address::Parse(out.listen()).ok()
+                     : net::Address::Parse(out.listen()).ok(),
+             what);
   FUZZ_CHECK(out.stop_timeout_ms() >= 1 && out.stop_timeout_ms() <= 600'000, what);
-  FUZZ_CHECK(out.idle_timeout_ms() >= 1, what);
+  if (!command) {
+    FUZZ_CHECK(out.max_workers() >= 1 && out.max_workers() <= 65536, what);
+    FUZZ_CHECK(out.idle_timeout_ms() >= 1, what);
+  }
   FUZZ_CHECK(out.restart_policy() != v1::RESTART_POLICY_UNSPECIFIED, what);
   FUZZ_CHECK(out.backoff_initial_ms() >= 1 && out.backoff_initial_ms() <= out.backoff_max_ms(),
              what);
   FUZZ_CHECK(out.max_failures() >= 1 && out.ready_timeout_ms() >= 1, what);
   FUZZ_CHECK(out.log_max_bytes() >= 4096 && out.log_max_bytes() <= (uint64_t{1} << 30), what);
   FUZZ_CHECK(out.log_keep_files() >= 1 && out.log_keep_files() <= 100, what);
+  if (command) {
+    FUZZ_CHECK(out.protocol() == v1::PROTOCOL_UNSPECIFIED && out.root().empty(), what);
+  }
   const bool serves_files =
       out.protocol() == v1::PROTOCOL_HTTP || out.protocol() == v1::PROTOCOL_FILE;
   FUZZ_CHECK(serves_files == !out.root().empty(), what);
