@@ -10,6 +10,14 @@
 #include "base/unique_fd.h"
 
 namespace corral {
+namespace {
+
+// The agent accepts specs over gRPC, whose default message limit is 4 MiB, so no spec it hands
+// over is larger; a descriptor that yields more is not the agent's and is refused before the
+// bytes are held.
+constexpr size_t kMaxSpecBytes = size_t{4} << 20;
+
+}  // namespace
 
 absl::StatusOr<v1::ServerSpec> ReadSpecFd(int fd) {
   base::UniqueFd owned(fd);
@@ -18,6 +26,10 @@ absl::StatusOr<v1::ServerSpec> ReadSpecFd(int fd) {
   for (;;) {
     ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n > 0) {
+      if (bytes.size() + static_cast<size_t>(n) > kMaxSpecBytes) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("spec on descriptor ", fd, " exceeds ", kMaxSpecBytes >> 20, " MiB"));
+      }
       bytes.append(buffer, static_cast<size_t>(n));
     } else if (n == 0) {
       break;

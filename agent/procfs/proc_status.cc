@@ -1,5 +1,7 @@
 #include "agent/procfs/proc_status.h"
 
+#include <limits>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -40,7 +42,10 @@ absl::StatusOr<ProcStatus> ParseProcStatus(absl::string_view text) {
     } else if (key == "VmRSS") {
       absl::string_view kb = absl::StripAsciiWhitespace(value);
       uint64_t n = 0;
-      if (!absl::ConsumeSuffix(&kb, "kB") || !absl::SimpleAtoi(kb, &n)) {
+      // A count of kB that overflows once in bytes is no real process's; refuse it rather than
+      // wrap to a small figure.
+      if (!absl::ConsumeSuffix(&kb, "kB") || !absl::SimpleAtoi(kb, &n) ||
+          n > std::numeric_limits<uint64_t>::max() / 1024) {
         return Malformed(absl::StrCat("bad VmRSS '", value, "'"));
       }
       st.vm_rss_bytes = n * 1024;

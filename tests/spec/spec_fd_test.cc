@@ -44,6 +44,14 @@ TEST(SpecFdTest, RefusesWhatIsNotASpec) {
       << got.status();
 }
 
+TEST(SpecFdTest, RefusesAnUnboundedStreamBeforeHoldingIt) {
+  int fd = MemfdWith(std::string((size_t{4} << 20) + 1, 'x'));
+  absl::StatusOr<v1::ServerSpec> got = ReadSpecFd(fd);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(std::string(got.status().message()),
+            "spec on descriptor " + std::to_string(fd) + " exceeds 4 MiB");
+}
+
 TEST(SpecFdTest, NamesTheDescriptorItCannotRead) {
   absl::StatusOr<v1::ServerSpec> got = ReadSpecFd(1000);
   ASSERT_FALSE(got.ok());

@@ -140,6 +140,11 @@ TEST(ParseProcStatusTest, MissingOrMalformedFieldsAreRejected) {
   EXPECT_THAT(
       ParseProcStatus("Name:\tx\nPPid:\t1\nThreads:\t1\nVmRSS:\t 12 MB\n").status().message(),
       HasSubstr("bad VmRSS"));
+  // 2^64 / 1024 + 1 kB: fits in uint64_t, overflows once multiplied into bytes.
+  EXPECT_THAT(ParseProcStatus("Name:\tx\nPPid:\t1\nThreads:\t1\nVmRSS:\t18014398509481985 kB\n")
+                  .status()
+                  .message(),
+              HasSubstr("bad VmRSS"));
   EXPECT_TRUE(absl::IsInvalidArgument(ParseProcStatus("").status()));
 }
 
