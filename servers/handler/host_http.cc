@@ -103,7 +103,11 @@ void ResponseHeader(corral_http_response* response, const char* name, const char
     Misuse(response, "response_header: null name or value");
     return;
   }
-  absl::Status status = response->response.AddHeader(name, value);
+  // Content-Type is single-valued: a second setting (HttpResponse::Text after Json) replaces
+  // the first rather than sending two that clients resolve differently.
+  absl::Status status = http::EqualsIgnoreCase(name, "Content-Type")
+                            ? response->response.SetHeader(name, value)
+                            : response->response.AddHeader(name, value);
   if (!status.ok()) Misuse(response, "response_header: " + std::string(status.message()));
 }
 

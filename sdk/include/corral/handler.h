@@ -184,6 +184,8 @@ typedef struct corral_host {
   corral_str (*request_header)(const corral_http_request* request, const char* name);
   corral_str (*request_body)(const corral_http_request* request);
   void (*response_status)(corral_http_response* response, int code);
+  /* Adds a header line (repeatable, as Set-Cookie); Content-Type, which must appear once,
+   * replaces any earlier one. */
   void (*response_header)(corral_http_response* response, const char* name, const char* value);
   /* Sets (replaces) the body; the host copies it. */
   void (*response_body)(corral_http_response* response, const void* data, size_t len);

@@ -111,7 +111,7 @@ class HttpResponse {
     Host()->response_status(raw_, code);
     return *this;
   }
-  // Adds a header line (repeatable: Set-Cookie).
+  // Adds a header line (repeatable: Set-Cookie); Content-Type replaces an earlier one.
   HttpResponse& Header(const char* name, const char* value) {
     Host()->response_header(raw_, name, value);
     return *this;

@@ -67,6 +67,24 @@ absl::Status Response::AddHeader(std::string_view name, std::string_view value) 
   return absl::OkStatus();
 }
 
+absl::Status Response::SetHeader(std::string_view name, std::string_view value) {
+  std::string kept;
+  std::string_view lines = headers_;
+  while (!lines.empty()) {
+    std::size_t end = lines.find("\r\n");
+    std::string_view line = lines.substr(0, end == std::string_view::npos ? lines.size() : end + 2);
+    lines.remove_prefix(line.size());
+    std::size_t colon = line.find(':');
+    if (colon != std::string_view::npos && EqualsIgnoreCase(line.substr(0, colon), name)) continue;
+    kept.append(line);
+  }
+  std::string previous = std::move(headers_);
+  headers_ = std::move(kept);
+  absl::Status status = AddHeader(name, value);
+  if (!status.ok()) headers_ = std::move(previous);
+  return status;
+}
+
 void Response::AddComposedHeader(std::string_view name, std::string_view value) {
   assert(IsToken(name) && !IsManagedHeader(name) && IsFieldValue(value));
   StrAppend(&headers_, name, ": ", value, "\r\n");

@@ -62,6 +62,10 @@ class Response {
   // the name is one SerializeHead owns (Date, Content-Length, Connection,
   // Transfer-Encoding).
   absl::Status AddHeader(std::string_view name, std::string_view value);
+  // AddHeader after removing every line already named `name` (case-insensitive): for fields
+  // that must appear once (RFC 9110 5.3: Content-Type is not a list), so a second setting
+  // replaces the first instead of sending two. Checks as AddHeader; on error nothing changes.
+  absl::Status SetHeader(std::string_view name, std::string_view value);
   // AddHeader for a header the server composes itself: a constant name SerializeHead does not
   // own, and a value built only from constants, numbers and dates (a file's validators, its
   // Content-Type from the MIME table). Appended without AddHeader's checks, which cost more

@@ -31,6 +31,8 @@ std::string Text(corral_str s) {
 }
 
 void Hello(void*, const corral_http_request*, corral_http_response* response) {
+  // Set twice, as HttpResponse::Json then Text would: the second replaces the first.
+  host->response_header(response, "content-type", "application/json");
   host->response_header(response, "Content-Type", "text/plain");
   host->response_body(response, "hello\n", 6);
 }

@@ -103,6 +103,21 @@ TEST(ResponseTest, AddHeaderRejectsSplittingAndManagedNames) {
   EXPECT_EQ(response.headers(), "X-Ok: caf\xc3\xa9\tok\r\nKeep-Alive: timeout=5\r\n");
 }
 
+TEST(ResponseTest, SetHeaderReplacesEveryLineOfThatNameAndKeepsTheRest) {
+  Response response;
+  ASSERT_TRUE(response.AddHeader("Content-Type", "application/json").ok());
+  ASSERT_TRUE(response.AddHeader("Set-Cookie", "a=1").ok());
+  ASSERT_TRUE(response.AddHeader("content-type", "text/html").ok());
+  ASSERT_TRUE(response.AddHeader("Set-Cookie", "b=2").ok());
+  ASSERT_TRUE(response.SetHeader("CONTENT-TYPE", "text/plain").ok());
+  EXPECT_EQ(response.headers(),
+            "Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nCONTENT-TYPE: text/plain\r\n");
+  EXPECT_FALSE(response.SetHeader("Set-Cookie", "x\r\ny").ok());
+  EXPECT_EQ(response.headers(),
+            "Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nCONTENT-TYPE: text/plain\r\n")
+      << "a refused value removed the lines it would have replaced";
+}
+
 TEST(ResponseTest, ComposedHeadersAreAppendedLikeCheckedOnes) {
   Response checked;
   Response composed;
