@@ -43,7 +43,7 @@ class HttpLoadLoop {
         first_id_(first_id),
         request_(HttpRequest(options)),
         open_loop_(options.rate > 0),
-        schedule_(options.start, options.rate, options.connections) {}
+        schedule_(options.start, options.rate, options.connections) {}  // Run() sets the start
 
   void Run(int count) {
     result_->per_connection.assign(count, 0);
@@ -53,6 +53,7 @@ class HttpLoadLoop {
       return;
     }
     Clock::time_point start = options_.start == Clock::time_point{} ? Clock::now() : options_.start;
+    schedule_ = OpenLoopSchedule(start, options_.rate, options_.connections);
     measure_from_ = start + std::chrono::duration_cast<Clock::duration>(options_.warmup);
     end_ = measure_from_ + std::chrono::duration_cast<Clock::duration>(options_.duration);
     slots_.resize(count);

@@ -35,7 +35,8 @@ struct LoadOptions {
   // per connection). Latency then counts from the scheduled send time.
   double rate = 0;
   std::chrono::duration<double> drain{1.0};  // open loop: wait this long for late answers
-  // When the schedule starts: shared by every load thread, so their connections interleave.
+  // When the run starts (its warmup, then its measured window; an open loop's schedule too):
+  // shared by every load thread, so their connections interleave. Unset: when each loop starts.
   Clock::time_point start{};
 };
 
