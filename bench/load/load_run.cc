@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <numeric>
 
 namespace corral::load {
 
@@ -15,8 +16,28 @@ void LoadResult::Merge(const LoadResult& other) {
   connection_errors += other.connection_errors;
   losses += other.losses;
   late_replies += other.late_replies;
+  bad_responses += other.bad_responses;
+  retries += other.retries;
+  scheduled += other.scheduled;
+  unanswered += other.unanswered;
+  per_connection.insert(per_connection.end(), other.per_connection.begin(),
+                        other.per_connection.end());
   seconds = std::max(seconds, other.seconds);
   latency.Merge(other.latency);
+}
+
+int LoadResult::AnsweredConnections() const {
+  return static_cast<int>(std::count_if(per_connection.begin(), per_connection.end(),
+                                        [](uint64_t n) { return n > 0; }));
+}
+
+double LoadResult::SlowestShare() const {
+  if (per_connection.empty()) return 0;
+  uint64_t total = std::accumulate(per_connection.begin(), per_connection.end(), uint64_t{0});
+  if (total == 0) return 0;
+  double mean = static_cast<double>(total) / static_cast<double>(per_connection.size());
+  return static_cast<double>(*std::min_element(per_connection.begin(), per_connection.end())) /
+         mean;
 }
 
 bool ParseLoopbackTarget(const std::string& text, sockaddr_in* out, std::string* error) {
@@ -57,16 +78,27 @@ void PrintResult(const std::string& mode, const LoadOptions& options, const Load
         "\"messages\":%llu,\"messages_per_s\":%.1f,\"bytes_per_s\":%.1f,"
         "\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
         "\"wrong_echoes\":%llu,\"connection_errors\":%llu,\"losses\":%llu,"
-        "\"late_replies\":%llu,\"ok\":%s}\n",
+        "\"late_replies\":%llu,\"bad_responses\":%llu,\"retries\":%llu,"
+        "\"scheduled\":%llu,\"unanswered\":%llu,\"connections_answered\":%d,"
+        "\"slowest_share\":%.3f,\"ok\":%s}\n",
         mode.c_str(), options.connections, options.size, r.seconds,
         static_cast<unsigned long long>(r.messages), rate, byte_rate, us(0.5), us(0.99), us(0.999),
         static_cast<double>(r.latency.max()) / 1e3, static_cast<unsigned long long>(r.wrong_echoes),
         static_cast<unsigned long long>(r.connection_errors),
         static_cast<unsigned long long>(r.losses), static_cast<unsigned long long>(r.late_replies),
+        static_cast<unsigned long long>(r.bad_responses),
+        static_cast<unsigned long long>(r.retries), static_cast<unsigned long long>(r.scheduled),
+        static_cast<unsigned long long>(r.unanswered), r.AnsweredConnections(), r.SlowestShare(),
         r.Ok() ? "true" : "false");
   } else {
-    std::printf("%s: %d connections, %zu-byte messages, %.2f s measured\n", mode.c_str(),
-                options.connections, options.size, r.seconds);
+    if (mode.rfind("http", 0) == 0) {
+      std::printf("%s: %d connections, GET %s%s, %.2f s measured\n", mode.c_str(),
+                  options.connections, options.path.c_str(),
+                  options.close ? " (Connection: close)" : "", r.seconds);
+    } else {
+      std::printf("%s: %d connections, %zu-byte messages, %.2f s measured\n", mode.c_str(),
+                  options.connections, options.size, r.seconds);
+    }
     std::printf("  messages/s   %.1f\n  bytes/s      %.1f\n", rate, byte_rate);
     std::printf("  latency us   p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n", us(0.5), us(0.99),
                 us(0.999), static_cast<double>(r.latency.max()) / 1e3);
@@ -75,6 +107,15 @@ void PrintResult(const std::string& mode, const LoadOptions& options, const Load
                 static_cast<unsigned long long>(r.connection_errors),
                 static_cast<unsigned long long>(r.losses),
                 static_cast<unsigned long long>(r.late_replies));
+    std::printf("  connections answered %d/%zu  slowest share %.3f\n", r.AnsweredConnections(),
+                r.per_connection.size(), r.SlowestShare());
+    if (mode.rfind("http", 0) == 0) {
+      std::printf("  bad responses %llu  retried %llu  scheduled %llu  unanswered %llu\n",
+                  static_cast<unsigned long long>(r.bad_responses),
+                  static_cast<unsigned long long>(r.retries),
+                  static_cast<unsigned long long>(r.scheduled),
+                  static_cast<unsigned long long>(r.unanswered));
+    }
   }
   std::fflush(stdout);
 }

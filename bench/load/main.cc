@@ -1,5 +1,7 @@
-// corral-load: the TCP/UDP echo load generator and idle-connection holder behind bench/compare.
-// Exit codes: 0 every echo verified, 1 a wrong echo or a connection error, 2 bad flags.
+// corral-load: the TCP/UDP echo and HTTP load generator and idle-connection holder behind
+// bench/compare and bench/latency.
+// Exit codes: 0 every echo or response verified, 1 a wrong echo or response or a connection
+// error, 2 bad flags.
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -7,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/load/http_load.h"
 #include "bench/load/idle_load.h"
 #include "bench/load/load_run.h"
 #include "bench/load/tcp_echo_load.h"
@@ -52,15 +55,42 @@ LoadResult RunThreads(const LoadOptions& options, Run run) {
 int main(int argc, char** argv) {
   using corral::load::LoadOptions;
   LoadOptions options;
-  std::string tcp, udp;
+  std::string tcp, udp, http;
   int idle = 0;
   double duration = 5, warmup = 1, hold = 5;
   int udp_timeout_ms = 1000;
   bool json = false;
-  CLI::App app{"corral-load: echo load against a loopback server; every echo is verified."};
+  CLI::App app{
+      "corral-load: echo or HTTP load against a loopback server; every echo and every "
+      "response is verified, and each connection's answers are counted."};
   auto* tcp_opt = app.add_option("--tcp", tcp, "HOST:PORT of a TCP echo server");
   auto* udp_opt = app.add_option("--udp", udp, "HOST:PORT of a UDP echo server");
-  tcp_opt->excludes(udp_opt);
+  auto* http_opt = app.add_option("--http", http, "HOST:PORT of an HTTP server (GET --path)");
+  tcp_opt->excludes(udp_opt)->excludes(http_opt);
+  udp_opt->excludes(http_opt);
+  app.add_option("--path", options.path, "HTTP: the path requested")
+      ->capture_default_str()
+      ->needs(http_opt);
+  app.add_flag("--close", options.close, "HTTP: Connection: close, a connection per request")
+      ->needs(http_opt);
+  app.add_option("--expect-status", options.expect_status, "HTTP: the status every answer has")
+      ->capture_default_str()
+      ->needs(http_opt);
+  app.add_option("--expect-length", options.expect_length,
+                 "HTTP: the body length every answer has (-1: any)")
+      ->capture_default_str()
+      ->needs(http_opt);
+  app.add_option("--rate", options.rate,
+                 "HTTP open loop: requests/s over all connections, each connection on a fixed "
+                 "schedule (pipelined when an answer is late); latency counts from the "
+                 "scheduled time. 0: closed loop")
+      ->capture_default_str()
+      ->needs(http_opt)
+      ->check(CLI::Range(0.0, 1e7));
+  double drain = 1;
+  app.add_option("--drain", drain, "open loop: seconds to wait for late answers at the end")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 600.0));
   app.add_option("--connections", options.connections, "TCP connections or UDP sockets")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
@@ -88,13 +118,18 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json, "print one JSON object instead of text");
   try {
     app.parse(argc, argv);
-    if (tcp.empty() && udp.empty()) throw CLI::RequiredError("--tcp or --udp");
+    if (tcp.empty() && udp.empty() && http.empty()) {
+      throw CLI::RequiredError("--tcp, --udp or --http");
+    }
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
   std::string error;
-  if (!corral::load::ParseLoopbackTarget(tcp.empty() ? udp : tcp, &options.target, &error)) {
+  if (!corral::load::ParseLoopbackTarget(!tcp.empty()   ? tcp
+                                         : !udp.empty() ? udp
+                                                        : http,
+                                         &options.target, &error)) {
     std::fprintf(stderr, "corral-load: %s\n", error.c_str());
     return 2;
   }
@@ -102,6 +137,7 @@ int main(int argc, char** argv) {
   options.warmup = std::chrono::duration<double>(warmup);
   options.idle_hold = std::chrono::duration<double>(hold);
   options.udp_timeout = std::chrono::milliseconds(udp_timeout_ms);
+  options.drain = std::chrono::duration<double>(drain);
   corral::load::RaiseDescriptorLimit();
 
   corral::load::LoadResult result;
@@ -110,6 +146,11 @@ int main(int argc, char** argv) {
     mode = "tcp-idle";
     options.connections = idle;
     result = corral::load::RunIdle(options, idle);
+  } else if (!http.empty()) {
+    mode = options.rate > 0 ? "http-open" : "http";
+    // Connections open from here; the schedule starts once they have had time to connect.
+    options.start = corral::load::Clock::now() + std::chrono::milliseconds(50);
+    result = corral::load::RunThreads(options, corral::load::RunHttp);
   } else if (!tcp.empty()) {
     mode = "tcp-echo";
     result = corral::load::RunThreads(options, corral::load::RunTcpEcho);

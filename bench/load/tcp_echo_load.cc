@@ -40,6 +40,7 @@ class TcpEchoLoop {
       return;
     }
     connections_.resize(count);
+    result_->per_connection.assign(count, 0);
     for (int i = 0; i < count; ++i) Connect(connections_[i], first_id + i);
     Clock::time_point begin = Clock::now();
     measure_from_ = begin + std::chrono::duration_cast<Clock::duration>(options_.warmup);
@@ -131,6 +132,7 @@ class TcpEchoLoop {
       Clock::time_point now = Clock::now();
       if (now >= measure_from_) {
         ++result_->messages;
+        ++result_->per_connection[&c - connections_.data()];
         result_->bytes += c.sent.size();
         result_->latency.Record(
             std::chrono::duration_cast<std::chrono::nanoseconds>(now - c.started).count());

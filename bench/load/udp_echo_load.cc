@@ -38,6 +38,7 @@ class UdpEchoLoop {
       return;
     }
     sockets_.resize(count);
+    result_->per_connection.assign(count, 0);
     Clock::time_point begin = Clock::now();
     measure_from_ = begin + std::chrono::duration_cast<Clock::duration>(options_.warmup);
     Clock::time_point end =
@@ -115,6 +116,7 @@ class UdpEchoLoop {
         Clock::time_point now = Clock::now();
         if (now >= measure_from_) {
           ++result_->messages;
+          ++result_->per_connection[&s - sockets_.data()];
           result_->bytes += s.sent.size();
           result_->latency.Record(
               std::chrono::duration_cast<std::chrono::nanoseconds>(now - s.started).count());
