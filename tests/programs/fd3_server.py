@@ -85,6 +85,8 @@ def serve_one(conn, info):
 
 
 def leave_grandchild(path):
+    """Returns once the grandchild's pid is in `path`, so a test that waits for READY finds it
+    (the intermediate child exits at once; the grandchild writes the file on its own time)."""
     if os.fork() == 0:
         os.setsid()
         if os.fork() == 0:
@@ -95,6 +97,9 @@ def leave_grandchild(path):
                 time.sleep(3600)
         os._exit(0)
     os.wait()
+    deadline = time.monotonic() + 60
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def main():
