@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/version.h"
 #include "bench/load/idle_load.h"
 #include "bench/load/load_run.h"
 #include "bench/load/tcp_echo_load.h"
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   int udp_timeout_ms = 1000;
   bool json = false;
   CLI::App app{"corral-load: echo load against a loopback server; every echo is verified."};
+  app.set_version_flag("-V,--version", std::string("corral-load ") + corral::base::kVersion);
   auto* tcp_opt = app.add_option("--tcp", tcp, "HOST:PORT of a TCP echo server");
   auto* udp_opt = app.add_option("--udp", udp, "HOST:PORT of a UDP echo server");
   tcp_opt->excludes(udp_opt);
