@@ -104,8 +104,10 @@ int main(int argc, char** argv) {
   stats_cmd->add_flag("--workers", per_worker, "also list every worker slot");
   CLI::App* watch = app.add_subcommand("watch", "a line of live statistics per interval");
   watch->add_option("name", name, "server name (every server when left out)");
-  watch->add_option("-i,--interval-ms", interval_ms, "milliseconds between lines (at least 100)")
-      ->capture_default_str();
+  // Checked here too, so that a bad value is refused in the flag's name, not the API field's.
+  watch->add_option("-i,--interval-ms", interval_ms, "milliseconds between lines")
+      ->capture_default_str()
+      ->check(CLI::Range(100u, 3600000u));
   watch->add_option("-c,--count", count, "stop after this many samples (0: until Ctrl-C)");
   CLI::App* top = app.add_subcommand("top", "full-screen live view of every server (q quits)");
   top->add_option("-i,--interval-ms", interval_ms, "milliseconds between refreshes")

@@ -51,6 +51,9 @@ TEST_F(CliTest, UnknownFlagSuggestsTheClosest) {
   EXPECT_EQ(start.exit_code, 2);
   EXPECT_EQ(start.err,
             "corralctl: start: unknown flag \"--max-worker\"; did you mean \"--max-workers\"?\n");
+  CommandResult watch = Ctl({"watch", "-i", "50"});
+  EXPECT_EQ(watch.exit_code, 2);
+  EXPECT_TRUE(absl::StartsWith(watch.err, "corralctl: watch: --interval-ms: ")) << watch.err;
   CommandResult v = RunCommand({BinaryPath("corralctl"), "-v"});
   EXPECT_EQ(v.exit_code, 2);
   EXPECT_EQ(v.err, "corralctl: unknown flag \"-v\"; did you mean \"-V\"?\n");
