@@ -35,6 +35,7 @@
 #include "base/agent_home.h"
 #include "base/syscall_error.h"
 #include "base/unique_fd.h"
+#include "base/version.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::agent {
@@ -209,6 +210,7 @@ int main(int argc, char** argv) {
       "corral-agent: supervises corral-server processes and serves the corral.v1.Agent gRPC API\n"
       "on a unix socket in its home directory.\n"
       "Exit codes: 0 stopped cleanly, 1 could not start, 2 bad flags."};
+  app.set_version_flag("-V,--version", std::string("corral-agent ") + corral::base::kVersion);
   app.add_option("--home", flags.home,
                  "home directory (default ${CORRAL_HOME:-${XDG_RUNTIME_DIR:-/tmp}/corral-$UID})")
       ->capture_default_str();

@@ -8,9 +8,9 @@
 #include "absl/time/clock.h"
 #include "ctl/exit_codes.h"
 #include "ctl/server_format.h"
+#include "spec/field_flags.h"
 
 namespace corral::ctl {
-namespace {
 
 void PrintJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
@@ -21,6 +21,8 @@ void PrintJson(const google::protobuf::Message& message) {
   std::cout << json;
   if (json.empty() || json.back() != '\n') std::cout << "\n";
 }
+
+namespace {
 
 std::string Quoted(const std::string& name) { return absl::StrCat("\"", name, "\""); }
 
@@ -64,24 +66,12 @@ int StartCommand(CommandContext& ctx, const v1::ServerSpec& spec) {
   *request.mutable_spec() = spec;
   v1::StartResponse response;
   absl::Status status = ctx.agent.Call(&v1::Agent::Stub::Start, request, &response, ctx.Deadline());
-  if (!status.ok()) return ReportRpcError(ctx, "start " + Quoted(spec.name()), status);
-  return ReportStarted(ctx, "start", "started", response.server(), response);
-}
-
-int StopCommand(CommandContext& ctx, const std::string& name, uint32_t timeout_ms) {
-  v1::StopRequest request;
-  request.set_name(name);
-  request.set_timeout_ms(timeout_ms);
-  v1::StopResponse response;
-  absl::Status status = ctx.agent.Call(&v1::Agent::Stub::Stop, request, &response, ctx.Deadline());
-  if (!status.ok()) return ReportRpcError(ctx, "stop " + Quoted(name), status);
-  if (ctx.json) {
-    PrintJson(response);
-  } else {
-    std::cout << "stopped " << Quoted(name) << ": " << StateLabel(response.server().state())
-              << "\n";
+  if (!status.ok()) {
+    // The agent's validation names spec fields; the user typed flags.
+    return ReportRpcError(ctx, "start " + Quoted(spec.name()),
+                          absl::Status(status.code(), spec::InFlagTerms(status.message())));
   }
-  return kExitOk;
+  return ReportStarted(ctx, "start", "started", response.server(), response);
 }
 
 int RestartCommand(CommandContext& ctx, const std::string& name) {

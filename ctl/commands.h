@@ -31,8 +31,10 @@ struct CommandContext {
 // about it) and returns its exit code. `what` is the action and its object, as `start "web"`.
 int ReportRpcError(const CommandContext& ctx, const std::string& what, const absl::Status& status);
 
+// `message` in the proto's JSON mapping, every field shown, on stdout (--json).
+void PrintJson(const google::protobuf::Message& message);
+
 int StartCommand(CommandContext& ctx, const v1::ServerSpec& spec);
-int StopCommand(CommandContext& ctx, const std::string& name, uint32_t timeout_ms);
 int RestartCommand(CommandContext& ctx, const std::string& name);
 int RemoveCommand(CommandContext& ctx, const std::string& name);
 int ListCommand(CommandContext& ctx);

@@ -1,5 +1,8 @@
 #include "ctl/exit_codes.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 namespace corral::ctl {
 
 int ExitCodeFor(const absl::Status& status) {
@@ -25,6 +28,19 @@ int ExitCodeFor(const absl::Status& status) {
     default:
       return kExitFailed;
   }
+}
+
+namespace {
+
+void ExitInterrupted(int) { ::_exit(kExitInterrupted); }
+
+}  // namespace
+
+void ExitOnInterrupt() {
+  struct sigaction action = {};
+  action.sa_handler = ExitInterrupted;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
 }
 
 }  // namespace corral::ctl

@@ -20,18 +20,26 @@ inline constexpr int kExitConflict = 4;
 inline constexpr int kExitPermission = 5;
 // The agent could not be reached (not running, wrong --agent, or it did not answer in time).
 inline constexpr int kExitUnreachable = 6;
+// Interrupted by Ctrl-C (SIGINT) while following: watch, top, logs -f, events. 128 + SIGINT, as
+// a shell reports a command the signal killed.
+inline constexpr int kExitInterrupted = 130;
 
 // The exit code for a failed RPC.
 int ExitCodeFor(const absl::Status& status);
 
+// From now on Ctrl-C (SIGINT) ends the process with kExitInterrupted, for the commands that
+// follow until interrupted. Lines already printed were flushed (each command flushes per line).
+void ExitOnInterrupt();
+
 inline constexpr const char* kExitCodesHelp =
     "Exit codes:\n"
-    "  0  success\n"
-    "  1  the operation failed (for example the server ended FAILED)\n"
-    "  2  usage error: bad flags or an invalid spec\n"
-    "  3  no server with that name\n"
-    "  4  conflict: the name is taken, or the server's state does not allow it\n"
-    "  5  permission denied (by the agent, or on its socket or home)\n"
-    "  6  the agent is unreachable (is corral-agent running? see --agent)\n";
+    "    0  success\n"
+    "    1  the operation failed (for example the server ended FAILED)\n"
+    "    2  usage error: bad flags or an invalid spec\n"
+    "    3  no server with that name\n"
+    "    4  conflict: the name is taken, or the server's state does not allow it\n"
+    "    5  permission denied (by the agent, or on its socket or home)\n"
+    "    6  the agent is unreachable (is corral-agent running? see --agent)\n"
+    "  130  interrupted by Ctrl-C (watch, top, logs -f, events)\n";
 
 }  // namespace corral::ctl

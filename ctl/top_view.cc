@@ -173,6 +173,7 @@ int TopCommand(CommandContext& ctx, const TopOptions& options) {
   TerminalSession terminal;
   TopSort sort = TopSort::kName;
   uint32_t frames = 0;
+  bool interrupted = false;  // by Ctrl-C: kExitInterrupted, as the other following commands
   auto redraw = [&] {
     size_t rows, cols;
     WindowSize(&rows, &cols);
@@ -201,6 +202,7 @@ int TopCommand(CommandContext& ctx, const TopOptions& options) {
           redraw();
         } else {
           quit = true;
+          interrupted = interrupted || byte == SIGINT;
         }
       }
       char keys[64];
@@ -210,6 +212,7 @@ int TopCommand(CommandContext& ctx, const TopOptions& options) {
         if (keys[i] == 'q' || keys[i] == 'Q' || keys[i] == 3 /* Ctrl-C */ ||
             keys[i] == 4 /* Ctrl-D */) {
           quit = true;
+          interrupted = interrupted || keys[i] == 3;
         } else if (TopSortForKey(keys[i], &sort)) {
           redraw();
         }
@@ -220,7 +223,7 @@ int TopCommand(CommandContext& ctx, const TopOptions& options) {
     next = Clock::now() + std::chrono::milliseconds(options.interval_ms);
     redraw();
   }
-  return kExitOk;
+  return interrupted ? kExitInterrupted : kExitOk;
 }
 
 }  // namespace corral::ctl

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "base/syscall_error.h"
+#include "base/version.h"
 #include "servers/exit_codes.h"
 #include "servers/handler/served_protocol.h"
 #include "servers/listen_fds.h"
@@ -25,7 +26,9 @@
 #include "servers/server_kinds.h"
 #include "servers/spec_fd.h"
 #include "servers/stats/scoreboard.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
+#include "spec/field_flags.h"
 #include "spec/spec_defaults.h"
 #include "spec/spec_flags.h"
 #include "spec/spec_kinds.h"
@@ -58,8 +61,9 @@ std::string ScoreboardProtocol(const std::string& protocol_name, const handler::
 }
 
 // Reports a start failure to the supervisor (if any) and to stderr, and returns the exit code.
+// Standalone, the spec came from flags, so the message names the flags rather than the fields.
 int FailStart(const Flags& flags, const std::string& reason) {
-  spdlog::error("cannot start: {}", reason);
+  spdlog::error("cannot start: {}", flags.spec_fd < 0 ? spec::InFlagTerms(reason) : reason);
   SendReadiness(flags.notify_fd, Readiness{false, reason});
   return kExitBadConfig;
 }
@@ -90,6 +94,7 @@ absl::StatusOr<v1::ServerSpec> ResolveSpec(const Flags& flags, const spec::SpecF
     server_spec = ReadSpecFd(flags.spec_fd);
   } else {
     server_spec = spec_flags.Build(kStandaloneName);
+    for (const std::string& note : spec_flags.notes()) spdlog::info("{}", note);
   }
   if (!server_spec.ok()) return server_spec.status();
   return spec::ValidateSpec(*server_spec,
@@ -238,11 +243,16 @@ int main(int argc, char** argv) {
   // a sixteenth of its instructions (the file cache's lock). The unit tests, which run this
   // code without this main, keep detection on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // Its log, errors included, on stderr: stdout is left to what a program prints as output
+  // (under the agent both reach the server's log).
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
   corral::Flags flags;
   CLI::App app{
       "corral-server: serves one protocol under one concurrency model on one address.\n"
       "Exit codes: 0 stopped cleanly, 1 failed while serving, 78 cannot start with this\n"
       "configuration (do not respawn)."};
+  app.set_version_flag("-V,--version", std::string("corral-server ") + corral::base::kVersion);
   // Every ServerSpec field the server uses is a flag, declared once with corralctl's.
   corral::spec::SpecFlags spec_flags(app, corral::spec::SpecFlags::Fields::kServer);
   app.add_option("--spec-fd", flags.spec_fd,

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "servers/server_kinds.h"
+#include "spec/listen_address.h"
 #include "spec/ready_mode.h"
 #include "spec/spec_defaults.h"
 #include "spec/spec_kinds.h"
@@ -40,7 +41,9 @@ SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
       app.add_option(
              "--listen,-l", listens_,
              absl::StrCat("HOST:PORT; port 0 picks a free port (default ", kDefaultListen,
-                          "). Command servers: repeat it, NAME=HOST:PORT names a socket, a udp: "
+                          "); a bare PORT is 127.0.0.1:PORT (this machine only; 0.0.0.0:PORT "
+                          "serves every interface); a host name is resolved here. Command servers: "
+                          "repeat it, NAME=HOST:PORT names a socket, a udp: "
                           "prefix makes it UDP; without --listen a command server gets no socket"))
           ->allow_extra_args(false);
   options_.push_back(listen_option_);
@@ -184,7 +187,10 @@ absl::Status SpecFlags::PlaceListens(v1::ServerSpec& spec) const {
       socket.set_udp(true);
       address.remove_prefix(4);
     }
-    socket.set_address(std::string(address));
+    absl::StatusOr<ListenAddress> resolved = ResolveListenAddress(std::string(address));
+    if (!resolved.ok()) return resolved.status();
+    if (!resolved->note.empty()) notes_.push_back(resolved->note);
+    socket.set_address(resolved->address);
     if (!command && (listens_.size() > 1 || !socket.name().empty() || socket.udp())) {
       return absl::InvalidArgumentError(
           "named, udp: and repeated --listen apply to command servers (give the program after "
@@ -241,6 +247,7 @@ bool SpecFlags::AnyGiven() const {
 }
 
 absl::StatusOr<v1::ServerSpec> SpecFlags::Build(const std::string& name) const {
+  notes_.clear();
   std::optional<ProtocolKind> protocol = ParseProtocolName(protocol_);
   if (!protocol) {
     return absl::InvalidArgumentError(

@@ -35,6 +35,10 @@ class SpecFlags {
   // policy name. Not validated: pass it to ValidateSpec.
   absl::StatusOr<v1::ServerSpec> Build(const std::string& name) const;
 
+  // What the last Build chose that the user may not expect, one sentence each: the address a
+  // --listen host name resolved to, when it had several.
+  const std::vector<std::string>& notes() const { return notes_; }
+
  private:
   // --flag sets a numeric field through its setter.
   template <typename T>
@@ -61,6 +65,7 @@ class SpecFlags {
   std::vector<const CLI::Option*> options_;
   std::string exec_program_;
   std::vector<std::string> exec_args_;
+  mutable std::vector<std::string> notes_;  // written by Build, which is otherwise const
 };
 
 }  // namespace corral::spec

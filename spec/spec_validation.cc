@@ -12,6 +12,7 @@
 #include "servers/stats/layout.h"
 #include "spec/command_validation.h"
 #include "spec/exec_program.h"
+#include "spec/fill_defaults.h"
 #include "spec/spec_kinds.h"
 
 namespace corral::spec {
@@ -60,23 +61,11 @@ absl::Status CheckMaxWorkers(uint32_t max_workers, Stats kept) {
   return absl::OkStatus();
 }
 
-// Fills the supervision fields' defaults into `spec` and checks their ranges.
-absl::Status CheckPolicy(v1::ServerSpec& spec) {
+// Checks the supervision fields' ranges (their defaults filled in).
+absl::Status CheckPolicy(const v1::ServerSpec& spec) {
   if (!v1::RestartPolicy_IsValid(spec.restart_policy())) {
     return Invalid("unknown restart_policy; use never, on-failure or always");
   }
-  if (spec.restart_policy() == v1::RESTART_POLICY_UNSPECIFIED) {
-    spec.set_restart_policy(v1::RESTART_ALWAYS);
-  }
-  if (spec.backoff_initial_ms() == 0) spec.set_backoff_initial_ms(kDefaultBackoffInitialMs);
-  if (spec.backoff_max_ms() == 0) {
-    spec.set_backoff_max_ms(std::max(kDefaultBackoffMaxMs, spec.backoff_initial_ms()));
-  }
-  if (spec.stable_after_ms() == 0) spec.set_stable_after_ms(kDefaultStableAfterMs);
-  if (spec.max_failures() == 0) spec.set_max_failures(kDefaultMaxFailures);
-  if (spec.ready_timeout_ms() == 0) spec.set_ready_timeout_ms(kDefaultReadyTimeoutMs);
-  if (spec.log_max_bytes() == 0) spec.set_log_max_bytes(kDefaultLogMaxBytes);
-  if (spec.log_keep_files() == 0) spec.set_log_keep_files(kDefaultLogKeepFiles);
   struct Limit {
     const char* field;
     uint32_t value, max;
@@ -102,19 +91,17 @@ absl::Status CheckPolicy(v1::ServerSpec& spec) {
   return absl::OkStatus();
 }
 
-absl::Status CheckFileFields(ProtocolKind protocol, v1::ServerSpec& spec) {
+absl::Status CheckFileFields(ProtocolKind protocol, const v1::ServerSpec& spec) {
   if (protocol != ProtocolKind::kFile) {
     if (spec.allow_overwrite() || spec.max_upload_bytes()) {
       return Invalid("allow_overwrite and max_upload_bytes apply to the file protocol only");
     }
     return absl::OkStatus();
   }
-  if (spec.max_upload_bytes() == 0) spec.set_max_upload_bytes(kDefaultMaxUploadBytes);
   return absl::OkStatus();
 }
 
-// Called after idle_timeout_ms has its default: the head's default deadline derives from it.
-absl::Status CheckHttpFields(ProtocolKind protocol, v1::ServerSpec& spec) {
+absl::Status CheckHttpFields(ProtocolKind protocol, const v1::ServerSpec& spec) {
   if (protocol != ProtocolKind::kHttp) {
     // Set, even to zero, is refused: only http has the cache.
     if (spec.has_file_cache_valid_ms()) {
@@ -125,10 +112,6 @@ absl::Status CheckHttpFields(ProtocolKind protocol, v1::ServerSpec& spec) {
     }
     return absl::OkStatus();
   }
-  if (!spec.has_file_cache_valid_ms()) spec.set_file_cache_valid_ms(kDefaultFileCacheValidMs);
-  if (spec.header_timeout_ms() == 0) {
-    spec.set_header_timeout_ms(DefaultHeaderTimeoutMs(spec.idle_timeout_ms()));
-  }
   if (absl::Status s =
           CheckRange("file_cache_valid_ms", spec.file_cache_valid_ms(), kMaxFileCacheValidMs);
       !s.ok()) {
@@ -138,27 +121,24 @@ absl::Status CheckHttpFields(ProtocolKind protocol, v1::ServerSpec& spec) {
 }
 
 // stall_bound_ms: the coroutine model's alone (fork and thread have no hub to hold).
-absl::Status CheckStallBound(ModelKind model, v1::ServerSpec& spec) {
+absl::Status CheckStallBound(ModelKind model, const v1::ServerSpec& spec) {
   if (model != ModelKind::kCoroutine) {
     if (spec.has_stall_bound_ms()) {
       return Invalid("stall_bound_ms applies to the coroutine model; fork and thread have no hub");
     }
     return absl::OkStatus();
   }
-  if (!spec.has_stall_bound_ms()) spec.set_stall_bound_ms(kDefaultStallBoundMs);
   return CheckRange("stall_bound_ms", spec.stall_bound_ms(), kMaxStallBoundMs);
 }
 
 // The limits on what one client can hold: its connections, and the pace of its bodies.
-absl::Status CheckClientLimits(ProtocolKind protocol, v1::ServerSpec& spec) {
+absl::Status CheckClientLimits(ProtocolKind protocol, const v1::ServerSpec& spec) {
   if (IsDatagramProtocol(protocol)) {
     if (spec.has_max_connections_per_client()) {
       return Invalid(
           absl::StrCat("max_connections_per_client applies to connection protocols, not ",
                        std::string(ProtocolName(protocol))));
     }
-  } else if (!spec.has_max_connections_per_client()) {
-    spec.set_max_connections_per_client(kDefaultMaxConnectionsPerClient);
   }
   if (absl::Status s = CheckRange("max_connections_per_client", spec.max_connections_per_client(),
                                   kMaxMaxConnectionsPerClient);
@@ -171,8 +151,6 @@ absl::Status CheckClientLimits(ProtocolKind protocol, v1::ServerSpec& spec) {
     }
     return absl::OkStatus();
   }
-  if (!spec.has_body_grace_ms()) spec.set_body_grace_ms(kDefaultBodyGraceMs);
-  if (!spec.has_body_min_rate()) spec.set_body_min_rate(kDefaultBodyMinRate);
   return CheckRange("body_grace_ms", spec.body_grace_ms(), kMaxBodyGraceMs);
 }
 
@@ -228,6 +206,7 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stat
 
   // A command server (issue 21): any program; only the supervision fields are shared.
   if (IsCommandServer(spec)) {
+    FillDefaults(spec);
     if (absl::Status s = CheckPolicy(spec); !s.ok()) return s;
     if (absl::Status s = CheckCommandServer(spec); !s.ok()) return s;
     return spec;
@@ -248,9 +227,7 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stat
     return Invalid(std::string(a.status().message()));
   }
 
-  if (spec.max_workers() == 0) spec.set_max_workers(kDefaultMaxWorkers);
-  if (spec.stop_timeout_ms() == 0) spec.set_stop_timeout_ms(kDefaultStopTimeoutMs);
-  if (spec.idle_timeout_ms() == 0) spec.set_idle_timeout_ms(kDefaultIdleTimeoutMs);
+  FillDefaults(spec);
   if (absl::Status s = CheckMaxWorkers(spec.max_workers(), stats); !s.ok()) return s;
   if (absl::Status s = CheckRange("stop_timeout_ms", spec.stop_timeout_ms(), kMaxStopTimeoutMs);
       !s.ok()) {

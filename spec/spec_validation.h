@@ -1,8 +1,8 @@
 // ValidateSpec: the one validation of a ServerSpec, shared by corral-agent (a client's spec, before
 // anything is created) and corral-server (the spec the agent hands it, or the one its standalone
 // flags built), so a bad setting gets the same message whichever way it came. Fills in every
-// default (spec_defaults.h). Pure apart from making spec.root absolute and resolving the exec
-// protocol's program on the filesystem (spec/exec_program.h).
+// default (FillDefaults, fill_defaults.h). Pure apart from making spec.root absolute and resolving
+// the exec protocol's program on the filesystem (spec/exec_program.h).
 #pragma once
 
 #include "absl/status/statusor.h"

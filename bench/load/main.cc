@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/version.h"
 #include "bench/load/http_load.h"
 #include "bench/load/idle_load.h"
 #include "bench/load/load_run.h"
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "corral-load: echo or HTTP load against a loopback server; every echo and every "
       "response is verified, and each connection's answers are counted."};
+  app.set_version_flag("-V,--version", std::string("corral-load ") + corral::base::kVersion);
   auto* tcp_opt = app.add_option("--tcp", tcp, "HOST:PORT of a TCP echo server");
   auto* udp_opt = app.add_option("--udp", udp, "HOST:PORT of a UDP echo server");
   auto* http_opt = app.add_option("--http", http, "HOST:PORT of an HTTP server (GET --path)");

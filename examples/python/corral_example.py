@@ -37,6 +37,15 @@ def echo(address, message):
 
 
 def main():
+    try:
+        return run()
+    except grpc.RpcError as error:
+        # The agent's message says what went wrong and what to do; a traceback would not.
+        print("corral_example: %s (%s)" % (error.details(), error.code().name), file=sys.stderr)
+        return 1
+
+
+def run():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agent", default=default_agent())
     parser.add_argument("--name", default="py-echo")

@@ -157,6 +157,8 @@ TEST_F(AgentTest, InvalidSpecsAreRefusedWithoutSideEffects) {
       {"bad/name", "127.0.0.1:0", v1::PROTOCOL_TCP_ECHO, "only letters"},
       {"web", "127.0.0.1:99999", v1::PROTOCOL_TCP_ECHO, "0 to 65535"},
       {"web", "nowhere", v1::PROTOCOL_TCP_ECHO, "no port"},
+      // The API takes numeric addresses only; corralctl resolves names before it sends.
+      {"web", "localhost:80", v1::PROTOCOL_TCP_ECHO, "not a numeric IPv4 address"},
       {"web", "127.0.0.1:0", v1::PROTOCOL_UNSPECIFIED, "unknown protocol"},
   };
   for (const Case& c : cases) {
@@ -171,9 +173,9 @@ TEST_F(AgentTest, InvalidSpecsAreRefusedWithoutSideEffects) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.expected;
     EXPECT_TRUE(absl::StrContains(status.error_message(), c.expected)) << status.error_message();
   }
-  CommandResult ctl = Ctl({"start", "web", "--listen", "localhost:80"});
+  CommandResult ctl = Ctl({"start", "web", "--listen", "no-such-host.invalid:80"});
   EXPECT_EQ(ctl.exit_code, 2);
-  EXPECT_TRUE(absl::StrContains(ctl.err, "not a numeric IPv4 address")) << ctl.err;
+  EXPECT_TRUE(absl::StrContains(ctl.err, "cannot resolve no-such-host.invalid")) << ctl.err;
   EXPECT_EQ(Ctl({"start", "web", "--protocol", "gopher"}).exit_code, 2);
   EXPECT_EQ(Ctl({"frobnicate"}).exit_code, 2);
 

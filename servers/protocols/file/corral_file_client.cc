@@ -1,6 +1,6 @@
 // corral-file: command-line client of the file protocol (PROTOCOL.md).
 //   corral-file HOST:PORT ls [DIR]
-//   corral-file HOST:PORT get REMOTE [LOCAL]
+//   corral-file HOST:PORT get REMOTE [LOCAL | -]
 //   corral-file HOST:PORT put LOCAL [REMOTE]
 // Exit codes are listed in kExitCodes below (and in --help).
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/deadline.h"
 #include "base/syscall_error.h"
+#include "base/version.h"
 #include "servers/net/address.h"
 #include "servers/net/polling_stream.h"
 #include "servers/net/socket.h"
@@ -113,7 +114,32 @@
     return kExitOk;
   }
 
+  // `get REMOTE -`: the file's bytes on stdout, for a pipe.
+  int GetToStdout(FileClient& client, const Flags& flags) {
+    bool local_failed = false;
+    absl::StatusOr<uint64_t> size =
+        client.Get(flags.first, [&](const char* data, size_t len) -> absl::Status {
+          while (len > 0) {
+            ssize_t n = ::write(STDOUT_FILENO, data, len);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+              local_failed = true;
+              return base::SyscallError("write to stdout", n < 0 ? errno : EIO);
+            }
+            data += n;
+            len -= static_cast<size_t>(n);
+          }
+          return absl::OkStatus();
+        });
+    if (!size.ok()) {
+      if (local_failed) return Fail(kExitLocalFile, std::string(size.status().message()));
+      return FailCall(client, size.status());
+    }
+    return kExitOk;
+  }
+
   int Get(FileClient& client, const Flags& flags) {
+    if (flags.second == "-") return GetToStdout(client, flags);
     std::string local = flags.second.empty() ? BaseName(flags.first) : flags.second;
     struct stat info;
     if (!local.empty() && ::stat(local.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
@@ -198,6 +224,8 @@ int main(int argc, char** argv) {
   CLI::App app{"corral-file: client of corral-server's file protocol.", "corral-file"};
   app.footer(kExitCodes);
   app.require_subcommand(1);
+  app.fallthrough();  // --timeout-ms after the command too
+  app.set_version_flag("-V,--version", std::string("corral-file ") + corral::base::kVersion);
   app.add_option("address", flags.address, "server address HOST:PORT")->required();
   app.add_option("--timeout-ms", flags.timeout_ms, "give up on a silent server after this long")
       ->capture_default_str()
@@ -206,7 +234,7 @@ int main(int argc, char** argv) {
   ls->add_option("DIR", flags.first, "directory relative to the served root (default: root)");
   CLI::App* get = app.add_subcommand("get", "download REMOTE to LOCAL (default: its base name)");
   get->add_option("REMOTE", flags.first, "file relative to the served root")->required();
-  get->add_option("LOCAL", flags.second, "local file or directory");
+  get->add_option("LOCAL", flags.second, "local file or directory; - writes to stdout");
   get->add_flag("--force", flags.force, "replace LOCAL if it exists");
   CLI::App* put = app.add_subcommand("put", "upload LOCAL as REMOTE (default: its base name)");
   put->add_option("LOCAL", flags.first, "local file")->required();
