@@ -104,9 +104,13 @@ absl::Status ForkModel::AcceptAndLaunch(int listener, int stop_fd, Workers& work
             std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
             net::BlockingStream stream(fd, net::BlockingStream::Accepted{});
             // No watcher thread (it cost this model 45% of its Connection: close rate): the
-            // drain's SIGTERM is recorded by a handler and acted on at the next receive.
-            ConnectionDrainSignal drain(fd, protocol);
-            stream.set_before_receive([&drain] { drain.BeforeReceive(); });
+            // drain's SIGTERM is recorded by a handler and acted on at the next receive,
+            // unless the protocol watches the blocked signal itself.
+            std::optional<ConnectionDrainSignal> drain;
+            if (!protocol.WatchesDrainSignal()) {
+              drain.emplace(fd, protocol);
+              stream.set_before_receive([&drain] { drain->BeforeReceive(); });
+            }
             ServeConnection(stream, slot ? &*slot : nullptr, protocol);
           })) {
         PerClientLimit::Hold(place).Release();

@@ -38,6 +38,14 @@ class StreamProtocol {
   // one connection from its serving thread, inside a read (models/connection_drain_signal.h),
   // so it must not wait for a lock that a connection holds while it reads.
   virtual void BeginDrain() const {}
+
+  // True when Serve, in a forked child serving one connection, watches the server's SIGTERM
+  // itself (a signalfd on the signal kept blocked, as the exec protocol's wait for its program
+  // does). The child then leaves SIGTERM blocked, so the signal stays pending until Serve
+  // looks, instead of taking it in ConnectionDrainSignal's handler, which consumes a signal
+  // that lands before Serve's first wait and acts on it only at a receive such a protocol
+  // never makes.
+  virtual bool WatchesDrainSignal() const { return false; }
 };
 
 // The echo protocol's options (make_protocol.cc derives them from the spec); the others have

@@ -62,6 +62,10 @@ class ExecProtocol final : public StreamProtocol {
 
   void Serve(net::Stream& stream) const override;
   void BeginDrain() const override;
+  // Under fork, Serve polls a signalfd on SIGTERM while its program runs.
+  bool WatchesDrainSignal() const override {
+    return options_.workers == ExecOptions::Workers::kProcesses;
+  }
 
  private:
   ExecProtocol(ExecOptions options, base::UniqueFd drain_event)
