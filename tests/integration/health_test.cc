@@ -154,6 +154,23 @@ TEST_F(HealthTest, AGrowingServerIsRestartedByTheMemoryGuard) {
       << server.reason();
 }
 
+// corral-server is probed the same way: a path it answers 404 fails the http probe.
+TEST_F(HealthTest, ACorralServerIsProbedToo) {
+  Events events(stub());
+  CommandResult started =
+      Ctl({"start", "web", "--protocol", "http", "--root", home_, "--listen", "127.0.0.1:0",
+           "--health", "http:/missing", "--health-interval-ms", "100", "--health-failures", "2",
+           "--backoff-initial-ms", "4000", "--stable-after-ms", "600000"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  v1::Event unhealthy = events.First("web", v1::Event::UNHEALTHY);
+  EXPECT_TRUE(absl::StartsWith(
+      unhealthy.reason(), "health check http:/missing failed 2 times: answered \"HTTP/1.1 404"))
+      << unhealthy.reason();
+  v1::Server server =
+      WaitUntil("web", [](const v1::Server& s) { return s.state() == v1::STATE_BACKOFF; });
+  EXPECT_EQ(server.state(), v1::STATE_BACKOFF) << server.reason();
+}
+
 // Healthy programs answer every probe and stay under their limit: never restarted, over many
 // intervals of both probes.
 TEST_F(HealthTest, HealthyServersAreLeftAlone) {
