@@ -11,7 +11,9 @@
 #include <thread>
 
 #include "agent/accept_check.h"
+#include "agent/health_watch.h"
 #include "agent/memory_guard.h"
+#include "agent/restart_policy.h"
 #include "base/unique_fd.h"
 #include "gtest/gtest.h"
 #include "servers/net/address.h"
@@ -138,6 +140,22 @@ TEST(MemoryGuardTest, TheReasonSaysByHowMuch) {
             "memory 3000 KiB > max 2048 KiB for 1500 ms");
   EXPECT_EQ(MemoryGuard::Reason(900 * 1024, 512 * 1024, std::chrono::seconds(3)),
             "memory 900 KiB > max 512 KiB for 3 s");
+}
+
+// A process a check ended failed, even if it chose exit code 0 on SIGTERM: on-failure restarts
+// it; never still gives up.
+TEST(HealthWatchTest, AnExitAfterAFailedCheckIsAFailure) {
+  v1::ServerSpec spec;
+  spec.set_restart_policy(v1::RESTART_ON_FAILURE);
+  spec.set_max_failures(5);
+  spec.set_stable_after_ms(1000);
+  const ExitInfo clean;  // code 0
+  const auto uptime = std::chrono::milliseconds(60000);
+  EXPECT_EQ(DecideAfterExit(spec, clean, true, uptime, 0, 0).event, ServerEvent::kExitedDone);
+  EXPECT_EQ(DecideAfterExit(PolicyAfterHealthFailure(spec), clean, true, uptime, 0, 0).event,
+            ServerEvent::kExitedRestart);
+  spec.set_restart_policy(v1::RESTART_NEVER);
+  EXPECT_EQ(PolicyAfterHealthFailure(spec).restart_policy(), v1::RESTART_NEVER);
 }
 
 }  // namespace
