@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "agent/event_loop.h"
 #include "agent/exit_info.h"
+#include "agent/health_watch.h"
 #include "agent/http_probe.h"
 #include "agent/listen_sockets.h"
 #include "agent/server_state.h"
@@ -61,6 +62,8 @@ struct Supervisor::Record {
   EventLoop::TimerId watchdog_timer = 0;
   std::string health_failure;
   std::unique_ptr<HttpProbe> ready_probe;
+  // The liveness probe and memory guard of the process, once READY (supervisor_health.cc).
+  HealthWatch health;
 
   // The sockets the agent holds for the server (listen_sockets.h): bound before its first
   // process, handed to every process, kept across restarts.

@@ -56,6 +56,7 @@ Supervisor::~Supervisor() {
     // Errors are logged by the loop; the processes live on for the next agent either way.
     if (record->pidfd) (void)loop_.Unwatch(record->pidfd.get());
     StopReadyCheck(*record);
+    StopHealthWatch(*record);
   }
 }
 
@@ -277,6 +278,7 @@ void Supervisor::Dispatch(Record& record, ServerEvent event, std::string reason)
     record.timer = 0;
     if (record.state == ServerState::kStarting) StopReadyCheck(record);
     if (record.state == ServerState::kRunning) StopWatchdog(record);
+    if (record.state == ServerState::kRunning) StopHealthWatch(record);
     record.state = transition->next;
     // Held while the server is meant to run (BACKOFF included: clients wait for the next
     // process), and through a Restart's stop; closed once it is stopped for good.
@@ -295,6 +297,7 @@ void Supervisor::Dispatch(Record& record, ServerEvent event, std::string reason)
     switch (record.state) {
       case ServerState::kRunning: {
         Publish(record, event == ServerEvent::kAdopted ? v1::Event::ADOPTED : v1::Event::READY);
+        StartHealthWatch(record);
         // A run that lasts clears the failure count, as the next exit's decision would.
         const std::string name = record.spec.name();
         const uint64_t id = record.id;

@@ -11,7 +11,8 @@
 // after every process change, so a new agent can Restore it and adopt what still runs.
 //
 // Implementation: supervisor.cc (operations, dispatch), supervisor_process.cc (spawn,
-// readiness, exit, adoption), supervisor_record.cc (state file, proto views, events).
+// readiness, exit, adoption), supervisor_record.cc (state file, proto views, events),
+// supervisor_health.cc (health probe, memory guard).
 #pragma once
 
 #include <chrono>
@@ -149,6 +150,15 @@ class Supervisor {
   void StopWatchdog(Record& record);
   // SIGKILLs the tree of a process the loop could not watch, and waits for it (our child).
   void AbandonProcess(Record& record, const absl::Status& why);
+
+  // supervisor_health.cc: the liveness probe and the memory guard of a RUNNING process
+  // (spec.health, spec.memory_max_bytes).
+  void StartHealthWatch(Record& record);
+  void StopHealthWatch(Record& record);
+  // A check of process `pid` failed: an UNHEALTHY event, then a graceful restart (SIGTERM, then
+  // SIGKILL of the tree after stop_timeout_ms); the exit goes through the restart policy, the
+  // reason starting with `why`.
+  void OnUnhealthy(const std::string& name, uint64_t id, pid_t pid, const std::string& why);
 
   // supervisor_record.cc
   // Saves the state with `name` replaced by `replacement` (or left out when null). The error

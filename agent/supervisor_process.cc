@@ -200,6 +200,7 @@ void Supervisor::ForgetProcess(Record& record) {
   record.scoreboard.Reset();  // never named if it never got READY
   StopReadyCheck(record);
   StopWatchdog(record);
+  StopHealthWatch(record);
   record.pid = 0;
   record.pid_start_ticks = 0;
   record.bound_address.clear();
@@ -243,8 +244,9 @@ void Supervisor::OnProcessExit(Record& record) {
     case ServerState::kStarting:
     case ServerState::kRunning: {
       std::uniform_real_distribution<double> jitter(-1.0, 1.0);
-      RestartDecision decision = DecideAfterExit(record.spec, exit, was_ready, uptime,
-                                                 record.consecutive_failures, jitter(random_));
+      RestartDecision decision = DecideAfterExit(
+          health_failure.empty() ? record.spec : PolicyAfterHealthFailure(record.spec), exit,
+          was_ready, uptime, record.consecutive_failures, jitter(random_));
       record.consecutive_failures = decision.consecutive_failures;
       record.backoff_delay = decision.delay;
       if (!health_failure.empty()) decision.reason = health_failure + "; " + decision.reason;

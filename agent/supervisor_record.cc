@@ -177,7 +177,8 @@ void Supervisor::Publish(const Record& record, v1::Event::Kind kind) {
   event.set_bound_address(record.bound_address);
   if (kind == v1::Event::EXITED && record.last_exit)
     SetExit(*record.last_exit, event.mutable_exit());
-  if (kind == v1::Event::FATAL || kind == v1::Event::FAILED || kind == v1::Event::BACKOFF) {
+  if (kind == v1::Event::FATAL || kind == v1::Event::FAILED || kind == v1::Event::BACKOFF ||
+      kind == v1::Event::UNHEALTHY) {
     event.set_reason(record.reason);
   }
   if (kind == v1::Event::BACKOFF) {

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "servers/server_kinds.h"
+#include "spec/health_mode.h"
 #include "spec/listen_address.h"
 #include "spec/ready_mode.h"
 #include "spec/spec_defaults.h"
@@ -122,6 +123,7 @@ SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
       "run the server with this group (name or gid; default: the user's primary group); "
       "supplementary groups are always dropped"));
   CommandFlags(app);
+  HealthFlags(app);
 }
 
 void SpecFlags::CommandFlags(CLI::App& app) {
@@ -165,6 +167,31 @@ void SpecFlags::CommandFlags(CLI::App& app) {
       absl::StrCat("command server: when it is ready: notify (sd_notify READY=1), http:/PATH (a "
                    "GET on its first socket answers 2xx) or delay:MS (alive that long; default ",
                    kDefaultCommandReady, ")")));
+}
+
+void SpecFlags::HealthFlags(CLI::App& app) {
+  options_.push_back(app.add_option_function<std::string>(
+      "--health", [this](const std::string& v) { spec_.set_health(v); },
+      "liveness probe once ready: http:/PATH (a GET on the first socket answers 2xx) or tcp (the "
+      "server accepts a connection); failing --health-failures times in a row restarts it"));
+  Number(app, "--health-interval-ms", &v1::ServerSpec::set_health_interval_ms,
+         "between two health probes" + Default(kDefaultHealthIntervalMs));
+  Number(app, "--health-timeout-ms", &v1::ServerSpec::set_health_timeout_ms,
+         "one health probe may take this long" + Default(kDefaultHealthTimeoutMs));
+  Number(app, "--health-failures", &v1::ServerSpec::set_health_failures,
+         "consecutive failed probes before a restart" + Default(kDefaultHealthFailures));
+  options_.push_back(
+      app.add_option_function<std::string>(
+             "--memory-max",
+             [this](const std::string& v) { spec_.set_memory_max_bytes(*ParseByteSize(v)); },
+             "restart the server gracefully when its process tree's RSS stays above this for 3 "
+             "s (bytes; K, M, G suffixes)")
+          ->check(CLI::Validator(
+              [](std::string& v) {
+                absl::StatusOr<uint64_t> bytes = ParseByteSize(v);
+                return bytes.ok() ? std::string() : std::string(bytes.status().message());
+              },
+              "SIZE")));
 }
 
 absl::Status SpecFlags::PlaceListens(v1::ServerSpec& spec) const {

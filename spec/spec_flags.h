@@ -51,6 +51,9 @@ class SpecFlags {
   void AddExecFlags(CLI::App& app);
   // Command servers (corralctl only): the program and its arguments, after `--`.
   void CommandFlags(CLI::App& app);
+  // --health, --health-interval-ms, --health-timeout-ms, --health-failures, --memory-max
+  // (corralctl only: the agent runs the probe and the guard).
+  void HealthFlags(CLI::App& app);
   // --listen's values into spec.listen and spec.sockets.
   absl::Status PlaceListens(v1::ServerSpec& spec) const;
 

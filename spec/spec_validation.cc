@@ -13,6 +13,7 @@
 #include "spec/command_validation.h"
 #include "spec/exec_program.h"
 #include "spec/fill_defaults.h"
+#include "spec/health_mode.h"
 #include "spec/spec_kinds.h"
 
 namespace corral::spec {
@@ -209,6 +210,7 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stat
     FillDefaults(spec);
     if (absl::Status s = CheckPolicy(spec); !s.ok()) return s;
     if (absl::Status s = CheckCommandServer(spec); !s.ok()) return s;
+    if (absl::Status s = CheckHealthFields(spec, !spec.listen().empty()); !s.ok()) return s;
     return spec;
   }
   if (absl::Status s = CheckNoCommandFields(spec); !s.ok()) return s;
@@ -254,6 +256,9 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stat
   if (absl::Status s = CheckStallBound(*model, spec); !s.ok()) return s;
   if (absl::Status s = CheckHandlerFields(*protocol, spec); !s.ok()) return s;
   if (absl::Status s = CheckExecFields(*protocol, spec); !s.ok()) return s;
+  if (absl::Status s = CheckHealthFields(spec, !IsDatagramProtocol(*protocol)); !s.ok()) {
+    return s;
+  }
 
   if (NeedsRoot(*protocol)) {
     if (spec.root().empty()) {
