@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
 
   CLI::App* rm = app.add_subcommand("rm", "stop a server and forget it");
   rm->add_option("name", name, "server name")->required();
+  bool keep_logs = false;
+  rm->add_flag("--keep-logs", keep_logs, "keep the server's directory (its logs)");
 
   CLI::App* ls = app.add_subcommand("ls", "list every server");
   CLI::App* get = app.add_subcommand("get", "show one server in detail");
@@ -70,6 +72,11 @@ int main(int argc, char** argv) {
 
   CLI::App* events = app.add_subcommand("events", "print supervision events as they happen");
   events->add_option("name", name, "only this server's");
+  uint32_t history = 0;
+  bool no_follow = false;
+  events->add_option("-n,--history", history,
+                     "first print the last N past events (the agent keeps 1000)");
+  events->add_flag("--no-follow", no_follow, "exit after the past events");
 
   bool per_worker = false;
   uint32_t interval_ms = 1000, count = 0;
@@ -110,11 +117,11 @@ int main(int argc, char** argv) {
   }
   if (*stop) return ctl::StopCommand(ctx, name, timeout_ms);
   if (*restart) return ctl::RestartCommand(ctx, name);
-  if (*rm) return ctl::RemoveCommand(ctx, name);
+  if (*rm) return ctl::RemoveCommand(ctx, name, keep_logs);
   if (*ls) return ctl::ListCommand(ctx);
   if (*get) return ctl::GetCommand(ctx, name);
   if (*logs) return ctl::LogsCommand(ctx, name, lines, follow);
-  if (*events) return ctl::EventsCommand(ctx, name);
+  if (*events) return ctl::EventsCommand(ctx, name, history, !no_follow);
   if (*stats_cmd) return ctl::StatsCommand(ctx, name, per_worker);
   if (*watch) return ctl::WatchCommand(ctx, name, interval_ms, count);
   if (*top) return ctl::TopCommand(ctx, {.interval_ms = interval_ms, .count = count});
