@@ -1,12 +1,15 @@
 #include "agent/agent_service.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <memory>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "agent/grpc_status.h"
 #include "agent/log_tail.h"
 #include "agent/stream_queue.h"
+#include "spdlog/spdlog.h"
 
 namespace corral::agent {
 namespace {
@@ -32,6 +35,16 @@ constexpr std::chrono::milliseconds kFollowInterval{100};
 
 using EventStream = StreamQueue<v1::Event>;
 using LogStream = StreamQueue<v1::LogLines>;
+
+// Deletes a removed server's directory (its logs, its scoreboard), so that a new server of the
+// same name does not show the old one's lines. Its logger may still be writing its last lines:
+// into a file already unlinked, or failing to create one in a directory already gone. A failure
+// leaves the files (the server is removed all the same) and is logged.
+void RemoveServerDir(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::remove_all(dir, error);
+  if (error) spdlog::warn("remove the directory {} of a removed server: {}", dir, error.message());
+}
 
 // `lines` (oldest first) as TailLogs messages within the limits above.
 std::vector<v1::LogLines> PackLines(std::vector<std::string> lines) {
@@ -154,8 +167,12 @@ grpc::ServerUnaryReactor* AgentService::Remove(grpc::CallbackServerContext* cont
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!Admitted(*context, Role::kOperator, "Remove", reactor)) return reactor;
   loop_.RunInLoop([this, reactor, request] {
-    supervisor_.Remove(request->name(),
-                       [reactor](absl::Status status) { reactor->Finish(ToGrpcStatus(status)); });
+    absl::StatusOr<std::string> dir = supervisor_.LogDir(request->name());
+    if (!dir.ok() || request->keep_logs()) dir = std::string();
+    supervisor_.Remove(request->name(), [reactor, dir = *std::move(dir)](absl::Status status) {
+      if (status.ok() && !dir.empty()) RemoveServerDir(dir);
+      reactor->Finish(ToGrpcStatus(status));
+    });
   });
   return reactor;
 }
@@ -194,12 +211,17 @@ grpc::ServerWriteReactor<v1::Event>* AgentService::WatchEvents(
     stream->End(denied);  // at once: a refusal never waits on the supervision loop
     return stream.get();
   }
-  loop_.RunInLoop([this, stream, id, name = request->name()] {
-    if (!name.empty()) {
+  loop_.RunInLoop([this, stream, id, name = request->name(), history = request->history(),
+                   history_only = request->history_only()] {
+    // Sent before subscribing, in the same turn of the loop: no event is missed or sent twice.
+    std::vector<v1::Event> past = events_.History(name, std::min<size_t>(history, kEventBacklog));
+    if (!name.empty() && past.empty()) {
       if (absl::StatusOr<v1::Server> server = supervisor_.Get(name); !server.ok()) {
         return stream->End(ToGrpcStatus(server.status()));
       }
     }
+    for (v1::Event& event : past) stream->Push(std::move(event));
+    if (history_only) return stream->EndWhenDrained(grpc::Status::OK);
     *id = events_.Subscribe(name, [stream](const v1::Event& event) { stream->Push(event); });
     stream->Announce();  // the watcher may now act: no later event passes it by
   });

@@ -1,9 +1,10 @@
-// corral-agent: the supervisor daemon. Flags, then RunAgent: take the home, listen on its unix
-// socket, restore the saved servers (adopting the processes still running), and run the
-// supervision loop until SIGTERM or SIGINT. On those the servers keep running (a new agent
-// adopts them) unless --stop-servers-on-exit.
-// Exit codes: 0 stopped cleanly, 1 could not start or the event loop failed (the message says
-// why), 2 bad flags.
+// corral-agent: the supervisor daemon. Flags, then (with --daemon) Detach, then RunAgent: take
+// the home, listen on its unix socket, restore the saved servers (adopting the processes still
+// running), and run the supervision loop until SIGTERM or SIGINT. On those the servers keep
+// running (a new agent adopts them) unless --stop-servers-on-exit. SIGHUP never ends it: it
+// reopens HOME/agent.log (logrotate's convention).
+// Exit codes: 0 stopped cleanly (with --daemon: the daemon is serving), 1 could not start or
+// the event loop failed (the message says why), 2 bad flags.
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -22,9 +23,11 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "agent/agent_lock.h"
+#include "agent/agent_log.h"
 #include "agent/agent_service.h"
 #include "agent/caller_access.h"
 #include "agent/control_socket.h"
+#include "agent/daemon.h"
 #include "agent/event_bus.h"
 #include "agent/event_loop.h"
 #include "agent/metrics_endpoint.h"
@@ -36,7 +39,9 @@
 #include "base/syscall_error.h"
 #include "base/unique_fd.h"
 #include "base/version.h"
+#include "spdlog/sinks/null_sink.h"
 #include "spdlog/spdlog.h"
+#include "spec/spec_defaults.h"
 
 namespace corral::agent {
 namespace {
@@ -53,11 +58,36 @@ struct Flags {
   std::vector<GroupGrant> allow_groups;  // who else may call, beside this user and root
   bool allow_user_switch = false;        // group operators may run servers as anyone
   bool allow_root_servers = false;       // a root agent may run servers without a user as root
+  bool daemon = false;                   // detach; log to HOME/agent.log
 };
 
-int Fail(const std::string& what) {
-  std::cerr << "corral-agent: " << what << "\n";
-  return 1;
+// Reports a failure to start: to the waiting parent of a daemon, which prints it, or on
+// stderr; and into the log either way.
+class Failer {
+ public:
+  explicit Failer(StartReport& report) : report_(report) {}
+  int operator()(const std::string& what) const {
+    if (report_.detached()) {
+      spdlog::error("{}", what);  // the log is the daemon's only trace
+      report_.Failed(what);
+    } else {
+      std::cerr << "corral-agent: " << what << "\n";
+    }
+    return 1;
+  }
+
+ private:
+  StartReport& report_;
+};
+
+// The daemon's log and stdio: the log first, so that a failure to open it still reaches the
+// operator's terminal through the start report.
+absl::Status DetachLogging(const Flags& flags) {
+  if (absl::Status s = LogToFile(flags.home, spec::kDefaultLogMaxBytes, spec::kDefaultLogKeepFiles);
+      !s.ok()) {
+    return s;
+  }
+  return RedirectStdioToDevNull();
 }
 
 // corral-server and corral-logger are installed next to corral-agent.
@@ -67,32 +97,45 @@ std::string SiblingBinary(const char* name) {
   return (self.parent_path() / name).string();
 }
 
-int RunAgent(const Flags& flags) {
+int RunAgent(const Flags& flags, StartReport& report) {
+  const Failer fail(report);
   if (absl::Status s = base::PrepareHome(flags.home); !s.ok())
-    return Fail(std::string(s.message()));
+    return fail(std::string(s.message()));
+  // The lock before the log: an agent refused here never writes into the running one's log.
   absl::StatusOr<AgentLock> lock = AgentLock::Acquire(flags.home);
-  if (!lock.ok()) return Fail(std::string(lock.status().message()));
+  if (!lock.ok()) return fail(std::string(lock.status().message()));
+  if (flags.daemon) {
+    if (absl::Status s = DetachLogging(flags); !s.ok()) return fail(std::string(s.message()));
+  }
+  std::string stale;
+  absl::StatusOr<PidFile> pid_file = PidFile::Write(flags.home, &stale);
+  if (!pid_file.ok()) return fail(std::string(pid_file.status().message()));
+  if (!stale.empty()) {
+    spdlog::warn("replaced the stale pid file {} (pid {}: an agent that did not exit cleanly)",
+                 PidFile::Path(flags.home), stale);
+  }
   for (const std::string& binary : {flags.server_binary, flags.logger_binary}) {
     if (::access(binary.c_str(), X_OK) != 0) {
-      return Fail(base::SyscallError("find binary " + binary, errno).ToString());
+      return fail(std::string(base::SyscallError("find binary " + binary, errno).message()));
     }
   }
   absl::StatusOr<v1::StateFile> saved = LoadStateFile(StateFilePath(flags.home));
-  if (!saved.ok()) return Fail(std::string(saved.status().message()));
+  if (!saved.ok()) return fail(std::string(saved.status().message()));
 
   // Signals are blocked before gRPC starts its threads, so they all inherit the mask and only
-  // the loop sees SIGTERM/SIGINT, through the signalfd.
+  // the loop sees SIGTERM/SIGINT/SIGHUP, through the signalfd.
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGTERM);
   sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &mask, nullptr);
   signal(SIGPIPE, SIG_IGN);
   base::UniqueFd signals(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
-  if (!signals) return Fail(base::SyscallError("signalfd", errno).ToString());
+  if (!signals) return fail(std::string(base::SyscallError("signalfd", errno).message()));
 
   EventLoop loop;
-  if (!loop.status().ok()) return Fail(std::string(loop.status().message()));
+  if (!loop.status().ok()) return fail(std::string(loop.status().message()));
   SupervisorConfig config;
   config.home = flags.home;
   config.server_binary = flags.server_binary;
@@ -103,7 +146,7 @@ int RunAgent(const Flags& flags) {
                    .allow_root_servers = flags.allow_root_servers};
   EventBus events;
   absl::StatusOr<NotifySocket> notify = NotifySocket::Open(flags.home);
-  if (!notify.ok()) return Fail(std::string(notify.status().message()));
+  if (!notify.ok()) return fail(std::string(notify.status().message()));
   Supervisor supervisor(loop, events, config, *std::move(notify));
   supervisor.Restore(*saved);
   CallerAccess access(::geteuid(), flags.allow_groups);
@@ -115,7 +158,7 @@ int RunAgent(const Flags& flags) {
   if (!flags.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<MetricsEndpoint>> started = MetricsEndpoint::Start(
         flags.metrics_listen, [&stats_service] { return stats_service.RenderMetrics(); });
-    if (!started.ok()) return Fail(std::string(started.status().message()));
+    if (!started.ok()) return fail(std::string(started.status().message()));
     metrics = *std::move(started);
     spdlog::info("Prometheus metrics on http://{}/metrics", metrics->address());
   }
@@ -133,7 +176,7 @@ int RunAgent(const Flags& flags) {
   builder.RegisterService(&service);
   builder.RegisterService(&stats_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr) return Fail("start the gRPC server: gRPC refused its configuration");
+  if (server == nullptr) return fail("start the gRPC server: gRPC refused its configuration");
   absl::StatusOr<std::unique_ptr<ControlSocket>> control =
       ControlSocket::Listen(socket_path, access);
   if (control.ok()) {
@@ -141,11 +184,13 @@ int RunAgent(const Flags& flags) {
   }
   if (!control.ok()) {
     server->Shutdown(std::chrono::system_clock::now());
-    return Fail(std::string(control.status().message()));
+    return fail(std::string(control.status().message()));
   }
   server->GetHealthCheckService()->SetServingStatus("corral.v1.Agent", true);
   server->GetHealthCheckService()->SetServingStatus("corral.v1.Stats", true);
   spdlog::info("corral-agent {} listening on unix:{}", ::getpid(), socket_path);
+  report.Ready(absl::StrCat("corral-agent ", ::getpid(), " serving on unix:", socket_path,
+                            "; log: ", AgentLogPath(flags.home)));
 
   // The shutdown: every waiting call is answered (Supervisor::Close), then the gRPC server
   // shuts down on a thread of its own while the loop keeps running, since calls still queued
@@ -163,9 +208,17 @@ int RunAgent(const Flags& flags) {
   bool stopping = false;
   absl::Status watched = loop.Watch(signals.get(), EPOLLIN, [&](uint32_t) {
     signalfd_siginfo info{};
+    bool stop = false;
     while (::read(signals.get(), &info, sizeof info) == sizeof info) {
+      if (info.ssi_signo != SIGHUP) {
+        stop = true;
+        continue;
+      }
+      spdlog::info("SIGHUP: reopening the log");
+      ReopenAgentLog();
+      spdlog::info("SIGHUP: log reopened");
     }
-    if (stopping) return;
+    if (!stop || stopping) return;
     stopping = true;
     if (!flags.stop_servers_on_exit) {
       spdlog::info("signal {}: exiting; the servers keep running for the next agent",
@@ -178,7 +231,7 @@ int RunAgent(const Flags& flags) {
   if (!watched.ok()) {
     (*control)->Close();
     server->Shutdown(std::chrono::system_clock::now());
-    return Fail(absl::StrCat("watch for SIGTERM and SIGINT: ", watched.message()));
+    return fail(absl::StrCat("watch for SIGTERM, SIGINT and SIGHUP: ", watched.message()));
   }
   loop.Run();
 
@@ -193,7 +246,7 @@ int RunAgent(const Flags& flags) {
   }
   (void)loop.Unwatch(signals.get());
   control->reset();  // removes the socket
-  if (!loop.status().ok()) return Fail(std::string(loop.status().message()));
+  if (!loop.status().ok()) return fail(std::string(loop.status().message()));
   spdlog::info("corral-agent stopped");
   return 0;
 }
@@ -233,6 +286,10 @@ int main(int argc, char** argv) {
   app.add_flag("--allow-root-servers", flags.allow_root_servers,
                "on a root agent, run servers whose spec names no user as root; without it they "
                "are refused (name a user with `corralctl start --user NAME`)");
+  app.add_flag("--daemon", flags.daemon,
+               "detach: run in a session of its own with no terminal, log to HOME/agent.log "
+               "(rotated like server logs; SIGHUP reopens it) and write HOME/agent.pid; exits 0 "
+               "once the agent serves, or 1 with its error");
   app.add_flag("--stop-servers-on-exit", flags.stop_servers_on_exit,
                "on SIGTERM/SIGINT, stop every server before exiting (default: leave them "
                "running for the next agent to adopt)");
@@ -249,5 +306,23 @@ int main(int argc, char** argv) {
     }
     flags.allow_groups.push_back(*std::move(grant));
   }
-  return corral::agent::RunAgent(flags);
+  corral::agent::StartReport report;
+  if (flags.daemon) {
+    // The daemon runs in "/": paths given relative to the caller's directory are resolved now.
+    for (std::string* path : {&flags.home, &flags.server_binary, &flags.logger_binary}) {
+      *path = std::filesystem::absolute(*path).lexically_normal().string();
+    }
+    absl::StatusOr<corral::agent::StartReport> detached =
+        corral::agent::Detach(corral::agent::AgentLogPath(flags.home));
+    if (!detached.ok()) {
+      std::cerr << "corral-agent: " << detached.status().message() << "\n";
+      return 1;
+    }
+    report = *std::move(detached);
+    // Until HOME/agent.log is open, a failure reaches the operator through the report alone.
+    spdlog::set_default_logger(spdlog::null_logger_mt("corral-agent"));
+  } else {
+    corral::agent::LogToStderr();
+  }
+  return corral::agent::RunAgent(flags, report);
 }

@@ -49,7 +49,7 @@ void StallEvents::Tick() {
     // A new process starts from zero: what it counted before our first look still counts.
     const uint64_t before = fresh ? 0 : w.stalls;
     w.stalls = stalls;
-    if (stalls <= before || events_.subscribers() == 0) continue;
+    if (stalls <= before) continue;  // published even unwatched: the history keeps it
     v1::Event event;
     event.set_kind(v1::Event::STALLED);
     event.set_name(name);

@@ -167,7 +167,7 @@ v1::Server Supervisor::ToProto(const Record& record) const {
 }
 
 void Supervisor::Publish(const Record& record, v1::Event::Kind kind) {
-  if (events_.subscribers() == 0) return;
+  // Built even with no watcher: the bus keeps it for `corralctl events -n`.
   v1::Event event;
   event.set_kind(kind);
   event.set_name(record.spec.name());

@@ -54,8 +54,9 @@ int ReportRpcError(const CommandContext& ctx, const std::string& what, const abs
   int code = ExitCodeFor(status);
   std::string message(status.message());
   if (code == kExitUnreachable) {
-    message = absl::StrCat("cannot reach corral-agent at ", ctx.agent.target(), " (", message,
-                           "); is it running? start it with `corral-agent &` or pass --agent");
+    message =
+        absl::StrCat("cannot reach corral-agent at ", ctx.agent.target(), " (", message,
+                     "); is it running? start it with `corral-agent --daemon` or pass --agent");
   }
   std::cerr << "corralctl: " << what << ": " << message << "\n";
   return code;
@@ -84,9 +85,10 @@ int RestartCommand(CommandContext& ctx, const std::string& name) {
   return ReportStarted(ctx, "restart", "restarted", response.server(), response);
 }
 
-int RemoveCommand(CommandContext& ctx, const std::string& name) {
+int RemoveCommand(CommandContext& ctx, const std::string& name, bool keep_logs) {
   v1::RemoveRequest request;
   request.set_name(name);
+  request.set_keep_logs(keep_logs);
   v1::RemoveResponse response;
   absl::Status status =
       ctx.agent.Call(&v1::Agent::Stub::Remove, request, &response, ctx.Deadline());
@@ -146,12 +148,15 @@ int LogsCommand(CommandContext& ctx, const std::string& name, uint32_t lines, bo
   return kExitOk;
 }
 
-int EventsCommand(CommandContext& ctx, const std::string& name) {
+int EventsCommand(CommandContext& ctx, const std::string& name, uint32_t history, bool follow) {
   v1::WatchEventsRequest request;
   request.set_name(name);
+  request.set_history(history);
+  request.set_history_only(!follow);
   v1::Event event;
   google::protobuf::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;
+  // With !follow the stream ends after the history by itself.
   absl::Status status = ctx.agent.Stream(&v1::Agent::Stub::WatchEvents, request, &event, [&] {
     if (ctx.json) {
       std::string json;

@@ -36,13 +36,16 @@ void PrintJson(const google::protobuf::Message& message);
 
 int StartCommand(CommandContext& ctx, const v1::ServerSpec& spec);
 int RestartCommand(CommandContext& ctx, const std::string& name);
-int RemoveCommand(CommandContext& ctx, const std::string& name);
+// Deletes the server's directory (its logs) too, unless `keep_logs`.
+int RemoveCommand(CommandContext& ctx, const std::string& name, bool keep_logs = false);
 int ListCommand(CommandContext& ctx);
 int GetCommand(CommandContext& ctx, const std::string& name);
 // The last `lines` lines of the server's log, then with `follow` new ones until interrupted.
 int LogsCommand(CommandContext& ctx, const std::string& name, uint32_t lines, bool follow);
-// Supervision events (of `name`, or of every server when empty) until interrupted; one line
-// each, or one JSON object per line with --json.
-int EventsCommand(CommandContext& ctx, const std::string& name);
+// Supervision events (of `name`, or of every server when empty): the last `history` past ones,
+// then, with `follow`, new ones until interrupted; one line each, or one JSON object per line
+// with --json.
+int EventsCommand(CommandContext& ctx, const std::string& name, uint32_t history = 0,
+                  bool follow = true);
 
 }  // namespace corral::ctl

@@ -82,6 +82,8 @@ int main(int argc, char** argv) {
 
   CLI::App* rm = app.add_subcommand("rm", "stop servers and forget them")->alias("remove");
   add_names(rm);
+  bool keep_logs = false;
+  rm->add_flag("--keep-logs", keep_logs, "keep each server's directory (its logs)");
 
   CLI::App* ls = app.add_subcommand("ls", "list every server")->alias("list");
   CLI::App* get = app.add_subcommand("get", "show one server in detail, every field effective");
@@ -95,6 +97,11 @@ int main(int argc, char** argv) {
 
   CLI::App* events = app.add_subcommand("events", "print supervision events until Ctrl-C");
   events->add_option("name", name, "only this server's");
+  uint32_t history = 0;
+  bool no_follow = false;
+  events->add_option("-n,--history", history,
+                     "first print the last N past events (the agent keeps 1000)");
+  events->add_flag("--no-follow", no_follow, "exit after the past events");
 
   bool per_worker = false;
   uint32_t interval_ms = 1000, count = 0;
@@ -155,7 +162,7 @@ int main(int argc, char** argv) {
   }
   if (*rm) {
     return ctl::ForEachServer(ctx, "rm", names, all, [&](const std::string& server) {
-      return ctl::RemoveCommand(ctx, server);
+      return ctl::RemoveCommand(ctx, server, keep_logs);
     });
   }
   if (*ls) return ctl::ListCommand(ctx);
@@ -165,7 +172,7 @@ int main(int argc, char** argv) {
   ctl::ExitOnInterrupt();
   if (*top) return ctl::TopCommand(ctx, {.interval_ms = interval_ms, .count = count});
   if (*logs) return ctl::LogsCommand(ctx, name, lines, follow);
-  if (*events) return ctl::EventsCommand(ctx, name);
+  if (*events) return ctl::EventsCommand(ctx, name, history, !no_follow);
   if (*watch) return ctl::WatchCommand(ctx, name, interval_ms, count);
   return ctl::kExitUsage;
 }

@@ -274,6 +274,9 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : corral::kExitBadConfig;
   }
+  // One timestamp per line: under corral-agent (--spec-fd) corral-logger stamps every line of
+  // the output (the access log's and a plugin's too), so spdlog's own would be a second one.
+  if (flags.spec_fd >= 0) spdlog::set_pattern("[%l] %v");
   int code = corral::Run(flags, spec_flags);
   // Leave without running static destructors: a worker thread cut at the drain deadline may
   // still be unwinding, and must not find the process half torn down.

@@ -92,6 +92,7 @@ SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
              Default(kDefaultStallBoundMs));
   AddHandlerFlags(app);
   AddExecFlags(app);
+  AddAccessLogFlag(app);
   if (fields == Fields::kServer) return;
 
   options_.push_back(
@@ -264,6 +265,12 @@ void SpecFlags::AddExecFlags(CLI::App& app) {
   options_.push_back(
       app.add_option("--exec-arg", exec_args_, "exec: an argument for the program (repeatable)")
           ->allow_extra_args(false));
+}
+
+void SpecFlags::AddAccessLogFlag(CLI::App& app) {
+  options_.push_back(app.add_flag_function(
+      "--no-access-log", [this](int64_t count) { spec_.set_access_log(count == 0); },
+      "http: write no access log line per request (default: one line each in the server's log)"));
 }
 
 bool SpecFlags::AnyGiven() const {

@@ -49,6 +49,8 @@ class SpecFlags {
   void AddHandlerFlags(CLI::App& app);
   // --exec PROGRAM and --exec-arg ARG (repeated): the exec protocol's argv.
   void AddExecFlags(CLI::App& app);
+  // --no-access-log (the spec's access_log).
+  void AddAccessLogFlag(CLI::App& app);
   // Command servers (corralctl only): the program and its arguments, after `--`.
   void CommandFlags(CLI::App& app);
   // --health, --health-interval-ms, --health-timeout-ms, --health-failures, --memory-max

@@ -19,8 +19,16 @@ std::string TimestampPrefix(const timespec& now) {
   return buf;
 }
 
-RotatingLog::RotatingLog(std::string dir, uint64_t max_bytes, uint32_t keep_files)
-    : dir_(std::move(dir)), max_bytes_(max_bytes), keep_files_(keep_files) {}
+RotatingLog::RotatingLog(std::string dir, uint64_t max_bytes, uint32_t keep_files, std::string file)
+    : dir_(std::move(dir)),
+      file_(std::move(file)),
+      max_bytes_(max_bytes),
+      keep_files_(keep_files) {}
+
+void RotatingLog::Reopen() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
 
 RotatingLog::~RotatingLog() {
   if (fd_ >= 0) ::close(fd_);

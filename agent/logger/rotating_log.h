@@ -1,7 +1,9 @@
-// RotatingLog: the file side of corral-logger. Appends timestamped lines to DIR/log and, once
-// it would grow past `max_bytes`, renames it to log.1 (log.1 to log.2, ...), dropping the file
-// beyond `keep_files`. One writer per directory (the logger of one server process at a time), so
-// rotation needs no lock and loses no line. Single-threaded.
+// RotatingLog: the file side of corral-logger (and of the daemon agent's HOME/agent.log).
+// Appends timestamped lines to DIR/log (DIR/FILE) and, once it would grow past `max_bytes`,
+// renames it to log.1 (log.1 to log.2, ...), dropping the file beyond `keep_files`. One writer
+// per file (the logger of one server process at a time, or the one agent of a home), so
+// rotation needs no lock and loses no line. Single-threaded: a caller sharing one between
+// threads holds its own lock around every call.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +15,7 @@ namespace corral::logger {
 
 class RotatingLog {
  public:
-  RotatingLog(std::string dir, uint64_t max_bytes, uint32_t keep_files);
+  RotatingLog(std::string dir, uint64_t max_bytes, uint32_t keep_files, std::string file = "log");
   ~RotatingLog();
   RotatingLog(const RotatingLog&) = delete;
   RotatingLog& operator=(const RotatingLog&) = delete;
@@ -26,7 +28,11 @@ class RotatingLog {
   // Writes a pending partial line (at EOF).
   bool Flush(const timespec& now);
 
-  std::string path() const { return dir_ + "/log"; }
+  // Closes the file so that the next line opens `path()` anew: after logrotate moved it away
+  // (SIGHUP), lines go to a new file instead of following the moved one.
+  void Reopen();
+
+  std::string path() const { return dir_ + "/" + file_; }
 
   static constexpr size_t kMaxLine = 64 * 1024;
 
@@ -36,6 +42,7 @@ class RotatingLog {
   void Rotate();
 
   std::string dir_;
+  std::string file_;
   uint64_t max_bytes_;
   uint32_t keep_files_;
   int fd_ = -1;

@@ -1,6 +1,9 @@
 #include "servers/protocols/make_protocol.h"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "servers/protocols/exec/exec_protocol.h"
@@ -32,6 +35,12 @@ absl::StatusOr<AnyProtocol> MakeExec(const v1::ServerSpec& spec) {
   return AnyProtocol(std::unique_ptr<StreamProtocol>(*std::move(made)));
 }
 
+// The http access log, on the server's stdout: on unless the spec turns it off.
+std::shared_ptr<const http::AccessLog> AccessLogOf(const v1::ServerSpec& spec) {
+  if (spec.has_access_log() && !spec.access_log()) return nullptr;
+  return http::AccessLog::Open(STDOUT_FILENO);
+}
+
 }  // namespace
 
 absl::StatusOr<AnyProtocol> MakeProtocol(const v1::ServerSpec& spec,
@@ -53,6 +62,7 @@ absl::StatusOr<AnyProtocol> MakeProtocol(const v1::ServerSpec& spec,
       options.file_cache_valid = milliseconds(spec.file_cache_valid_ms());
       options.body_rate = BodyRateOf(spec);
       options.routes = std::move(routes);
+      options.access_log = AccessLogOf(spec);
       absl::StatusOr<std::unique_ptr<http::HttpProtocol>> http =
           http::HttpProtocol::Create(std::move(options));
       if (!http.ok()) return http.status();

@@ -131,10 +131,11 @@ bool HttpConnection::Answer(net::Clock::time_point start, bool more_input) {
   // A server error answered is still a failed request (a user route's 500, a file's EIO).
   if (static_cast<int>(response_.status()) >= 500) CountError(stats::ErrorKind::kProtocol);
   const bool keep_alive = response_.KeepsAlive(options);
+  const std::chrono::nanoseconds latency = net::Clock::now() - start;
+  if (options_.access_log != nullptr) LogAccess(request, latency);
   response_.Reset();  // closes a sent file now, not when the next request comes
   if (stats::SlotWriter* stats = stream_.stats()) {
-    stats->OnRequest(static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(net::Clock::now() - start).count()));
+    stats->OnRequest(static_cast<std::uint64_t>(latency.count()));
   }
   if (keep_alive) return true;
   // A client that asked for the close sends nothing after this request (RFC 9112 9.6), so
@@ -149,7 +150,21 @@ void HttpConnection::AnswerErrorAndClose(StatusCode status) {
   HeadOptions options;
   options.keep_alive = false;
   // The request is unknown or incomplete: answer as for a GET, with the error body.
-  if (Send(Method::kGet, options)) LingeringClose();
+  const bool sent = Send(Method::kGet, options);
+  // Logged with what was parsed of it (maybe nothing: "-"), its duration unknown (0).
+  if (sent && options_.access_log != nullptr) {
+    options_.access_log->Write(parser_.request().method_token, parser_.request().target,
+                               static_cast<int>(response_.status()), response_.content_length(),
+                               std::chrono::nanoseconds(0));
+  }
+  if (sent) LingeringClose();
+}
+
+void HttpConnection::LogAccess(const Request& request, std::chrono::nanoseconds latency) const {
+  const std::uint64_t bytes =
+      ResponseHasBody(request.method, response_.status()) ? response_.content_length() : 0;
+  options_.access_log->Write(request.method_token, request.target,
+                             static_cast<int>(response_.status()), bytes, latency);
 }
 
 bool HttpConnection::Send(Method method, const HeadOptions& options) {

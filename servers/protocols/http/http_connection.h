@@ -80,6 +80,8 @@ class HttpConnection {
   void OnReadDeadline(net::Deadline deadline, net::Deadline header_deadline,
                       const std::optional<net::MinRateDeadline>& body, bool answered);
   void CountError(stats::ErrorKind kind);
+  // The access log's line for `request`, whose response_ was just sent.
+  void LogAccess(const Request& request, std::chrono::nanoseconds latency) const;
   // Sends response_ for a request of `method`. False when the connection broke.
   bool Send(Method method, const HeadOptions& options);
   bool SendFileBody(Method method, const HeadOptions& options);

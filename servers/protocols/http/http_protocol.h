@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "servers/net/min_rate_deadline.h"
+#include "servers/protocols/http/access_log.h"
 #include "servers/protocols/http/idle_connections.h"
 #include "servers/protocols/http/request_parser.h"
 #include "servers/protocols/http/route_table.h"
@@ -51,6 +52,9 @@ struct HttpOptions {
   // before the static files; null or empty serves files only. Shared by every worker and
   // never changed once the protocol is created.
   std::shared_ptr<const RouteTable> routes;
+  // One line per answered request (access_log.h) when set; corral-server sets it unless the
+  // spec's access_log is false. Shared by every worker.
+  std::shared_ptr<const AccessLog> access_log;
 };
 
 // HttpProtocol: Corral's HTTP/1.1 server (RFC 9110/9112) as a StreamProtocol, written once

@@ -74,5 +74,16 @@ TEST_F(RotatingLogTest, CutsOverlongLines) {
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2);
 }
 
+TEST_F(RotatingLogTest, NamedFileReopensAfterItWasMovedAway) {
+  RotatingLog log(dir_, 1 << 20, 3, "agent.log");
+  ASSERT_TRUE(log.Feed("before\n", now_));
+  // What logrotate does: move the file, then SIGHUP, which the agent turns into Reopen.
+  std::filesystem::rename(dir_ + "/agent.log", dir_ + "/agent.log.moved");
+  log.Reopen();
+  ASSERT_TRUE(log.Feed("after\n", now_));
+  EXPECT_EQ(Slurp(dir_ + "/agent.log.moved"), "2026-09-21T14:13:20.123456Z before\n");
+  EXPECT_EQ(Slurp(dir_ + "/agent.log"), "2026-09-21T14:13:20.123456Z after\n");
+}
+
 }  // namespace
 }  // namespace corral::logger
