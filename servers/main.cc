@@ -26,6 +26,7 @@
 #include "servers/server_kinds.h"
 #include "servers/spec_fd.h"
 #include "servers/stats/scoreboard.h"
+#include "servers/stats/socket_drops.h"
 #include "spdlog/spdlog.h"
 #include "spec/spec_defaults.h"
 #include "spec/spec_flags.h"
@@ -217,6 +218,9 @@ int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
       server_spec->pool_size() > 0 ? absl::StrCat(", pool of ", server_spec->pool_size()) : "",
       bound->ToString());
   if (scoreboard) scoreboard->SetListenerState(stats::ListenerState::kAccepting);
+  // UDP: the kernel's drops count from here, before anyone is told the server is ready (the
+  // workers, which may start later, join this socket's entry; see stats/socket_drops.h).
+  if (datagrams && scoreboard) stats::SocketDrops counted(socket->get(), &*scoreboard);
   SendReadiness(flags.notify_fd, Readiness{true, bound->ToString()});
 
   absl::Status served =
