@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_join.h"
 #include "servers/net/address.h"
+#include "servers/net/receive_buffer.h"
 #include "servers/net/socket.h"
 #include "servers/server_kinds.h"
 #include "spec/spec_kinds.h"
@@ -17,6 +18,7 @@ std::vector<v1::ListenSocket> RequestedSockets(const v1::ServerSpec& spec) {
     // udp-echo and a udp handler plugin receive datagrams; every other protocol listens.
     const std::optional<ProtocolKind> kind = spec::ProtocolFromProto(spec.protocol());
     first.set_udp(kind.has_value() && IsDatagramProtocol(*kind));
+    if (first.udp()) first.set_receive_buffer_bytes(spec.receive_buffer_bytes());
     wanted.push_back(std::move(first));
   }
   for (const v1::ListenSocket& socket : spec.sockets()) wanted.push_back(socket);
@@ -31,6 +33,12 @@ absl::StatusOr<std::vector<HeldSocket>> BindSockets(const std::vector<v1::Listen
     absl::StatusOr<base::UniqueFd> fd =
         socket.udp() ? net::BindUdp(*address) : net::ListenTcp(*address);
     if (!fd.ok()) return fd.status();
+    // Set where the socket is made: it outlives every process of the server.
+    if (socket.udp() && socket.receive_buffer_bytes() > 0) {
+      absl::StatusOr<uint32_t> set =
+          net::SetReceiveBuffer(fd->get(), socket.receive_buffer_bytes());
+      if (!set.ok()) return set.status();
+    }
     absl::StatusOr<net::Address> bound = net::LocalAddress(fd->get());
     if (!bound.ok()) return bound.status();
     HeldSocket entry{socket, *std::move(fd)};

@@ -59,10 +59,14 @@ const std::vector<Family>& Families() {
       {"corral_stalls_total", "counter",
        "Times a coroutine handler held its hub past the stall bound without yielding.",
        [](const auto& s) { return double(s.totals().stalls()); }, HasBoard},
-      {"corral_workers_busy", "gauge", "Workers reading, writing or holding a keep-alive.",
+      {"corral_workers_busy", "gauge", "Clients served now (connections open, or datagrams).",
        [](const auto& s) { return double(s.busy_workers()); }, HasBoard},
-      {"corral_workers_idle", "gauge", "Workers owned and waiting.",
+      {"corral_workers_idle", "gauge", "Started workers waiting for a client.",
        [](const auto& s) { return double(s.idle_workers()); }, HasBoard},
+      {"corral_workers_cap", "gauge", "The most clients served at once (max_workers).",
+       [](const auto& s) { return double(s.worker_cap()); }, HasBoard},
+      {"corral_workers_left", "gauge", "Clients that would still be served at once (cap - busy).",
+       [](const auto& s) { return double(s.workers_left()); }, HasBoard},
       {"corral_process_cpu_seconds_total", "counter",
        "CPU time of the server's process tree, exited descendants included.",
        [](const auto& s) { return s.process().cpu_seconds(); }, HasProcess},
@@ -92,7 +96,8 @@ void RenderErrors(const std::vector<PrometheusServer>& servers, std::string& out
         {"refused_at_cap", t.errors_refused_at_cap()},
         {"header_timeout", t.errors_header_timeout()},
         {"body_timeout", t.errors_body_timeout()},
-        {"refused_per_client", t.errors_refused_per_client()}};
+        {"refused_per_client", t.errors_refused_per_client()},
+        {"dropped", t.errors_dropped()}};
     for (const auto& [kind, count] : kinds) {
       absl::StrAppend(&out, "corral_errors_total{", Labels(*p.stats), ",kind=\"", kind, "\"} ",
                       Number(count), "\n");

@@ -1,5 +1,7 @@
 #include "agent/server_stats.h"
 
+#include <time.h>
+
 #include <filesystem>
 #include <set>
 
@@ -24,6 +26,7 @@ void FillCounters(const stats::CounterSet& c, v1::StatsCounters* out) {
   out->set_errors_header_timeout(c.error(stats::ErrorKind::kHeaderTimeout));
   out->set_errors_body_timeout(c.error(stats::ErrorKind::kBodyTimeout));
   out->set_errors_refused_per_client(c.error(stats::ErrorKind::kRefusedPerClient));
+  out->set_errors_dropped(c.error(stats::ErrorKind::kDropped));
 }
 
 void FillLatency(const stats::LatencySummary& l, v1::LatencySummary* out) {
@@ -61,6 +64,8 @@ void FillScoreboardStats(const stats::IntervalStats& interval, const stats::Snap
   out->set_busy_workers(interval.busy_workers);
   out->set_idle_workers(interval.idle_workers);
   out->set_free_slots(interval.free_slots);
+  out->set_worker_cap(interval.worker_cap);
+  out->set_workers_left(interval.workers_left);
   FillLatency(interval.interval_latency, out->mutable_interval_latency());
   FillLatency(interval.lifetime_latency, out->mutable_lifetime_latency());
   if (!per_worker) return;
@@ -98,8 +103,8 @@ void FillServerRecord(const v1::Server& server, absl::Time now, v1::ServerStats*
   }
 }
 
-v1::ServerStats ServerStatsSampler::Sample(const v1::Server& server, absl::Time now,
-                                           bool per_worker) {
+v1::ServerStats StatsBetween(const v1::Server& server, const ServerSample* base,
+                             const ServerSample& cur, absl::Time now, bool per_worker) {
   v1::ServerStats out;
   FillServerRecord(server, now, &out);
   if (server.spec().command_size() > 0) {
@@ -107,75 +112,138 @@ v1::ServerStats ServerStatsSampler::Sample(const v1::Server& server, absl::Time 
     out.set_unavailable_reason(
         "a command server keeps no scoreboard: connections, requests and latency are not "
         "measured; the process figures (CPU, memory, descriptors) are");
-    if (server.pid() != 0) SampleProcess(server.pid(), out.uptime_seconds(), now, &out);
-    return out;
-  }
-  absl::StatusOr<stats::IntervalStats> interval = scoreboard_.Sample();
-  if (interval.ok()) {
-    FillScoreboardStats(*interval, *scoreboard_.last(), per_worker, &out);
+  } else if (cur.scoreboard.has_value()) {
+    const stats::Snapshot& now_board = *cur.scoreboard;
+    const stats::Snapshot* base_board =
+        base != nullptr && base->scoreboard.has_value() ? &*base->scoreboard : nullptr;
+    const double young = 2 * absl::ToDoubleSeconds(kRateWindow);
+    stats::IntervalStats interval = base_board != nullptr
+                                        ? stats::ComputeInterval(*base_board, now_board)
+                                        : stats::ComputeFirst(now_board, young);
+    FillScoreboardStats(interval, now_board, per_worker, &out);
     // A server run by a handler plugin writes the plugin's declared name as its protocol.
-    if (!out.handler().empty()) out.set_handler(scoreboard_.last()->protocol);
+    if (!out.handler().empty()) out.set_handler(now_board.protocol);
   } else {
-    out.set_unavailable_reason(std::string(interval.status().message()));
+    out.set_unavailable_reason(std::string(cur.scoreboard_status.message()));
     // DataLoss: the file is there but cannot be trusted (see StatsSampler::Sample).
-    out.set_scoreboard_invalid(absl::IsDataLoss(interval.status()));
+    out.set_scoreboard_invalid(absl::IsDataLoss(cur.scoreboard_status));
   }
-  if (server.pid() != 0) SampleProcess(server.pid(), out.uptime_seconds(), now, &out);
+  if (cur.process.has_value() && cur.pid == server.pid()) {
+    v1::ProcessUsage* process = out.mutable_process();
+    *process = *cur.process;
+    // Over the span when both samples measured this process; the first covers its whole life.
+    double seconds = out.uptime_seconds();
+    double used = process->cpu_seconds();
+    if (base != nullptr && base->process.has_value() && base->pid == cur.pid) {
+      seconds = static_cast<double>(cur.monotonic_ns - base->monotonic_ns) / 1e9;
+      used -= base->process->cpu_seconds();
+    }
+    if (seconds > 0 && used >= 0) process->set_cpu_percent(100.0 * used / seconds);
+  }
   return out;
 }
 
-void ServerStatsSampler::SampleProcess(pid_t pid, double uptime_seconds, absl::Time now,
-                                       v1::ServerStats* out) {
-  absl::StatusOr<procfs::TreeUsage> usage = procfs::MeasureProcessTree(fs_, pid);
-  if (!usage.ok()) {
-    cpu_pid_ = 0;
-    return;
+std::shared_ptr<const ServerSample> ServerHistory::Sample(const v1::Server& server) {
+  auto sample = std::make_shared<ServerSample>();
+  sample->pid = server.pid();
+  if (server.spec().command_size() == 0) {
+    absl::StatusOr<stats::Snapshot> read = scoreboard_.Read();
+    if (read.ok()) {
+      sample->scoreboard = *std::move(read);
+    } else {
+      sample->scoreboard_status = read.status();
+    }
   }
-  v1::ProcessUsage* process = out->mutable_process();
-  double cpu = usage->total_cpu_seconds();
-  process->set_cpu_seconds(cpu);
-  process->set_rss_bytes(usage->rss_bytes);
-  process->set_threads(usage->threads);
-  process->set_open_fds(usage->open_fds);
-  process->set_processes(static_cast<uint32_t>(usage->pids.size()));
-  // The first reading of a process covers its whole life; later ones the time since the last.
-  double seconds = uptime_seconds;
-  double used = cpu;
-  if (cpu_pid_ == pid) {
-    seconds = absl::ToDoubleSeconds(now - cpu_time_);
-    used = cpu - cpu_seconds_;
+  if (server.pid() != 0) {
+    absl::StatusOr<procfs::TreeUsage> usage = procfs::MeasureProcessTree(fs_, server.pid());
+    if (usage.ok()) {
+      v1::ProcessUsage& process = sample->process.emplace();
+      process.set_cpu_seconds(usage->total_cpu_seconds());
+      process.set_rss_bytes(usage->rss_bytes);
+      process.set_threads(usage->threads);
+      process.set_open_fds(usage->open_fds);
+      process.set_processes(static_cast<uint32_t>(usage->pids.size()));
+    }
   }
-  if (seconds > 0 && used >= 0) process->set_cpu_percent(100.0 * used / seconds);
-  cpu_pid_ = pid;
-  cpu_seconds_ = cpu;
-  cpu_time_ = now;
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  sample->monotonic_ns = int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  samples_.push_back(sample);
+  // Keep one sample at least kRateWindow older than the newest (the base of "the last
+  // second"), and nothing older than that; bounded in count should consumers sample often.
+  constexpr size_t kMostKept = 64;
+  const int64_t window_ns = absl::ToInt64Nanoseconds(kRateWindow);
+  while (samples_.size() > 2 && (samples_.size() > kMostKept ||
+                                 samples_[1]->monotonic_ns <= sample->monotonic_ns - window_ns)) {
+    samples_.pop_front();
+  }
+  return sample;
 }
 
-const stats::HistogramSnapshot* ServerStatsSampler::lifetime_latency() const {
-  return scoreboard_.last().has_value() ? &scoreboard_.last()->latency : nullptr;
+std::shared_ptr<const ServerSample> ServerHistory::Fresh(const v1::Server& server,
+                                                         absl::Duration max_age) {
+  if (!samples_.empty()) {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    const int64_t now_ns = int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+    const std::shared_ptr<const ServerSample>& newest = samples_.back();
+    if (now_ns - newest->monotonic_ns <= absl::ToInt64Nanoseconds(max_age) &&
+        newest->pid == server.pid()) {
+      return newest;
+    }
+  }
+  return Sample(server);
 }
 
-std::vector<v1::ServerStats> ServerStatsSamplers::Sample(const std::vector<v1::Server>& servers,
-                                                         bool complete, bool per_worker) {
-  std::vector<v1::ServerStats> out;
+std::shared_ptr<const ServerSample> ServerHistory::Before(const ServerSample& cur,
+                                                          absl::Duration span) const {
+  const int64_t limit = cur.monotonic_ns - absl::ToInt64Nanoseconds(span);
+  std::shared_ptr<const ServerSample> found;
+  for (const std::shared_ptr<const ServerSample>& s : samples_) {
+    if (s.get() == &cur) break;
+    if (found == nullptr || s->monotonic_ns <= limit) found = s;
+  }
+  return found;
+}
+
+v1::ServerStats ServerHistory::Recent(const v1::Server& server, absl::Time now, bool per_worker) {
+  // A sample of the last tenth of a second stands for now; the base is the newest sample at
+  // least 0.8 s older, so the span is about kRateWindow (a tick is due every kRateWindow).
+  std::shared_ptr<const ServerSample> cur = Fresh(server, absl::Milliseconds(100));
+  std::shared_ptr<const ServerSample> base = Before(*cur, kRateWindow * 0.8);
+  return StatsBetween(server, base.get(), *cur, now, per_worker);
+}
+
+const stats::HistogramSnapshot* ServerHistory::lifetime_latency() const {
+  if (samples_.empty() || !samples_.back()->scoreboard.has_value()) return nullptr;
+  return &samples_.back()->scoreboard->latency;
+}
+
+void StatsHistory::SampleAll(const std::vector<v1::Server>& servers) {
   std::set<std::string> seen;
+  for (const v1::Server& server : servers) {
+    seen.insert(server.spec().name());
+    Of(server.spec().name()).Sample(server);
+  }
+  std::erase_if(servers_, [&](const auto& e) { return !seen.contains(e.first); });
+}
+
+ServerHistory& StatsHistory::Of(const std::string& name) {
+  std::unique_ptr<ServerHistory>& history = servers_[name];
+  if (history == nullptr) {
+    history = std::make_unique<ServerHistory>(ScoreboardPath(home_, name), fs_);
+  }
+  return *history;
+}
+
+std::vector<v1::ServerStats> StatsHistory::Recent(const std::vector<v1::Server>& servers,
+                                                  bool per_worker) {
+  std::vector<v1::ServerStats> out;
   absl::Time now = absl::Now();
   for (const v1::Server& server : servers) {
-    const std::string& name = server.spec().name();
-    seen.insert(name);
-    std::unique_ptr<ServerStatsSampler>& sampler = samplers_[name];
-    if (sampler == nullptr) {
-      sampler = std::make_unique<ServerStatsSampler>(ScoreboardPath(home_, name), fs_);
-    }
-    out.push_back(sampler->Sample(server, now, per_worker));
+    out.push_back(Of(server.spec().name()).Recent(server, now, per_worker));
   }
-  if (complete) std::erase_if(samplers_, [&](const auto& e) { return !seen.contains(e.first); });
   return out;
-}
-
-const ServerStatsSampler* ServerStatsSamplers::Find(const std::string& name) const {
-  auto it = samplers_.find(name);
-  return it == samplers_.end() ? nullptr : it->second.get();
 }
 
 }  // namespace corral::agent

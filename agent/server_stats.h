@@ -3,20 +3,22 @@
 // threads, descriptors) and the supervisor's record (state, restarts, uptime), into one
 // v1::ServerStats.
 //
-// A sampler remembers its previous read, so rates and CPU% cover the time since then: each
-// consumer (GetStats, each WatchStats stream, the metrics endpoint) keeps its own. Not
-// thread-safe; the agent uses them in the loop thread only. Reads a few small files per call:
-// call at the stats interval, never per request.
+// The agent samples every server once a second (and on demand when a consumer wants fresher
+// counts) and keeps a short history, so rates and CPU% are those of the last second (or of a
+// watch's interval), never averages since the previous call or the server's start. Not
+// thread-safe; the agent uses it in the loop thread only.
 #pragma once
 
 #include <sys/types.h>
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "agent/procfs/proc_fs.h"
 #include "corral/v1/server.pb.h"
@@ -39,51 +41,80 @@ void FillScoreboardStats(const stats::IntervalStats& interval, const stats::Snap
 // The supervision part (name, state, protocol, model, address, pid, restarts, uptime). Pure.
 void FillServerRecord(const v1::Server& server, absl::Time now, v1::ServerStats* out);
 
-// Successive samples of one server.
-class ServerStatsSampler {
+// One reading of one server: its scoreboard and its process tree at one instant.
+struct ServerSample {
+  int64_t monotonic_ns = 0;  // CLOCK_MONOTONIC when taken
+  pid_t pid = 0;             // the server process sampled, 0 when none ran
+  // The scoreboard, when it could be read; otherwise why not (DataLoss: it cannot be trusted).
+  std::optional<stats::Snapshot> scoreboard;
+  absl::Status scoreboard_status;
+  // The process tree (cpu_percent unset: it needs two samples); unset when none was measured.
+  std::optional<v1::ProcessUsage> process;
+};
+
+// How long "now" is: GetStats, the first message of a watch and the metrics endpoint give
+// rates over (about) the last kRateWindow.
+inline constexpr absl::Duration kRateWindow = absl::Seconds(1);
+
+// Everything about `server` over the span from `base` to `cur` (rates, interval latency, CPU%),
+// with gauges and totals as of `cur`. A null `base` (the first sample) gives rates only for a
+// server at most 2 kRateWindow old, never a lifetime average. Pure.
+v1::ServerStats StatsBetween(const v1::Server& server, const ServerSample* base,
+                             const ServerSample& cur, absl::Time now, bool per_worker);
+
+// The recent samples of one server, newest last, kept for a little more than kRateWindow.
+// Not thread-safe: the agent uses it in the loop thread only. Samples are shared (read-only)
+// with consumers that keep one as the base of their next interval (a WatchStats stream).
+class ServerHistory {
  public:
-  ServerStatsSampler(std::string scoreboard_path, const procfs::ProcFs& fs)
+  ServerHistory(std::string scoreboard_path, const procfs::ProcFs& fs)
       : scoreboard_(std::move(scoreboard_path)), fs_(fs) {}
 
-  // Everything about `server` now. Never fails: a missing scoreboard or process leaves those
-  // parts empty (scoreboard_available false, process unset); an untrustworthy scoreboard file
-  // sets scoreboard_invalid, with the reason in unavailable_reason.
-  v1::ServerStats Sample(const v1::Server& server, absl::Time now, bool per_worker);
+  // Reads the scoreboard and `server`'s process tree now, and keeps the sample. Cheap: one
+  // pread per owned slot and a few small /proc files. Never fails (see ServerSample).
+  std::shared_ptr<const ServerSample> Sample(const v1::Server& server);
 
-  // Latency since the server started, from the last successful scoreboard read; null before
-  // one. For histogram exports (Prometheus), which the proto does not carry.
+  // The newest sample, first taking one when there is none or the newest is older than
+  // `max_age` (so a consumer sees counts no older than that).
+  std::shared_ptr<const ServerSample> Fresh(const v1::Server& server, absl::Duration max_age);
+
+  // The newest kept sample taken at least `span` before `cur`, else the oldest kept one; null
+  // when `cur` is the only one.
+  std::shared_ptr<const ServerSample> Before(const ServerSample& cur, absl::Duration span) const;
+
+  // The stats over about the last kRateWindow, ending with a sample at most 100 ms old.
+  v1::ServerStats Recent(const v1::Server& server, absl::Time now, bool per_worker);
+
+  // Latency since the server started, from the newest sample; null without a scoreboard. For
+  // histogram exports (Prometheus), which the proto does not carry.
   const stats::HistogramSnapshot* lifetime_latency() const;
 
  private:
-  void SampleProcess(pid_t pid, double uptime_seconds, absl::Time now, v1::ServerStats* out);
-
   stats::StatsSampler scoreboard_;
   const procfs::ProcFs& fs_;
-  // The previous CPU reading, for CPU%: of which process, how much, when.
-  pid_t cpu_pid_ = 0;
-  double cpu_seconds_ = 0;
-  absl::Time cpu_time_;
+  std::deque<std::shared_ptr<const ServerSample>> samples_;
 };
 
-// One sampler per server for one consumer: samples a list of servers, creating samplers for
-// new names and forgetting the ones no longer listed.
-class ServerStatsSamplers {
+// The histories of every server, sampled together once a second by the agent's loop (one
+// sampler serves GetStats, every WatchStats stream and the metrics endpoint). Loop thread only.
+class StatsHistory {
  public:
-  ServerStatsSamplers(std::string home, const procfs::ProcFs& fs)
-      : home_(std::move(home)), fs_(fs) {}
+  StatsHistory(std::string home, const procfs::ProcFs& fs) : home_(std::move(home)), fs_(fs) {}
 
-  // `servers` in the order given. Samplers of servers not in `servers` are dropped only when
-  // `complete` (the list is every server), so sampling one server keeps the others' state.
-  std::vector<v1::ServerStats> Sample(const std::vector<v1::Server>& servers, bool complete,
-                                      bool per_worker);
+  // Samples each of `servers`, which is the complete list: histories of servers no longer in it
+  // are dropped.
+  void SampleAll(const std::vector<v1::Server>& servers);
 
-  // The sampler of `name`, if it has been sampled.
-  const ServerStatsSampler* Find(const std::string& name) const;
+  // The history of `name`, created empty when it has none yet.
+  ServerHistory& Of(const std::string& name);
+
+  // Stats over about the last kRateWindow for each of `servers`, in that order.
+  std::vector<v1::ServerStats> Recent(const std::vector<v1::Server>& servers, bool per_worker);
 
  private:
   const std::string home_;
   const procfs::ProcFs& fs_;
-  std::map<std::string, std::unique_ptr<ServerStatsSampler>> samplers_;
+  std::map<std::string, std::unique_ptr<ServerHistory>> servers_;
 };
 
 }  // namespace corral::agent

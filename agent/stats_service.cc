@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <map>
 #include <memory>
+#include <set>
 
 #include "absl/time/clock.h"
 #include "agent/grpc_status.h"
@@ -32,12 +34,12 @@ v1::StatsReport Report(std::vector<v1::ServerStats> servers) {
 
 }  // namespace
 
-// One WatchStats call: its stream, its own samplers, its request. Shared by the loop's timer
-// tasks; the stream keeps itself alive until gRPC is done with it.
+// One WatchStats call: its stream, the bases of its intervals, its request. Shared by the loop's
+// timer tasks; the stream keeps itself alive until gRPC is done with it.
 struct StatsService::Watch {
-  Watch(std::string home, const procfs::ProcFs& fs) : samplers(std::move(home), fs) {}
   std::shared_ptr<StatsStream> stream;
-  ServerStatsSamplers samplers;
+  // Per server, the sample the previous message ended with: the base of the next interval.
+  std::map<std::string, std::shared_ptr<const ServerSample>> bases;
   std::string name;
   bool per_worker = false;
   std::chrono::milliseconds interval{kDefaultIntervalMs};
@@ -50,8 +52,39 @@ StatsService::StatsService(EventLoop& loop, Supervisor& supervisor, std::string 
       supervisor_(supervisor),
       access_(access),
       home_(std::move(home)),
-      get_samplers_(home_, fs_),
-      metrics_samplers_(home_, fs_) {}
+      history_(home_, fs_) {
+  loop_.RunInLoop([this] { SampleTick(); });
+}
+
+void StatsService::SampleTick() {
+  history_.SampleAll(*ServersNamed(""));
+  loop_.RunAfter(std::chrono::milliseconds(absl::ToInt64Milliseconds(kRateWindow)),
+                 [this] { SampleTick(); });
+}
+
+std::vector<v1::ServerStats> StatsService::WatchSample(Watch& watch,
+                                                       const std::vector<v1::Server>& servers) {
+  std::vector<v1::ServerStats> out;
+  absl::Time now = absl::Now();
+  // Counts no older than a quarter of the interval (and 100 ms), so intervals stay even.
+  const absl::Duration max_age =
+      std::min(absl::Milliseconds(100), absl::FromChrono(watch.interval) / 4);
+  std::set<std::string> seen;
+  for (const v1::Server& server : servers) {
+    const std::string& name = server.spec().name();
+    seen.insert(name);
+    ServerHistory& history = history_.Of(name);
+    std::shared_ptr<const ServerSample> cur = history.Fresh(server, max_age);
+    std::shared_ptr<const ServerSample>& base = watch.bases[name];
+    // The first message of a server covers the last second, like GetStats; later ones the
+    // time since the previous message.
+    if (base == nullptr) base = history.Before(*cur, kRateWindow * 0.8);
+    out.push_back(StatsBetween(server, base.get(), *cur, now, watch.per_worker));
+    base = cur;
+  }
+  std::erase_if(watch.bases, [&](const auto& e) { return !seen.contains(e.first); });
+  return out;
+}
 
 absl::StatusOr<std::vector<v1::Server>> StatsService::ServersNamed(const std::string& name) const {
   if (!name.empty()) {
@@ -77,8 +110,7 @@ grpc::ServerUnaryReactor* StatsService::GetStats(grpc::CallbackServerContext* co
   loop_.RunInLoop([this, reactor, request, response] {
     absl::StatusOr<std::vector<v1::Server>> servers = ServersNamed(request->name());
     if (!servers.ok()) return reactor->Finish(ToGrpcStatus(servers.status()));
-    *response =
-        Report(get_samplers_.Sample(*servers, request->name().empty(), request->per_worker()));
+    *response = Report(history_.Recent(*servers, request->per_worker()));
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;
@@ -86,7 +118,7 @@ grpc::ServerUnaryReactor* StatsService::GetStats(grpc::CallbackServerContext* co
 
 grpc::ServerWriteReactor<v1::StatsReport>* StatsService::WatchStats(
     grpc::CallbackServerContext* context, const v1::WatchStatsRequest* request) {
-  auto watch = std::make_shared<Watch>(home_, fs_);
+  auto watch = std::make_shared<Watch>();
   // Only ever one message waits: the tick pushes only when the stream is idle.
   watch->stream = std::make_shared<StatsStream>(1, [](v1::StatsReport&, uint64_t) {});
   watch->stream->HoldUntilDone(watch->stream, nullptr);
@@ -120,8 +152,7 @@ void StatsService::WatchTick(std::shared_ptr<Watch> watch) {
       return;
     }
     watch->first = false;
-    watch->stream->Push(
-        Report(watch->samplers.Sample(*servers, watch->name.empty(), watch->per_worker)));
+    watch->stream->Push(Report(WatchSample(*watch, *servers)));
   }
   loop_.RunAfter(watch->interval, [this, watch] { WatchTick(watch); });
 }
@@ -131,13 +162,11 @@ std::string StatsService::RenderMetrics() {
   std::future<std::string> result = text->get_future();
   loop_.RunInLoop([this, text] {
     std::vector<v1::Server> servers = *ServersNamed("");
-    std::vector<v1::ServerStats> stats = metrics_samplers_.Sample(servers, true, false);
+    std::vector<v1::ServerStats> stats = history_.Recent(servers, false);
     std::vector<PrometheusServer> input;
     for (const v1::ServerStats& s : stats) {
-      const ServerStatsSampler* sampler = metrics_samplers_.Find(s.name());
-      input.push_back({&s, s.scoreboard_available() && sampler != nullptr
-                               ? sampler->lifetime_latency()
-                               : nullptr});
+      input.push_back(
+          {&s, s.scoreboard_available() ? history_.Of(s.name()).lifetime_latency() : nullptr});
     }
     text->set_value(RenderPrometheus(input));
   });

@@ -1,9 +1,12 @@
 // StatsService: the corral.v1.Stats gRPC service (GetStats, WatchStats), and the text of the
-// Prometheus endpoint. Each call is handed to the loop thread, which reads the supervisor's
-// records (never from a gRPC thread) and samples the scoreboards and /proc there, then finishes
-// or feeds the call; no gRPC thread blocks. Each WatchStats stream has its own samplers and at
-// most one message in flight: it samples again only once the previous message was written and
-// the interval has passed, so a slow client costs no memory.
+// Prometheus endpoint. The loop thread samples every server's scoreboard and /proc once a
+// second into one StatsHistory; each call is handed to the loop thread, which reads the
+// supervisor's records (never from a gRPC thread) and the history there, then finishes or feeds
+// the call; no gRPC thread blocks. GetStats and the metrics give rates over the last second; a
+// WatchStats stream keeps the sample its previous message ended with, so each message covers
+// its interval (the first, the last second), and has at most one message in flight: it samples
+// again only once the previous message was written and the interval has passed, so a slow
+// client costs no memory.
 #pragma once
 
 #include <string>
@@ -38,6 +41,10 @@ class StatsService final : public v1::Stats::CallbackService {
  private:
   struct Watch;
   void WatchTick(std::shared_ptr<Watch> watch);
+  // Loop thread. The next message of `watch` for `servers`.
+  std::vector<v1::ServerStats> WatchSample(Watch& watch, const std::vector<v1::Server>& servers);
+  // Loop thread. Samples every server, then again after kRateWindow, for as long as the loop runs.
+  void SampleTick();
   // Loop thread. Every server (name empty, sorted by name) or the one named; NOT_FOUND.
   absl::StatusOr<std::vector<v1::Server>> ServersNamed(const std::string& name) const;
 
@@ -46,8 +53,9 @@ class StatsService final : public v1::Stats::CallbackService {
   const CallerAccess& access_;
   const std::string home_;
   const procfs::ProcFs fs_;
-  ServerStatsSamplers get_samplers_;      // loop thread only: GetStats
-  ServerStatsSamplers metrics_samplers_;  // loop thread only: RenderMetrics
+  // Loop thread only: every server sampled each kRateWindow (SampleTick), and on demand when a
+  // consumer wants fresher counts. Serves GetStats, every watch and RenderMetrics.
+  StatsHistory history_;
 };
 
 }  // namespace corral::agent

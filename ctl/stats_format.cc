@@ -171,17 +171,21 @@ std::string FormatStatsBlock(const v1::ServerStats& s) {
                      t.errors_protocol(), "  refused-at-cap ", t.errors_refused_at_cap(),
                      "  header-timeout ", t.errors_header_timeout(), "  body-timeout ",
                      t.errors_body_timeout(), "  refused-per-client ",
-                     t.errors_refused_per_client(), "  (", HumanRate(r.errors_per_second()),
-                     "/s)"));
+                     t.errors_refused_per_client(), "  dropped ", t.errors_dropped(), "  (",
+                     HumanRate(r.errors_per_second()), "/s)"));
     if (t.stalls() != 0) {
       add("stalls", absl::StrCat(t.stalls(), "  (a handler held its hub past the stall bound)"));
     }
-    add("workers", absl::StrCat(s.busy_workers(), " busy  ", s.idle_workers(), " idle  ",
-                                s.free_slots(), " free slots"));
+    // One definition under every model (README, "figures"): busy + left = cap.
+    add("workers", absl::StrCat(s.busy_workers(), " busy  ", s.idle_workers(), " idle  cap ",
+                                s.worker_cap(), "  left ", s.workers_left()));
     add("latency (interval)", LatencyLine(s.interval_latency()));
     add("latency (lifetime)", LatencyLine(s.lifetime_latency()));
-    add("interval", absl::StrFormat("%.2fs%s", s.interval_seconds(),
-                                    s.restarted_in_interval() ? " (server restarted)" : ""));
+    // Rates and the interval latency cover this span, ending now: never a lifetime average.
+    add("interval", s.interval_seconds() > 0
+                        ? absl::StrFormat("last %.2fs%s", s.interval_seconds(),
+                                          s.restarted_in_interval() ? " (server restarted)" : "")
+                        : std::string("measuring (rates need a second sample)"));
   }
   if (s.has_process()) {
     const v1::ProcessUsage& p = s.process();
@@ -293,6 +297,17 @@ std::vector<std::string> FormatTopTable(const std::vector<v1::ServerStats>& serv
       if (line.size() > width) line.resize(width);
     }
   }
+  return lines;
+}
+
+std::vector<std::string> FitToScreen(std::vector<std::string> lines, size_t rows, size_t width) {
+  if (rows == 0 || lines.size() <= rows) return lines;
+  const size_t hidden = lines.size() - (rows - 1);
+  lines.resize(rows - 1);
+  std::string note = absl::StrCat("(", hidden, hidden == 1 ? " row does" : " rows do",
+                                  " not fit: enlarge the window)");
+  if (width > 0 && note.size() > width) note.resize(width);
+  lines.push_back(std::move(note));
   return lines;
 }
 

@@ -58,6 +58,10 @@ std::vector<v1::ServerStats> SortForTop(std::vector<v1::ServerStats> servers, To
 std::vector<std::string> FormatTopTable(const std::vector<v1::ServerStats>& servers, TopSort sort,
                                         size_t width);
 
+// `lines` cut to a screen of `rows` rows: when some do not fit, the last row says how many
+// (so a person knows the table goes on), cut to `width` columns (0: not cut).
+std::vector<std::string> FitToScreen(std::vector<std::string> lines, size_t rows, size_t width);
+
 // The help line: "sort: n name  s state ... (current marked with *)  q quit".
 std::string FormatTopHelp(TopSort sort);
 

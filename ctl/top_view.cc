@@ -185,7 +185,7 @@ int TopCommand(CommandContext& ctx, const TopOptions& options) {
     for (std::string& line : FormatTopTable(SortForTop(sample.servers, sort), sort, cols)) {
       lines.push_back(std::move(line));
     }
-    TerminalSession::Write(Frame(lines, rows));
+    TerminalSession::Write(Frame(FitToScreen(std::move(lines), rows, cols), rows));
   };
   redraw();
   Clock::time_point next = Clock::now() + std::chrono::milliseconds(options.interval_ms);

@@ -21,11 +21,13 @@
 #include "servers/listen_fds.h"
 #include "servers/models/model.h"
 #include "servers/models/per_client_limit.h"
+#include "servers/net/receive_buffer.h"
 #include "servers/net/socket.h"
 #include "servers/readiness.h"
 #include "servers/server_kinds.h"
 #include "servers/spec_fd.h"
 #include "servers/stats/scoreboard.h"
+#include "servers/stats/socket_drops.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 #include "spec/field_flags.h"
@@ -105,7 +107,8 @@ absl::StatusOr<v1::ServerSpec> ResolveSpec(const Flags& flags, const spec::SpecF
 // process so that clients wait in its backlog across a restart, or, standalone, our own.
 absl::StatusOr<base::UniqueFd> OpenListener(std::vector<ListenFd> inherited,
                                             const net::Address& address, ModelKind model_kind,
-                                            bool datagrams, int defer_accept_seconds) {
+                                            bool datagrams, int defer_accept_seconds,
+                                            uint32_t receive_buffer_bytes) {
   if (!inherited.empty()) {
     base::UniqueFd fd = std::move(inherited.front().fd);
     if (absl::Status s = CheckListenFd(fd.get(), datagrams); !s.ok()) return s;
@@ -121,7 +124,18 @@ absl::StatusOr<base::UniqueFd> OpenListener(std::vector<ListenFd> inherited,
   net::ListenOptions listen_options;
   listen_options.reuse_port = shared_port;
   listen_options.defer_accept_seconds = defer_accept_seconds;
-  return datagrams ? net::BindUdp(address, shared_port) : net::ListenTcp(address, listen_options);
+  if (!datagrams) return net::ListenTcp(address, listen_options);
+  absl::StatusOr<base::UniqueFd> socket = net::BindUdp(address, shared_port);
+  // Set where the socket is made (the agent does so for the sockets it hands over).
+  if (socket.ok() && receive_buffer_bytes > 0) {
+    absl::StatusOr<uint32_t> set = net::SetReceiveBuffer(socket->get(), receive_buffer_bytes);
+    if (!set.ok()) return set.status();
+    if (*set < receive_buffer_bytes) {
+      spdlog::warn("receive buffer: asked for {} bytes, the kernel granted {} (net.core.rmem_max)",
+                   receive_buffer_bytes, *set);
+    }
+  }
+  return socket;
 }
 
 int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
@@ -155,6 +169,7 @@ int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
   model_options.stall_bound = std::chrono::milliseconds(server_spec->stall_bound_ms());
   model_options.handler_name = plugin != nullptr ? plugin->name() : protocol_name;
   model_options.shared_listener = !inherited->empty();
+  model_options.receive_buffer_bytes = server_spec->receive_buffer_bytes();
 
   // Created before any worker exists, so forked children inherit the mapping.
   std::optional<stats::Scoreboard> scoreboard;
@@ -165,6 +180,7 @@ int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
                                    .protocol = ScoreboardProtocol(protocol_name, plugin),
                                    .model = model_name,
                                    .generation = flags.scoreboard_generation,
+                                   .worker_cap = server_spec->max_workers(),
                                    .fd = flags.scoreboard_fd});
     if (!created.ok()) return FailStart(flags, std::string(created.status().message()));
     scoreboard.emplace(*std::move(created));
@@ -195,7 +211,8 @@ int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
                                  // runs from then
           : 0;
   absl::StatusOr<base::UniqueFd> socket =
-      OpenListener(*std::move(inherited), *address, model_kind, datagrams, defer_accept_seconds);
+      OpenListener(*std::move(inherited), *address, model_kind, datagrams, defer_accept_seconds,
+                   server_spec->receive_buffer_bytes());
   if (!socket.ok()) return FailStart(flags, std::string(socket.status().message()));
   absl::StatusOr<net::Address> bound = net::LocalAddress(socket->get());
   if (!bound.ok()) return FailStart(flags, std::string(bound.status().message()));
@@ -206,6 +223,9 @@ int Run(const Flags& flags, const spec::SpecFlags& spec_flags) {
       server_spec->pool_size() > 0 ? absl::StrCat(", pool of ", server_spec->pool_size()) : "",
       bound->ToString());
   if (scoreboard) scoreboard->SetListenerState(stats::ListenerState::kAccepting);
+  // UDP: the kernel's drops count from here, before anyone is told the server is ready (the
+  // workers, which may start later, join this socket's entry; see stats/socket_drops.h).
+  if (datagrams && scoreboard) stats::SocketDrops counted(socket->get(), &*scoreboard);
   SendReadiness(flags.notify_fd, Readiness{true, bound->ToString()});
 
   absl::Status served =

@@ -79,6 +79,9 @@ SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
          "most connections served at once per client address (IPv4 address or IPv6 /64); more "
          "are closed at once and counted (0: no cap)" +
              Default(kDefaultMaxConnectionsPerClient));
+  Number(app, "--receive-buffer", &S::set_receive_buffer_bytes,
+         "udp: the socket's receive buffer, bytes; datagrams arriving while it is full are "
+         "dropped and counted (default: the kernel's; capped at net.core.rmem_max unless root)");
   Number(app, "--body-grace-ms", &S::set_body_grace_ms,
          "http and file: a request body or upload may take this long before --body-min-rate "
          "applies" +

@@ -155,6 +155,17 @@ absl::Status CheckClientLimits(ProtocolKind protocol, const v1::ServerSpec& spec
   return CheckRange("body_grace_ms", spec.body_grace_ms(), kMaxBodyGraceMs);
 }
 
+// The socket's receive buffer: datagram protocols only, at most 1 GiB (net/receive_buffer.h).
+absl::Status CheckReceiveBuffer(ProtocolKind protocol, const v1::ServerSpec& spec) {
+  constexpr uint32_t kMaxReceiveBufferBytes = 1u << 30;
+  if (spec.receive_buffer_bytes() == 0) return absl::OkStatus();
+  if (!IsDatagramProtocol(protocol)) {
+    return Invalid(absl::StrCat("receive_buffer_bytes applies to datagram protocols, not ",
+                                std::string(ProtocolName(protocol))));
+  }
+  return CheckRange("receive_buffer_bytes", spec.receive_buffer_bytes(), kMaxReceiveBufferBytes);
+}
+
 // The handler plugin: required by tcp and udp, optional for http, refused elsewhere; its path
 // is stored absolute, as root's is, so the agent and the server resolve it alike.
 absl::Status CheckHandlerFields(ProtocolKind protocol, v1::ServerSpec& spec) {
@@ -259,6 +270,7 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stat
   if (absl::Status s = CheckHealthFields(spec, !IsDatagramProtocol(*protocol)); !s.ok()) {
     return s;
   }
+  if (absl::Status s = CheckReceiveBuffer(*protocol, spec); !s.ok()) return s;
 
   if (NeedsRoot(*protocol)) {
     if (spec.root().empty()) {

@@ -53,8 +53,8 @@ RULES = {
     "spec/": ["base/", "spec/", "corral/", "servers/server_kinds.h", "servers/net/address.h",
               "servers/stats/layout.h"],
     "agent/": ["base/", "agent/", "spec/", "corral/", "servers/stats/", "servers/net/address.h",
-               "servers/net/socket.h", "servers/server_kinds.h", "servers/exit_codes.h",
-               "servers/readiness.h"],
+               "servers/net/socket.h", "servers/net/receive_buffer.h", "servers/server_kinds.h",
+               "servers/exit_codes.h", "servers/readiness.h"],
     "ctl/": ["base/", "ctl/", "spec/", "corral/", "servers/stats/", "servers/server_kinds.h",
              "servers/net/address.h"],
 }

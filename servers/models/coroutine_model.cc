@@ -20,6 +20,7 @@
 #include "servers/coro/stall_detector.h"
 #include "servers/models/hub_server.h"
 #include "servers/models/hub_stall_watch.h"
+#include "servers/net/receive_buffer.h"
 #include "servers/net/socket.h"
 #include "spdlog/spdlog.h"
 
@@ -133,6 +134,11 @@ absl::StatusOr<std::vector<base::UniqueFd>> CoroutineModel::SocketsPerHub(base::
         datagrams ? net::BindUdp(*bound, /*reuse_port=*/true, /*check_port_free=*/false)
                   : net::ListenTcp(*bound, listen_options);
     if (!socket.ok()) return socket.status();
+    if (datagrams && options_.receive_buffer_bytes > 0) {
+      absl::StatusOr<uint32_t> set =
+          net::SetReceiveBuffer(socket->get(), options_.receive_buffer_bytes);
+      if (!set.ok()) return set.status();
+    }
     sockets.push_back(*std::move(socket));
   }
   return sockets;

@@ -161,8 +161,8 @@ void HubServer::ServeStreams(const protocols::StreamProtocol& protocol, std::lat
 void HubServer::ServeDatagrams(const protocols::DatagramProtocol& protocol, std::latch& started) {
   const int socket = socket_.get();
   Run(
-      [socket, &protocol](State& state) {
-        ReceiveBatch batch;
+      [socket, &protocol, board = board_](State& state) {
+        ReceiveBatch batch(socket, board);
         for (;;) {
           // One permit per datagram that may be received: at the cap, wait here for one, then
           // take what else is free without waiting, and give back what the batch leaves unused.

@@ -42,6 +42,9 @@ struct ModelOptions {
   // would reset them and stop it listening for the next process) nor add sockets of its own to
   // its port; it only closes its descriptor.
   bool shared_listener = false;
+  // udp: the receive buffer of each socket the model binds itself (coroutine hubs without a
+  // shared listener), as the first socket's; 0: the kernel's default. See net/receive_buffer.h.
+  uint32_t receive_buffer_bytes = 0;
 };
 
 // How many scoreboard slots a model with `options` can have live at once: one per worker

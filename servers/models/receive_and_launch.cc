@@ -15,6 +15,7 @@
 #include "servers/net/polling_datagram_sender.h"
 #include "servers/net/socket.h"
 #include "base/syscall_error.h"
+#include "servers/stats/socket_drops.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::models {
@@ -26,6 +27,8 @@ absl::Status ReceiveAndLaunch(int socket, int stop_fd, Workers& workers, uint32_
   std::string buffer(protocols::kMaxDatagramSize, '\0');
   absl::Status error;
   bool resting = false;  // out of memory: receive again only after a pause
+  // What the kernel drops on the socket shows in the stats.
+  stats::SocketDrops drops(socket, board);
   for (;;) {
     bool at_cap = workers.active() >= max_workers;
     Wake wake = WaitForWork(stop_fd, at_cap || resting ? -1 : socket, workers.finished_fd(),
@@ -38,8 +41,8 @@ absl::Status ReceiveAndLaunch(int socket, int stop_fd, Workers& workers, uint32_
     while (workers.active() < max_workers) {
       sockaddr_storage peer{};
       socklen_t peer_len = sizeof peer;
-      ssize_t n = ::recvfrom(socket, buffer.data(), buffer.size(), 0,
-                             reinterpret_cast<sockaddr*>(&peer), &peer_len);
+      ssize_t n = drops.ReceiveFrom(buffer.data(), buffer.size(), 0,
+                                    reinterpret_cast<sockaddr*>(&peer), &peer_len);
       if (n < 0) {
         if (errno == EINTR) continue;
         const net::ReceiveError kind = net::ClassifyReceiveErrno(errno);

@@ -5,8 +5,9 @@
 
 namespace corral::models {
 
-ReceiveBatch::ReceiveBatch()
-    : buffers_(std::make_unique_for_overwrite<char[]>(kSize * protocols::kMaxDatagramSize)) {
+ReceiveBatch::ReceiveBatch(int socket, stats::Scoreboard* board)
+    : buffers_(std::make_unique_for_overwrite<char[]>(kSize * protocols::kMaxDatagramSize)),
+      drops_(socket, board) {
   for (unsigned i = 0; i < kSize; ++i) {
     iovecs_[i] =
         iovec{buffers_.get() + i * protocols::kMaxDatagramSize, protocols::kMaxDatagramSize};
@@ -18,8 +19,15 @@ ReceiveBatch::ReceiveBatch()
 }
 
 absl::StatusOr<size_t> ReceiveBatch::Receive(int socket, unsigned at_most) {
-  for (unsigned i = 0; i < at_most; ++i) messages_[i].msg_hdr.msg_namelen = sizeof senders_[i];
-  return coro::RecvMany(socket, messages_.data(), at_most);
+  for (unsigned i = 0; i < at_most; ++i) {
+    messages_[i].msg_hdr.msg_namelen = sizeof senders_[i];
+    drops_.Attach(messages_[i].msg_hdr, controls_[i]);
+  }
+  absl::StatusOr<size_t> received = coro::RecvMany(socket, messages_.data(), at_most);
+  if (received.ok()) {
+    for (size_t i = 0; i < *received; ++i) drops_.Saw(messages_[i].msg_hdr);
+  }
+  return received;
 }
 
 std::string_view ReceiveBatch::bytes(size_t i) const {

@@ -13,6 +13,8 @@
 
 #include "absl/status/statusor.h"
 #include "servers/net/address.h"
+#include "servers/stats/scoreboard.h"
+#include "servers/stats/socket_drops.h"
 
 namespace corral::models {
 
@@ -24,7 +26,8 @@ class ReceiveBatch {
   // only when a datagram is written into it, if the allocator hands back fresh pages (glibc's
   // mmap of a block this large does). Reused buffers stay resident: up to 1 MiB per receiver
   // after large datagrams.
-  ReceiveBatch();
+  // Counts what the kernel drops on `socket` into `board` (may be null): see SocketDrops.
+  ReceiveBatch(int socket, stats::Scoreboard* board);
   // The messages point into this object's own arrays.
   ReceiveBatch(const ReceiveBatch&) = delete;
   ReceiveBatch& operator=(const ReceiveBatch&) = delete;
@@ -43,6 +46,8 @@ class ReceiveBatch {
   std::array<iovec, kSize> iovecs_;
   std::array<sockaddr_storage, kSize> senders_;
   std::array<mmsghdr, kSize> messages_;
+  std::array<stats::SocketDrops::Control, kSize> controls_;
+  stats::SocketDrops drops_;
 };
 
 }  // namespace corral::models

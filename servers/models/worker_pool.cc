@@ -17,6 +17,7 @@
 #include "servers/net/blocking_stream.h"
 #include "servers/net/polling_datagram_sender.h"
 #include "servers/net/socket.h"
+#include "servers/stats/socket_drops.h"
 #include "spdlog/spdlog.h"
 
 namespace corral::models {
@@ -128,14 +129,15 @@ void ReceiveAndServe(int socket, int stop_fd, const protocols::DatagramProtocol&
   std::string buffer(protocols::kMaxDatagramSize, '\0');
   net::PollingDatagramSender sender(socket);
   SharedWorkWaiter waiter(stop_fd, socket);
+  stats::SocketDrops drops(socket, board);  // what the kernel drops shows in the stats
   for (int received = 0;; ++received) {
     if (received % kStopCheckInterval == 0 && WaitForWork(stop_fd, -1, -1, 0) == Wake::kStop) {
       return;
     }
     sockaddr_storage peer{};
     socklen_t peer_len = sizeof peer;
-    ssize_t n = ::recvfrom(socket, buffer.data(), buffer.size(), MSG_DONTWAIT,
-                           reinterpret_cast<sockaddr*>(&peer), &peer_len);
+    ssize_t n = drops.ReceiveFrom(buffer.data(), buffer.size(), MSG_DONTWAIT,
+                                  reinterpret_cast<sockaddr*>(&peer), &peer_len);
     if (n < 0) {
       const int err = errno;
       switch (net::ClassifyReceiveErrno(err)) {

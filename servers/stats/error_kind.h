@@ -17,8 +17,11 @@ enum class ErrorKind : uint32_t {
   kHeaderTimeout = 4,
   kBodyTimeout = 5,       // a request or upload body arrived slower than its minimum rate
   kRefusedPerClient = 6,  // closed at once: its client had --max-connections-per-client
+  // UDP: datagrams the kernel dropped before the server read them (receive buffer full). Not
+  // counted per slot: the kernel counts per socket (ListenerSection::kernel_drops_*).
+  kDropped = 7,
 };
-inline constexpr size_t kErrorKindCount = 7;
+inline constexpr size_t kErrorKindCount = 8;
 
 constexpr std::string_view ErrorKindName(ErrorKind k) {
   switch (k) {
@@ -36,6 +39,8 @@ constexpr std::string_view ErrorKindName(ErrorKind k) {
       return "body_timeout";
     case ErrorKind::kRefusedPerClient:
       return "refused_per_client";
+    case ErrorKind::kDropped:
+      return "dropped";
   }
   return "unknown";
 }

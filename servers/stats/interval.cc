@@ -25,7 +25,12 @@ IntervalStats Finish(const Snapshot& cur, const Snapshot* base, double seconds) 
     st.slot_rates.push_back(RatesPerSecond(d, seconds));
   }
   st.active_connections = cur.totals.active();
-  st.busy_workers = cur.busy_workers();
+  // Clients served now: open connections (a coroutine hub serves many on one slot) or, for
+  // datagrams, which open none, the slots busy with one.
+  st.busy_workers =
+      static_cast<uint32_t>(std::max<uint64_t>(st.active_connections, cur.busy_workers()));
+  st.worker_cap = cur.worker_cap;
+  st.workers_left = st.worker_cap > st.busy_workers ? st.worker_cap - st.busy_workers : 0;
   st.idle_workers = cur.idle_workers();
   st.free_slots = cur.free_slots();
   st.uptime_seconds = UptimeSeconds(cur);
@@ -79,6 +84,14 @@ IntervalStats ComputeInterval(const Snapshot& prev, const Snapshot& cur) {
 
 IntervalStats ComputeSinceStart(const Snapshot& cur) {
   return Finish(cur, nullptr, UptimeSeconds(cur));
+}
+
+IntervalStats ComputeFirst(const Snapshot& cur, double max_seconds) {
+  if (UptimeSeconds(cur) <= max_seconds) return ComputeSinceStart(cur);
+  // Finish against `cur` itself: no deltas, no rates, no interval latency; gauges as of now.
+  IntervalStats st = Finish(cur, &cur, 0);
+  st.delta = CounterSet{};
+  return st;
 }
 
 }  // namespace corral::stats

@@ -48,11 +48,13 @@ struct IntervalStats {
   CounterRates rates;                    // delta / seconds
   std::vector<CounterRates> slot_rates;  // per slot, parallel to cur.slots
 
-  // Gauges at `cur`.
+  // Gauges at `cur`. Workers mean the same under every model: busy + left = cap.
   uint64_t active_connections = 0;
-  uint32_t busy_workers = 0;
-  uint32_t idle_workers = 0;
-  uint32_t free_slots = 0;
+  uint32_t busy_workers = 0;  // clients served now: open connections, or busy slots (datagrams)
+  uint32_t idle_workers = 0;  // started workers (slots owned) waiting for a client
+  uint32_t free_slots = 0;    // slots with no owner (internal: there are max_workers + 1)
+  uint32_t worker_cap = 0;    // the spec's max_workers; 0: unknown
+  uint32_t workers_left = 0;  // worker_cap - busy_workers, floored at 0
   double uptime_seconds = 0;
 
   LatencySummary interval_latency;  // requests finished in the interval
@@ -64,5 +66,10 @@ IntervalStats ComputeInterval(const Snapshot& prev, const Snapshot& cur);
 
 // Everything at `cur` as if measured from the server's start (for the first read).
 IntervalStats ComputeSinceStart(const Snapshot& cur);
+
+// The first read of a consumer that wants rates of now, not of the server's life: since the
+// start when the server is at most `max_seconds` old (that is recent), otherwise the gauges and
+// totals only (seconds 0, rates and interval latency zero) until a second read exists.
+IntervalStats ComputeFirst(const Snapshot& cur, double max_seconds);
 
 }  // namespace corral::stats

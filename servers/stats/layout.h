@@ -24,9 +24,10 @@
 namespace corral::stats {
 
 inline constexpr size_t kCacheLineBytes = 64;
-inline constexpr uint32_t kLayoutVersion = 3;  // 3: stalls; 2: per-client refusals, 7 errors
-inline constexpr uint32_t kMaxSlots = 16384;   // ~270 MiB of (allocated) file at most
-inline constexpr size_t kNameBytes = 32;       // protocol / model strings, NUL-padded
+// 4: worker cap, kernel drops; 3: stalls; 2: per-client refusals, 7 errors
+inline constexpr uint32_t kLayoutVersion = 4;
+inline constexpr uint32_t kMaxSlots = 16384;  // ~270 MiB of (allocated) file at most
+inline constexpr size_t kNameBytes = 32;      // protocol / model strings, NUL-padded
 
 // "CORRALSB" as it appears in a hex dump of the file.
 inline constexpr uint64_t kScoreboardMagic = [] {
@@ -35,6 +36,19 @@ inline constexpr uint64_t kScoreboardMagic = [] {
   for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(kText[i]);
   return v;
 }();
+
+// One UDP socket's kernel drop count. The kernel counts per socket, cumulatively, and every
+// reader of the socket (several workers, threads or processes) sees the same count: so the
+// scoreboard keeps the highest seen, and the count the socket had when the server took it (the
+// agent may have held it for an earlier run): drops = seen - at_start. `socket` (the socket's
+// inode number) is claimed by CAS from 0; the first to claim it stores at_start.
+struct SocketDropsEntry {
+  std::atomic<uint64_t> socket;
+  std::atomic<uint64_t> at_start;
+  std::atomic<uint64_t> seen;
+};
+// Sockets counted: one, or one per coroutine hub standalone (SO_REUSEPORT); more are not.
+inline constexpr size_t kDropSockets = 16;
 
 // Server-wide counters, written by whichever thread accepts (there may be several acceptors, and
 // the fork model's parent owns no slot), hence fetch_add rather than OwnedAdd.
@@ -45,6 +59,8 @@ struct alignas(kCacheLineBytes) ListenerSection {
   std::atomic<uint64_t> refused_per_client;  // closed at once: the client was at its cap
   // coroutine: times a greenlet held its hub past the spec's stall bound (by the stall watchdog)
   std::atomic<uint64_t> stalls;
+  // UDP: the kernel's drop count per socket (SO_RXQ_OVFL; see socket_drops.h).
+  std::array<SocketDropsEntry, kDropSockets> socket_drops;
 };
 
 struct alignas(kCacheLineBytes) ScoreboardHeader {
@@ -56,6 +72,8 @@ struct alignas(kCacheLineBytes) ScoreboardHeader {
   uint32_t slot_count;
   uint32_t histogram_buckets;   // HistogramBuckets::kCount
   int32_t server_pid;           // the corral-server process that created the file
+  uint32_t worker_cap;          // the spec's max_workers: clients served at once; 0: unknown
+  uint32_t reserved_header;     // zero
   uint64_t slots_offset;        // bytes from the start of the file to slot 0
   uint64_t file_size;           // bytes
   uint64_t start_time_unix_ns;  // CLOCK_REALTIME at creation

@@ -111,6 +111,7 @@ absl::StatusOr<Scoreboard> Scoreboard::Create(const ScoreboardOptions& options) 
   header->slot_count = options.slot_count;
   header->histogram_buckets = HistogramBuckets::kCount;
   header->server_pid = getpid();
+  header->worker_cap = options.worker_cap;
   header->slots_offset = sizeof(ScoreboardHeader);
   header->file_size = size;
   header->start_time_unix_ns = NowUnixNs();
@@ -123,6 +124,30 @@ absl::StatusOr<Scoreboard> Scoreboard::Create(const ScoreboardOptions& options) 
     return fail(base::SyscallError(absl::StrCat(what, ": rename ", temp), errno));
   }
   return Scoreboard(options.path, *std::move(region));
+}
+
+int Scoreboard::RegisterDropSocket(uint64_t socket, uint64_t drops_now) {
+  auto& entries = header()->listener.socket_drops;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    uint64_t owner = entries[i].socket.load(std::memory_order_acquire);
+    if (owner == 0 &&
+        entries[i].socket.compare_exchange_strong(owner, socket, std::memory_order_acq_rel)) {
+      entries[i].at_start.store(drops_now, std::memory_order_relaxed);
+      OnKernelDrops(static_cast<int>(i), drops_now);
+      return static_cast<int>(i);
+    }
+    if (owner == socket) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void Scoreboard::OnKernelDrops(int entry, uint64_t cumulative) {
+  if (entry < 0 || static_cast<size_t>(entry) >= kDropSockets) return;
+  std::atomic<uint64_t>& seen = header()->listener.socket_drops[entry].seen;
+  uint64_t known = seen.load(std::memory_order_relaxed);
+  while (cumulative > known &&
+         !seen.compare_exchange_weak(known, cumulative, std::memory_order_relaxed)) {
+  }
 }
 
 SlotLayout* Scoreboard::slot(uint32_t i) const {

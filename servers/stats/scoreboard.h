@@ -20,6 +20,7 @@ struct ScoreboardOptions {
   std::string model;        // likewise
   // 0: one more than the valid scoreboard already at `path`, or 1 if there is none.
   uint64_t generation = 0;
+  uint32_t worker_cap = 0;  // the spec's max_workers, shown as the workers' cap; 0: unknown
   // -1: create the file at `path` (temp file + rename). Otherwise an empty regular file opened
   // read-write by whoever will name it (the agent: see agent/scoreboard_handover.h); Create
   // fills it in through this descriptor, closes it, and publishes nothing (`path` then only
@@ -60,6 +61,12 @@ class Scoreboard {
   // A greenlet held its hub past the stall bound (coroutine model; any thread).
   void OnStall();
   void OnAcceptError();
+  // UDP (see SocketDropsEntry): the entry of the socket with inode `socket`, claimed with
+  // `drops_now` as its starting count if it has none yet; -1 when every entry is taken.
+  int RegisterDropSocket(uint64_t socket, uint64_t drops_now);
+  // The socket of `entry` had dropped `cumulative` datagrams, as a datagram's SO_RXQ_OVFL
+  // control message said (any thread or process; a CAS only when the count grew).
+  void OnKernelDrops(int entry, uint64_t cumulative);
 
   const std::string& path() const { return path_; }
   uint32_t slot_count() const { return header()->slot_count; }

@@ -288,6 +288,14 @@ absl::StatusOr<Snapshot> ScoreboardReader::Read(const ReadOptions& options) cons
       LoadAt<uint64_t>(header.data(), kListenerAt + offsetof(ListenerSection, refused_per_client));
   snap.listener_stalls =
       LoadAt<uint64_t>(header.data(), kListenerAt + offsetof(ListenerSection, stalls));
+  for (size_t i = 0; i < kDropSockets; ++i) {
+    const size_t at =
+        kListenerAt + offsetof(ListenerSection, socket_drops) + i * sizeof(SocketDropsEntry);
+    const auto seen = LoadAt<uint64_t>(header.data(), at + offsetof(SocketDropsEntry, seen));
+    const auto start = LoadAt<uint64_t>(header.data(), at + offsetof(SocketDropsEntry, at_start));
+    if (seen > start) snap.kernel_drops += seen - start;
+  }
+  snap.worker_cap = LoadAt<uint32_t>(header.data(), offsetof(ScoreboardHeader, worker_cap));
 
   // slot_count_ and slots_offset_ were validated against the file size at Open(), and the size
   // was checked again above: every offset below is inside the file (a truncation racing with
@@ -320,6 +328,7 @@ absl::StatusOr<Snapshot> ScoreboardReader::Read(const ReadOptions& options) cons
   snap.totals.errors[static_cast<size_t>(ErrorKind::kRefusedAtCap)] += snap.listener_refused_at_cap;
   snap.totals.errors[static_cast<size_t>(ErrorKind::kRefusedPerClient)] +=
       snap.listener_refused_per_client;
+  snap.totals.errors[static_cast<size_t>(ErrorKind::kDropped)] += snap.kernel_drops;
   return snap;
 }
 

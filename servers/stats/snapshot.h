@@ -71,10 +71,12 @@ struct Snapshot {
   uint64_t listener_accept_errors = 0;
   uint64_t listener_refused_per_client = 0;  // refusals at --max-connections-per-client
   uint64_t listener_stalls = 0;              // coroutine: hubs held past the stall bound
+  uint64_t kernel_drops = 0;                 // UDP: datagrams the kernel dropped (seen - at start)
+  uint32_t worker_cap = 0;                   // the spec's max_workers; 0: unknown
 
   std::vector<SlotSnapshot> slots;  // every slot, by index
-  // Sum over slots; errors[kRefusedAtCap] also includes listener_refused_at_cap, and
-  // errors[kRefusedPerClient] is listener_refused_per_client.
+  // Sum over slots; errors[kRefusedAtCap] also includes listener_refused_at_cap,
+  // errors[kRefusedPerClient] is listener_refused_per_client and errors[kDropped] kernel_drops.
   CounterSet totals;
   HistogramSnapshot latency;  // all slots merged, since start, nanoseconds
   // Per-slot latency, parallel to `slots`; filled only when ReadOptions::per_slot_latency.

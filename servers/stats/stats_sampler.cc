@@ -3,6 +3,16 @@
 namespace corral::stats {
 
 absl::StatusOr<IntervalStats> StatsSampler::Sample(const ReadOptions& options) {
+  std::optional<Snapshot> previous = std::move(last_);
+  absl::StatusOr<Snapshot> now = Read(options);
+  if (!now.ok()) return now.status();
+  IntervalStats stats =
+      previous.has_value() ? ComputeInterval(*previous, *now) : ComputeSinceStart(*now);
+  last_ = *std::move(now);
+  return stats;
+}
+
+absl::StatusOr<Snapshot> StatsSampler::Read(const ReadOptions& options) {
   if (!reader_.has_value() || reader_->IsReplaced()) {
     absl::StatusOr<ScoreboardReader> opened = ScoreboardReader::Open(path_);
     if (opened.ok()) {
@@ -21,9 +31,8 @@ absl::StatusOr<IntervalStats> StatsSampler::Sample(const ReadOptions& options) {
     Forget();
     return now.status();
   }
-  IntervalStats stats = last_.has_value() ? ComputeInterval(*last_, *now) : ComputeSinceStart(*now);
-  last_ = *std::move(now);
-  return stats;
+  last_ = *now;
+  return now;
 }
 
 void StatsSampler::Forget() {

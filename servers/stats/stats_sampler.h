@@ -28,8 +28,12 @@ class StatsSampler {
   // the file and its last snapshot: the next sample reopens the path and starts from scratch.
   absl::StatusOr<IntervalStats> Sample(const ReadOptions& options = {});
 
-  // The snapshot taken by the last successful Sample() since the last error, if any (per-slot
-  // detail, identity).
+  // Reads the scoreboard now (opening or reopening it as Sample does) and returns the snapshot,
+  // which last() then holds too; no interval is computed. Errors: as Sample.
+  absl::StatusOr<Snapshot> Read(const ReadOptions& options = {});
+
+  // The snapshot taken by the last successful Sample() or Read() since the last error, if any
+  // (per-slot detail, identity).
   const std::optional<Snapshot>& last() const { return last_; }
   const std::string& path() const { return path_; }
 

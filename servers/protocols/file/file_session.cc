@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -60,7 +61,19 @@ void FileSession::Run() {
     }
     if (!line->has_value()) return;  // the client closed between requests
     absl::StatusOr<Request> request = ParseRequest(**line);
-    Next next = request.ok() ? Handle(*request) : Refuse(request.status());
+    if (!request.ok()) {
+      if (stream_.stats() != nullptr) stream_.stats()->OnError(stats::ErrorKind::kProtocol);
+      if (Refuse(request.status()) == Next::kClose) return;
+      continue;
+    }
+    // LIST, GET and PUT are requests (answered OK or ERR alike), from the request line read to
+    // the reply's (or the body's) last byte written; QUIT is not. The stream counts the bytes.
+    const auto start = net::Clock::now();
+    Next next = Handle(*request);
+    if (request->verb != Request::Verb::kQuit && stream_.stats() != nullptr) {
+      stream_.stats()->OnRequest(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(net::Clock::now() - start).count()));
+    }
     if (next == Next::kClose) return;
   }
 }

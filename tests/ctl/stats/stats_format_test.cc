@@ -112,6 +112,29 @@ TEST(StatsFormatTest, TopTableIsAlignedAndMarksTheSortColumn) {
   EXPECT_THAT(cut, ElementsAre("NAME*  STA", "a      RUN"));
 }
 
+TEST(StatsFormatTest, TopSaysHowManyRowsDoNotFit) {
+  std::vector<std::string> lines = {"title", "help", "", "NAME", "a", "b", "c", "d"};
+  EXPECT_THAT(FitToScreen(lines, 6, 0), ElementsAre("title", "help", "", "NAME", "a",
+                                                    "(3 rows do not fit: enlarge the window)"));
+  EXPECT_THAT(FitToScreen(lines, 7, 12),
+              ElementsAre("title", "help", "", "NAME", "a", "b", "(2 rows do n"));
+  EXPECT_EQ(FitToScreen(lines, 8, 0), lines);
+}
+
+TEST(StatsFormatTest, WorkersShowBusyIdleCapAndLeft) {
+  v1::ServerStats s = Stats("echo", 1, 1);
+  s.set_busy_workers(1);
+  s.set_idle_workers(0);
+  s.set_free_slots(1);
+  s.set_worker_cap(1);
+  s.set_workers_left(0);
+  s.mutable_totals()->set_errors_dropped(42);
+  std::string block = FormatStatsBlock(s);
+  EXPECT_THAT(block, HasSubstr("1 busy  0 idle  cap 1  left 0\n"));
+  EXPECT_THAT(block, Not(HasSubstr("free slots")));
+  EXPECT_THAT(block, HasSubstr("dropped 42"));
+}
+
 TEST(StatsFormatTest, TopSortOrdersLargestFirstThenByName) {
   std::vector<v1::ServerStats> servers = {Stats("a", 5, 3), Stats("b", 9, 1), Stats("c", 5, 2)};
   auto names = [](const std::vector<v1::ServerStats>& v) {

@@ -65,7 +65,7 @@ TEST(IntervalTest, RatesAreDeltasOverTheInterval) {
   EXPECT_DOUBLE_EQ(st.slot_rates[0].requests, 100.0);
   EXPECT_DOUBLE_EQ(st.slot_rates[1].requests, 0.0);
   EXPECT_EQ(st.active_connections, 10u);  // 35 accepted - 25 closed
-  EXPECT_EQ(st.busy_workers, 2u);         // reading + keep-alive
+  EXPECT_EQ(st.busy_workers, 10u);        // clients served: the open connections
   EXPECT_EQ(st.idle_workers, 0u);
   EXPECT_DOUBLE_EQ(st.uptime_seconds, 12.0);
 }
@@ -152,6 +152,40 @@ TEST(IntervalTest, SinceStartUsesUptime) {
   EXPECT_DOUBLE_EQ(st.rates.requests, 10.0);
   EXPECT_EQ(st.active_connections, 4u);
   EXPECT_EQ(st.free_slots, 1u);
+}
+
+TEST(IntervalTest, FirstReadOfAnOldServerGivesNoLifetimeRates) {
+  Snapshot cur = At(600);
+  SetSlot(cur, 0, Counts(8, 4, 40, 400, 800), WorkerState::kWriting);
+  const IntervalStats old = ComputeFirst(cur, 2.0);
+  EXPECT_DOUBLE_EQ(old.seconds, 0.0);
+  EXPECT_DOUBLE_EQ(old.rates.requests, 0.0);
+  EXPECT_EQ(old.delta.requests, 0u);
+  EXPECT_EQ(old.interval_latency.count, 0u);
+  EXPECT_EQ(old.active_connections, 4u);  // gauges are of now all the same
+  Snapshot young = At(1.5);
+  SetSlot(young, 0, Counts(8, 4, 30, 400, 800), WorkerState::kWriting);
+  EXPECT_DOUBLE_EQ(ComputeFirst(young, 2.0).rates.requests, 20.0);  // young: its life is now
+}
+
+TEST(IntervalTest, WorkersAreClientsServedAgainstTheCap) {
+  Snapshot cur = At(4);
+  cur.worker_cap = 3;
+  // A coroutine hub: one slot serving two connections.
+  SetSlot(cur, 0, Counts(2, 0, 0, 0, 0), WorkerState::kReading);
+  IntervalStats st = ComputeSinceStart(cur);
+  EXPECT_EQ(st.busy_workers, 2u);
+  EXPECT_EQ(st.worker_cap, 3u);
+  EXPECT_EQ(st.workers_left, 1u);
+  // Datagrams open no connection: the busy slots count.
+  SetSlot(cur, 0, Counts(0, 0, 5, 0, 0), WorkerState::kWriting);
+  SetSlot(cur, 1, Counts(0, 0, 5, 0, 0), WorkerState::kIdle);
+  st = ComputeSinceStart(cur);
+  EXPECT_EQ(st.busy_workers, 1u);
+  EXPECT_EQ(st.idle_workers, 1u);
+  EXPECT_EQ(st.workers_left, 2u);
+  cur.worker_cap = 0;  // unknown: nothing left to claim
+  EXPECT_EQ(ComputeSinceStart(cur).workers_left, 0u);
 }
 
 TEST(IntervalTest, ActiveConnectionsNeverUnderflow) {
