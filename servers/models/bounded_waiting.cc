@@ -6,7 +6,8 @@ namespace corral::models {
 
 bool BoundedWaiting::OthersWaiting() {
   // The count first: below the bound it answers without a syscall.
-  return at_bound_() && (listener_ < 0 || IsReadable(listener_));
+  if (!at_bound_()) return false;
+  return clients_wait_ ? clients_wait_() : IsReadable(listener_);
 }
 
 bool BoundedWaiting::Reserve() {

@@ -77,10 +77,11 @@ absl::Status ForkModel::AcceptAndLaunch(int listener, int stop_fd, Workers& work
                                         const protocols::StreamProtocol& protocol) {
   constexpr int kBackoffMs = static_cast<int>(kOutOfResourcesBackoff.count());
   // At the cap, children idle between two requests yield to a waiting client (design decision
-  // 23), told through a page they share with the server: kNone, kWaiting (the server saw the
-  // listener readable at the cap), kReserved (a child ends its connection for that client, so
-  // no other does). Children closed the listener, so the server looks at it for them.
-  enum : int { kNone = 0, kWaiting = 1, kReserved = 2 };
+  // 23), told through a page they share with the server: kNone (below the cap), kAtCap,
+  // kWaiting (the server saw the listener readable at the cap), kReserved (a child ends its
+  // connection for that client, so no other does). Children closed the listener, so the server
+  // looks at it for them.
+  enum : int { kNone = 0, kAtCap = 1, kWaiting = 2, kReserved = 3 };
   void* page = ::mmap(nullptr, sizeof(std::atomic<int>), PROT_READ | PROT_WRITE,
                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (page == MAP_FAILED) return base::SyscallError("mmap", errno);
@@ -93,7 +94,9 @@ absl::Status ForkModel::AcceptAndLaunch(int listener, int stop_fd, Workers& work
   for (;;) {
     bool at_cap = workers.active() >= options_.max_workers;
     if (!at_cap) clients->store(kNone);  // accepting: nobody waits for a child's connection
-    const bool watch = !resting && (!at_cap || clients->load() == kNone);
+    int expected = kNone;
+    if (at_cap) clients->compare_exchange_strong(expected, kAtCap);
+    const bool watch = !resting && (!at_cap || clients->load() == kAtCap);
     Wake wake = WaitForWork(stop_fd, watch ? listener : -1, workers.finished_fd(),
                             resting ? kBackoffMs : -1);
     if (wake == Wake::kStop) return absl::OkStatus();
@@ -126,8 +129,9 @@ absl::Status ForkModel::AcceptAndLaunch(int listener, int stop_fd, Workers& work
       if (!workers.Launch(fd, [fd, place, &protocol, board = options_.scoreboard, clients] {
             PerClientLimit::Hold held(place);
             std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
-            BoundedWaiting waiting(
-                -1, [clients] { return clients->load() == kWaiting; },
+            BoundedWaiting waiting = BoundedWaiting::WithoutListener(
+                [clients] { return clients->load() != kNone; },
+                [clients] { return clients->load() == kWaiting; },
                 [clients] {
                   int offered = kWaiting;
                   return clients->compare_exchange_strong(offered, kReserved);

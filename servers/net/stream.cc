@@ -20,7 +20,8 @@ absl::StatusOr<size_t> Stream::ReadNext(void* buf, size_t len, Deadline deadline
     // The read waits in slices, so that a worker blocked on an idle connection (a thread in
     // recv, a greenlet on its hub) looks at the waiting clients without anyone having to wake
     // it; a busy connection's read returns within its first slice and costs nothing more.
-    const Deadline slice = std::min(deadline, DeadlineAfter(kWaitingCheck));
+    const Deadline slice = std::min(
+        deadline, DeadlineAfter(waiting_->AtBound() ? kWaitingCheck : kWaitingCheckBelowBound));
     absl::StatusOr<size_t> n = DoRead(buf, len, slice);
     if (n.ok() || !absl::IsDeadlineExceeded(n.status()) || slice >= deadline) {
       CountRead(stats_, n);

@@ -17,6 +17,10 @@ class WaitingClients {
   // at the bound it also looks at the listener (one poll(2) with no wait).
   virtual bool OthersWaiting() = 0;
 
+  // Every worker is serving and no more may start (whether or not anyone waits): the atomic
+  // loads of OthersWaiting alone. Below it an idle connection looks less often (ReadNext).
+  virtual bool AtBound() = 0;
+
   // Called once OthersWaiting() said so, by a worker whose connection is idle: reserves the
   // waiting client for this worker, which then ends its connection and takes it. False when
   // another worker reserved it first (one waiting client makes one connection yield, not every

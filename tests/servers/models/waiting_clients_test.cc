@@ -32,7 +32,8 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 // Far below the 60 s idle timeout that freed a worker before, and the 10 s the issue measured;
-// far above the 50 ms an idle connection takes to notice (the measured figure is printed).
+// far above the 50 ms (at most 1 s) an idle connection takes to notice (the measured figure is
+// printed).
 constexpr milliseconds kAnswerBound{5000};
 
 constexpr std::string_view kGet = "GET /index.html HTTP/1.1\r\nHost: test\r\n\r\n";
