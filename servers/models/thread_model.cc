@@ -65,18 +65,23 @@ struct AcceptingThreads : std::enable_shared_from_this<AcceptingThreads> {
   void StartThread();
 
   // Accepts one connection within its client's cap (`hold`, its place) and records it in
-  // `mine`; -1 when the thread should exit. `counted`: the thread already counts as waiting
-  // (ReserveWaitingPlace).
+  // `mine`; -1 when the thread should exit. `reserved`: the thread holds the reservation
+  // (ReserveWaitingPlace), given up once it counts as waiting.
   int Accept(CuttableConnections::Slot& mine, std::optional<PerClientLimit::Hold>& hold,
-             bool counted);
+             bool reserved);
 
-  // At max_threads with nobody waiting: a thread whose connection is idle counts itself as
-  // waiting in advance, ends that connection and accepts the client waiting for it (design
-  // decision 23). False when someone waits already or more threads may start.
-  bool AtBound() const { return threads.load() >= max_threads && waiting.load() == 0; }
+  // At max_threads with nobody waiting: a thread whose connection is idle reserves the place
+  // of the one waiting, ends that connection and accepts the client waiting for it (design
+  // decision 23). False when someone waits or reserved already, or more threads may start.
+  // Apart from `waiting`, which the drain awaits: a handler that asked and serves on anyway
+  // holds a reservation, never the drain.
+  bool AtBound() const {
+    return threads.load() >= max_threads && waiting.load() == 0 && reserved.load() == 0;
+  }
   bool ReserveWaitingPlace() {
     uint32_t none = 0;
-    return threads.load() >= max_threads && waiting.compare_exchange_strong(none, 1);
+    return threads.load() >= max_threads && waiting.load() == 0 &&
+           reserved.compare_exchange_strong(none, 1);
   }
 
   // After a count fell: wakes the drain, which may be waiting for it (absl::Mutex re-checks
@@ -96,6 +101,7 @@ struct AcceptingThreads : std::enable_shared_from_this<AcceptingThreads> {
 
   std::atomic<uint32_t> threads{0};   // alive, whatever they do
   std::atomic<uint32_t> waiting{0};   // in accept, or about to enter or leave it
+  std::atomic<uint32_t> reserved{0};  // 1: a thread ends its idle connection to accept
   std::atomic<uint32_t> serving{0};   // serving a connection
   std::atomic<bool> draining{false};  // no thread enters accept again
 
@@ -118,8 +124,8 @@ void AcceptingThreads::Run(std::shared_ptr<AcceptingThreads> self) {
     AcceptingThreads* const s = self.get();
     BoundedWaiting waiting(
         s->listener, [s] { return s->AtBound(); }, [s] { return s->ReserveWaitingPlace(); });
-    bool counted = false;
-    for (int fd; (fd = self->Accept(mine, hold, counted)) >= 0;) {
+    bool reserved = false;
+    for (int fd; (fd = self->Accept(mine, hold, reserved)) >= 0;) {
       {
         net::BlockingStream stream(fd, net::BlockingStream::Accepted{kIdleThreadExit});
         stream.set_waiting_clients(&waiting);
@@ -129,7 +135,7 @@ void AcceptingThreads::Run(std::shared_ptr<AcceptingThreads> self) {
       hold.reset();
       --self->serving;
       self->CountFell();
-      counted = waiting.TakeReservation();
+      reserved = waiting.TakeReservation();
     }
   }
   slot.reset();  // given back before the count falls, so a replacement thread finds one free
@@ -163,13 +169,14 @@ void AcceptingThreads::StartThread() {
 }
 
 int AcceptingThreads::Accept(CuttableConnections::Slot& mine,
-                             std::optional<PerClientLimit::Hold>& hold, bool counted) {
+                             std::optional<PerClientLimit::Hold>& hold, bool reserved_here) {
   for (;;) {
     // Counted as waiting before draining is read: the drain, which sets draining first and
     // then waits for no thread waiting before it closes the listener, sees this thread or
     // this thread sees draining.
-    if (!counted) ++waiting;
-    counted = false;
+    ++waiting;
+    if (reserved_here) reserved.store(0);  // after: AtBound never sees both at 0 meanwhile
+    reserved_here = false;
     if (draining.load()) {
       --waiting;
       CountFell();
