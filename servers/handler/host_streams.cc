@@ -200,6 +200,11 @@ corral_status Reply(corral_conn* request, const void* buf, size_t len) {
                         "reply");
 }
 
+int OthersWaiting(corral_conn* conn) {
+  if (!IsStream(conn) || conn->cancelled) return 0;
+  return conn->stream->YieldToWaitingClient() ? 1 : 0;
+}
+
 }  // namespace
 
 void FillStreams(corral_host* host) {
@@ -209,6 +214,7 @@ void FillStreams(corral_host* host) {
   host->write = Write;
   host->peer = PeerOf;
   host->reply = Reply;
+  host->others_waiting = OthersWaiting;
 }
 
 }  // namespace corral::handler

@@ -1,6 +1,7 @@
 // The host's stream and datagram calls of handler.h (read, read_exactly, read_line, write, peer,
-// reply) over net::Stream and net::DatagramSender. Each may be called from any worker at once,
-// each on its own corral_conn (handler_conn.h); a conn is not shared between workers.
+// reply, others_waiting) over net::Stream and net::DatagramSender. Each may be called from any
+// worker at once, each on its own corral_conn (handler_conn.h); a conn is not shared between
+// workers.
 #pragma once
 
 #include <cstddef>

@@ -13,7 +13,7 @@ corral_host Build() {
   host.abi_version = CORRAL_HANDLER_ABI_VERSION;
   host.struct_size = sizeof(corral_host);
   FillCore(&host);         // now, log, count_request, count_error
-  FillStreams(&host);      // read, read_exactly, read_line, write, peer, reply
+  FillStreams(&host);      // read, ..., reply, others_waiting
   FillCooperative(&host);  // sleep_until, spawn, join, event_*, queue_*, mutex_*, timeout_*
   FillHttp(&host);         // route_add ... response_body
   return host;

@@ -1,13 +1,17 @@
 #include "servers/models/fork_model.h"
 
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <optional>
 
 #include "base/syscall_error.h"
 #include "servers/models/accept_connection.h"
+#include "servers/models/bounded_waiting.h"
 #include "servers/models/child_drain_watcher.h"
 #include "servers/models/connection_drain_signal.h"
 #include "servers/models/cuttable_connections.h"
@@ -43,7 +47,8 @@ absl::Status ForkModel::ServeStreams(base::UniqueFd listener, int stop_fd,
   if (options_.pool_size > 0) {
     // Pool children keep the listener: they accept on it themselves. Made before any child,
     // so that they all count into it.
-    absl::StatusOr<std::unique_ptr<PoolGauge>> gauge = PoolGauge::Create(options_.pool_size, fd);
+    absl::StatusOr<std::unique_ptr<PoolGauge>> gauge =
+        PoolGauge::Create(options_.pool_size, options_.max_workers, fd);
     if (!gauge.ok()) return gauge.status();
     std::unique_ptr<ProcessWorkers> workers = MakeWorkers(-1);
     return RunWorkerPool(
@@ -71,15 +76,37 @@ absl::Status ForkModel::ServeStreams(base::UniqueFd listener, int stop_fd,
 absl::Status ForkModel::AcceptAndLaunch(int listener, int stop_fd, Workers& workers,
                                         const protocols::StreamProtocol& protocol) {
   constexpr int kBackoffMs = static_cast<int>(kOutOfResourcesBackoff.count());
+  // At the cap, children idle between two requests yield to a waiting client (design decision
+  // 23), told through a page they share with the server: kNone (below the cap), kAtCap,
+  // kWaiting (the server saw the listener readable at the cap), kReserved (a child ends its
+  // connection for that client, so no other does). Children closed the listener, so the server
+  // looks at it for them.
+  enum : int { kNone = 0, kAtCap = 1, kWaiting = 2, kReserved = 3 };
+  void* page = ::mmap(nullptr, sizeof(std::atomic<int>), PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) return base::SyscallError("mmap", errno);
+  auto* clients = static_cast<std::atomic<int>*>(page);  // zero-filled: kNone
+  struct Unmap {
+    void* page;
+    ~Unmap() { ::munmap(page, sizeof(std::atomic<int>)); }
+  } unmap{page};
   bool resting = false;  // out of descriptors: accept again only after a pause
   for (;;) {
     bool at_cap = workers.active() >= options_.max_workers;
-    Wake wake = WaitForWork(stop_fd, at_cap || resting ? -1 : listener, workers.finished_fd(),
+    if (!at_cap) clients->store(kNone);  // accepting: nobody waits for a child's connection
+    int expected = kNone;
+    if (at_cap) clients->compare_exchange_strong(expected, kAtCap);
+    const bool watch = !resting && (!at_cap || clients->load() == kAtCap);
+    Wake wake = WaitForWork(stop_fd, watch ? listener : -1, workers.finished_fd(),
                             resting ? kBackoffMs : -1);
     if (wake == Wake::kStop) return absl::OkStatus();
     if (wake == Wake::kFinished) workers.Collect();
     if (wake == Wake::kTimeout) resting = false;
     if (wake != Wake::kWork) continue;
+    if (at_cap) {
+      clients->store(kWaiting);
+      continue;
+    }
 
     while (workers.active() < options_.max_workers) {
       Accepted accepted = AcceptConnection(listener);
@@ -99,10 +126,18 @@ absl::Status ForkModel::AcceptAndLaunch(int listener, int stop_fd, Workers& work
       // The child holds the client's place while it serves; if no child starts, it is given back.
       const PerClientLimit::Detached place = hold->Detach();
       int fd = accepted.fd.Release();
-      if (!workers.Launch(fd, [fd, place, &protocol, board = options_.scoreboard] {
+      if (!workers.Launch(fd, [fd, place, &protocol, board = options_.scoreboard, clients] {
             PerClientLimit::Hold held(place);
             std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
+            BoundedWaiting waiting = BoundedWaiting::WithoutListener(
+                [clients] { return clients->load() != kNone; },
+                [clients] { return clients->load() == kWaiting; },
+                [clients] {
+                  int offered = kWaiting;
+                  return clients->compare_exchange_strong(offered, kReserved);
+                });
             net::BlockingStream stream(fd, net::BlockingStream::Accepted{});
+            stream.set_waiting_clients(&waiting);
             // No watcher thread (it cost this model 45% of its Connection: close rate): the
             // drain's SIGTERM is recorded by a handler and acted on at the next receive,
             // unless the protocol watches the blocked signal itself.

@@ -7,12 +7,14 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "servers/coro/event.h"
 #include "servers/coro/semaphore.h"
 #include "servers/coro/socket_calls.h"
 #include "servers/coro/task.h"
+#include "servers/models/bounded_waiting.h"
 #include "servers/models/coroutine_stream.h"
 #include "servers/models/drain_policy.h"
 #include "servers/models/model_timings.h"
@@ -33,6 +35,9 @@ struct HubServer::State {
   coro::Semaphore slots;  // one permit per greenlet that may serve at once
   coro::Event idle;       // set when the last worker greenlet ends during a drain
   bool draining = false;
+  // An idle connection's greenlet is ending for a waiting client, which the acceptor takes with
+  // the permit it gives back; no other greenlet yields for that client meanwhile.
+  bool yield_reserved = false;
   uint64_t next_id = 0;
   std::unordered_map<uint64_t, coro::Handle<void>> workers;
   coro::Handle<void> taker;                // the acceptor or receiver
@@ -126,6 +131,7 @@ void HubServer::ServeStreams(const protocols::StreamProtocol& protocol, std::lat
       [listener, &protocol, limit = limit_](State& state) {
         for (;;) {
           state.slots.Acquire();  // at the cap, wait here: clients stay in the backlog
+          state.yield_reserved = false;
           absl::StatusOr<int> fd = coro::Accept(listener);
           if (!fd.ok()) {
             state.slots.Release();
@@ -144,13 +150,20 @@ void HubServer::ServeStreams(const protocols::StreamProtocol& protocol, std::lat
             state.slots.Release();
             continue;
           }
-          state.SpawnWorker([conn = *fd, place = hold->Detach(), &protocol, slot = state.slot()] {
+          state.SpawnWorker([conn = *fd, place = hold->Detach(), &protocol, slot = state.slot(),
+                             listener, s = &state] {
             struct Owned {  // closed on return and on Kill alike
               int fd;
               ~Owned() { (void)coro::Close(fd); }
             } owned{conn};
             PerClientLimit::Hold held(place);  // the client's place, given back likewise
+            // At the cap an idle connection yields to a client waiting to be accepted (design
+            // decision 24): its permit, given back when this greenlet ends, is the acceptor's.
+            BoundedWaiting waiting(
+                listener, [s] { return s->slots.available() == 0 && !s->yield_reserved; },
+                [s] { return !std::exchange(s->yield_reserved, true); });
             CoroutineStream stream(conn);
+            stream.set_waiting_clients(&waiting);
             ServeConnection(stream, slot, protocol);
           });
         }

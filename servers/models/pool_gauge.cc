@@ -15,38 +15,48 @@ namespace corral::models {
 // Shared between processes, so it must not need a lock.
 static_assert(std::atomic<int32_t>::is_always_lock_free);
 
-absl::StatusOr<std::unique_ptr<PoolGauge>> PoolGauge::Create(uint32_t pool_size, int listener) {
+absl::StatusOr<std::unique_ptr<PoolGauge>> PoolGauge::Create(uint32_t pool_size,
+                                                             uint32_t max_workers, int listener) {
   base::UniqueFd request(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!request) {
     return absl::InternalError(absl::StrCat("pool: make its worker request: ",
                                             base::SyscallError("eventfd", errno).message()));
   }
-  void* page = ::mmap(nullptr, sizeof(std::atomic<int32_t>), PROT_READ | PROT_WRITE,
-                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  void* page =
+      ::mmap(nullptr, sizeof(Counts), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (page == MAP_FAILED) {
     return absl::InternalError(
         absl::StrCat("pool: map its count: ", base::SyscallError("mmap", errno).message()));
   }
   // Zero-filled by mmap: an all-zero std::atomic<int32_t> is a zero count.
-  return std::unique_ptr<PoolGauge>(new PoolGauge(
-      pool_size, listener, static_cast<std::atomic<int32_t>*>(page), std::move(request)));
+  return std::unique_ptr<PoolGauge>(new PoolGauge(pool_size, max_workers, listener,
+                                                  static_cast<Counts*>(page), std::move(request)));
 }
 
-PoolGauge::~PoolGauge() { ::munmap(waiting_, sizeof(std::atomic<int32_t>)); }
+PoolGauge::~PoolGauge() { ::munmap(shared_, sizeof(Counts)); }
+
+bool PoolGauge::ReserveWaitingPlace() {
+  if (shared_->workers.load() < max_workers_) return false;
+  int32_t waiting = shared_->waiting.load();
+  while (waiting <= 0) {
+    if (shared_->waiting.compare_exchange_weak(waiting, waiting + 1)) return true;
+  }
+  return false;
+}
 
 void PoolGauge::LeaveWait() {
   // The count can fall below one only when it is stale (a worker killed while waiting was
   // never taken off it, or one was counted twice): ask then too.
-  if (waiting_->fetch_sub(1) > 1) return;
+  if (shared_->waiting.fetch_sub(1) > 1) return;
   uint64_t one = 1;
   // Full only after 2^64 - 1 requests nobody took; the next one wakes the server anyway.
   (void)!::write(request_.get(), &one, sizeof one);
 }
 
 bool PoolGauge::RetireIdle() {
-  int32_t waiting = waiting_->load();
+  int32_t waiting = shared_->waiting.load();
   while (waiting > pool_size_) {
-    if (waiting_->compare_exchange_weak(waiting, waiting - 1)) return true;
+    if (shared_->waiting.compare_exchange_weak(waiting, waiting - 1)) return true;
   }
   return false;
 }
@@ -54,7 +64,7 @@ bool PoolGauge::RetireIdle() {
 bool PoolGauge::TakeRequest() {
   uint64_t requests;
   (void)!::read(request_.get(), &requests, sizeof requests);
-  return waiting_->load() <= 0;
+  return shared_->waiting.load() <= 0;
 }
 
 bool PoolGauge::StillStarved() {

@@ -16,8 +16,14 @@
 // then says someone waits when nobody does: so the server also looks at the listener once a
 // second (StillStarved) and adds a worker when connections have waited there across a whole
 // second.
+//
+// At max_workers the pool can grow no more, and a keep-alive client could again hold a worker
+// while others wait: the gauge also says when the pool is at that bound (AtBound), and a worker
+// idle on a keep-alive connection takes the place of one waiting (ReserveWaitingPlace), ends
+// its connection and accepts (net/waiting_clients.h, design decision 24).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -30,14 +36,26 @@ namespace corral::models {
 class PoolGauge {
  public:
   // A gauge for a pool that keeps `pool_size` workers (and `pool_size` waiting at rest) on
-  // `listener`.
-  static absl::StatusOr<std::unique_ptr<PoolGauge>> Create(uint32_t pool_size, int listener);
+  // `listener`, and grows to `max_workers`.
+  static absl::StatusOr<std::unique_ptr<PoolGauge>> Create(uint32_t pool_size, uint32_t max_workers,
+                                                           int listener);
   ~PoolGauge();
   PoolGauge(const PoolGauge&) = delete;
   PoolGauge& operator=(const PoolGauge&) = delete;
 
   // A worker starts waiting to accept: at its start and after each connection it served.
-  void EnterWait() { waiting_->fetch_add(1); }
+  void EnterWait() { shared_->waiting.fetch_add(1); }
+
+  // Server side: how many workers run now (started and not yet collected).
+  void SetWorkers(size_t workers) { shared_->workers.store(static_cast<int32_t>(workers)); }
+  // True when every worker serves and the pool may grow no more.
+  bool AtBound() const {
+    return shared_->waiting.load() <= 0 && shared_->workers.load() >= max_workers_;
+  }
+  // At the bound, a worker whose connection is idle enters the wait in advance, as if it had
+  // already ended its connection: true when it did, so it must not EnterWait again; false when
+  // someone waits already (another worker reserved the place first) or the pool can still grow.
+  bool ReserveWaitingPlace();
 
   // A worker accepted a connection and serves it. When it took the last waiting place (or the
   // count is stale, see above), the server is asked for one more worker.
@@ -57,17 +75,26 @@ class PoolGauge {
   bool StillStarved();
 
  private:
-  PoolGauge(uint32_t pool_size, int listener, std::atomic<int32_t>* waiting, base::UniqueFd request)
+  // The shared page.
+  struct Counts {
+    std::atomic<int32_t> waiting;
+    std::atomic<int32_t> workers;  // as the server last set it
+  };
+
+  PoolGauge(uint32_t pool_size, uint32_t max_workers, int listener, Counts* shared,
+            base::UniqueFd request)
       : pool_size_(static_cast<int32_t>(pool_size)),
+        max_workers_(static_cast<int32_t>(std::max(pool_size, max_workers))),
         listener_(listener),
-        waiting_(waiting),
+        shared_(shared),
         request_(std::move(request)) {}
 
   const int32_t pool_size_;
+  const int32_t max_workers_;
   const int listener_;
-  bool was_pending_ = false;             // StillStarved's previous look; the server's thread only
-  std::atomic<int32_t>* const waiting_;  // in the shared page
-  base::UniqueFd request_;               // eventfd, inherited by forked workers
+  bool was_pending_ = false;  // StillStarved's previous look; the server's thread only
+  Counts* const shared_;      // in the shared page
+  base::UniqueFd request_;    // eventfd, inherited by forked workers
 };
 
 }  // namespace corral::models

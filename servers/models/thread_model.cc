@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/syscall_error.h"
+#include "servers/models/bounded_waiting.h"
 #include "servers/models/cuttable_connections.h"
 #include "servers/models/drain_policy.h"
 #include "servers/models/model_timings.h"
@@ -64,8 +65,24 @@ struct AcceptingThreads : std::enable_shared_from_this<AcceptingThreads> {
   void StartThread();
 
   // Accepts one connection within its client's cap (`hold`, its place) and records it in
-  // `mine`; -1 when the thread should exit.
-  int Accept(CuttableConnections::Slot& mine, std::optional<PerClientLimit::Hold>& hold);
+  // `mine`; -1 when the thread should exit. `reserved`: the thread holds the reservation
+  // (ReserveWaitingPlace), given up once it counts as waiting.
+  int Accept(CuttableConnections::Slot& mine, std::optional<PerClientLimit::Hold>& hold,
+             bool reserved);
+
+  // At max_threads with nobody waiting: a thread whose connection is idle reserves the place
+  // of the one waiting, ends that connection and accepts the client waiting for it (design
+  // decision 24). False when someone waits or reserved already, or more threads may start.
+  // Apart from `waiting`, which the drain awaits: a handler that asked and serves on anyway
+  // holds a reservation, never the drain.
+  bool AtBound() const {
+    return threads.load() >= max_threads && waiting.load() == 0 && reserved.load() == 0;
+  }
+  bool ReserveWaitingPlace() {
+    uint32_t none = 0;
+    return threads.load() >= max_threads && waiting.load() == 0 &&
+           reserved.compare_exchange_strong(none, 1);
+  }
 
   // After a count fell: wakes the drain, which may be waiting for it (absl::Mutex re-checks
   // its waiters' conditions on unlock). The drain sets draining before it reads a count, so a
@@ -84,6 +101,7 @@ struct AcceptingThreads : std::enable_shared_from_this<AcceptingThreads> {
 
   std::atomic<uint32_t> threads{0};   // alive, whatever they do
   std::atomic<uint32_t> waiting{0};   // in accept, or about to enter or leave it
+  std::atomic<uint32_t> reserved{0};  // 1: a thread ends its idle connection to accept
   std::atomic<uint32_t> serving{0};   // serving a connection
   std::atomic<bool> draining{false};  // no thread enters accept again
 
@@ -103,15 +121,21 @@ void AcceptingThreads::Run(std::shared_ptr<AcceptingThreads> self) {
   {
     CuttableConnections::Slot mine(self->connections);
     std::optional<PerClientLimit::Hold> hold;  // the client's place, while served
-    for (int fd; (fd = self->Accept(mine, hold)) >= 0;) {
+    AcceptingThreads* const s = self.get();
+    BoundedWaiting waiting(
+        s->listener, [s] { return s->AtBound(); }, [s] { return s->ReserveWaitingPlace(); });
+    bool reserved = false;
+    for (int fd; (fd = self->Accept(mine, hold, reserved)) >= 0;) {
       {
         net::BlockingStream stream(fd, net::BlockingStream::Accepted{kIdleThreadExit});
+        stream.set_waiting_clients(&waiting);
         ServeConnection(stream, slot ? &*slot : nullptr, self->protocol);
       }
       mine.CloseServed();
       hold.reset();
       --self->serving;
       self->CountFell();
+      reserved = waiting.TakeReservation();
     }
   }
   slot.reset();  // given back before the count falls, so a replacement thread finds one free
@@ -145,12 +169,14 @@ void AcceptingThreads::StartThread() {
 }
 
 int AcceptingThreads::Accept(CuttableConnections::Slot& mine,
-                             std::optional<PerClientLimit::Hold>& hold) {
+                             std::optional<PerClientLimit::Hold>& hold, bool reserved_here) {
   for (;;) {
     // Counted as waiting before draining is read: the drain, which sets draining first and
     // then waits for no thread waiting before it closes the listener, sees this thread or
     // this thread sees draining.
     ++waiting;
+    if (reserved_here) reserved.store(0);  // after: AtBound never sees both at 0 meanwhile
+    reserved_here = false;
     if (draining.load()) {
       --waiting;
       CountFell();
@@ -226,7 +252,8 @@ absl::Status ThreadModel::ServeStreams(base::UniqueFd listener, int stop_fd,
   auto connections = std::make_shared<CuttableConnections>();
   // Shared with every thread, as `connections` is: one still serving after the drain gave up
   // on it counts into this gauge, not into freed memory.
-  absl::StatusOr<std::unique_ptr<PoolGauge>> made = PoolGauge::Create(options_.pool_size, fd);
+  absl::StatusOr<std::unique_ptr<PoolGauge>> made =
+      PoolGauge::Create(options_.pool_size, options_.max_workers, fd);
   if (!made.ok()) return made.status();
   std::shared_ptr<PoolGauge> gauge = *std::move(made);
   ThreadWorkers workers(0, connections);

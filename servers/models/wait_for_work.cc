@@ -19,6 +19,11 @@ Wake WaitForWork(int stop_fd, int work_fd, int finished_fd, int timeout_ms) {
   }
 }
 
+bool IsReadable(int fd) {
+  pollfd pfd{fd, POLLIN, 0};
+  return ::poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN) != 0;
+}
+
 SharedWorkWaiter::SharedWorkWaiter(int stop_fd, int work_fd)
     : stop_fd_(stop_fd), work_fd_(work_fd), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
   epoll_event stop{.events = EPOLLIN, .data = {.fd = stop_fd}};

@@ -12,6 +12,9 @@ enum class Wake { kStop, kWork, kFinished, kTimeout };
 // `timeout_ms` (-1: no limit). Stop wins over work, work over finished. Retries EINTR.
 Wake WaitForWork(int stop_fd, int work_fd, int finished_fd, int timeout_ms);
 
+// Whether `fd` is readable now (a listener: a client waits to be accepted). Never waits.
+bool IsReadable(int fd);
+
 // Waits, for one of several workers sharing `work_fd` (pool workers on one listener or UDP
 // socket), until there is work or the server is asked to stop. The descriptor is watched with
 // EPOLLEXCLUSIVE, so work that arrives wakes one waiting worker rather than every one (each

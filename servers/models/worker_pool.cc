@@ -9,6 +9,7 @@
 
 #include "base/syscall_error.h"
 #include "servers/models/accept_connection.h"
+#include "servers/models/bounded_waiting.h"
 #include "servers/models/model.h"
 #include "servers/models/model_timings.h"
 #include "servers/models/serve_connection.h"
@@ -45,6 +46,7 @@ absl::Status RunWorkerPool(Workers& workers, uint32_t pool_size, int stop_fd,
     while (workers.active() < pool_size) {
       if (!workers.Launch(-1, loop)) break;  // logged; retried when a worker ends
     }
+    if (gauge != nullptr) gauge->SetWorkers(workers.active());
     Wake wake = WaitForWork(stop_fd, gauge ? gauge->request_fd() : -1, workers.finished_fd(),
                             gauge ? kStarvedCheckMs : -1);
     if (wake == Wake::kStop) break;
@@ -82,6 +84,11 @@ void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& 
   std::optional<stats::SlotWriter> slot = ClaimWorkerSlot(board);
   CuttableConnections::Slot mine(connections);
   SharedWorkWaiter waiter(stop_fd, listener);
+  // At max_workers an idle connection yields to a client waiting to be accepted: its worker
+  // takes a waiting place in advance and accepts once the connection has ended.
+  BoundedWaiting waiting(
+      listener, [gauge] { return gauge->AtBound(); },
+      [gauge] { return gauge->ReserveWaitingPlace(); });
   if (gauge != nullptr) gauge->EnterWait();
   int rest_ms = -1;
   for (;;) {
@@ -114,10 +121,11 @@ void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& 
     if (gauge != nullptr) gauge->LeaveWait();  // the last one waiting asks for another
     {
       net::BlockingStream stream(fd, net::BlockingStream::Accepted{});
+      if (gauge != nullptr) stream.set_waiting_clients(&waiting);
       ServeConnection(stream, slot ? &*slot : nullptr, protocol);
     }
     mine.CloseServed();
-    if (gauge != nullptr) gauge->EnterWait();
+    if (gauge != nullptr && !waiting.TakeReservation()) gauge->EnterWait();
   }
 }
 

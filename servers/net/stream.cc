@@ -1,5 +1,7 @@
 #include "servers/net/stream.h"
 
+#include <algorithm>
+
 #include "servers/net/stream_accounting.h"
 
 namespace corral::net {
@@ -9,6 +11,37 @@ absl::StatusOr<size_t> Stream::Read(void* buf, size_t len, Deadline deadline) {
   absl::StatusOr<size_t> n = DoRead(buf, len, deadline);
   CountRead(stats_, n);
   return n;
+}
+
+absl::StatusOr<size_t> Stream::ReadNext(void* buf, size_t len, Deadline deadline) {
+  if (waiting_ == nullptr) return Read(buf, len, deadline);
+  SetState(stats_, stats::WorkerState::kReading);
+  for (;;) {
+    // The read waits in slices, so that a worker blocked on an idle connection (a thread in
+    // recv, a greenlet on its hub) looks at the waiting clients without anyone having to wake
+    // it; a busy connection's read returns within its first slice and costs nothing more.
+    const Deadline slice = std::min(
+        deadline, DeadlineAfter(waiting_->AtBound() ? kWaitingCheck : kWaitingCheckBelowBound));
+    absl::StatusOr<size_t> n = DoRead(buf, len, slice);
+    if (n.ok() || !absl::IsDeadlineExceeded(n.status()) || slice >= deadline) {
+      CountRead(stats_, n);
+      return n;
+    }
+    if (YieldToWaitingClient()) return YieldedToWaitingClient();
+  }
+}
+
+bool Stream::YieldToWaitingClient() {
+  if (!yielded_ && waiting_ != nullptr && waiting_->OthersWaiting()) yielded_ = waiting_->Reserve();
+  return yielded_;
+}
+
+absl::Status YieldedToWaitingClient() {
+  return absl::ResourceExhaustedError("idle connection ended: a client waits for its worker");
+}
+
+bool IsYieldedToWaitingClient(const absl::Status& status) {
+  return absl::IsResourceExhausted(status);
 }
 
 absl::Status Stream::WriteAll(const void* buf, size_t len, Deadline deadline) {

@@ -27,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "base/deadline.h"
+#include "servers/net/waiting_clients.h"
 #include "servers/stats/slot_writer.h"
 
 namespace corral::net {
@@ -44,6 +45,30 @@ class Stream {
   // side. DEADLINE_EXCEEDED when nothing arrived before `deadline`; UNAVAILABLE when the
   // connection broke (reset). Never returns a partial failure: bytes read are always reported.
   absl::StatusOr<size_t> Read(void* buf, size_t len, Deadline deadline);
+
+  // Read for the first bytes of the client's next request, while the connection is idle between
+  // two of them: the same, except that when clients wait to be accepted and every worker is
+  // taken (OthersWaiting), the wait ends with the status YieldedToWaitingClient() and this
+  // worker takes one of them once the handler returns. The handler then ends the connection
+  // quietly: nothing of a next request had arrived, so nothing is cut (a client reopens a
+  // closed keep-alive connection, as after an idle timeout). Bytes that did arrive are always
+  // returned. The waiting clients are looked at every kWaitingCheck while nothing arrives and
+  // the workers are at their bound, every kWaitingCheckBelowBound while they are not (so that
+  // thousands of idle connections far below it cost a wake-up a second each, not twenty).
+  absl::StatusOr<size_t> ReadNext(void* buf, size_t len, Deadline deadline);
+  static constexpr std::chrono::milliseconds kWaitingCheck{50};
+  static constexpr std::chrono::milliseconds kWaitingCheckBelowBound{1000};
+
+  // True when clients wait to be accepted and every worker is taken (never without a model that
+  // bounds its workers): a response written now should close its connection (HTTP:
+  // Connection: close), so that the client reconnects behind those waiting.
+  bool OthersWaiting() const { return waiting_ != nullptr && waiting_->OthersWaiting(); }
+
+  // OthersWaiting, and if so reserves a waiting client for this worker: true tells a handler to
+  // end its idle session now (politely: a goodbye line, say); the worker then serves that
+  // client. Sticky: once true, always true on this stream. For handlers that wait their own way
+  // (the handler SDK's others_waiting); ReadNext does this itself.
+  bool YieldToWaitingClient();
 
   // Writes all `len` bytes, or fails: DEADLINE_EXCEEDED when the peer did not take them before
   // `deadline`, UNAVAILABLE when the connection broke (reset, or the peer closed).
@@ -67,6 +92,10 @@ class Stream {
   stats::SlotWriter* stats() const { return stats_; }
   void set_stats(stats::SlotWriter* stats) { stats_ = stats; }
 
+  // Set by a model whose workers are bounded, before the handler runs; null (the default): no
+  // client ever waits for this worker. Not owned; outlives the stream's use.
+  void set_waiting_clients(WaitingClients* waiting) { waiting_ = waiting; }
+
  protected:
   // What a model implements: the calls above, minus the accounting, with the same contracts.
   virtual absl::StatusOr<size_t> DoRead(void* buf, size_t len, Deadline deadline) = 0;
@@ -75,6 +104,13 @@ class Stream {
 
  private:
   stats::SlotWriter* stats_ = nullptr;
+  WaitingClients* waiting_ = nullptr;
+  bool yielded_ = false;  // a waiting client was reserved for this worker
 };
+
+// The status ReadNext returns when the connection gives its worker up to a waiting client
+// (RESOURCE_EXHAUSTED: the server is at its bound), and the test for it.
+absl::Status YieldedToWaitingClient();
+bool IsYieldedToWaitingClient(const absl::Status& status);
 
 }  // namespace corral::net

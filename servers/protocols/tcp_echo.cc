@@ -7,8 +7,10 @@ void TcpEcho::Serve(net::Stream& stream) const {
   char buffer[16 * 1024];
   stats::SlotWriter* const stats = stream.stats();
   for (;;) {
+    // Every read waits for a next request: while clients wait for this worker, an idle
+    // connection ends (Stream::ReadNext) and the worker takes one of them.
     absl::StatusOr<size_t> n =
-        stream.Read(buffer, sizeof buffer, net::DeadlineAfter(options_.idle_timeout));
+        stream.ReadNext(buffer, sizeof buffer, net::DeadlineAfter(options_.idle_timeout));
     if (!n.ok() || *n == 0) return;
     // A request is one read echoed back; its latency runs from the read to the written echo.
     auto start = stats ? net::Clock::now() : net::Clock::time_point();
@@ -16,8 +18,7 @@ void TcpEcho::Serve(net::Stream& stream) const {
     if (!stream.WriteAll(buffer, *n, net::DeadlineAfter(options_.idle_timeout)).ok()) return;
     if (stats) {
       stats->OnRequest(static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(net::Clock::now() - start)
-              .count()));
+          std::chrono::duration_cast<std::chrono::nanoseconds>(net::Clock::now() - start).count()));
     }
   }
 }

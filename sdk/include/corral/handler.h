@@ -189,6 +189,16 @@ typedef struct corral_host {
   void (*response_header)(corral_http_response* response, const char* name, const char* value);
   /* Sets (replaces) the body; the host copies it. */
   void (*response_body)(corral_http_response* response, const void* data, size_t len);
+
+  /* --- Added within ABI 1: check struct_size before use (a null entry is never set) --- */
+  /* A stream's session is idle and clients wait for a worker: nonzero when clients wait to be
+   * accepted while every worker is taken (a pool, or --max-workers reached), and this
+   * connection's worker is chosen to serve one of them once serve_stream returns. The handler
+   * should then end the session politely (a goodbye line, say) and return. Once nonzero it stays
+   * so for the connection. Ask between two requests, not in the middle of one; a handler that
+   * waits long for a next request waits in short reads (a second, say) and asks after each
+   * TIMEOUT. Always 0 for a datagram and where workers are not bounded. */
+  int (*others_waiting)(corral_conn* conn);
 } corral_host;
 
 /* What a plugin describes itself as. Every function pointer may be null where it does not

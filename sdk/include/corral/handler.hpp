@@ -188,6 +188,17 @@ class Stream : public Conn {
     line.resize(r.Ok() ? r.size : 0);
     return r.status;
   }
+  // True when clients wait for a worker this idle session holds, and this worker will serve
+  // one of them once Serve returns: say goodbye and return (handler.h, others_waiting). Always
+  // false on a host older than the entry.
+  bool OthersWaiting() const {
+    const corral_host* host = Host();
+    if (host->struct_size < offsetof(corral_host, others_waiting) + sizeof host->others_waiting ||
+        host->others_waiting == nullptr) {
+      return false;
+    }
+    return host->others_waiting(conn_) != 0;
+  }
   // Writes all of `data`, or fails.
   corral_status Write(std::string_view data, Deadline deadline = kNoDeadline) {
     return Host()->write(conn_, data.data(), data.size(), deadline.ns());

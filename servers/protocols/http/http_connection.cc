@@ -85,9 +85,11 @@ void HttpConnection::Run() {
     if (parser_.started()) {
       n = stream_.Read(read_buffer_.get(), kReadBufferBytes, deadline);
     } else {
-      // Between requests: a drain may end this wait (then the read sees end of stream).
+      // Between requests: a drain may end this wait (then the read sees end of stream), and so
+      // may a client waiting for this worker (the connection closes quietly, as after an idle
+      // timeout: nothing of a next request had arrived).
       IdleConnections::Waiting waiting(idle_, stream_.fd());
-      n = stream_.Read(read_buffer_.get(), kReadBufferBytes, deadline);
+      n = stream_.ReadNext(read_buffer_.get(), kReadBufferBytes, deadline);
     }
     if (!n.ok()) {
       if (absl::IsDeadlineExceeded(n.status()))
@@ -124,8 +126,9 @@ bool HttpConnection::Answer(net::Clock::time_point start, bool more_input) {
   const Request& request = parser_.request();
   router_.Dispatch(request, response_);
   HeadOptions options;
-  // A draining server tells each client to leave with its next response (RFC 9112 9.6).
-  options.keep_alive = request.keep_alive && !idle_.draining();
+  // A draining server tells each client to leave with its next response (RFC 9112 9.6), and so
+  // does one whose workers are all taken while clients wait: this one reconnects behind them.
+  options.keep_alive = request.keep_alive && !idle_.draining() && !stream_.OthersWaiting();
   options.version = request.version;
   if (!Send(request.method, options)) return false;
   // A server error answered is still a failed request (a user route's 500, a file's EIO).

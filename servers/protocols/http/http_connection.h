@@ -44,6 +44,10 @@ namespace corral::http {
 //    client itself asked for the close (a request without keep-alive) and sent nothing
 //    after that request: it may send no more (RFC 9112 9.6), so the socket closes at once.
 //
+//  - Waiting clients (design decision 24): while clients wait for a worker that every
+//    connection holds, a response says Connection: close, and a wait for a next request ends
+//    (Stream::ReadNext) and the connection closes quietly, so that the worker takes one of them.
+//    A request of which a byte has arrived is always served.
 //  - Drain: once `idle` is draining, each response says Connection: close and the connection
 //    closes after it; a wait for a next request is registered with `idle`, whose sweep ends it
 //    shortly after the drain begins.

@@ -2,6 +2,7 @@
 // as its FAILED readiness and exit code 78 (so a supervisor does not respawn it); one that can
 // serves its connections.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,6 +48,27 @@ TEST(PluginLoadTest, ServesTheConnectionsOfAGoodPlugin) {
   ASSERT_TRUE(fd);
   EXPECT_EQ(EchoOn(fd.get(), "one line\n"), "one line\n");
   EXPECT_EQ(EchoOn(fd.get(), "and another\n"), "and another\n");
+}
+
+// host->others_waiting (design decision 24): at --max-workers 2, two idle line sessions hold
+// both workers; a third client makes one of them say goodbye and end, and is served.
+TEST(PluginLoadTest, AnIdleSessionEndsPolitelyForAWaitingClient) {
+  ServerProcess server(Tcp(Plugin("test_yield.so"), {"--model", "thread", "--max-workers", "2"}));
+  ASSERT_TRUE(server.ready()) << server.detail();
+  std::vector<base::UniqueFd> idle;
+  for (int i = 0; i < 2; ++i) {
+    idle.push_back(ConnectTcp(server.detail()));
+    ASSERT_EQ(EchoOn(idle.back().get(), "first\n"), "first\n") << i;
+  }
+  base::UniqueFd third = ConnectTcp(server.detail());
+  ASSERT_TRUE(third);
+  EXPECT_EQ(EchoOn(third.get(), "third\n"), "third\n");
+  int goodbyes = 0;
+  for (base::UniqueFd& fd : idle) {
+    char bye[4];
+    goodbyes += ::recv(fd.get(), bye, sizeof bye, 0) == 4 && std::string(bye, 4) == "bye\n";
+  }
+  EXPECT_EQ(goodbyes, 1);
 }
 
 TEST(PluginLoadTest, NotFound) {

@@ -1,7 +1,10 @@
 // The plugins the handler tests load, built against the C boundary alone, one per flaw (or one
 // behaviour) chosen by a define: TEST_BAD_ABI, TEST_BAD_NAME, TEST_INIT_FAILS, TEST_NO_ENTRY,
-// TEST_CRASH. Each otherwise serves protocol tcp as a line echo: every line comes back with
-// "\n", and the line "crash" (TEST_CRASH) makes the serving process die of SIGSEGV.
+// TEST_CRASH, TEST_YIELD. Each otherwise serves protocol tcp as a line echo: every line comes
+// back with "\n", and the line "crash" (TEST_CRASH) makes the serving process die of SIGSEGV.
+// TEST_YIELD waits for each line in reads of 100 ms and, between two, ends an idle session
+// with "bye\n" when clients wait for its worker (host->others_waiting).
+#include <stddef.h>
 #include <string.h>
 
 #include "corral/handler.h"
@@ -24,10 +27,32 @@ corral_status Init(const corral_host* h, const corral_arg*, size_t, void**, char
 #endif
 }
 
+#ifdef TEST_YIELD
+// A line, or CORRAL_TIMEOUT once clients wait for this worker (after "bye\n" is sent).
+corral_status ReadLineOrYield(corral_conn* conn, char* line, size_t cap, size_t* got) {
+  constexpr corral_deadline kSlice = 100'000'000;  // ns
+  const bool can_ask =
+      host->struct_size >= offsetof(corral_host, others_waiting) + sizeof host->others_waiting &&
+      host->others_waiting != nullptr;
+  for (;;) {
+    corral_status status = host->read_line(conn, line, cap, host->now() + kSlice, got);
+    if (status != CORRAL_TIMEOUT) return status;
+    if (can_ask && host->others_waiting(conn) != 0) {
+      host->write(conn, "bye\n", 4, CORRAL_NO_DEADLINE);
+      return CORRAL_TIMEOUT;
+    }
+  }
+}
+#else
+corral_status ReadLineOrYield(corral_conn* conn, char* line, size_t cap, size_t* got) {
+  return host->read_line(conn, line, cap, CORRAL_NO_DEADLINE, got);
+}
+#endif
+
 void ServeStream(void*, corral_conn* conn) {
   char line[256];
   size_t got = 0;
-  while (host->read_line(conn, line, sizeof line - 1, CORRAL_NO_DEADLINE, &got) == CORRAL_OK) {
+  while (ReadLineOrYield(conn, line, sizeof line - 1, &got) == CORRAL_OK) {
 #ifdef TEST_CRASH
     if (got == 5 && memcmp(line, "crash", 5) == 0) {
       volatile int* nowhere = nullptr;

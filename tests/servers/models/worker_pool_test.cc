@@ -49,7 +49,8 @@ struct Pool {
 
   // The gauge of a pool of `size` whose every worker serves, the last one having asked for more.
   explicit Pool(uint32_t size) {
-    absl::StatusOr<std::unique_ptr<PoolGauge>> made = PoolGauge::Create(size, listener.get());
+    absl::StatusOr<std::unique_ptr<PoolGauge>> made =
+        PoolGauge::Create(size, size + 1, listener.get());
     EXPECT_TRUE(made.ok()) << made.status();
     if (!made.ok()) return;
     gauge = *std::move(made);
