@@ -21,6 +21,9 @@ constexpr Exception kExceptions[] = {
     {"exec_argv", "--exec"},
     {"handler_args", "--handler-arg"},
     {"command", ""},  // the words after --
+    {"receive_buffer_bytes", "--receive-buffer"},
+    {"memory_max_bytes", "--memory-max"},
+    {"access_log", "--no-access-log"},  // the flag turns it off
 };
 
 bool IsWordChar(char c) { return absl::ascii_isalnum(c) || c == '_'; }
