@@ -14,18 +14,12 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "tests/integration/agent_fixture.h"
+#include "tests/support/file_text.h"
 #include "tests/support/server_process.h"
 #include "tests/support/wait_for.h"
 
 namespace corral::testing {
 namespace {
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 class DaemonTest : public ::testing::Test {
  protected:
@@ -40,7 +34,7 @@ class DaemonTest : public ::testing::Test {
       ::kill(pid_, SIGTERM);
       if (!WaitFor([&] { return !ProcessAlive(pid_); })) ::kill(pid_, SIGKILL);
     }
-    if (HasFailure()) std::cerr << "--- agent.log ---\n" << Slurp(home_ + "/agent.log");
+    if (HasFailure()) std::cerr << "--- agent.log ---\n" << FileText(home_ + "/agent.log");
     std::error_code ec;
     std::filesystem::remove_all(home_, ec);
   }
@@ -52,7 +46,7 @@ class DaemonTest : public ::testing::Test {
   }
   pid_t PidFromFile() {
     int pid = 0;
-    std::string text = Slurp(home_ + "/agent.pid");
+    std::string text = FileText(home_ + "/agent.pid");
     return absl::SimpleAtoi(absl::StripSuffix(text, "\n"), &pid) ? pid : -1;
   }
   CommandResult Ctl(const std::vector<std::string>& args) {
@@ -81,7 +75,7 @@ TEST_F(DaemonTest, DetachesServesAndSurvivesSighupReopeningItsLog) {
   EXPECT_NE(::getsid(pid_), ::getsid(0));
 
   // Its log: one timestamp per line, then the level.
-  std::string log = Slurp(home_ + "/agent.log");
+  std::string log = FileText(home_ + "/agent.log");
   EXPECT_TRUE(absl::StrContains(log, "Z [info] corral-agent ")) << log;
   for (const std::string& line :
        std::vector<std::string>(absl::StrSplit(log, '\n', absl::SkipEmpty()))) {
@@ -91,9 +85,10 @@ TEST_F(DaemonTest, DetachesServesAndSurvivesSighupReopeningItsLog) {
   // logrotate: move the file, then SIGHUP. The agent stays up and writes a new file.
   std::filesystem::rename(home_ + "/agent.log", home_ + "/agent.log.1");
   ASSERT_EQ(::kill(pid_, SIGHUP), 0);
-  EXPECT_TRUE(WaitFor([&] { return absl::StrContains(Slurp(home_ + "/agent.log"), "reopened"); }))
-      << "no new agent.log after SIGHUP";
-  EXPECT_TRUE(absl::StrContains(Slurp(home_ + "/agent.log.1"), "SIGHUP: reopening the log"));
+  EXPECT_TRUE(WaitFor([&] {
+    return absl::StrContains(FileText(home_ + "/agent.log"), "reopened");
+  })) << "no new agent.log after SIGHUP";
+  EXPECT_TRUE(absl::StrContains(FileText(home_ + "/agent.log.1"), "SIGHUP: reopening the log"));
   EXPECT_TRUE(ProcessAlive(pid_));
   EXPECT_EQ(Ctl({"ls"}).exit_code, 0);
 
@@ -119,7 +114,7 @@ TEST_F(DaemonTest, ReplacesAStalePidFile) {
   ASSERT_EQ(started.exit_code, 0) << started.err;
   EXPECT_NE(pid_, 999999999);
   EXPECT_TRUE(ProcessAlive(pid_));
-  EXPECT_TRUE(absl::StrContains(Slurp(home_ + "/agent.log"), "replaced the stale pid file"));
+  EXPECT_TRUE(absl::StrContains(FileText(home_ + "/agent.log"), "replaced the stale pid file"));
 }
 
 TEST_F(DaemonTest, ParentExitsOneWithTheErrorWhenTheAgentCannotStart) {
@@ -130,7 +125,7 @@ TEST_F(DaemonTest, ParentExitsOneWithTheErrorWhenTheAgentCannotStart) {
   EXPECT_TRUE(
       absl::StrContains(started.err, "corral-agent: find binary /nonexistent/corral-server"))
       << started.err;
-  EXPECT_TRUE(absl::StrContains(Slurp(home_ + "/agent.log"), "find binary")) << "logged too";
+  EXPECT_TRUE(absl::StrContains(FileText(home_ + "/agent.log"), "find binary")) << "logged too";
 }
 
 TEST_F(DaemonTest, ForegroundAgentLogsToStderrAndIgnoresSighup) {
@@ -140,13 +135,13 @@ TEST_F(DaemonTest, ForegroundAgentLogsToStderrAndIgnoresSighup) {
                        "exec '" + BinaryPath("corral-agent") + "' --home '" + home_ + "' >'" + out +
                            "' 2>'" + err + "'"},
                       ProcessOptions{.stop_signal = SIGTERM});
-  ASSERT_TRUE(WaitFor([&] { return absl::StrContains(Slurp(err), "listening on unix:"); }))
-      << "stdout: " << Slurp(out);
+  ASSERT_TRUE(WaitFor([&] { return absl::StrContains(FileText(err), "listening on unix:"); }))
+      << "stdout: " << FileText(out);
   ASSERT_EQ(::kill(agent.pid(), SIGHUP), 0);
-  EXPECT_TRUE(WaitFor([&] { return absl::StrContains(Slurp(err), "SIGHUP"); }));
+  EXPECT_TRUE(WaitFor([&] { return absl::StrContains(FileText(err), "SIGHUP"); }));
   EXPECT_FALSE(agent.Exited());
   EXPECT_EQ(Ctl({"ls"}).exit_code, 0);
-  EXPECT_EQ(Slurp(out), "");
+  EXPECT_EQ(FileText(out), "");
 }
 
 }  // namespace

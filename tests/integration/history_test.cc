@@ -11,17 +11,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "tests/integration/agent_fixture.h"
+#include "tests/support/file_text.h"
 #include "tests/support/wait_for.h"
 
 namespace corral::testing {
 namespace {
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 class HistoryTest : public AgentTest {
  protected:
@@ -96,9 +90,9 @@ TEST_F(HistoryTest, HttpWritesOneAccessLinePerRequestWithOneTimestamp) {
   ASSERT_EQ(HttpGetBody(address, "/hello.txt"), "hello\n");
   ASSERT_EQ(HttpGetBody(address, "/healthz"), "ok\n");
   const std::string log_path = ServerDir("web") + "/log";
-  ASSERT_TRUE(WaitFor([&] { return absl::StrContains(Slurp(log_path), "access GET /healthz"); }))
-      << Slurp(log_path);
-  const std::string log = Slurp(log_path);
+  ASSERT_TRUE(WaitFor([&] { return absl::StrContains(FileText(log_path), "access GET /healthz"); }))
+      << FileText(log_path);
+  const std::string log = FileText(log_path);
   // logger's stamp, then the line: one timestamp, spdlog's own is gone.
   const std::regex stamped(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z (\[\w+\] |access ).*)");
   int access_lines = 0;
@@ -118,9 +112,9 @@ TEST_F(HistoryTest, NoAccessLogWritesNone) {
   // The server's last line comes after any access line would have, through the same pipe.
   ASSERT_EQ(Ctl({"stop", "quiet"}).exit_code, 0);
   const std::string log_path = ServerDir("quiet") + "/log";
-  ASSERT_TRUE(WaitFor([&] { return absl::StrContains(Slurp(log_path), "[info] stopped"); }))
-      << Slurp(log_path);
-  EXPECT_FALSE(absl::StrContains(Slurp(log_path), "access")) << Slurp(log_path);
+  ASSERT_TRUE(WaitFor([&] { return absl::StrContains(FileText(log_path), "[info] stopped"); }))
+      << FileText(log_path);
+  EXPECT_FALSE(absl::StrContains(FileText(log_path), "access")) << FileText(log_path);
 }
 
 }  // namespace

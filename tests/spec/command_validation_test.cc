@@ -6,19 +6,10 @@
 #include "spec/ready_mode.h"
 #include "spec/spec_flags.h"
 #include "spec/spec_validation.h"
+#include "tests/spec/spec_from_flags.h"
 
 namespace corral::spec {
 namespace {
-
-absl::StatusOr<v1::ServerSpec> FromCtl(std::vector<std::string> args) {
-  CLI::App app;
-  SpecFlags flags(app, SpecFlags::Fields::kServerAndSupervision);
-  std::reverse(args.begin(), args.end());
-  app.parse(args);
-  absl::StatusOr<v1::ServerSpec> spec = flags.Build("app");
-  if (!spec.ok()) return spec.status();
-  return ValidateSpec(*spec);
-}
 
 TEST(CommandValidationTest, FlagsBuildACommandServer) {
   absl::StatusOr<v1::ServerSpec> spec = FromCtl(
