@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "agent/instance_stats.h"
 #include "agent/procfs/process_tree.h"
 #include "servers/stats/error_kind.h"
 #include "servers/stats/worker_state.h"
@@ -163,6 +164,22 @@ std::vector<v1::ServerStats> ServerStatsSamplers::Sample(const std::vector<v1::S
   for (const v1::Server& server : servers) {
     const std::string& name = server.spec().name();
     seen.insert(name);
+    if (server.instances_size() > 1) {
+      // Each instance has its own scoreboard and sampler; the server's figures are their sum.
+      std::vector<v1::ServerStats> samples;
+      for (const v1::Instance& instance : server.instances()) {
+        const std::string key = absl::StrCat(name, "#", instance.index());
+        seen.insert(key);
+        std::unique_ptr<ServerStatsSampler>& sampler = samplers_[key];
+        if (sampler == nullptr) {
+          sampler = std::make_unique<ServerStatsSampler>(
+              InstanceScoreboardPath(home_, name, instance.index()), fs_);
+        }
+        samples.push_back(sampler->Sample(InstanceView(server, instance), now, per_worker));
+      }
+      out.push_back(SumInstanceStats(server, std::move(samples)));
+      continue;
+    }
     std::unique_ptr<ServerStatsSampler>& sampler = samplers_[name];
     if (sampler == nullptr) {
       sampler = std::make_unique<ServerStatsSampler>(ScoreboardPath(home_, name), fs_);

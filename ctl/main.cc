@@ -6,6 +6,7 @@
 #include "base/agent_home.h"
 #include "ctl/commands.h"
 #include "ctl/exit_codes.h"
+#include "ctl/reload_command.h"
 #include "ctl/stats_commands.h"
 #include "ctl/top_view.h"
 #include "spec/spec_flags.h"
@@ -54,6 +55,13 @@ int main(int argc, char** argv) {
 
   CLI::App* restart = app.add_subcommand("restart", "stop a server if it runs, then start it");
   restart->add_option("name", name, "server name")->required();
+  std::vector<std::string> reload_command;
+  CLI::App* reload = app.add_subcommand(
+      "reload",
+      "replace a running server's processes without a gap: each new one takes over once ready");
+  reload->add_option("name", name, "server name")->required();
+  reload->add_option("command", reload_command,
+                     "command server: the new program and its arguments, after --");
 
   CLI::App* rm = app.add_subcommand("rm", "stop a server and forget it");
   rm->add_option("name", name, "server name")->required();
@@ -110,6 +118,7 @@ int main(int argc, char** argv) {
   }
   if (*stop) return ctl::StopCommand(ctx, name, timeout_ms);
   if (*restart) return ctl::RestartCommand(ctx, name);
+  if (*reload) return ctl::ReloadCommand(ctx, name, reload_command);
   if (*rm) return ctl::RemoveCommand(ctx, name);
   if (*ls) return ctl::ListCommand(ctx);
   if (*get) return ctl::GetCommand(ctx, name);
