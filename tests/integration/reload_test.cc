@@ -255,7 +255,7 @@ TEST_F(ReloadTest, InstancesRollOneAtATimeUnderLoad) { ReloadUnderLoad(v1::MODEL
 // accepted); one that dies at once loses the connections it had accepted, whoever supervises it.
 TEST_F(ReloadTest, ACommandServerUnderLoadLosesNoRequest) {
   ASSERT_EQ(Ctl({"start", "py", "--listen", "127.0.0.1:0", "--ready", "notify", "--", "python3",
-                 kProgram, "--notify", "--slow-exit", "200"})
+                 kProgram, "--notify", "--drain", "200"})
                 .exit_code,
             0);
   v1::Server server =
