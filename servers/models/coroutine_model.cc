@@ -116,8 +116,8 @@ absl::StatusOr<std::vector<base::UniqueFd>> CoroutineModel::SocketsPerHub(base::
   if (!bound.ok()) return bound.status();
   if (options_.hubs > HubCount(options_)) {
     spdlog::warn(
-        "coroutine model: running {} hub(s), not the {} asked for: --max-workers {} "
-        "caps the whole server and each hub serves at least one",
+        "coroutine model: running {} hub(s) instead of {}: --max-workers {} caps the whole "
+        "server, and each hub serves at least one connection",
         HubCount(options_), options_.hubs, options_.max_workers);
   }
   std::vector<base::UniqueFd> sockets;
