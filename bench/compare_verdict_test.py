@@ -64,6 +64,36 @@ class VerdictTest(unittest.TestCase):
         got, _ = self.target_cell([run(40000, 50, 0.8)])
         self.assertIn("pass", got)
 
+    def share_peer_cell(self, pool_share, peer_share):
+        c = self.compare
+        pool = c.corral("http", "thread", "--pool-size", "2", label="corral thread pool")
+        peer = c.bare("bare-thread-http")
+        workload = c.Workload("http 14B keep-alive", "http", [pool, c.NGINX, peer], "nginx",
+                              [("corral thread pool", "nginx", 0.5)],
+                              min_share={"corral thread pool": 0.25},
+                              share_peers={"corral thread pool": "bare-thread-http"})
+        runs = {"corral thread pool": [run(40000, 50, pool_share)],
+                "nginx": [run(30000, 50, 0.9)], "bare-thread-http": [run(45000, 50, peer_share)]}
+        row = next(r for r in c.table_rows(workload, runs) if r[1] == "corral thread pool")
+        return row[-2], row[-1]
+
+    def test_pool_share_floor_follows_its_bare_peer_down(self):
+        # A thread per connection in C at 0.15 in the same run: the scheduler's share, not the
+        # pool's doing; the floor is 0.8x that.
+        got, note = self.share_peer_cell(0.20, 0.15)
+        self.assertIn("pass", got)
+        self.assertEqual(note, "")
+
+    def test_a_fair_peer_does_not_raise_the_floor(self):
+        got, note = self.share_peer_cell(0.20, 0.90)
+        self.assertIn("FAIL", got)
+        self.assertIn("(< 0.25)", note)
+
+    def test_a_starved_pool_fails_beside_an_unfair_peer(self):
+        got, note = self.share_peer_cell(0.01, 0.15)
+        self.assertIn("FAIL", got)
+        self.assertIn("(< 0.12)", note)
+
     def test_table_shows_connections_and_share(self):
         runs = {"corral fork pool": [run(46000, 2, 0.0)], "nginx": [run(30000, 50, 0.9)]}
         rows = self.compare.table_rows(self.workload(), runs)

@@ -46,11 +46,10 @@ absl::Status RunHubs(std::vector<base::UniqueFd> sockets, int stop_fd, const Mod
   };
   auto hubs = std::make_shared<Hubs>();
   const uint32_t count = static_cast<uint32_t>(sockets.size());
-  const uint32_t per_hub = std::max<uint32_t>(1, options.max_workers / count);
-  for (base::UniqueFd& socket : sockets) {
-    hubs->servers.push_back(std::make_unique<HubServer>(std::move(socket), per_hub,
-                                                        options.drain_timeout, options.scoreboard,
-                                                        options.per_client_limit));
+  for (uint32_t i = 0; i < count; ++i) {
+    hubs->servers.push_back(std::make_unique<HubServer>(
+        std::move(sockets[i]), CoroutineModel::HubCap(options.max_workers, count, i),
+        options.drain_timeout, options.scoreboard, options.per_client_limit));
   }
   {
     absl::MutexLock lock(&hubs->mu);
@@ -98,15 +97,29 @@ absl::Status RunHubs(std::vector<base::UniqueFd> sockets, int stop_fd, const Mod
 }  // namespace
 
 uint32_t CoroutineModel::HubCount(const ModelOptions& options) {
-  if (options.hubs != 0) return options.hubs;
-  long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
-  return cpus > 0 ? static_cast<uint32_t>(cpus) : 1;
+  uint32_t hubs = options.hubs;
+  if (hubs == 0) {
+    long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+    hubs = cpus > 0 ? static_cast<uint32_t>(cpus) : 1;
+  }
+  // A hub serves at least one connection at once: more hubs than max_workers would serve more.
+  return std::max<uint32_t>(1, std::min(hubs, options.max_workers));
+}
+
+uint32_t CoroutineModel::HubCap(uint32_t max_workers, uint32_t hubs, uint32_t hub) {
+  return max_workers / hubs + (hub < max_workers % hubs ? 1 : 0);
 }
 
 absl::StatusOr<std::vector<base::UniqueFd>> CoroutineModel::SocketsPerHub(base::UniqueFd first,
                                                                           bool datagrams) const {
   absl::StatusOr<net::Address> bound = net::LocalAddress(first.get());
   if (!bound.ok()) return bound.status();
+  if (options_.hubs > HubCount(options_)) {
+    spdlog::warn(
+        "coroutine model: running {} hub(s) instead of {}: --max-workers {} caps the whole "
+        "server, and each hub serves at least one connection",
+        HubCount(options_), options_.hubs, options_.max_workers);
+  }
   std::vector<base::UniqueFd> sockets;
   sockets.push_back(std::move(first));
   // A listener handed over by the agent must outlive this process, and sockets of our own in

@@ -1,5 +1,7 @@
 #include "servers/models/pool_gauge.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -61,10 +63,19 @@ bool PoolGauge::RetireIdle() {
   return false;
 }
 
-bool PoolGauge::TakeRequest() {
+uint32_t PoolGauge::TakeRequest() {
   uint64_t requests;
   (void)!::read(request_.get(), &requests, sizeof requests);
-  return shared_->waiting.load() <= 0;
+  if (shared_->waiting.load() > 0) return 0;
+  return 1 + Queued();
+}
+
+uint32_t PoolGauge::Queued() const {
+  // On a listening socket, Linux reports its accept queue's length as tcpi_unacked.
+  tcp_info info{};
+  socklen_t size = sizeof info;
+  if (::getsockopt(listener_, IPPROTO_TCP, TCP_INFO, &info, &size) != 0) return 0;
+  return info.tcpi_unacked;
 }
 
 bool PoolGauge::StillStarved() {

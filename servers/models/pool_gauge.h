@@ -43,8 +43,10 @@ class PoolGauge {
   PoolGauge(const PoolGauge&) = delete;
   PoolGauge& operator=(const PoolGauge&) = delete;
 
-  // A worker starts waiting to accept: at its start and after each connection it served.
+  // A worker starts waiting to accept: when the server launches it, and after each connection
+  // it served. CancelWait undoes the first when the launch failed.
   void EnterWait() { shared_->waiting.fetch_add(1); }
+  void CancelWait() { shared_->waiting.fetch_sub(1); }
 
   // Server side: how many workers run now (started and not yet collected).
   void SetWorkers(size_t workers) { shared_->workers.store(static_cast<int32_t>(workers)); }
@@ -58,7 +60,9 @@ class PoolGauge {
   bool ReserveWaitingPlace();
 
   // A worker accepted a connection and serves it. When it took the last waiting place (or the
-  // count is stale, see above), the server is asked for one more worker.
+  // count is stale, see above), the server is asked for more workers: as many as clients wait
+  // (TakeRequest), since growing one worker per accepted client let the first clients keep
+  // the pool's few workers busy while the rest waited for a chain of fifty thread starts.
   void LeaveWait();
 
   // A worker that waited its idle spell out: true when it should leave, its place given up,
@@ -67,8 +71,13 @@ class PoolGauge {
 
   // Readable once a worker asked for one more; the server polls it and calls TakeRequest.
   int request_fd() const { return request_.get(); }
-  // Server side: takes the request; true when nobody waits, so one more worker is wanted.
-  bool TakeRequest();
+  // Server side: takes the request; how many more workers are wanted: none when someone waits
+  // (a worker entered the wait meanwhile), else one for each client queued on the listener
+  // now and one to wait for the next (the accept queue's length, from TCP_INFO).
+  uint32_t TakeRequest();
+  // How many connections wait in the listener's accept queue now (0 if it cannot be read).
+  uint32_t Queued() const;
+
   // Server side, once a second: true when the listener had a connection waiting at this call
   // and at the one before (one syscall). Some may be new, but a pool keeping up seldom leaves
   // one waiting at two ticks; a worker too many leaves after its idle spell.

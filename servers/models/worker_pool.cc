@@ -42,22 +42,33 @@ absl::Status RunWorkerPool(Workers& workers, uint32_t pool_size, int stop_fd,
                            const std::function<void()>& on_stop) {
   PoolGauge* const gauge = growth.gauge;
   const size_t most = std::max(pool_size, growth.max_workers);
+  // A worker counts as waiting from its launch, not from when it gets to run: workers launched
+  // together for a queue of clients are not asked for again by the first of them to accept.
+  const auto launch = [&] {
+    if (gauge != nullptr) gauge->EnterWait();
+    if (workers.Launch(-1, loop)) return true;
+    if (gauge != nullptr) gauge->CancelWait();
+    return false;
+  };
   for (;;) {
     while (workers.active() < pool_size) {
-      if (!workers.Launch(-1, loop)) break;  // logged; retried when a worker ends
+      if (!launch()) break;  // logged; retried when a worker ends
     }
     if (gauge != nullptr) gauge->SetWorkers(workers.active());
     Wake wake = WaitForWork(stop_fd, gauge ? gauge->request_fd() : -1, workers.finished_fd(),
                             gauge ? kStarvedCheckMs : -1);
     if (wake == Wake::kStop) break;
     if (wake == Wake::kTimeout) {  // only with a gauge: a stale count's backstop
-      if (gauge->StillStarved() && workers.active() < most) workers.Launch(-1, loop);
+      if (gauge->StillStarved() && workers.active() < most) launch();
       continue;
     }
     workers.Collect();
     // The request is always taken, at the cap too: left readable it would wake this loop at once.
-    if (wake == Wake::kWork && gauge->TakeRequest() && workers.active() < most) {
-      workers.Launch(-1, loop);  // logged if it fails; asked again by the next worker
+    if (wake == Wake::kWork) {
+      for (uint32_t wanted = gauge->TakeRequest(); wanted > 0 && workers.active() < most;
+           --wanted) {
+        if (!launch()) break;  // logged; asked again by the next worker
+      }
     }
     if (workers.active() < pool_size) {
       spdlog::warn("{} of {} pool workers left; starting replacements", workers.active(),
@@ -89,8 +100,7 @@ void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& 
   BoundedWaiting waiting(
       listener, [gauge] { return gauge->AtBound(); },
       [gauge] { return gauge->ReserveWaitingPlace(); });
-  if (gauge != nullptr) gauge->EnterWait();
-  int rest_ms = -1;
+  int rest_ms = -1;  // counted as waiting in `gauge` by RunWorkerPool, which launched it
   for (;;) {
     Wake wake = rest_ms >= 0       ? WaitForWork(stop_fd, -1, -1, rest_ms)
                 : gauge != nullptr ? waiter.Wait(kIdleExitMs)

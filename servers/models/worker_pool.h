@@ -29,8 +29,9 @@ struct PoolGrowth {
   uint32_t max_workers = 0;
 };
 
-// Launches `loop` on `workers` until pool_size run, and again whenever one ends, and one more
-// whenever `growth` asks, until `stop_fd` becomes readable; then runs `on_stop` (if set) and
+// Launches `loop` on `workers` until pool_size run, and again whenever one ends, and more
+// whenever `growth` asks (one per client queued on the listener, and one to wait), until
+// `stop_fd` becomes readable; then runs `on_stop` (if set) and
 // drains `workers` within `drain_timeout`. WorkersStillRunning when a worker thread survives the
 // drain. Main thread.
 absl::Status RunWorkerPool(Workers& workers, uint32_t pool_size, int stop_fd,
@@ -41,8 +42,8 @@ absl::Status RunWorkerPool(Workers& workers, uint32_t pool_size, int stop_fd,
 // One pool worker's life for streams: wait (woken alone, see SharedWorkWaiter), accept (another
 // worker may win the race: EAGAIN), serve, until `stop_fd` fires. Each connection is registered
 // in `connections` while served, for a thread pool's drain to cut. `board` may be null. Counted
-// in `gauge` (may be null) while waiting; a worker that waits kIdleThreadExit while the gauge
-// has more than enough waiting leaves.
+// in `gauge` (may be null) while waiting, from its launch (RunWorkerPool counts it in first);
+// a worker that waits kIdleThreadExit while the gauge has more than enough waiting leaves.
 void AcceptAndServe(int listener, int stop_fd, const protocols::StreamProtocol& protocol,
                     stats::Scoreboard* board, PerClientLimit* limit,
                     CuttableConnections& connections, PoolGauge* gauge);

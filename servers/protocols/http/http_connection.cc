@@ -128,7 +128,8 @@ bool HttpConnection::Answer(net::Clock::time_point start, bool more_input) {
   HeadOptions options;
   // A draining server tells each client to leave with its next response (RFC 9112 9.6), and so
   // does one whose workers are all taken while clients wait: this one reconnects behind them.
-  options.keep_alive = request.keep_alive && !idle_.draining() && !stream_.OthersWaiting();
+  const bool yielding = request.keep_alive && !idle_.draining() && stream_.OthersWaiting();
+  options.keep_alive = request.keep_alive && !idle_.draining() && !yielding;
   options.version = request.version;
   if (!Send(request.method, options)) return false;
   // A server error answered is still a failed request (a user route's 500, a file's EIO).
@@ -143,8 +144,11 @@ bool HttpConnection::Answer(net::Clock::time_point start, bool more_input) {
   if (keep_alive) return true;
   // A client that asked for the close sends nothing after this request (RFC 9112 9.6), so
   // unless it already did, close at once, as nginx does: lingering costs a shutdown, a wait
-  // and two reads on every such connection.
-  if (request.keep_alive || more_input) LingeringClose();
+  // and two reads on every such connection. So does a connection closed for a waiting client
+  // with nothing more arrived, as nginx closes idle keep-alive connections when it runs short
+  // of them: the linger held the worker the client waits for until this client's FIN came
+  // back, which at --max-workers 2 under 50 clients cut the rate 2-3x (bench/README.md).
+  if ((request.keep_alive && !yielding) || more_input) LingeringClose();
   return false;
 }
 

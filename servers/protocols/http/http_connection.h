@@ -42,7 +42,9 @@ namespace corral::http {
 //    client still sends, briefly (at most kLingerTime / kLingerBytes), so the client reads
 //    the final response instead of a reset caused by unread pipelined bytes. Not when the
 //    client itself asked for the close (a request without keep-alive) and sent nothing
-//    after that request: it may send no more (RFC 9112 9.6), so the socket closes at once.
+//    after that request: it may send no more (RFC 9112 9.6), so the socket closes at once;
+//    nor when the close makes room for a waiting client and nothing more has arrived (a
+//    linger would hold the very worker that client waits for).
 //
 //  - Waiting clients (design decision 24): while clients wait for a worker that every
 //    connection holds, a response says Connection: close, and a wait for a next request ends

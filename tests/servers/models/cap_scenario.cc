@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "servers/net/polling_stream.h"
 #include "tests/support/socket_clients.h"
@@ -47,35 +48,48 @@ bool ReadBack(int fd, size_t count) {
 }  // namespace
 
 void ExpectCapPausesAcceptingWithoutDropping(const ServerProcess& server,
-                                             const std::function<void()>& while_capped) {
-  base::UniqueFd a = ConnectTcp(server.detail());
-  base::UniqueFd b = ConnectTcp(server.detail());
-  ASSERT_EQ(EchoOn(a.get(), "a"), "a");
-  ASSERT_EQ(EchoOn(b.get(), "b"), "b");
-  // Both workers busy (an idle connection would yield to the third client: design decision 24).
-  KeepBusy(a.get());
-  const size_t b_sent = KeepBusy(b.get());
+                                             const std::function<void()>& while_capped, int cap,
+                                             int waiting) {
+  // `cap` clients served, then kept busy (an idle connection would yield to the next client:
+  // design decision 24).
+  std::vector<base::UniqueFd> busy;
+  for (int i = 0; i < cap; ++i) {
+    busy.push_back(ConnectTcp(server.detail()));
+    const std::string hello = "busy " + std::to_string(i);
+    ASSERT_EQ(EchoOn(busy.back().get(), hello), hello) << i;
+  }
+  std::vector<size_t> sent;
+  for (const base::UniqueFd& fd : busy) sent.push_back(KeepBusy(fd.get()));
 
-  // The third connects (the backlog holds it) but is not served while two are.
-  base::UniqueFd c = ConnectTcp(server.detail());
-  ASSERT_TRUE(c);
-  ASSERT_EQ(write(c.get(), "c", 1), 1);
+  // More connect (the backlog holds them) and write, but none is served while `cap` are.
+  std::vector<base::UniqueFd> more;
+  std::vector<pollfd> answered;
+  for (int i = 0; i < waiting; ++i) {
+    more.push_back(ConnectTcp(server.detail()));
+    ASSERT_TRUE(more.back());
+    ASSERT_EQ(write(more.back().get(), "c", 1), 1);
+    answered.push_back({more.back().get(), POLLIN, 0});
+  }
   // An absence cannot be awaited: the server gets 300 ms to answer, which it would do in well
   // under a millisecond if it served past its cap.
-  pollfd answered{c.get(), POLLIN, 0};
-  EXPECT_EQ(poll(&answered, 1, 300), 0) << "served beyond the cap";
-  char byte;
+  EXPECT_EQ(poll(answered.data(), answered.size(), 300), 0) << "served beyond the cap";
   if (while_capped) while_capped();
 
-  // When one leaves, the waiting client is served: stalled, never dropped.
-  a.Reset();
-  net::PollingStream stream(c.get());
-  absl::StatusOr<size_t> n = stream.Read(&byte, 1, net::DeadlineAfter(std::chrono::seconds(20)));
-  ASSERT_TRUE(n.ok() && *n == 1) << "the waiting client was not served";
-  EXPECT_EQ(byte, 'c');
-  // The busy connection was never cut: its whole echo arrives, and it is served on.
-  EXPECT_TRUE(ReadBack(b.get(), b_sent)) << "the busy connection was cut";
-  EXPECT_EQ(EchoOn(b.get(), "still"), "still");
+  // When one leaves, the waiting clients are served: stalled, never dropped (each, once
+  // answered, is idle and yields to the next).
+  busy.front().Reset();
+  for (size_t i = 0; i < more.size(); ++i) {
+    char byte = 0;
+    net::PollingStream stream(more[i].get());
+    absl::StatusOr<size_t> n = stream.Read(&byte, 1, net::DeadlineAfter(std::chrono::seconds(20)));
+    ASSERT_TRUE(n.ok() && *n == 1) << "waiting client " << i << " was not served";
+    EXPECT_EQ(byte, 'c');
+  }
+  // The other busy connections were never cut: each whole echo arrives, and they are served on.
+  for (size_t i = 1; i < busy.size(); ++i) {
+    EXPECT_TRUE(ReadBack(busy[i].get(), sent[i])) << "busy connection " << i << " was cut";
+    EXPECT_EQ(EchoOn(busy[i].get(), "still"), "still") << i;
+  }
 }
 
 }  // namespace corral::testing

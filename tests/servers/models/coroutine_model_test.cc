@@ -1,4 +1,6 @@
 // What only the coroutine model can get wrong: many connections on few threads, and the cap.
+#include "servers/models/coroutine_model.h"
+
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
@@ -47,6 +49,29 @@ TEST(CoroutineModelTest, TheCapPausesAcceptingWithoutDroppingAnyone) {
                         "--max-workers", "2", "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(server.ready()) << server.detail();
   ExpectCapPausesAcceptingWithoutDropping(server);
+}
+
+TEST(CoroutineModelTest, TheCapIsTheWholeServersNotEachHubs) {
+  // Two hubs cannot serve one connection each under --max-workers 1: the server runs one hub.
+  // Eight clients wait, so that the kernel's SO_REUSEPORT hash sends one to a second hub,
+  // were there one, all but surely (1 - 2^-8).
+  ServerProcess server({"--protocol", "tcp-echo", "--model", "coroutine", "--hubs", "2",
+                        "--max-workers", "1", "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server.ready()) << server.detail();
+  ExpectCapPausesAcceptingWithoutDropping(server, {}, /*cap=*/1, /*waiting=*/8);
+}
+
+TEST(CoroutineModelTest, TheHubsCapsAddUpToMaxWorkers) {
+  // Split without losing the remainder (3 over 2 hubs was 1 + 1) or adding to it.
+  EXPECT_EQ(models::CoroutineModel::HubCap(3, 2, 0) + models::CoroutineModel::HubCap(3, 2, 1), 3u);
+  EXPECT_EQ(models::CoroutineModel::HubCap(5, 3, 0), 2u);
+  EXPECT_EQ(models::CoroutineModel::HubCap(5, 3, 2), 1u);
+  models::ModelOptions options;
+  options.hubs = 2;
+  options.max_workers = 1;
+  EXPECT_EQ(models::CoroutineModel::HubCount(options), 1u);
+  options.max_workers = 8;
+  EXPECT_EQ(models::CoroutineModel::HubCount(options), 2u);
 }
 
 TEST(CoroutineModelTest, PortInUseIsStillDetected) {

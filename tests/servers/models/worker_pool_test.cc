@@ -5,10 +5,13 @@
 #include "servers/models/worker_pool.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <vector>
 
 #include "base/unique_fd.h"
 
@@ -16,10 +19,10 @@ namespace corral::models {
 namespace {
 
 // Launches nothing real; stops the pool (through its stop descriptor) at the first Collect,
-// which the pool makes right after its first wake.
+// which the pool makes right after its first wake. `running`: workers already there, serving.
 class FakeWorkers final : public Workers {
  public:
-  explicit FakeWorkers(int stop_fd) : stop_fd_(stop_fd) {}
+  FakeWorkers(int stop_fd, size_t running) : stop_fd_(stop_fd), launched_(running) {}
   bool Launch(int, std::function<void()>) override {
     ++launched_;
     return true;
@@ -48,9 +51,9 @@ struct Pool {
   std::unique_ptr<PoolGauge> gauge;
 
   // The gauge of a pool of `size` whose every worker serves, the last one having asked for more.
-  explicit Pool(uint32_t size) {
+  explicit Pool(uint32_t size, uint32_t max_workers = 0) {
     absl::StatusOr<std::unique_ptr<PoolGauge>> made =
-        PoolGauge::Create(size, size + 1, listener.get());
+        PoolGauge::Create(size, max_workers != 0 ? max_workers : size + 1, listener.get());
     EXPECT_TRUE(made.ok()) << made.status();
     if (!made.ok()) return;
     gauge = *std::move(made);
@@ -63,7 +66,7 @@ TEST(RunWorkerPoolTest, AWorkerTakingTheLastPlaceGetsAnotherStarted) {
   Pool pool(2);
   ASSERT_TRUE(pool.gauge);
   ASSERT_TRUE(Readable(pool.gauge->request_fd()));
-  FakeWorkers workers(pool.stop.get());
+  FakeWorkers workers(pool.stop.get(), 2);
   ASSERT_TRUE(RunWorkerPool(workers, 2, pool.stop.get(), std::chrono::milliseconds(0), [] {},
                             {.gauge = pool.gauge.get(), .max_workers = 3})
                   .ok());
@@ -74,13 +77,40 @@ TEST(RunWorkerPoolTest, AWorkerTakingTheLastPlaceGetsAnotherStarted) {
 TEST(RunWorkerPoolTest, AtMaxWorkersTheRequestIsTakenWithoutALaunch) {
   Pool pool(2);
   ASSERT_TRUE(pool.gauge);
-  FakeWorkers workers(pool.stop.get());
+  FakeWorkers workers(pool.stop.get(), 2);
   ASSERT_TRUE(RunWorkerPool(workers, 2, pool.stop.get(), std::chrono::milliseconds(0), [] {},
                             {.gauge = pool.gauge.get(), .max_workers = 2})
                   .ok());
   EXPECT_EQ(workers.active(), 2u);
   EXPECT_FALSE(Readable(pool.gauge->request_fd()))
       << "a request left at the cap wakes the server's loop at once, for ever";
+}
+
+TEST(RunWorkerPoolTest, ClientsQueuedOnTheListenerGetAWorkerEachAtOnce) {
+  // Three clients wait in the backlog while both workers serve: one wake starts a worker for
+  // each and one to wait, rather than one per wake, each asked for by the one before.
+  Pool pool(2, 10);
+  ASSERT_TRUE(pool.gauge);
+  sockaddr_in any{};
+  any.sin_family = AF_INET;
+  any.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(pool.listener.get(), reinterpret_cast<sockaddr*>(&any), sizeof any), 0);
+  ASSERT_EQ(::listen(pool.listener.get(), 16), 0);
+  socklen_t size = sizeof any;
+  ASSERT_EQ(::getsockname(pool.listener.get(), reinterpret_cast<sockaddr*>(&any), &size), 0);
+  std::vector<base::UniqueFd> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.emplace_back(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    ASSERT_EQ(::connect(clients.back().get(), reinterpret_cast<sockaddr*>(&any), sizeof any), 0);
+  }
+  FakeWorkers workers(pool.stop.get(), 2);
+  ASSERT_TRUE(RunWorkerPool(workers, 2, pool.stop.get(), std::chrono::milliseconds(0), [] {},
+                            {.gauge = pool.gauge.get(), .max_workers = 10})
+                  .ok());
+  EXPECT_EQ(workers.active(), 2u + 3u + 1u);
+  // Counted as waiting from their launch: the first of them to accept asks for none.
+  for (int i = 0; i < 3; ++i) pool.gauge->LeaveWait();
+  EXPECT_FALSE(Readable(pool.gauge->request_fd()));
 }
 
 TEST(PoolGaugeTest, OnlyWorkersBeyondThePoolSizeRetire) {
