@@ -8,7 +8,7 @@ void DatagramHandler::Serve(const protocols::Datagram& request, net::DatagramSen
   corral_conn conn;
   conn.datagram = &request;
   conn.sender = &sender;
-  conn.stats = sender.stats();
+  conn.stats = stats::SlotOf(sender.accounting());
   plugin_.serve_datagram()(plugin_.state(), &conn, request.data, request.size);
 }
 

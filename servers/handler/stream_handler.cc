@@ -10,7 +10,7 @@ void StreamHandler::Serve(net::Stream& stream) const {
   const net::Deadline start = net::Clock::now();
   corral_conn conn;
   conn.stream = &stream;
-  conn.stats = stream.stats();
+  conn.stats = stats::SlotOf(stream.accounting());
   plugin_.serve_stream()(plugin_.state(), &conn);
   if (conn.stats != nullptr && !conn.handler_counts) {
     conn.stats->OnRequest(static_cast<uint64_t>(

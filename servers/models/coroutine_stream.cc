@@ -7,7 +7,6 @@
 #include "servers/coro/nothrow.h"
 #include "servers/coro/socket_calls.h"
 #include "servers/net/polling_stream.h"
-#include "servers/net/stream_accounting.h"
 
 namespace corral::models {
 namespace {
@@ -47,7 +46,7 @@ absl::Status CoroutineDatagramSender::SendTo(const void* data, size_t size,
     return coro::SendTo(fd_, data, size, peer.sockaddr_ptr(), peer.length(), ToCoro(deadline))
         .status();
   });
-  net::CountWrite(stats_, status, size);
+  CountSent(status, size);
   return status;
 }
 

@@ -17,7 +17,7 @@ void ServeConnection(net::Stream& stream, stats::SlotWriter* slot,
   };
   slot->OnAccept();
   Closer closer{slot};
-  stream.set_stats(slot);
+  stream.set_accounting(slot);
   protocol.Serve(stream);
 }
 
@@ -27,7 +27,7 @@ void ServeDatagram(const protocols::Datagram& request, net::DatagramSender& send
   auto start = std::chrono::steady_clock::now();
   slot->AddBytesIn(request.size);
   slot->SetState(stats::WorkerState::kWriting);
-  sender.set_stats(slot);
+  sender.set_accounting(slot);
   protocol.Serve(request, sender);
   slot->OnRequest(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)

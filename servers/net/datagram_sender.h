@@ -6,6 +6,7 @@
 #include <cstddef>
 
 #include "absl/status/status.h"
+#include "base/io_accounting.h"
 #include "servers/net/address.h"
 #include "servers/net/stream.h"
 
@@ -19,13 +20,19 @@ class DatagramSender {
   virtual absl::Status SendTo(const void* data, size_t size, const Address& peer,
                               Deadline deadline) = 0;
 
-  // As Stream::stats(): the sender counts the bytes it sends into the worker's slot.
-  void set_stats(stats::SlotWriter* stats) { stats_ = stats; }
-  // The worker's slot, or null: a handler plugin counts its own errors into it.
-  stats::SlotWriter* stats() const { return stats_; }
+  // As Stream::accounting(): the sender reports each send to it (the bytes it sent, or why
+  // not); a handler plugin counts its own errors into the slot behind it. Null: no stats.
+  void set_accounting(base::IoAccounting* accounting) { accounting_ = accounting; }
+  base::IoAccounting* accounting() const { return accounting_; }
 
  protected:
-  stats::SlotWriter* stats_ = nullptr;
+  // What an implementation calls with the outcome of each send.
+  void CountSent(const absl::Status& status, size_t bytes) {
+    if (accounting_ != nullptr) accounting_->OnWritten(status, bytes);
+  }
+
+ private:
+  base::IoAccounting* accounting_ = nullptr;
 };
 
 }  // namespace corral::net

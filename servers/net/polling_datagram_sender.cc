@@ -8,7 +8,6 @@
 #include "base/deadline.h"
 #include "base/syscall_error.h"
 #include "servers/net/polling_stream.h"
-#include "servers/net/stream_accounting.h"
 
 namespace corral::net {
 
@@ -16,14 +15,14 @@ absl::Status PollingDatagramSender::SendTo(const void* data, size_t size, const 
                                            Deadline deadline) {
   for (;;) {
     if (::sendto(fd_, data, size, MSG_NOSIGNAL, peer.sockaddr_ptr(), peer.length()) >= 0) {
-      CountWrite(stats_, absl::OkStatus(), size);
+      CountSent(absl::OkStatus(), size);
       return absl::OkStatus();
     }
     if (errno == EINTR) continue;
     absl::Status failed = errno == EAGAIN ? base::WaitReady(fd_, POLLOUT, deadline)
                                           : base::SyscallError("sendto " + peer.ToString(), errno);
     if (!failed.ok()) {
-      CountWrite(stats_, failed, size);
+      CountSent(failed, size);
       return failed;
     }
   }

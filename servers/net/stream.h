@@ -27,8 +27,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "base/deadline.h"
+#include "base/io_accounting.h"
 #include "servers/net/waiting_clients.h"
-#include "servers/stats/slot_writer.h"
 
 namespace corral::net {
 
@@ -86,11 +86,13 @@ class Stream {
   // The underlying descriptor, for socket options; the stream keeps owning it.
   virtual int fd() const = 0;
 
-  // The worker's scoreboard slot, or null when the server keeps no stats. The calls above count
-  // bytes, timeouts and resets into it and set the reading/writing state; a protocol adds what
-  // only it knows: OnRequest(latency) per request, OnError(kProtocol).
-  stats::SlotWriter* stats() const { return stats_; }
-  void set_stats(stats::SlotWriter* stats) { stats_ = stats; }
+  // The accounting hook the model handed in (the worker's scoreboard slot), or null when the
+  // server keeps no stats. The calls above report to it around every call (reading/writing,
+  // bytes, timeouts, resets); a protocol counts what only it knows (a request and its latency,
+  // a protocol error) into the slot behind it: stats::SlotOf(stream.accounting()). Not owned;
+  // outlives the stream's use.
+  base::IoAccounting* accounting() const { return accounting_; }
+  void set_accounting(base::IoAccounting* accounting) { accounting_ = accounting; }
 
   // Set by a model whose workers are bounded, before the handler runs; null (the default): no
   // client ever waits for this worker. Not owned; outlives the stream's use.
@@ -103,7 +105,7 @@ class Stream {
   virtual absl::Status DoSendFile(int file_fd, off_t offset, size_t count, Deadline deadline) = 0;
 
  private:
-  stats::SlotWriter* stats_ = nullptr;
+  base::IoAccounting* accounting_ = nullptr;
   WaitingClients* waiting_ = nullptr;
   bool yielded_ = false;  // a waiting client was reserved for this worker
 };

@@ -1,11 +1,13 @@
 #include "servers/protocols/tcp_echo.h"
 
+#include "servers/stats/slot_writer.h"
+
 namespace corral::protocols {
 
 void TcpEcho::Serve(net::Stream& stream) const {
   // 16 KiB: a whole typical segment burst in one read, small enough for a coroutine stack.
   char buffer[16 * 1024];
-  stats::SlotWriter* const stats = stream.stats();
+  stats::SlotWriter* const stats = stats::SlotOf(stream.accounting());
   for (;;) {
     // Every read waits for a next request: while clients wait for this worker, an idle
     // connection ends (Stream::ReadNext) and the worker takes one of them.

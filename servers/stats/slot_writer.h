@@ -1,8 +1,10 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
+#include "base/io_accounting.h"
 #include "servers/stats/error_kind.h"
 #include "servers/stats/layout.h"
 #include "servers/stats/owned_counter.h"
@@ -18,7 +20,12 @@ namespace corral::stats {
 // Move-only. Destruction or Release() marks the slot free for the next owner, which keeps adding
 // to the same cumulative counters. A forked child that _exit()s without releasing is cleaned up
 // by its parent with Scoreboard::ReclaimSlotsOf(pid) after waitpid().
-class SlotWriter {
+//
+// It is also the accounting hook a model hands to each stream and datagram sender it makes
+// (base::IoAccounting): their calls set the reading/writing state and count bytes, timeouts and
+// resets here. A protocol counts what only it knows (requests, protocol errors) through
+// SlotOf(stream.accounting()).
+class SlotWriter final : public base::IoAccounting {
  public:
   SlotWriter() = default;  // detached: must not be used until assigned from ClaimSlot()
   SlotWriter(SlotLayout* slot, uint32_t index) : slot_(slot), index_(index) {}
@@ -28,7 +35,7 @@ class SlotWriter {
   SlotWriter& operator=(SlotWriter&& other) noexcept;
   SlotWriter(const SlotWriter&) = delete;
   SlotWriter& operator=(const SlotWriter&) = delete;
-  ~SlotWriter() { Release(); }
+  ~SlotWriter() override { Release(); }
 
   void OnAccept() noexcept { OwnedAdd(slot_->counters.accepted, 1); }
   void OnClose() noexcept { OwnedAdd(slot_->counters.closed, 1); }
@@ -48,6 +55,14 @@ class SlotWriter {
     slot_->state.store(static_cast<uint32_t>(state), std::memory_order_relaxed);
   }
 
+  // base::IoAccounting: a stream's or a sender's calls. A failed call counts kTimeout when it
+  // timed out (DEADLINE_EXCEEDED) and kReset when the connection broke (UNAVAILABLE: reset,
+  // broken pipe; see base::SyscallError); other failures count nothing here.
+  void OnReading() override { SetState(WorkerState::kReading); }
+  void OnRead(const absl::StatusOr<size_t>& result) override;
+  void OnWriting() override { SetState(WorkerState::kWriting); }
+  void OnWritten(const absl::Status& status, size_t bytes) override;
+
   // Gives the slot back (state kFree, owner 0). Idempotent; the writer is detached afterwards.
   void Release() noexcept;
 
@@ -58,5 +73,11 @@ class SlotWriter {
   SlotLayout* slot_ = nullptr;
   uint32_t index_ = 0;
 };
+
+// The slot behind a stream's or a sender's accounting hook (`stream.accounting()`), or null when
+// the server keeps no stats or the hook is not a slot.
+inline SlotWriter* SlotOf(base::IoAccounting* accounting) {
+  return dynamic_cast<SlotWriter*>(accounting);
+}
 
 }  // namespace corral::stats

@@ -9,11 +9,11 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "tests/integration/agent_fixture.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::testing {
 namespace {
@@ -39,12 +39,9 @@ class CommandServerTest : public AgentTest {
 
 bool Alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
 
-// Polls for at most 10 s; a process may take a moment to be reaped by init.
+// A process may take a moment to be reaped by init.
 bool WaitGone(pid_t pid) {
-  for (int i = 0; i < 1000 && Alive(pid); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return !Alive(pid);
+  return WaitFor([pid] { return !Alive(pid); });
 }
 
 TEST_F(CommandServerTest, TakesItsSocketFromDescriptor3WithEnvCwdAndKeepsThePort) {

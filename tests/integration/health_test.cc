@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "tests/integration/agent_fixture.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::testing {
 namespace {
@@ -82,10 +83,12 @@ class HealthTest : public AgentTest {
   // Waits until the program has counted at least `n` probes.
   void AwaitProbes(const std::string& address, int n) {
     int count = 0;
-    for (int i = 0; i < 600 && count < n; ++i) {
-      if (!absl::SimpleAtoi(HttpGetBody(address, "/count"), &count)) count = 0;
-      if (count < n) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    WaitFor(
+        [&] {
+          if (!absl::SimpleAtoi(HttpGetBody(address, "/count"), &count)) count = 0;
+          return count >= n;
+        },
+        std::chrono::seconds(30));
     ASSERT_GE(count, n);
   }
 };

@@ -7,13 +7,13 @@
 
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "tests/integration/access_fixture.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::testing {
 namespace {
@@ -79,15 +79,11 @@ TEST_F(RunAsTest, StatsAndLogsOfANobodyServerAreReadThroughCorralctl) {
 
   // The agent samples the scoreboard on its own schedule: wait for the three requests.
   std::string stats;
-  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-       std::chrono::steady_clock::now() < deadline;) {
+  WaitFor([&] {
     stats = Ctl({"--json", "stats", "web"}).out;
-    if (absl::StrContains(stats, "\"scoreboardAvailable\": true") &&
-        absl::StrContains(stats, "\"requests\": \"3\"")) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+    return absl::StrContains(stats, "\"scoreboardAvailable\": true") &&
+           absl::StrContains(stats, "\"requests\": \"3\"");
+  });
   EXPECT_TRUE(absl::StrContains(stats, "\"scoreboardAvailable\": true")) << stats;
   EXPECT_TRUE(absl::StrContains(stats, "\"requests\": \"3\"")) << stats;
 

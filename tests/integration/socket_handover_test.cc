@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "servers/net/polling_stream.h"
 #include "tests/integration/agent_fixture.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::testing {
 namespace {
@@ -83,10 +84,7 @@ TEST_F(AgentTest, AClientConnectingDuringARestartIsServedByTheNewProcess) {
   // Until the old process has closed its copy of the socket (descriptor 3) on SIGTERM: from
   // then on only the agent's copy is open and nothing accepts.
   const std::string old_fd = absl::StrCat("/proc/", old_pid, "/fd/3");
-  for (int i = 0; i < 2000 && std::filesystem::exists(old_fd); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_FALSE(std::filesystem::exists(old_fd));
+  ASSERT_TRUE(WaitFor([&] { return !std::filesystem::exists(old_fd); }));
   std::string body = HttpGetBody(server.bound_address(), "/");
   restart.join();
   v1::Server after = *Get("py");

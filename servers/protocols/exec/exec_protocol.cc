@@ -13,6 +13,7 @@
 #include "servers/protocols/exec/connection_env.h"
 #include "servers/protocols/exec/program.h"
 #include "servers/protocols/exec/program_wait.h"
+#include "servers/stats/slot_writer.h"
 #include "spdlog/spdlog.h"
 #include "spec/exec_program.h"
 
@@ -80,7 +81,7 @@ void ExecProtocol::BeginDrain() const {
 }
 
 void ExecProtocol::Serve(net::Stream& stream) const {
-  stats::SlotWriter* const stats = stream.stats();
+  stats::SlotWriter* const stats = stats::SlotOf(stream.accounting());
   const base::Deadline start = base::Clock::now();
   absl::StatusOr<Program> program =
       Program::Spawn(options_.argv, ConnectionEnvironment(stream.fd()), stream.fd());

@@ -15,6 +15,7 @@
 #include "servers/protocols/file/directory_listing.h"
 #include "servers/protocols/file/fs_error.h"
 #include "servers/protocols/file/relative_path.h"
+#include "servers/stats/slot_writer.h"
 
 namespace corral::protocols::file {
 namespace {
@@ -62,7 +63,9 @@ void FileSession::Run() {
     if (!line->has_value()) return;  // the client closed between requests
     absl::StatusOr<Request> request = ParseRequest(**line);
     if (!request.ok()) {
-      if (stream_.stats() != nullptr) stream_.stats()->OnError(stats::ErrorKind::kProtocol);
+      if (stats::SlotWriter* slot = stats::SlotOf(stream_.accounting())) {
+        slot->OnError(stats::ErrorKind::kProtocol);
+      }
       if (Refuse(request.status()) == Next::kClose) return;
       continue;
     }
@@ -70,8 +73,9 @@ void FileSession::Run() {
     // the reply's (or the body's) last byte written; QUIT is not. The stream counts the bytes.
     const auto start = net::Clock::now();
     Next next = Handle(*request);
-    if (request->verb != Request::Verb::kQuit && stream_.stats() != nullptr) {
-      stream_.stats()->OnRequest(static_cast<uint64_t>(
+    stats::SlotWriter* const slot = stats::SlotOf(stream_.accounting());
+    if (request->verb != Request::Verb::kQuit && slot != nullptr) {
+      slot->OnRequest(static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(net::Clock::now() - start).count()));
     }
     if (next == Next::kClose) return;
@@ -214,7 +218,9 @@ FileSession::Next FileSession::Put(const std::string& raw_path, uint64_t size) {
     const net::Deadline deadline = rate.NextRead(options_.idle_timeout);
     absl::StatusOr<size_t> n = reader_.ReadSome(buffer.get(), want, deadline);
     if (!n.ok() && absl::IsDeadlineExceeded(n.status()) && rate.IsRateDeadline(deadline)) {
-      if (stream_.stats() != nullptr) stream_.stats()->OnError(stats::ErrorKind::kBodyTimeout);
+      if (stats::SlotWriter* slot = stats::SlotOf(stream_.accounting())) {
+        slot->OnError(stats::ErrorKind::kBodyTimeout);
+      }
       Refuse(Refusal(absl::StatusCode::kDeadlineExceeded, kAction, raw_path,
                      absl::StrCat("the body arrived slower than ",
                                   options_.body_rate.min_bytes_per_second, " bytes/s; closing")));

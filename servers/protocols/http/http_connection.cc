@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "servers/protocols/http/error_response.h"
+#include "servers/stats/slot_writer.h"
 
 namespace corral::http {
 namespace {
@@ -119,7 +120,7 @@ void HttpConnection::OnReadDeadline(net::Deadline deadline, net::Deadline header
 }
 
 void HttpConnection::CountError(stats::ErrorKind kind) {
-  if (stream_.stats() != nullptr) stream_.stats()->OnError(kind);
+  if (stats::SlotWriter* slot = stats::SlotOf(stream_.accounting())) slot->OnError(kind);
 }
 
 bool HttpConnection::Answer(net::Clock::time_point start, bool more_input) {
@@ -138,7 +139,7 @@ bool HttpConnection::Answer(net::Clock::time_point start, bool more_input) {
   const std::chrono::nanoseconds latency = net::Clock::now() - start;
   if (options_.access_log != nullptr) LogAccess(request, latency);
   response_.Reset();  // closes a sent file now, not when the next request comes
-  if (stats::SlotWriter* stats = stream_.stats()) {
+  if (stats::SlotWriter* stats = stats::SlotOf(stream_.accounting())) {
     stats->OnRequest(static_cast<std::uint64_t>(latency.count()));
   }
   if (keep_alive) return true;

@@ -13,6 +13,7 @@
 #include "servers/protocols/http/request_parser.h"
 #include "servers/protocols/http/response.h"
 #include "servers/protocols/http/router.h"
+#include "servers/stats/error_kind.h"
 
 namespace corral::http {
 

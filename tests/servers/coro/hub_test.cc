@@ -115,12 +115,14 @@ TEST(HubTest, RunReturnsWhenStoppedFromAnotherThread) {
   InFreshThread([] {
     Hub& hub = Hub::Current();
     bool ran_in_loop = false;
+    std::latch running(1);  // counted down by the ticker: the hub is inside Run
     std::thread other([&] {
-      std::this_thread::sleep_for(20ms);
+      running.wait();
       hub.RunInLoop([&] { ran_in_loop = true; });
       hub.Stop();
     });
-    auto ticker = Spawn([] {
+    auto ticker = Spawn([&running] {
+      running.count_down();
       for (;;) Sleep(1ms);
     });
     hub.Run();

@@ -46,7 +46,7 @@ absl::Status RouteServer::Start(const std::string& root,
       const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) return;
       net::PollingStream stream{base::UniqueFd(fd)};
-      stream.set_stats(&writer);
+      stream.set_accounting(&writer);
       protocol_->Serve(stream);
     }
   });

@@ -10,6 +10,8 @@
 #include <optional>
 #include <thread>
 
+#include "tests/support/wait_for.h"
+
 namespace corral::models {
 namespace {
 
@@ -35,10 +37,7 @@ TEST(CuttableConnectionsTest, CutWakesAThreadBlockedOnItsConnection) {
   });
   // The cut counts only a slot that serves: wait for the thread to register its connection.
   size_t cut = 0;
-  for (int i = 0; i < 500 && cut == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    cut = connections.CutAll();
-  }
+  testing::WaitFor([&] { return (cut = connections.CutAll()) != 0; });
   server.join();
   EXPECT_EQ(cut, 1u);
   EXPECT_EQ(got, 0);  // end of stream, as a handler sees it

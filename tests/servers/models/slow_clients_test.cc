@@ -25,6 +25,7 @@
 #include "tests/servers/models/model_cases.h"
 #include "tests/support/server_process.h"
 #include "tests/support/socket_clients.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::testing {
 namespace {
@@ -111,11 +112,8 @@ class SlowClientsTest : public ::testing::TestWithParam<ModelCase> {
 
   // The scoreboard's count of `kind` once it reaches `want`, or what it is after `timeout`.
   uint64_t AwaitCount(stats::ErrorKind kind, uint64_t want, seconds timeout = seconds(20)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
     uint64_t n = 0;
-    while ((n = Read().totals.error(kind)) < want && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(milliseconds(20));
-    }
+    WaitFor([&] { return (n = Read().totals.error(kind)) >= want; }, timeout);
     return n;
   }
 

@@ -17,6 +17,7 @@
 #include "servers/stats/scoreboard.h"
 #include "servers/stats/scoreboard_reader.h"
 #include "tests/support/socket_clients.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::models {
 namespace {
@@ -84,11 +85,10 @@ TEST(StallWatchTest, CountsAHeldHubOnceWhileItIsHeld) {
   ASSERT_EQ(::send(client.get(), "x", 1, MSG_NOSIGNAL), 1);
   // The count rises while the handler still spins (the bound is 50 ms, the spin 600 ms).
   bool seen_while_spinning = false;
-  const auto give_up = std::chrono::steady_clock::now() + 10s;
-  while (protocol.served.load() == 0 && std::chrono::steady_clock::now() < give_up) {
+  testing::WaitFor([&] {
     if (protocol.spinning.load() && Stalls(*reader) == 1) seen_while_spinning = true;
-    std::this_thread::sleep_for(5ms);
-  }
+    return protocol.served.load() != 0;
+  });
   EXPECT_TRUE(seen_while_spinning);
   EXPECT_EQ(protocol.served.load(), 1);
   std::this_thread::sleep_for(150ms);  // idle hubs afterwards add nothing

@@ -11,11 +11,13 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "tests/support/wait_for.h"
 
 namespace corral::models {
 namespace {
@@ -59,32 +61,26 @@ size_t SettledThreadCount() {
   return last;
 }
 
-// Polls for up to 5 s until the process is back to at most `count` threads.
+// Waits (up to 5 s) until the process is back to at most `count` threads.
 bool ThreadsBackTo(size_t count) {
-  for (int i = 0; i < 500; ++i) {
-    if (ThreadCount() <= count) return true;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return ThreadCount() <= count;
+  return testing::WaitFor([count] { return ThreadCount() <= count; }, std::chrono::seconds(5));
 }
 
 // A one-shot gate that units wait on, with a timeout so a broken test fails instead of hanging.
 class Gate {
  public:
   void Open() {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     open_ = true;
-    cv_.notify_all();
   }
   bool Wait() {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(5), [this] { return open_; });
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&open_), absl::Seconds(5));
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
+  absl::Mutex mu_;
+  bool open_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 TEST(ThreadWorkersTest, UnitsRunConcurrentlyAlongsideParkedThreads) {
@@ -94,15 +90,15 @@ TEST(ThreadWorkersTest, UnitsRunConcurrentlyAlongsideParkedThreads) {
 
   // Each unit waits until all have arrived: two units sharing a thread would never get there.
   constexpr int kUnits = 16;
-  std::mutex mu;
-  std::condition_variable cv;
+  absl::Mutex mu;
   int arrived = 0;
   std::atomic<int> met{0};
   for (int i = 0; i < kUnits; ++i) {
     ASSERT_TRUE(workers.Launch(-1, [&] {
-      std::unique_lock lock(mu);
-      if (++arrived == kUnits) cv.notify_all();
-      if (cv.wait_for(lock, std::chrono::seconds(5), [&] { return arrived == kUnits; })) ++met;
+      absl::MutexLock lock(&mu);
+      ++arrived;
+      auto all_arrived = [&] { return arrived == kUnits; };
+      if (mu.AwaitWithTimeout(absl::Condition(&all_arrived), absl::Seconds(5))) ++met;
     }));
   }
   ASSERT_TRUE(AllEnded(workers));
@@ -151,9 +147,7 @@ TEST(ThreadWorkersTest, WithACapSignalsOnlyEndsThatLeaveTheCap) {
   ASSERT_TRUE(workers.Launch(-1, [&] { first.Wait(); }));
   first.Open();
   // One of two allowed was running: nobody waits for that end, so it is not signalled.
-  for (int i = 0; i < 500 && workers.active() > 0; ++i)
-    std::this_thread::sleep_for(milliseconds(10));
-  ASSERT_EQ(workers.active(), 0u);
+  ASSERT_TRUE(testing::WaitFor([&] { return workers.active() == 0; }));
   EXPECT_FALSE(Readable(workers.finished_fd(), 50));
 
   // At the cap, an end is what the launcher waits for: signalled.

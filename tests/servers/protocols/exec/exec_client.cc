@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/support/wait_for.h"
+
 namespace corral::testing {
 namespace {
 
@@ -105,12 +107,7 @@ std::string ReadLine(int fd, std::chrono::milliseconds timeout) {
 }
 
 bool GroupGone(pid_t group, std::chrono::milliseconds timeout) {
-  const Clock::time_point deadline = Clock::now() + timeout;
-  while (GroupHasLiveMember(group)) {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling other processes
-  }
-  return true;
+  return WaitFor([group] { return !GroupHasLiveMember(group); }, timeout);
 }
 
 }  // namespace corral::testing
