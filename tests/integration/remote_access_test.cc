@@ -47,6 +47,16 @@ TEST_F(RemoteTest, OperatorTokenChangesMonitorTokenOnlyReadsAndBothAreAudited) {
   EXPECT_THAT(audit, AllOf(HasSubstr("who=\"token viewer\""),
                            HasSubstr("method=Stop server=\"web\" outcome=\"PERMISSION_DENIED")));
   EXPECT_THAT(audit, ::testing::Not(HasSubstr("method=List")));
+
+  // The unix socket's callers are audited the same way, by uid and pid.
+  CommandResult local = RunCommand(
+      {BinaryPath("corralctl"), "--agent", "unix:" + agent->home + "/agent.sock", "stop", "web"});
+  EXPECT_EQ(local.exit_code, 0) << local.err;
+  ASSERT_TRUE(WaitFor([&] { return FileText(audit_path).find("peer=\"fd:") != std::string::npos; }))
+      << FileText(audit_path);
+  EXPECT_THAT(FileText(audit_path),
+              ::testing::ContainsRegex("who=\"uid [0-9]+ \\(pid [0-9]+\\)\" peer=\"fd:[0-9]+\" "
+                                       "method=Stop server=\"web\" outcome=\"OK\""));
 }
 
 TEST_F(RemoteTest, WrongOrMissingTokenIsUnauthenticated) {
