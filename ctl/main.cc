@@ -43,6 +43,11 @@ struct Target {
 std::optional<corral::ctl::AgentContext> ChosenContext(const Target& target, int* exit_code) {
   using namespace corral;
   if (target.agent->count() > 0 && target.context.empty()) return std::nullopt;
+  if (target.agent->count() > 0) {
+    std::cerr << "corralctl: --agent and --context name the agent twice; give one\n";
+    *exit_code = ctl::kExitUsage;
+    return std::nullopt;
+  }
   absl::StatusOr<ctl::Contexts> contexts = ctl::LoadContexts(ctl::DefaultContextsPath());
   if (!contexts.ok()) {
     std::cerr << "corralctl: " << contexts.status().message() << "\n";
