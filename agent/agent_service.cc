@@ -106,8 +106,9 @@ void FinishWithServer(grpc::ServerUnaryReactor* reactor, const absl::StatusOr<v1
 }  // namespace
 
 bool AgentService::Admitted(const grpc::CallbackServerContext& context, Role needed,
-                            const char* method, grpc::ServerUnaryReactor* reactor) const {
-  grpc::Status denied = access_.Check(context, needed, method);
+                            const char* method, grpc::ServerUnaryReactor* reactor,
+                            absl::string_view server) const {
+  grpc::Status denied = access_.Check(context, needed, method, server);
   if (!denied.ok()) reactor->Finish(denied);
   return denied.ok();
 }
@@ -116,7 +117,8 @@ grpc::ServerUnaryReactor* AgentService::Start(grpc::CallbackServerContext* conte
                                               const v1::StartRequest* request,
                                               v1::StartResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!Admitted(*context, Role::kOperator, "Start", reactor)) return reactor;
+  if (!Admitted(*context, Role::kOperator, "Start", reactor, request->spec().name()))
+    return reactor;
   // Here, not on the loop: the user and group lookups may wait on NSS.
   std::optional<Caller> caller = access_.CallerOf(*context);
   absl::StatusOr<v1::ServerSpec> spec =
@@ -138,7 +140,7 @@ grpc::ServerUnaryReactor* AgentService::Stop(grpc::CallbackServerContext* contex
                                              const v1::StopRequest* request,
                                              v1::StopResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!Admitted(*context, Role::kOperator, "Stop", reactor)) return reactor;
+  if (!Admitted(*context, Role::kOperator, "Stop", reactor, request->name())) return reactor;
   loop_.RunInLoop([this, reactor, request, response] {
     supervisor_.Stop(request->name(), request->timeout_ms(),
                      [reactor, response](absl::StatusOr<v1::Server> result) {
@@ -152,7 +154,7 @@ grpc::ServerUnaryReactor* AgentService::Restart(grpc::CallbackServerContext* con
                                                 const v1::RestartRequest* request,
                                                 v1::RestartResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!Admitted(*context, Role::kOperator, "Restart", reactor)) return reactor;
+  if (!Admitted(*context, Role::kOperator, "Restart", reactor, request->name())) return reactor;
   loop_.RunInLoop([this, reactor, request, response] {
     supervisor_.Restart(request->name(), [reactor, response](absl::StatusOr<v1::Server> result) {
       FinishWithServer(reactor, result, response->mutable_server());
@@ -193,7 +195,7 @@ grpc::ServerUnaryReactor* AgentService::Remove(grpc::CallbackServerContext* cont
                                                const v1::RemoveRequest* request,
                                                v1::RemoveResponse*) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!Admitted(*context, Role::kOperator, "Remove", reactor)) return reactor;
+  if (!Admitted(*context, Role::kOperator, "Remove", reactor, request->name())) return reactor;
   loop_.RunInLoop([this, reactor, request] {
     absl::StatusOr<std::string> dir = supervisor_.LogDir(request->name());
     if (!dir.ok() || request->keep_logs()) dir = std::string();

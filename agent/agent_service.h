@@ -56,7 +56,7 @@ class AgentService final : public v1::Agent::CallbackService {
  private:
   // False, with `reactor` finished PERMISSION_DENIED, when the caller lacks `needed`.
   bool Admitted(const grpc::CallbackServerContext& context, Role needed, const char* method,
-                grpc::ServerUnaryReactor* reactor) const;
+                grpc::ServerUnaryReactor* reactor, absl::string_view server = {}) const;
 
   EventLoop& loop_;
   Supervisor& supervisor_;

@@ -138,37 +138,51 @@ absl::StatusOr<Role> CallerAccess::Admit(int fd) {
   return role;
 }
 
-std::optional<Caller> CallerAccess::CallerOf(const grpc::ServerContextBase& context) const {
+std::optional<Caller> CallerAccess::Identified(const grpc::ServerContextBase& context,
+                                               grpc::Status* refusal) const {
+  const int fd = PeerFd(context.peer());
+  if (fd < 0) return IdentifyRemote(context, refusal);
   absl::MutexLock lock(&mu_);
-  auto it = by_fd_.find(PeerFd(context.peer()));
+  auto it = by_fd_.find(fd);
   if (it == by_fd_.end()) return std::nullopt;
   return it->second;
 }
 
+std::optional<Caller> CallerAccess::CallerOf(const grpc::ServerContextBase& context) const {
+  grpc::Status refusal;
+  return Identified(context, &refusal);
+}
+
 grpc::Status CallerAccess::Check(const grpc::ServerContextBase& context, Role needed,
-                                 absl::string_view method) const {
-  const int fd = PeerFd(context.peer());
-  Caller caller;
-  bool known = false;
-  {
-    absl::MutexLock lock(&mu_);
-    if (auto it = by_fd_.find(fd); it != by_fd_.end()) {
-      caller = it->second;
-      known = true;
+                                 absl::string_view method, absl::string_view server) const {
+  grpc::Status refusal;
+  const std::optional<Caller> caller = Identified(context, &refusal);
+  grpc::Status result = refusal;
+  if (result.ok() && (!caller || caller->role < needed)) {
+    if (caller && !caller->remote_name.empty()) {
+      result = grpc::Status(
+          grpc::StatusCode::PERMISSION_DENIED,
+          absl::StrFormat("%s, a %s, may not call %s: it needs the %s role. Use a token whose "
+                          "role is %s in the agent's --token-file",
+                          caller->remote_name, RoleName(caller->role), method, RoleName(needed),
+                          RoleName(needed)));
+    } else {
+      std::string who = caller ? absl::StrFormat("uid %d (pid %d)", caller->uid, caller->pid)
+                               : "an unidentified peer";
+      if (caller && caller->role != Role::kNone) {
+        absl::StrAppend(&who, ", a ", RoleName(caller->role), " through ", caller->why, ",");
+      }
+      result = grpc::Status(
+          grpc::StatusCode::PERMISSION_DENIED,
+          absl::StrFormat("%s may not call %s: it needs the %s role. The agent's user (uid %d) "
+                          "and root have every role; to admit a group, start the agent with "
+                          "--allow-group GROUP:%s",
+                          who, method, RoleName(needed), agent_uid_, RoleName(needed)));
     }
   }
-  if (known && caller.role >= needed) return grpc::Status::OK;
-  std::string who =
-      known ? absl::StrFormat("uid %d (pid %d)", caller.uid, caller.pid) : "an unidentified peer";
-  if (known && caller.role != Role::kNone) {
-    absl::StrAppend(&who, ", a ", RoleName(caller.role), " through ", caller.why, ",");
-  }
-  return grpc::Status(
-      grpc::StatusCode::PERMISSION_DENIED,
-      absl::StrFormat("%s may not call %s: it needs the %s role. The agent's user (uid %d) and "
-                      "root have every role; to admit a group, start the agent with "
-                      "--allow-group GROUP:%s",
-                      who, method, RoleName(needed), agent_uid_, RoleName(needed)));
+  if (needed == Role::kOperator)
+    Audit(caller ? &*caller : nullptr, context, method, server, result);
+  return result;
 }
 
 }  // namespace corral::agent

@@ -25,16 +25,20 @@
 #include "agent/agent_lock.h"
 #include "agent/agent_log.h"
 #include "agent/agent_service.h"
+#include "agent/audit_interceptor.h"
+#include "agent/audit_log.h"
 #include "agent/caller_access.h"
 #include "agent/control_socket.h"
 #include "agent/daemon.h"
 #include "agent/event_bus.h"
 #include "agent/event_loop.h"
 #include "agent/metrics_endpoint.h"
+#include "agent/remote_listener.h"
 #include "agent/stall_events.h"
 #include "agent/state_file.h"
 #include "agent/stats_service.h"
 #include "agent/supervisor.h"
+#include "agent/systemd_ready.h"
 #include "base/agent_home.h"
 #include "base/syscall_error.h"
 #include "base/unique_fd.h"
@@ -59,6 +63,8 @@ struct Flags {
   bool allow_user_switch = false;        // group operators may run servers as anyone
   bool allow_root_servers = false;       // a root agent may run servers without a user as root
   bool daemon = false;                   // detach; log to HOME/agent.log
+  RemoteFlags remote;                    // the TCP listener (docs/remote.md)
+  std::string notify_socket;             // systemd's NOTIFY_SOCKET, taken from the environment
 };
 
 // Reports a failure to start: to the waiting parent of a daemon, which prints it, or on
@@ -150,6 +156,13 @@ int RunAgent(const Flags& flags, StartReport& report) {
   Supervisor supervisor(loop, events, config, *std::move(notify));
   supervisor.Restore(*saved);
   CallerAccess access(::geteuid(), flags.allow_groups);
+  absl::StatusOr<std::unique_ptr<AuditLog>> audit = AuditLog::Open(flags.home);
+  if (!audit.ok()) return fail(std::string(audit.status().message()));
+  access.SetAuditLog(audit->get());
+  ::unlink(RemoteListener::AddressPath(flags.home).c_str());  // a previous agent's port
+  absl::StatusOr<std::unique_ptr<RemoteListener>> remote =
+      RemoteListener::Prepare(flags.remote, access);
+  if (!remote.ok()) return fail(std::string(remote.status().message()));
   AgentService service(loop, supervisor, events, access, config.run_as);
   StatsService stats_service(loop, supervisor, flags.home, access);
   StallEvents stall_events(loop, supervisor, events, flags.home);
@@ -175,8 +188,23 @@ int RunAgent(const Flags& flags, StartReport& report) {
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, kIdleConnectionMs);
   builder.RegisterService(&service);
   builder.RegisterService(&stats_service);
+  // Every call's end reaches CallerAccess, which writes the audit line of a mutating one.
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> audited;
+  audited.push_back(std::make_unique<AuditInterceptorFactory>(access));
+  builder.experimental().SetInterceptorCreators(std::move(audited));
+  if (*remote != nullptr) (*remote)->AddTo(builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr && *remote != nullptr) {
+    return fail("start the gRPC server: bind --listen-tcp " + flags.remote.listen_tcp +
+                " failed (in use, or not an address of this host?)");
+  }
   if (server == nullptr) return fail("start the gRPC server: gRPC refused its configuration");
+  if (*remote != nullptr) {
+    if (absl::Status s = (*remote)->Announce(flags.home); !s.ok()) {
+      server->Shutdown(std::chrono::system_clock::now());
+      return fail(std::string(s.message()));
+    }
+  }
   absl::StatusOr<std::unique_ptr<ControlSocket>> control =
       ControlSocket::Listen(socket_path, access);
   if (control.ok()) {
@@ -191,6 +219,9 @@ int RunAgent(const Flags& flags, StartReport& report) {
   spdlog::info("corral-agent {} listening on unix:{}", ::getpid(), socket_path);
   report.Ready(absl::StrCat("corral-agent ", ::getpid(), " serving on unix:", socket_path,
                             "; log: ", AgentLogPath(flags.home)));
+  if (absl::Status s = SendReady(flags.notify_socket, "serving on unix:" + socket_path); !s.ok()) {
+    spdlog::warn("{}", std::string(s.message()));  // systemd will time the start out and say so
+  }
 
   // The shutdown: every waiting call is answered (Supervisor::Close), then the gRPC server
   // shuts down on a thread of its own while the loop keeps running, since calls still queued
@@ -293,11 +324,29 @@ int main(int argc, char** argv) {
   app.add_flag("--stop-servers-on-exit", flags.stop_servers_on_exit,
                "on SIGTERM/SIGINT, stop every server before exiting (default: leave them "
                "running for the next agent to adopt)");
+  corral::agent::RemoteFlags& remote = flags.remote;
+  app.add_option("--listen-tcp", remote.listen_tcp,
+                 "also serve the API on HOST:PORT over TLS (needs --tls-cert, --tls-key, and "
+                 "--token-file or --tls-client-ca; port 0 picks one, written to "
+                 "HOME/agent-tcp.address); see docs/remote.md");
+  app.add_option("--tls-cert", remote.tls_cert, "PEM certificate (chain) of the TCP listener");
+  app.add_option("--tls-key", remote.tls_key, "PEM private key of --tls-cert");
+  app.add_option("--tls-client-ca", remote.tls_client_ca,
+                 "PEM CA: TCP clients must present a certificate it signed (mutual TLS); a "
+                 "certificate without a token gets the monitor role");
+  app.add_option("--token-file", remote.token_file,
+                 "bearer tokens for TCP callers, one \"NAME monitor|operator SECRET\" a line; "
+                 "mode 0600");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  if (absl::Status s = corral::agent::CheckRemoteFlags(remote); !s.ok()) {
+    std::cerr << "corral-agent: " << s.message() << "\n";
+    return 2;
+  }
+  flags.notify_socket = corral::agent::TakeNotifySocket();
   for (const std::string& text : allow_groups) {
     absl::StatusOr<corral::agent::GroupGrant> grant = corral::agent::ParseGroupGrant(text);
     if (!grant.ok()) {
@@ -309,8 +358,10 @@ int main(int argc, char** argv) {
   corral::agent::StartReport report;
   if (flags.daemon) {
     // The daemon runs in "/": paths given relative to the caller's directory are resolved now.
-    for (std::string* path : {&flags.home, &flags.server_binary, &flags.logger_binary}) {
-      *path = std::filesystem::absolute(*path).lexically_normal().string();
+    for (std::string* path :
+         {&flags.home, &flags.server_binary, &flags.logger_binary, &remote.tls_cert,
+          &remote.tls_key, &remote.tls_client_ca, &remote.token_file}) {
+      if (!path->empty()) *path = std::filesystem::absolute(*path).lexically_normal().string();
     }
     absl::StatusOr<corral::agent::StartReport> detached =
         corral::agent::Detach(corral::agent::AgentLogPath(flags.home));

@@ -41,8 +41,10 @@ absl::Status CheckTcpTarget(const std::string& target) {
 
 }  // namespace
 
-AgentClient::AgentClient(std::string target, std::string owned_home)
-    : target_(std::move(target)), owned_home_(std::move(owned_home)) {}
+AgentClient::AgentClient(std::string target, std::string owned_home, AgentCredentials credentials)
+    : target_(std::move(target)),
+      owned_home_(std::move(owned_home)),
+      credentials_(std::move(credentials)) {}
 
 AgentClient::~AgentClient() = default;
 
@@ -56,21 +58,19 @@ absl::Status AgentClient::Connect() {
     connect_status_ = CheckTcpTarget(target_);
   }
   if (!connect_status_.ok()) return connect_status_;
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials = MakeCredentials();
+  if (!credentials.ok()) return connect_status_ = credentials.status();
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxAnswerBytes);
-  channel_ = grpc::CreateCustomChannel(target_, grpc::InsecureChannelCredentials(), args);
+  channel_ = grpc::CreateCustomChannel(target_, *credentials, args);
   agent_ = v1::Agent::NewStub(channel_);
   stats_ = v1::Stats::NewStub(channel_);
   return connect_status_;
 }
 
-void AgentClient::SetDeadline(grpc::ClientContext& context, absl::Time deadline) {
+void AgentClient::Prepare(grpc::ClientContext& context, absl::Time deadline) const {
   if (deadline != absl::InfiniteFuture()) context.set_deadline(absl::ToChronoTime(deadline));
-}
-
-absl::Status AgentClient::FromGrpc(const grpc::Status& status) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  if (!authorization_.empty()) context.AddMetadata("authorization", authorization_);
 }
 
 }  // namespace corral::ctl

@@ -6,11 +6,16 @@
 // an unreachable, unreadable or foreign socket gets a precise error instead of gRPC's generic
 // "failed to connect to all addresses".
 //
+// A TCP target may use TLS (a CA to verify the agent, optionally a client certificate for
+// mutual TLS) and a bearer token, sent as `authorization: Bearer SECRET` on every call; see
+// docs/remote.md. A token is never sent without TLS.
+//
 // Not thread-safe: one thread uses an AgentClient.
 #pragma once
 
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
+#include <grpcpp/security/credentials.h>
 #include <grpcpp/support/sync_stream.h>
 
 #include <memory>
@@ -19,11 +24,20 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "corral/v1/agent.grpc.pb.h"
 #include "corral/v1/stats.grpc.pb.h"
 
 namespace corral::ctl {
+
+// How to reach an agent over TCP. Paths; all empty: plaintext, no token (the unix socket).
+struct AgentCredentials {
+  std::string tls_ca;      // PEM CA that signed the agent's certificate; set: TLS
+  std::string token_file;  // the bearer secret, alone on its first non-comment line
+  std::string tls_cert;    // PEM client certificate, for an agent with --tls-client-ca
+  std::string tls_key;     // its PEM private key
+};
 
 class AgentClient {
  public:
@@ -31,7 +45,8 @@ class AgentClient {
   // `owned_home`: the directory the socket must sit in and belong to this user with it (the
   // default home, where another user could have planted a socket first); empty for a target
   // the operator named, which is trusted as named.
-  explicit AgentClient(std::string target, std::string owned_home = "");
+  explicit AgentClient(std::string target, std::string owned_home = "",
+                       AgentCredentials credentials = {});
   ~AgentClient();
   AgentClient(const AgentClient&) = delete;
   AgentClient& operator=(const AgentClient&) = delete;
@@ -46,7 +61,7 @@ class AgentClient {
                     const Request& request, Response* response, absl::Time deadline) {
     if (absl::Status ready = Connect(); !ready.ok()) return ready;
     grpc::ClientContext context;
-    SetDeadline(context, deadline);
+    Prepare(context, deadline);
     return FromGrpc((StubFor<Stub>().*method)(&context, request, response));
   }
 
@@ -61,7 +76,7 @@ class AgentClient {
                       absl::Time deadline = absl::InfiniteFuture()) {
     if (absl::Status ready = Connect(); !ready.ok()) return ready;
     grpc::ClientContext context;
-    SetDeadline(context, deadline);
+    Prepare(context, deadline);
     std::unique_ptr<grpc::ClientReader<Response>> reader =
         (StubFor<Stub>().*method)(&context, request);
     bool cancelled = false;
@@ -79,8 +94,12 @@ class AgentClient {
  private:
   // Checks a unix target and makes the channel and stubs, once; the first failure is kept.
   absl::Status Connect();
-  static void SetDeadline(grpc::ClientContext& context, absl::Time deadline);
-  static absl::Status FromGrpc(const grpc::Status& status);
+  // The channel's credentials from credentials_ (reading the files), or an error naming the
+  // file or flag.
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials();
+  // The deadline and the bearer token.
+  void Prepare(grpc::ClientContext& context, absl::Time deadline) const;
+  absl::Status FromGrpc(const grpc::Status& status) const;
 
   template <typename Stub>
   Stub& StubFor() {
@@ -94,6 +113,8 @@ class AgentClient {
 
   std::string target_;
   std::string owned_home_;
+  AgentCredentials credentials_;
+  std::string authorization_;    // "Bearer SECRET", or empty
   absl::Status connect_status_;  // of the one Connect() that ran
   bool connected_ = false;
   std::shared_ptr<grpc::Channel> channel_;

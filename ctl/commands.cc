@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "ctl/exit_codes.h"
@@ -53,10 +54,15 @@ int ReportStarted(const CommandContext& ctx, const std::string& verb, const std:
 int ReportRpcError(const CommandContext& ctx, const std::string& what, const absl::Status& status) {
   int code = ExitCodeFor(status);
   std::string message(status.message());
-  if (code == kExitUnreachable) {
+  if (code == kExitPermission && status.code() == absl::StatusCode::kUnauthenticated) {
+    message = absl::StrCat(message, " (docs/remote.md: tokens and contexts)");
+  } else if (code == kExitUnreachable) {
     message =
         absl::StrCat("cannot reach corral-agent at ", ctx.agent.target(), " (", message,
-                     "); is it running? start it with `corral-agent --daemon` or pass --agent");
+                     "); is it running? start it with `corral-agent --daemon` or pass --agent",
+                     absl::StartsWith(ctx.agent.target(), "unix")
+                         ? ""
+                         : ". An agent's TCP port speaks TLS only: pass --tls-ca (docs/remote.md)");
   }
   std::cerr << "corralctl: " << what << ": " << message << "\n";
   return code;

@@ -16,8 +16,9 @@ namespace corral::ctl {
 
 struct CommandContext {
   // `owned_home`: see AgentClient (the default home, or empty for an address the operator named).
-  CommandContext(std::string agent_address, std::string owned_home)
-      : agent(std::move(agent_address), std::move(owned_home)) {}
+  CommandContext(std::string agent_address, std::string owned_home,
+                 AgentCredentials credentials = {})
+      : agent(std::move(agent_address), std::move(owned_home), std::move(credentials)) {}
 
   // When a call started now must have its answer.
   absl::Time Deadline() const { return absl::Now() + absl::FromChrono(timeout); }

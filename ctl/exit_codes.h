@@ -15,8 +15,9 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitNotFound = 3;
 // Refused because of the current state: the name is taken, or the server is in the wrong state.
 inline constexpr int kExitConflict = 4;
-// The agent refused the caller's role, the socket is not ours to open, or the default home is
-// not the caller's own.
+// The agent refused the caller: not authenticated (no or unknown token, a refused TLS client
+// certificate) or not permitted (the role is too low); or the socket is not ours to open, or
+// the default home is not the caller's own. The message says which (docs/remote.md).
 inline constexpr int kExitPermission = 5;
 // The agent could not be reached (not running, wrong --agent, or it did not answer in time).
 inline constexpr int kExitUnreachable = 6;
@@ -38,8 +39,11 @@ inline constexpr const char* kExitCodesHelp =
     "    2  usage error: bad flags or an invalid spec\n"
     "    3  no server with that name\n"
     "    4  conflict: the name is taken, or the server's state does not allow it\n"
-    "    5  permission denied (by the agent, or on its socket or home)\n"
+    "    5  refused: not authenticated (token, TLS certificate) or permission denied (role,\n"
+    "       socket, home); the message says which\n"
     "    6  the agent is unreachable (is corral-agent running? see --agent)\n"
+    "  ls and stats with --agents or --all: the code of the first agent that failed, after\n"
+    "  the table; 0 when every agent answered.\n"
     "  130  interrupted by Ctrl-C (watch, top, logs -f, events)\n";
 
 }  // namespace corral::ctl

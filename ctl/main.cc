@@ -1,6 +1,7 @@
 // corralctl: the terminal client of corral-agent's gRPC API. One command and its flags; the
 // main flags (--agent, --json, --timeout) anywhere on the line.
 #include <iostream>
+#include <optional>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
@@ -8,7 +9,9 @@
 #include "base/version.h"
 #include "ctl/command_line.h"
 #include "ctl/commands.h"
+#include "ctl/contexts.h"
 #include "ctl/exit_codes.h"
+#include "ctl/many_agents.h"
 #include "ctl/reload_command.h"
 #include "ctl/server_selection.h"
 #include "ctl/stats_commands.h"
@@ -24,6 +27,69 @@ std::string ChannelTarget(const std::string& agent) {
   if (absl::StartsWith(agent, "unix:")) return agent;
   if (absl::StartsWith(agent, "/") || absl::StartsWith(agent, ".")) return "unix:" + agent;
   return agent;
+}
+
+// The flags that say which agent (or agents) a command talks to, and how (docs/remote.md).
+struct Target {
+  CLI::Option* agent = nullptr;  // --agent, given or not
+  std::string context;           // --context NAME
+  corral::ctl::AgentCredentials credentials;
+  std::vector<std::string> agents;  // --agents a,b
+  bool all_agents = false;          // ls/stats --all
+};
+
+// The agent of a single-agent command: --agent with the credential flags, else --context (or
+// the contexts file's current one) with the flags overriding what it names; nullopt to keep the
+// default unix socket. An error is printed and its exit code returned through `exit_code`.
+std::optional<corral::ctl::AgentContext> ChosenContext(const Target& target, int* exit_code) {
+  using namespace corral;
+  if (target.agent->count() > 0 && target.context.empty()) return std::nullopt;
+  if (target.agent->count() > 0) {
+    std::cerr << "corralctl: --agent and --context name the agent twice; give one\n";
+    *exit_code = ctl::kExitUsage;
+    return std::nullopt;
+  }
+  absl::StatusOr<ctl::Contexts> contexts = ctl::LoadContexts(ctl::DefaultContextsPath());
+  if (!contexts.ok()) {
+    std::cerr << "corralctl: " << contexts.status().message() << "\n";
+    *exit_code = ctl::kExitUsage;
+    return std::nullopt;
+  }
+  const std::string name = target.context.empty() ? contexts->current : target.context;
+  if (name.empty()) return std::nullopt;
+  absl::StatusOr<ctl::AgentContext> chosen = contexts->Find(name);
+  if (!chosen.ok()) {
+    std::cerr << "corralctl: --context " << name << ": " << chosen.status().message() << "\n";
+    *exit_code = ctl::kExitUsage;
+    return std::nullopt;
+  }
+  const ctl::AgentCredentials& flags = target.credentials;
+  for (const auto& [flag, into] : {std::pair{&flags.tls_ca, &chosen->credentials.tls_ca},
+                                   std::pair{&flags.token_file, &chosen->credentials.token_file},
+                                   std::pair{&flags.tls_cert, &chosen->credentials.tls_cert},
+                                   std::pair{&flags.tls_key, &chosen->credentials.tls_key}}) {
+    if (!flag->empty()) *into = *flag;
+  }
+  return *std::move(chosen);
+}
+
+// ls, stats or top (with `top` set) on --agents / --all.
+int ManyAgents(const Target& target, bool stats, const corral::ctl::ManyAgentsOptions& options,
+               const corral::ctl::TopOptions* top) {
+  using namespace corral;
+  absl::StatusOr<ctl::Contexts> contexts = ctl::LoadContexts(ctl::DefaultContextsPath());
+  absl::StatusOr<std::vector<ctl::AgentContext>> agents =
+      contexts.ok() ? ctl::SelectAgents(*contexts, target.agents, target.all_agents)
+                    : contexts.status();
+  if (!agents.ok()) {
+    std::cerr << "corralctl: " << agents.status().message() << "\n";
+    return ctl::kExitUsage;
+  }
+  if (top != nullptr) {
+    ctl::ExitOnInterrupt();
+    return ctl::TopManyCommand(*agents, options, *top);
+  }
+  return stats ? ctl::StatsManyCommand(*agents, options) : ctl::ListManyCommand(*agents, options);
 }
 
 }  // namespace
@@ -46,6 +112,19 @@ int main(int argc, char** argv) {
   CLI::Option* agent_option =
       app.add_option("--agent", agent, "agent address: unix:PATH, a socket path, or HOST:PORT")
           ->capture_default_str();
+  Target target;
+  target.agent = agent_option;
+  app.add_option("--context", target.context,
+                 "the agent named NAME in ~/.config/corral/config.yaml ($CORRAL_CONFIG)");
+  app.add_option("--tls-ca", target.credentials.tls_ca,
+                 "TLS to a HOST:PORT agent, verified with this PEM CA");
+  app.add_option("--token-file", target.credentials.token_file,
+                 "send the bearer token in FILE (mode 0600; needs TLS)");
+  app.add_option("--tls-cert", target.credentials.tls_cert,
+                 "client certificate (PEM) for an agent with --tls-client-ca");
+  app.add_option("--tls-key", target.credentials.tls_key, "private key of --tls-cert");
+  app.add_option("--agents", target.agents, "ls, stats, top: these contexts (a,b), one table")
+      ->delimiter(',');
   app.add_flag("--json", json, "print the API's JSON instead of tables (anywhere on the line)");
   app.add_option("--timeout", timeout_s, "give up on the agent after this many seconds")
       ->capture_default_str()
@@ -94,6 +173,7 @@ int main(int argc, char** argv) {
   rm->add_flag("--keep-logs", keep_logs, "keep each server's directory (its logs)");
 
   CLI::App* ls = app.add_subcommand("ls", "list every server")->alias("list");
+  ls->add_flag("--all", target.all_agents, "of every agent in the contexts file, one table");
   CLI::App* get = app.add_subcommand("get", "show one server in detail, every field effective");
   get->add_option("name", name, "server name")->required();
 
@@ -117,6 +197,8 @@ int main(int argc, char** argv) {
       app.add_subcommand("stats", "live statistics of a server (every server without NAME)");
   stats_cmd->add_option("name", name, "server name");
   stats_cmd->add_flag("--workers", per_worker, "also list every worker slot");
+  stats_cmd->add_flag("--all", target.all_agents,
+                      "every server of every agent in the contexts file, one table");
   CLI::App* watch = app.add_subcommand("watch", "a line of live statistics per interval");
   watch->add_option("name", name, "server name (every server when left out)");
   // Checked here too, so that a bad value is refused in the flag's name, not the API field's.
@@ -129,6 +211,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(100u, 3600000u));
   top->add_option("-c,--count", count, "exit after this many refreshes (0: until q)");
+  top->add_flag("--all", target.all_agents, "every agent in the contexts file, one screen");
 
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (std::optional<int> answered = ctl::AnswerBeforeParse(app, args)) return *answered;
@@ -139,9 +222,24 @@ int main(int argc, char** argv) {
   }
   if (std::optional<int> leftover = ctl::CheckLeftovers(app)) return *leftover;
 
+  if (!target.agents.empty() || target.all_agents) {
+    if (!*ls && !*stats_cmd && !*top) {
+      std::cerr << "corralctl: --agents and --all (of agents) are for ls, stats and top\n";
+      return ctl::kExitUsage;
+    }
+    const ctl::TopOptions top_options{.interval_ms = interval_ms, .count = count};
+    return ManyAgents(target, static_cast<bool>(*stats_cmd),
+                      {.json = json, .timeout = std::chrono::seconds(timeout_s)},
+                      static_cast<bool>(*top) ? &top_options : nullptr);
+  }
+  int context_error = ctl::kExitOk;
+  std::optional<ctl::AgentContext> context = ChosenContext(target, &context_error);
+  if (context_error != ctl::kExitOk) return context_error;
   // The default home must be ours (a planted one is refused); an address the operator named is
   // used as named.
-  ctl::CommandContext ctx(ChannelTarget(agent), agent_option->count() == 0 ? default_home : "");
+  ctl::CommandContext ctx(context ? context->address : ChannelTarget(agent),
+                          context || agent_option->count() > 0 ? "" : default_home,
+                          context ? context->credentials : target.credentials);
   ctx.json = json;
   ctx.timeout = std::chrono::seconds(timeout_s);
 

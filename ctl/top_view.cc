@@ -102,28 +102,21 @@ struct Sample {
   absl::Time time;
 };
 
-Sample Fetch(CommandContext& ctx) {
-  const absl::Time deadline =
-      std::min(ctx.Deadline(), absl::Now() + absl::Seconds(5));  // a refresh must not hang
-  v1::GetStatsRequest request;
-  v1::StatsReport report;
-  absl::Status status = ctx.agent.Call(&v1::Stats::Stub::GetStats, request, &report, deadline);
+Sample Fetch(const TopFetcher& fetcher) {
+  TopFetch fetched = fetcher();
   Sample sample;
   sample.time = absl::Now();
-  sample.status = status;
-  if (!status.ok()) {
-    sample.error = std::string(status.message());
-    return sample;
-  }
-  sample.servers.assign(report.servers().begin(), report.servers().end());
+  sample.status = fetched.status;
+  if (!fetched.status.ok()) sample.error = std::string(fetched.status.message());
+  sample.servers = std::move(fetched.servers);
   return sample;
 }
 
-std::string Title(const CommandContext& ctx, const Sample& sample, uint32_t interval_ms) {
+std::string Title(const std::string& target, const Sample& sample, uint32_t interval_ms) {
   std::string title = absl::StrFormat(
       "corral top  %s  %d server%s  every %.1fs  agent %s",
       absl::FormatTime("%H:%M:%S", sample.time, absl::LocalTimeZone()), sample.servers.size(),
-      sample.servers.size() == 1 ? "" : "s", interval_ms / 1000.0, ctx.agent.target());
+      sample.servers.size() == 1 ? "" : "s", interval_ms / 1000.0, target);
   if (!sample.error.empty()) absl::StrAppend(&title, "  ERROR: ", sample.error);
   return title;
 }
@@ -147,11 +140,14 @@ void WindowSize(size_t* rows, size_t* cols) {
   }
 }
 
-int PlainTop(CommandContext& ctx, const TopOptions& options) {
+int PlainTop(const std::string& target, const TopFetcher& fetcher, const TopOptions& options,
+             Sample sample) {
   for (uint32_t frame = 0; options.count == 0 || frame < options.count; ++frame) {
-    if (frame > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_ms));
-    Sample sample = Fetch(ctx);
-    std::cout << Title(ctx, sample, options.interval_ms) << "\n";
+    if (frame > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_ms));
+      sample = Fetch(fetcher);
+    }
+    std::cout << Title(target, sample, options.interval_ms) << "\n";
     for (const std::string& line :
          FormatTopTable(SortForTop(sample.servers, TopSort::kName), TopSort::kName, 0)) {
       std::cout << line << "\n";
@@ -164,10 +160,26 @@ int PlainTop(CommandContext& ctx, const TopOptions& options) {
 }  // namespace
 
 int TopCommand(CommandContext& ctx, const TopOptions& options) {
+  const TopFetcher fetcher = [&ctx] {
+    const absl::Time deadline =
+        std::min(ctx.Deadline(), absl::Now() + absl::Seconds(5));  // a refresh must not hang
+    v1::StatsReport report;
+    TopFetch fetched;
+    fetched.status =
+        ctx.agent.Call(&v1::Stats::Stub::GetStats, v1::GetStatsRequest(), &report, deadline);
+    fetched.servers.assign(report.servers().begin(), report.servers().end());
+    return fetched;
+  };
   // A first call tells an unreachable agent apart before the screen is taken over.
-  Sample sample = Fetch(ctx);
-  if (!sample.status.ok()) return ReportRpcError(ctx, "top", sample.status);
-  if (!::isatty(STDOUT_FILENO)) return PlainTop(ctx, options);
+  TopFetch first = fetcher();
+  if (!first.status.ok()) return ReportRpcError(ctx, "top", first.status);
+  return TopWith(ctx.agent.target(), fetcher, options, std::move(first));
+}
+
+int TopWith(const std::string& target, const TopFetcher& fetcher, const TopOptions& options,
+            TopFetch first) {
+  Sample sample = Fetch([&first] { return std::move(first); });
+  if (!::isatty(STDOUT_FILENO)) return PlainTop(target, fetcher, options, std::move(sample));
 
   SignalPipe signals;
   TerminalSession terminal;
@@ -177,8 +189,8 @@ int TopCommand(CommandContext& ctx, const TopOptions& options) {
   auto redraw = [&] {
     size_t rows, cols;
     WindowSize(&rows, &cols);
-    std::vector<std::string> lines = {Title(ctx, sample, options.interval_ms), FormatTopHelp(sort),
-                                      ""};
+    std::vector<std::string> lines = {Title(target, sample, options.interval_ms),
+                                      FormatTopHelp(sort), ""};
     for (std::string& line : lines) {
       if (line.size() > cols) line.resize(cols);
     }
@@ -219,7 +231,7 @@ int TopCommand(CommandContext& ctx, const TopOptions& options) {
       }
     }
     if (quit) break;
-    sample = Fetch(ctx);
+    sample = Fetch(fetcher);
     next = Clock::now() + std::chrono::milliseconds(options.interval_ms);
     redraw();
   }

@@ -9,7 +9,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
 
+#include "absl/status/status.h"
+#include "corral/v1/stats.pb.h"
 #include "ctl/commands.h"
 
 namespace corral::ctl {
@@ -20,5 +25,19 @@ struct TopOptions {
 };
 
 int TopCommand(CommandContext& ctx, const TopOptions& options);
+
+// One refresh: every server's stats, and the call's status (with servers from the agents that
+// did answer, when several were asked).
+struct TopFetch {
+  std::vector<v1::ServerStats> servers;
+  absl::Status status;
+};
+using TopFetcher = std::function<TopFetch()>;
+
+// The same screen over any source (`corralctl top --agents a,b` names each server AGENT/NAME),
+// `target` in its title, `first` the refresh already fetched. A failed refresh is shown in the
+// title; the view goes on.
+int TopWith(const std::string& target, const TopFetcher& fetcher, const TopOptions& options,
+            TopFetch first);
 
 }  // namespace corral::ctl
