@@ -28,6 +28,7 @@
 #include "agent/caller_access.h"
 #include "agent/control_socket.h"
 #include "agent/daemon.h"
+#include "agent/dashboard/dashboard_server.h"
 #include "agent/event_bus.h"
 #include "agent/event_loop.h"
 #include "agent/metrics_endpoint.h"
@@ -35,6 +36,7 @@
 #include "agent/state_file.h"
 #include "agent/stats_service.h"
 #include "agent/supervisor.h"
+#include "agent/token_file.h"
 #include "base/agent_home.h"
 #include "base/syscall_error.h"
 #include "base/unique_fd.h"
@@ -59,6 +61,11 @@ struct Flags {
   bool allow_user_switch = false;        // group operators may run servers as anyone
   bool allow_root_servers = false;       // a root agent may run servers without a user as root
   bool daemon = false;                   // detach; log to HOME/agent.log
+  std::string dashboard_listen;          // HOST:PORT of the web dashboard; empty: none
+  // TLS and tokens (issue 23 item 3; the remote branch adds the same three flags).
+  std::string tls_cert;
+  std::string tls_key;
+  std::string token_file;
 };
 
 // Reports a failure to start: to the waiting parent of a daemon, which prints it, or on
@@ -95,6 +102,35 @@ std::string SiblingBinary(const char* name) {
   std::error_code ec;
   std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
   return (self.parent_path() / name).string();
+}
+
+// The web dashboard of --dashboard-listen, calling the agent on `socket_path` (which must
+// already serve); null without the flag.
+absl::StatusOr<std::unique_ptr<dashboard::DashboardServer>> StartDashboard(
+    const Flags& flags, const std::string& socket_path) {
+  if (flags.dashboard_listen.empty()) return nullptr;
+  dashboard::DashboardOptions options;
+  options.listen = flags.dashboard_listen;
+  options.socket_path = socket_path;
+  options.chartjs_path = dashboard::kDebianChartJs;
+  if (!flags.token_file.empty()) {
+    absl::StatusOr<TokenTable> tokens = TokenTable::Load(flags.token_file);
+    if (!tokens.ok()) return tokens.status();
+    options.tokens = *std::move(tokens);
+  }
+  if (!flags.tls_cert.empty()) {
+    absl::StatusOr<std::shared_ptr<dashboard::TlsContext>> tls =
+        dashboard::TlsContext::Load(flags.tls_cert, flags.tls_key);
+    if (!tls.ok()) return tls.status();
+    options.tls = *std::move(tls);
+  }
+  absl::StatusOr<std::unique_ptr<dashboard::DashboardServer>> started =
+      dashboard::DashboardServer::Start(std::move(options));
+  if (started.ok()) {
+    spdlog::info("dashboard on {}://{}/{}", (*started)->scheme(), (*started)->address(),
+                 flags.token_file.empty() ? " (no --token-file: read only, loopback only)" : "");
+  }
+  return started;
 }
 
 int RunAgent(const Flags& flags, StartReport& report) {
@@ -186,6 +222,14 @@ int RunAgent(const Flags& flags, StartReport& report) {
     server->Shutdown(std::chrono::system_clock::now());
     return fail(std::string(control.status().message()));
   }
+  absl::StatusOr<std::unique_ptr<dashboard::DashboardServer>> web =
+      StartDashboard(flags, socket_path);
+  if (!web.ok()) {
+    (*control)->Close();
+    server->Shutdown(std::chrono::system_clock::now());
+    return fail(std::string(web.status().message()));
+  }
+  std::unique_ptr<dashboard::DashboardServer> dashboard_server = *std::move(web);
   server->GetHealthCheckService()->SetServingStatus("corral.v1.Agent", true);
   server->GetHealthCheckService()->SetServingStatus("corral.v1.Stats", true);
   spdlog::info("corral-agent {} listening on unix:{}", ::getpid(), socket_path);
@@ -199,7 +243,8 @@ int RunAgent(const Flags& flags, StartReport& report) {
   auto shut_down = [&] {
     supervisor.Close();
     shutdown = std::thread([&] {
-      (*control)->Close();  // no new connection reaches a server that is shutting down
+      dashboard_server.reset();  // its streams are calls to the server that shuts down next
+      (*control)->Close();       // no new connection reaches a server that is shutting down
       server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
       metrics.reset();  // its requests, too, wait on the loop
       loop.Quit();
@@ -241,6 +286,7 @@ int RunAgent(const Flags& flags, StartReport& report) {
     // The loop failed (its error is logged): nothing can answer the calls still waiting on
     // it, so they are cancelled after a short grace.
     metrics.reset();
+    dashboard_server.reset();
     (*control)->Close();
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   }
@@ -293,6 +339,16 @@ int main(int argc, char** argv) {
   app.add_flag("--stop-servers-on-exit", flags.stop_servers_on_exit,
                "on SIGTERM/SIGINT, stop every server before exiting (default: leave them "
                "running for the next agent to adopt)");
+  app.add_option("--dashboard-listen", flags.dashboard_listen,
+                 "serve the web dashboard on HOST:PORT (default: off); HTTPS with --tls-cert, "
+                 "logins with --token-file; without tokens only on loopback, read only "
+                 "(docs/dashboard.md)");
+  // TLS and tokens, shared with remote control (issue 23; the remote branch owns these flags).
+  app.add_option("--tls-cert", flags.tls_cert, "PEM certificate (chain) for TLS");
+  app.add_option("--tls-key", flags.tls_key, "PEM private key of --tls-cert");
+  app.add_option("--token-file", flags.token_file,
+                 "bearer tokens, one \"NAME ROLE SECRET\" a line (ROLE monitor|operator; mode "
+                 "0600)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
