@@ -118,6 +118,9 @@ absl::StatusOr<std::unique_ptr<dashboard::DashboardServer>> StartDashboard(
     if (!tokens.ok()) return tokens.status();
     options.tokens = *std::move(tokens);
   }
+  if (flags.tls_cert.empty() != flags.tls_key.empty()) {
+    return absl::InvalidArgumentError("serve the dashboard: --tls-cert and --tls-key go together");
+  }
   if (!flags.tls_cert.empty()) {
     absl::StatusOr<std::shared_ptr<dashboard::TlsContext>> tls =
         dashboard::TlsContext::Load(flags.tls_cert, flags.tls_key);
@@ -230,6 +233,14 @@ int RunAgent(const Flags& flags, StartReport& report) {
     return fail(std::string(web.status().message()));
   }
   std::unique_ptr<dashboard::DashboardServer> dashboard_server = *std::move(web);
+  if (dashboard_server != nullptr) {
+    // The dashboard's table shares the agent's once-a-second sampling (no sampler of its own).
+    stats_service.SetSampleObserver(
+        [d = dashboard_server.get()](const std::vector<v1::Server>& servers,
+                                     const v1::StatsReport& sample) {
+          d->Publish(servers, sample);
+        });
+  }
   server->GetHealthCheckService()->SetServingStatus("corral.v1.Agent", true);
   server->GetHealthCheckService()->SetServingStatus("corral.v1.Stats", true);
   spdlog::info("corral-agent {} listening on unix:{}", ::getpid(), socket_path);
@@ -242,6 +253,8 @@ int RunAgent(const Flags& flags, StartReport& report) {
   std::thread shutdown;
   auto shut_down = [&] {
     supervisor.Close();
+    // On the loop thread, before the dashboard is destroyed on another: no sample reaches it.
+    stats_service.SetSampleObserver(nullptr);
     shutdown = std::thread([&] {
       dashboard_server.reset();  // its streams are calls to the server that shuts down next
       (*control)->Close();       // no new connection reaches a server that is shutting down

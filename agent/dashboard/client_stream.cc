@@ -117,6 +117,19 @@ absl::Status ClientStream::Write(absl::string_view data) {
   return absl::OkStatus();
 }
 
+void ClientStream::LingeringClose() {
+  if (ssl_ != nullptr) return;
+  ::shutdown(fd_.get(), SHUT_WR);
+  timeval tv{.tv_sec = 1, .tv_usec = 0};
+  (void)::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buffer[4096];
+  for (size_t dropped = 0; dropped < 64 * 1024;) {
+    ssize_t n = ::recv(fd_.get(), buffer, sizeof buffer, 0);
+    if (n <= 0) return;
+    dropped += static_cast<size_t>(n);
+  }
+}
+
 void ClientStream::Shutdown() { ::shutdown(fd_.get(), SHUT_RDWR); }
 
 }  // namespace corral::agent::dashboard

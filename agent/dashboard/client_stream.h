@@ -47,6 +47,11 @@ class ClientStream {
   absl::StatusOr<size_t> Read(std::string& out, size_t max);
   // All of `data`, or an error (timeout, peer gone).
   absl::Status Write(absl::string_view data);
+  // After an answer sent before the request was read whole (431): ends the sending side, then
+  // reads and drops what the client still sends (64 KiB and 1 s at most), so closing does not
+  // reset the connection under the answer before the client has read it. Plain HTTP only; a
+  // TLS stream just closes.
+  void LingeringClose();
   // Wakes a blocked Read or Write; any thread.
   void Shutdown();
   int fd() const { return fd_.get(); }

@@ -1,6 +1,7 @@
 #include "agent/dashboard/dashboard_feed.h"
 
 #include <grpcpp/grpcpp.h>
+#include <pthread.h>
 
 #include <chrono>
 #include <set>
@@ -15,7 +16,6 @@ namespace corral::agent::dashboard {
 namespace {
 
 constexpr absl::Duration kRetry = absl::Seconds(1);
-constexpr auto kListDeadline = std::chrono::seconds(5);
 
 double Ms(uint64_t ns) { return static_cast<double>(ns) / 1e6; }
 
@@ -71,20 +71,25 @@ DashboardFeed::DashboardFeed(const std::string& socket_path)
     : channel_(grpc::CreateChannel("unix:" + socket_path, grpc::InsecureChannelCredentials())),
       agent_(v1::Agent::NewStub(channel_)),
       stats_(v1::Stats::NewStub(channel_)) {
-  stats_thread_ = std::thread([this] { StatsLoop(); });
-  events_thread_ = std::thread([this] { EventsLoop(); });
+  table_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "dash-table");  // for top -H and /proc/PID/task
+    TableLoop();
+  });
+  events_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "dash-events");
+    EventsLoop();
+  });
 }
 
 DashboardFeed::~DashboardFeed() {
   Stop();
-  stats_thread_.join();
+  table_thread_.join();
   events_thread_.join();
 }
 
 void DashboardFeed::Stop() {
   absl::MutexLock lock(&mu_);
   stopping_ = true;
-  if (stats_call_ != nullptr) stats_call_->TryCancel();
   if (events_call_ != nullptr) events_call_->TryCancel();
 }
 
@@ -99,37 +104,33 @@ bool DashboardFeed::Pause(absl::Duration d) {
   return !stopping_;
 }
 
-void DashboardFeed::StatsLoop() {
-  do {
-    grpc::ClientContext context;
-    {
-      absl::MutexLock lock(&mu_);
-      if (stopping_) return;
-      stats_call_ = &context;
-    }
-    v1::WatchStatsRequest request;  // every server, once a second
-    std::unique_ptr<grpc::ClientReader<v1::StatsReport>> reader =
-        stats_->WatchStats(&context, request);
-    v1::StatsReport report;
-    while (reader->Read(&report)) OnReport(report);
-    grpc::Status status = reader->Finish();
-    {
-      absl::MutexLock lock(&mu_);
-      stats_call_ = nullptr;
-    }
-    if (!stopping()) spdlog::warn("dashboard: watch stats: {}", status.error_message());
-  } while (Pause(kRetry));
+void DashboardFeed::Publish(const std::vector<v1::Server>& servers, const v1::StatsReport& report) {
+  std::pair<std::vector<v1::Server>, v1::StatsReport> sample(servers, report);  // copied unlocked
+  absl::MutexLock lock(&mu_);
+  pending_ = std::move(sample);
 }
 
-void DashboardFeed::OnReport(const v1::StatsReport& report) {
-  // List for what stats lack; without it (the agent busy) the rows only miss reasons.
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + kListDeadline);
-  v1::ListResponse list;
-  (void)agent_->List(&context, v1::ListRequest(), &list);
-  std::map<std::string, const v1::Server*> by_name;
-  for (const v1::Server& s : list.servers()) by_name[s.spec().name()] = &s;
+void DashboardFeed::TableLoop() {
+  while (true) {
+    std::pair<std::vector<v1::Server>, v1::StatsReport> sample;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || pending_.has_value();
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (stopping_) return;
+      sample = *std::move(pending_);
+      pending_.reset();
+    }
+    BuildTable(sample.first, sample.second);
+  }
+}
 
+void DashboardFeed::BuildTable(const std::vector<v1::Server>& servers,
+                               const v1::StatsReport& report) {
+  std::map<std::string, const v1::Server*> by_name;
+  for (const v1::Server& s : servers) by_name[s.spec().name()] = &s;
   std::string rows = "[";
   std::set<std::string> names;
   const double now = static_cast<double>(report.time().seconds()) + report.time().nanos() / 1e9;

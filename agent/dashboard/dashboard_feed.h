@@ -1,22 +1,26 @@
-// DashboardFeed: what every open dashboard shows, taken once for all of them from the agent's
-// own API (its unix socket, where the agent's user is an operator): one WatchStats stream of
-// every server (fed by the agent's once-a-second sampling; no second sampler) and one
-// WatchEvents stream (the event bus). Each stats message, joined with List for what stats lack
-// (the reason of a BACKOFF or FATAL, the program), becomes one JSON array that every
+// DashboardFeed: what every open dashboard shows, made once for all of them. The table comes
+// from the agent's own once-a-second sampling, handed over by Publish (StatsService's sample
+// observer): a WatchStats stream would make the agent sample again for it. Events come from one
+// WatchEvents stream on the agent's own socket (where the agent's user is an operator), which
+// also carries the calls a page makes (actions, workers, log). Each sample, with the servers'
+// records (the reason of a BACKOFF or FATAL, the program), becomes one JSON array that every
 // server-sent-event stream sends as is; each event becomes one JSON object. The last 10 minutes
 // of each server's figures are kept for the charts (kHistoryPoints, one a second).
 //
-// Threads: two of its own (stats, events), each reconnecting after a failure. Every public
-// method may be called from any thread. The destructor cancels both streams and joins them; the
-// agent's gRPC server must still be serving then (main destroys the dashboard first).
+// Threads: two of its own (the table, built off the agent's loop; the events stream, which
+// reconnects after a failure). Every public method may be called from any thread. The
+// destructor cancels the stream and joins both; the agent's gRPC server must still be serving
+// then (main destroys the dashboard first).
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -37,6 +41,10 @@ class DashboardFeed {
   static constexpr size_t kKeptEvents = 200;
 
   explicit DashboardFeed(const std::string& socket_path);
+
+  // One sample of every server (sorted by name) and their records. Copies and returns at once:
+  // the table is built on the feed's thread, not the caller's (the agent's loop).
+  void Publish(const std::vector<v1::Server>& servers, const v1::StatsReport& report);
   ~DashboardFeed();
 
   // Stubs for the calls a page makes itself (actions, one server's workers and log). Any thread.
@@ -63,9 +71,9 @@ class DashboardFeed {
   struct Point {
     double time, rps, p50_ms, p99_ms, errors, cpu, rss_mib;
   };
-  void StatsLoop();
+  void TableLoop();
   void EventsLoop();
-  void OnReport(const v1::StatsReport& report);
+  void BuildTable(const std::vector<v1::Server>& servers, const v1::StatsReport& report);
   // Waits `d` or until the destructor runs; false once stopping.
   bool Pause(absl::Duration d);
 
@@ -75,7 +83,8 @@ class DashboardFeed {
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::ClientContext* stats_call_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // The newest sample not yet made into a table (an older one left waiting is replaced).
+  std::optional<std::pair<std::vector<v1::Server>, v1::StatsReport>> pending_ ABSL_GUARDED_BY(mu_);
   grpc::ClientContext* events_call_ ABSL_GUARDED_BY(mu_) = nullptr;
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   std::string servers_ ABSL_GUARDED_BY(mu_) = "[]";
@@ -83,7 +92,7 @@ class DashboardFeed {
   std::deque<std::string> events_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::deque<Point>> history_ ABSL_GUARDED_BY(mu_);
 
-  std::thread stats_thread_;
+  std::thread table_thread_;
   std::thread events_thread_;
 };
 

@@ -69,6 +69,7 @@ void DashboardRoutes::Serve(ClientStream& stream) {
     if (data.size() >= kMaxHeadBytes) {
       (void)stream.Write(HttpResponse("431 Request Header Fields Too Large", "text/plain",
                                       "request head over 8 KiB\n"));
+      stream.LingeringClose();
       return;
     }
     absl::StatusOr<size_t> n = stream.Read(data, kMaxHeadBytes - data.size());
@@ -87,6 +88,7 @@ void DashboardRoutes::Serve(ClientStream& stream) {
                                         ? "413 Payload Too Large"
                                         : "400 Bad Request",
                                     "text/plain", absl::StrCat(length.status().message(), "\n")));
+    stream.LingeringClose();  // the body it announced may be on its way
     return;
   }
   request->body = data.substr(*head_end);

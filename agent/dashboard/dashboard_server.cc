@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -89,7 +90,10 @@ DashboardServer::DashboardServer(DashboardOptions options, base::UniqueFd listen
       routes_(std::make_unique<DashboardRoutes>(*feed_, options_.tokens, address_,
                                                 options_.tls != nullptr,
                                                 ReadChartJs(options_.chartjs_path))) {
-  accept_thread_ = std::thread([this] { AcceptLoop(); });
+  accept_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "dash-accept");  // for top -H and /proc/PID/task
+    AcceptLoop();
+  });
 }
 
 DashboardServer::~DashboardServer() {
@@ -108,6 +112,11 @@ DashboardServer::~DashboardServer() {
     connections.splice(connections.end(), connections_);
   }
   for (Connection& c : connections) c.thread.join();
+}
+
+void DashboardServer::Publish(const std::vector<v1::Server>& servers,
+                              const v1::StatsReport& report) {
+  feed_->Publish(servers, report);
 }
 
 void DashboardServer::AcceptLoop() {
@@ -155,6 +164,7 @@ void DashboardServer::Admit(base::UniqueFd fd) {
 }
 
 void DashboardServer::Serve(Connection* connection, base::UniqueFd fd) {
+  pthread_setname_np(pthread_self(), "dash-client");
   // The handshake is bounded by kIoTimeout, so the destructor need not interrupt it.
   absl::StatusOr<std::unique_ptr<ClientStream>> stream =
       ClientStream::Accept(std::move(fd), options_.tls.get(), kIoTimeout);

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -26,6 +27,8 @@
 #include "agent/dashboard/client_stream.h"
 #include "agent/token_file.h"
 #include "base/unique_fd.h"
+#include "corral/v1/server.pb.h"
+#include "corral/v1/stats.pb.h"
 
 namespace corral::agent::dashboard {
 
@@ -53,6 +56,10 @@ class DashboardServer {
   static absl::StatusOr<std::unique_ptr<DashboardServer>> Start(DashboardOptions options);
   // Closes the listener, ends every stream and connection, and joins every thread.
   ~DashboardServer();
+
+  // The agent's once-a-second sample of every server (StatsService::SetSampleObserver), for
+  // the table every page shows. Any thread; copies and returns at once.
+  void Publish(const std::vector<v1::Server>& servers, const v1::StatsReport& report);
 
   // "HOST:PORT" actually bound.
   const std::string& address() const { return address_; }

@@ -13,6 +13,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -48,9 +49,12 @@ def wait_for(what, predicate, timeout=WAIT_S, interval=0.1):
 class Agent:
     """A corral-agent in a home of its own, with the dashboard on 127.0.0.1:0."""
 
-    def __init__(self, extra_flags, token_lines=None):
+    def __init__(self, extra_flags, token_lines=None, dashboard=True):
         self.home = tempfile.mkdtemp(prefix="corral-dash-")
-        flags = ["--home", self.home, "--dashboard-listen", "127.0.0.1:0"] + extra_flags
+        # SIGTERM then stops every server: nothing outlives the test.
+        flags = ["--home", self.home, "--stop-servers-on-exit"] + extra_flags
+        if dashboard:
+            flags += ["--dashboard-listen", "127.0.0.1:0"]
         if os.geteuid() == 0:
             flags.append("--allow-root-servers")  # CI runs as root; servers then may too
         if token_lines is not None:
@@ -63,7 +67,12 @@ class Agent:
         self.stderr = open(self.stderr_path, "w")
         self.proc = subprocess.Popen([os.path.join(ARGS.bin, "corral-agent")] + flags,
                                      stdout=subprocess.DEVNULL, stderr=self.stderr)
-        self.url = wait_for("the agent's 'dashboard on' line", self._dashboard_url)
+        self.url = None
+        if dashboard:
+            self.url = wait_for("the agent's 'dashboard on' line", self._dashboard_url)
+        else:
+            wait_for("the agent's socket", lambda: os.path.exists(os.path.join(self.home,
+                                                                               "agent.sock")))
 
     def _dashboard_url(self):
         if self.proc.poll() is not None:
@@ -85,11 +94,12 @@ class Agent:
         return json.loads(self.ctl("--json", "get", name))["server"]
 
     def close(self):
+        self.proc.send_signal(signal.SIGTERM)
         try:
-            self.ctl("rm", "--all")
+            self.proc.wait(timeout=180)
         finally:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=30)
+            if self.proc.poll() is None:
+                self.proc.kill()
             self.stderr.close()
             shutil.rmtree(self.home, ignore_errors=True)
 
@@ -194,7 +204,8 @@ class DashboardTest(unittest.TestCase):
                              "descending")
             self.assertEqual(self.find("#servers tbody tr").get_attribute("data-name"), "web")
             self.open_server("web")
-            self.assertEqual(len(self.browser.find_elements(By.CSS_SELECTOR, "#charts canvas")), 5)
+            wait_for("the five charts", lambda: len(self.browser.find_elements(
+                By.CSS_SELECTOR, "#charts canvas")) == 5)
             wait_for("the workers table", lambda: self.browser.find_elements(
                 By.CSS_SELECTOR, "#workers tbody tr"))
             wait_for("the log", lambda: "READY" in self.text("#log") or self.text("#log"))
@@ -291,8 +302,49 @@ class DashboardTest(unittest.TestCase):
             self.browser.set_window_size(1280, 800)
 
 
-class TokenlessTest(unittest.TestCase):
-    """Without --token-file: loopback only, and every visitor a monitor."""
+class ServingTest(unittest.TestCase):
+    """HTTPS, and the dashboard without --token-file (loopback only, every visitor a monitor)."""
+
+    def test_https_with_the_given_certificate_and_a_secure_cookie(self):
+        certs = tempfile.mkdtemp(prefix="corral-dash-tls-")
+        try:
+            cert, key = os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
+                            "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                            "-keyout", key, "-out", cert], check=True, capture_output=True)
+            agent = Agent(["--tls-cert", cert, "--tls-key", key],
+                          ["ops operator " + OPERATOR_TOKEN])
+            try:
+                self.assertTrue(agent.url.startswith("https://"), agent.url)
+                context = ssl.create_default_context(cafile=cert)
+                page = urllib.request.urlopen(agent.url + "/", timeout=10, context=context).read()
+                self.assertIn(b"Corral dashboard", page)
+
+                class NoRedirect(urllib.request.HTTPRedirectHandler):
+                    def redirect_request(self, *args):
+                        return None
+                opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context),
+                                                     NoRedirect)
+                login = urllib.request.Request(agent.url + "/login", method="POST",
+                                               data=("token=" + OPERATOR_TOKEN).encode())
+                with self.assertRaises(urllib.error.HTTPError) as redirected:
+                    opener.open(login, timeout=10)
+                cookie = redirected.exception.headers["Set-Cookie"]
+                self.assertIn("HttpOnly", cookie)
+                self.assertIn("SameSite=Strict", cookie)
+                self.assertIn("Secure", cookie)
+                session = urllib.request.Request(agent.url + "/api/session",
+                                                 headers={"Cookie": cookie.split(";")[0]})
+                me = json.loads(opener.open(session, timeout=10).read())
+                self.assertEqual(me["role"], "operator")
+                # Plain HTTP to the TLS port gets no page.
+                with self.assertRaises(Exception):
+                    urllib.request.urlopen(agent.url.replace("https:", "http:") + "/", timeout=10)
+            finally:
+                agent.close()
+        finally:
+            shutil.rmtree(certs, ignore_errors=True)
 
     def test_loopback_without_tokens_is_read_only(self):
         agent = Agent([])
@@ -310,6 +362,49 @@ class TokenlessTest(unittest.TestCase):
             with self.assertRaises(urllib.error.HTTPError) as misdirected:
                 urllib.request.urlopen(request, timeout=10)
             self.assertEqual(misdirected.exception.code, 421)
+        finally:
+            agent.close()
+
+    def test_what_a_client_may_hold_is_bounded(self):
+        agent = Agent([])
+        host, port = agent.url[len("http://"):].rsplit(":", 1)
+
+        def exchange(request, read_all=True):
+            sock = socket.create_connection((host, int(port)), timeout=10)
+            sock.sendall(request)
+            reply = b""
+            while b"\r\n\r\n" not in reply or read_all:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+            return sock, reply
+
+        try:
+            head = "GET / HTTP/1.1\r\nHost: %s:%s\r\n" % (host, port)
+            sock, reply = exchange((head + "X-Pad: " + "a" * 9000 + "\r\n\r\n").encode())
+            sock.close()
+            self.assertTrue(reply.startswith(b"HTTP/1.1 431 "), reply[:80])
+            sock, reply = exchange(("POST /login HTTP/1.1\r\nHost: %s:%s\r\n"
+                                    "Content-Length: 5000\r\n\r\n" % (host, port)).encode())
+            sock.close()
+            self.assertTrue(reply.startswith(b"HTTP/1.1 413 "), reply[:80])
+            # Live streams: up to the bound, then 503 at once.
+            streams = []
+            try:
+                for _ in range(24):
+                    sock, reply = exchange(
+                        ("GET /api/events HTTP/1.1\r\nHost: %s:%s\r\n\r\n" % (host, port)).encode(),
+                        read_all=False)
+                    self.assertTrue(reply.startswith(b"HTTP/1.1 200 "), reply[:80])
+                    streams.append(sock)
+                sock, reply = exchange(
+                    ("GET /api/events HTTP/1.1\r\nHost: %s:%s\r\n\r\n" % (host, port)).encode())
+                sock.close()
+                self.assertTrue(reply.startswith(b"HTTP/1.1 503 "), reply[:80])
+            finally:
+                for sock in streams:
+                    sock.close()
         finally:
             agent.close()
 

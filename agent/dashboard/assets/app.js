@@ -204,7 +204,8 @@ function renderEvents() {
 
 async function refreshWorkers() {
   const now = Date.now();
-  if (!app.server || now - app.workersAt < 2000) return;
+  // Every 5 s: a per-worker sample is the dearest thing the page asks for (one entry per slot).
+  if (!app.server || now - app.workersAt < 5000) return;
   app.workersAt = now;
   const res = await fetch('/api/workers?name=' + encodeURIComponent(app.server));
   if (!res.ok) return;
