@@ -241,11 +241,21 @@ class DashboardTest(unittest.TestCase):
         pid = self.agent.server("web")["pid"]
         os.kill(pid, signal.SIGKILL)
         # One read of the page, so that what is checked is one moment of it.
-        seen = wait_for("BACKOFF", lambda: (lambda v: v if v[0] == "BACKOFF" else None)(
-            self.browser.execute_script(
+        page = []
+
+        def backoff_shown():
+            page[:] = self.browser.execute_script(
                 "const s = document.getElementById('server-state');"
                 "return [s.dataset.state, s.textContent,"
-                "        document.getElementById('alerts').textContent];")), interval=0.05)
+                "        document.getElementById('alerts').textContent,"
+                "        document.getElementById('link').textContent];")
+            return page[0] == "BACKOFF" and list(page)
+        try:
+            seen = wait_for("BACKOFF", backoff_shown, interval=0.05)
+        except AssertionError:
+            self.shot("4-backoff-not-seen")
+            raise AssertionError("the page never showed BACKOFF; it showed %r; the agent says %r"
+                                 % (page, self.agent.server("web")))
         self.shot("4-backoff")
         self.assertIn("BACKOFF: died: killed by signal 9", seen[1])
         self.assertIn("web is BACKOFF", seen[2])
