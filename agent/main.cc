@@ -30,6 +30,7 @@
 #include "agent/caller_access.h"
 #include "agent/control_socket.h"
 #include "agent/daemon.h"
+#include "agent/dashboard/dashboard_server.h"
 #include "agent/event_bus.h"
 #include "agent/event_loop.h"
 #include "agent/metrics_endpoint.h"
@@ -39,6 +40,7 @@
 #include "agent/stats_service.h"
 #include "agent/supervisor.h"
 #include "agent/systemd_ready.h"
+#include "agent/token_file.h"
 #include "base/agent_home.h"
 #include "base/syscall_error.h"
 #include "base/unique_fd.h"
@@ -65,6 +67,7 @@ struct Flags {
   bool daemon = false;                   // detach; log to HOME/agent.log
   RemoteFlags remote;                    // the TCP listener (docs/remote.md)
   std::string notify_socket;             // systemd's NOTIFY_SOCKET, taken from the environment
+  std::string dashboard_listen;          // HOST:PORT of the web dashboard; empty: none
 };
 
 // Reports a failure to start: to the waiting parent of a daemon, which prints it, or on
@@ -101,6 +104,38 @@ std::string SiblingBinary(const char* name) {
   std::error_code ec;
   std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
   return (self.parent_path() / name).string();
+}
+
+// The web dashboard of --dashboard-listen, calling the agent on `socket_path` (which must
+// already serve); null without the flag.
+absl::StatusOr<std::unique_ptr<dashboard::DashboardServer>> StartDashboard(
+    const Flags& flags, const std::string& socket_path) {
+  if (flags.dashboard_listen.empty()) return nullptr;
+  dashboard::DashboardOptions options;
+  options.listen = flags.dashboard_listen;
+  options.socket_path = socket_path;
+  options.chartjs_path = dashboard::kDebianChartJs;
+  if (!flags.remote.token_file.empty()) {
+    absl::StatusOr<TokenTable> tokens = TokenTable::Load(flags.remote.token_file);
+    if (!tokens.ok()) return tokens.status();
+    options.tokens = *std::move(tokens);
+  }
+  if (flags.remote.tls_cert.empty() != flags.remote.tls_key.empty()) {
+    return absl::InvalidArgumentError("serve the dashboard: --tls-cert and --tls-key go together");
+  }
+  if (!flags.remote.tls_cert.empty()) {
+    absl::StatusOr<std::shared_ptr<dashboard::TlsContext>> tls =
+        dashboard::TlsContext::Load(flags.remote.tls_cert, flags.remote.tls_key);
+    if (!tls.ok()) return tls.status();
+    options.tls = *std::move(tls);
+  }
+  absl::StatusOr<std::unique_ptr<dashboard::DashboardServer>> started =
+      dashboard::DashboardServer::Start(std::move(options));
+  if (started.ok()) {
+    spdlog::info("dashboard on {}://{}/{}", (*started)->scheme(), (*started)->address(),
+                 flags.remote.token_file.empty() ? " (no --token-file: read only, loopback only)" : "");
+  }
+  return started;
 }
 
 int RunAgent(const Flags& flags, StartReport& report) {
@@ -214,6 +249,22 @@ int RunAgent(const Flags& flags, StartReport& report) {
     server->Shutdown(std::chrono::system_clock::now());
     return fail(std::string(control.status().message()));
   }
+  absl::StatusOr<std::unique_ptr<dashboard::DashboardServer>> web =
+      StartDashboard(flags, socket_path);
+  if (!web.ok()) {
+    (*control)->Close();
+    server->Shutdown(std::chrono::system_clock::now());
+    return fail(std::string(web.status().message()));
+  }
+  std::unique_ptr<dashboard::DashboardServer> dashboard_server = *std::move(web);
+  if (dashboard_server != nullptr) {
+    // The dashboard's table shares the agent's once-a-second sampling (no sampler of its own).
+    stats_service.SetSampleObserver(
+        [d = dashboard_server.get()](const std::vector<v1::Server>& servers,
+                                     const v1::StatsReport& sample) {
+          d->Publish(servers, sample);
+        });
+  }
   server->GetHealthCheckService()->SetServingStatus("corral.v1.Agent", true);
   server->GetHealthCheckService()->SetServingStatus("corral.v1.Stats", true);
   spdlog::info("corral-agent {} listening on unix:{}", ::getpid(), socket_path);
@@ -229,8 +280,11 @@ int RunAgent(const Flags& flags, StartReport& report) {
   std::thread shutdown;
   auto shut_down = [&] {
     supervisor.Close();
+    // On the loop thread, before the dashboard is destroyed on another: no sample reaches it.
+    stats_service.SetSampleObserver(nullptr);
     shutdown = std::thread([&] {
-      (*control)->Close();  // no new connection reaches a server that is shutting down
+      dashboard_server.reset();  // its streams are calls to the server that shuts down next
+      (*control)->Close();       // no new connection reaches a server that is shutting down
       server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
       metrics.reset();  // its requests, too, wait on the loop
       loop.Quit();
@@ -272,6 +326,7 @@ int RunAgent(const Flags& flags, StartReport& report) {
     // The loop failed (its error is logged): nothing can answer the calls still waiting on
     // it, so they are cancelled after a short grace.
     metrics.reset();
+    dashboard_server.reset();
     (*control)->Close();
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   }
@@ -324,6 +379,10 @@ int main(int argc, char** argv) {
   app.add_flag("--stop-servers-on-exit", flags.stop_servers_on_exit,
                "on SIGTERM/SIGINT, stop every server before exiting (default: leave them "
                "running for the next agent to adopt)");
+  app.add_option("--dashboard-listen", flags.dashboard_listen,
+                 "serve the web dashboard on HOST:PORT (default: off); HTTPS with --tls-cert, "
+                 "logins with --token-file; without tokens only on loopback, read only "
+                 "(docs/dashboard.md)");
   corral::agent::RemoteFlags& remote = flags.remote;
   app.add_option("--listen-tcp", remote.listen_tcp,
                  "also serve the API on HOST:PORT over TLS (needs --tls-cert, --tls-key, and "
@@ -342,7 +401,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
-  if (absl::Status s = corral::agent::CheckRemoteFlags(remote); !s.ok()) {
+  if (absl::Status s = corral::agent::CheckRemoteFlags(remote, !flags.dashboard_listen.empty()); !s.ok()) {
     std::cerr << "corral-agent: " << s.message() << "\n";
     return 2;
   }

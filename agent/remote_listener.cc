@@ -29,13 +29,14 @@ absl::StatusOr<std::string> ReadPem(const std::string& flag, const std::string& 
 
 }  // namespace
 
-absl::Status CheckRemoteFlags(const RemoteFlags& flags) {
+absl::Status CheckRemoteFlags(const RemoteFlags& flags, bool dashboard) {
   if (flags.listen_tcp.empty()) {
     for (const auto& [flag, value] :
          {std::pair{"--tls-cert", &flags.tls_cert}, std::pair{"--tls-key", &flags.tls_key},
           std::pair{"--tls-client-ca", &flags.tls_client_ca},
           std::pair{"--token-file", &flags.token_file}}) {
-      if (!value->empty()) {
+      const bool dashboard_uses_it = dashboard && value != &flags.tls_client_ca;
+      if (!value->empty() && !dashboard_uses_it) {
         return absl::InvalidArgumentError(
             absl::StrCat(flag, " is for the TCP listener: give --listen-tcp HOST:PORT too"));
       }

@@ -29,8 +29,10 @@ struct RemoteFlags {
 };
 
 // The flags make sense together: a TCP listener needs a certificate and key, and tokens or a
-// client CA (an open port without credentials is refused). InvalidArgument naming the flag.
-absl::Status CheckRemoteFlags(const RemoteFlags& flags);
+// client CA (an open port without credentials is refused). The certificate, key and tokens
+// also serve the web dashboard, so with `dashboard` they may come without --listen-tcp.
+// InvalidArgument naming the flag.
+absl::Status CheckRemoteFlags(const RemoteFlags& flags, bool dashboard = false);
 
 class RemoteListener {
  public:

@@ -58,9 +58,25 @@ StatsService::StatsService(EventLoop& loop, Supervisor& supervisor, std::string 
 }
 
 void StatsService::SampleTick() {
-  history_.SampleAll(*ServersNamed(""));
+  std::vector<v1::Server> servers = *ServersNamed("");
+  history_.SampleAll(servers);
+  if (observer_) observer_(servers, Report(JustSampled(servers)));
   loop_.RunAfter(std::chrono::milliseconds(absl::ToInt64Milliseconds(kRateWindow)),
                  [this] { SampleTick(); });
+}
+
+std::vector<v1::ServerStats> StatsService::JustSampled(const std::vector<v1::Server>& servers) {
+  std::vector<v1::ServerStats> out;
+  absl::Time now = absl::Now();
+  for (const v1::Server& server : servers) {
+    ServerHistory& history = history_.Of(server.spec().name());
+    // The sample SampleAll just took, however long sampling every server took (Recent would
+    // sample again any older than 100 ms: with many servers, the first ones).
+    std::shared_ptr<const ServerSample> cur = history.Fresh(server, kRateWindow);
+    std::shared_ptr<const ServerSample> base = history.Before(*cur, kRateWindow * 0.8);
+    out.push_back(StatsBetween(server, base.get(), *cur, now, false));
+  }
+  return out;
 }
 
 std::vector<v1::ServerStats> StatsService::WatchSample(Watch& watch,

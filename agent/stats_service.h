@@ -9,7 +9,9 @@
 // client costs no memory.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "agent/caller_access.h"
 #include "agent/event_loop.h"
@@ -34,6 +36,14 @@ class StatsService final : public v1::Stats::CallbackService {
   grpc::ServerWriteReactor<v1::StatsReport>* WatchStats(
       grpc::CallbackServerContext* context, const v1::WatchStatsRequest* request) override;
 
+  // Called on the loop thread right after each once-a-second sample, with every server (sorted
+  // by name) and its stats over the last second. A consumer that shows every server (the
+  // dashboard) shares this sampling rather than asking for fresher samples of its own, as a
+  // WatchStats stream would. Must not block. Loop thread (or before the loop runs); null clears.
+  using SampleObserver =
+      std::function<void(const std::vector<v1::Server>&, const v1::StatsReport&)>;
+  void SetSampleObserver(SampleObserver observer) { observer_ = std::move(observer); }
+
   // The Prometheus exposition of every server. Any thread except the loop's: it waits for the
   // loop to sample (at most 5 s; then an empty exposition with a comment saying so).
   std::string RenderMetrics();
@@ -43,6 +53,8 @@ class StatsService final : public v1::Stats::CallbackService {
   void WatchTick(std::shared_ptr<Watch> watch);
   // Loop thread. The next message of `watch` for `servers`.
   std::vector<v1::ServerStats> WatchSample(Watch& watch, const std::vector<v1::Server>& servers);
+  // Loop thread. The stats of `servers` from the samples SampleAll has just taken.
+  std::vector<v1::ServerStats> JustSampled(const std::vector<v1::Server>& servers);
   // Loop thread. Samples every server, then again after kRateWindow, for as long as the loop runs.
   void SampleTick();
   // Loop thread. Every server (name empty, sorted by name) or the one named; NOT_FOUND.
@@ -56,6 +68,7 @@ class StatsService final : public v1::Stats::CallbackService {
   // Loop thread only: every server sampled each kRateWindow (SampleTick), and on demand when a
   // consumer wants fresher counts. Serves GetStats, every watch and RenderMetrics.
   StatsHistory history_;
+  SampleObserver observer_;  // loop thread only
 };
 
 }  // namespace corral::agent
