@@ -120,10 +120,9 @@ def main():
         linger = int(args[args.index("--slow-exit") + 1]) / 1000.0
 
         def drain(signum, frame):
-            # Stop accepting, and return: a connection accepted just before the signal still
-            # gets its thread (sleeping here would cut it); the timer ends the process.
             listener.close()
-            threading.Timer(linger, lambda: os._exit(0)).start()
+            time.sleep(linger)
+            os._exit(0)
 
         signal.signal(signal.SIGTERM, drain)
     if "--notify" in args:
@@ -141,11 +140,7 @@ def main():
         threading.Thread(target=ping, daemon=True).start()
     print("serving on descriptor 3 as pid %d" % os.getpid(), flush=True)
     while True:
-        try:
-            conn, _ = listener.accept()
-        except OSError:  # closed by the drain: wait for its timer
-            while True:
-                time.sleep(3600)
+        conn, _ = listener.accept()
         threading.Thread(target=serve_one, args=(conn, info), daemon=True).start()
 
 
