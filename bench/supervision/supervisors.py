@@ -221,3 +221,34 @@ killasgroup=true
     def close(self):
         self.daemon.send_signal(signal.SIGTERM)
         self.daemon.wait(30)
+
+
+class _Done:
+    """A start command that has already returned."""
+
+    def wait(self, timeout=None):
+        return 0
+
+
+class SupervisordRpc:
+    """The same supervisord driven over its XML-RPC socket from this process, without
+    supervisorctl: what the daemon itself costs, without its command line's Python start-up."""
+    name = "supervisord rpc"
+
+    def __init__(self, daemon):
+        from supervisor.xmlrpc import SupervisorTransport
+        import xmlrpc.client
+        self.daemon = daemon
+        self.py_port = daemon.py_port
+        transport = SupervisorTransport(None, None, f"unix://{daemon.dir}/supervisor.sock")
+        self.proxy = xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+
+    def start_py(self):
+        self.proxy.supervisor.startProcess("py", False)  # returns once spawned
+        return _Done()
+
+    def stop_py(self):
+        self.proxy.supervisor.stopProcess("py", True)
+
+    def events(self, since):
+        return self.daemon.events(since)
