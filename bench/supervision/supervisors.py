@@ -17,9 +17,11 @@ from probes import free_port
 PY_PROGRAM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
                           "programs", "fd3_server.py")
 
-# On SIGTERM the program stops accepting and lets its requests finish (200 ms), as a server
-# that drains; without it a restart cuts the requests in flight under either supervisor.
-PY_ARGS = ["--slow-exit", "200"]
+# On SIGTERM the program stops accepting, answers what it accepted and exits 200 ms later, as a
+# server that drains; without it a restart cuts the requests in flight under either supervisor.
+# Under supervisord its port stays bound meanwhile, and what connects then is reset at its exit
+# (cut); under Corral it waits on the agent's socket for the next process.
+PY_ARGS = ["--drain", "200"]
 
 
 def run(cmd):
