@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <vector>
@@ -56,6 +58,11 @@ class HttpLoadLoop {
     schedule_ = OpenLoopSchedule(start, options_.rate, options_.connections);
     measure_from_ = start + std::chrono::duration_cast<Clock::duration>(options_.warmup);
     end_ = measure_from_ + std::chrono::duration_cast<Clock::duration>(options_.duration);
+    result_->per_second.assign(static_cast<size_t>(std::ceil(options_.duration.count())), 0);
+    result_->window_start_unix =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch() -
+                                      (Clock::now() - measure_from_))
+            .count();
     slots_.resize(count);
     for (int i = 0; i < count; ++i) {
       slots_[i].next_due = schedule_.Due(static_cast<int>(first_id_) + i, 0);
@@ -237,6 +244,7 @@ class HttpLoadLoop {
       ++result_->messages;
       result_->bytes += head.body_length;
       ++result_->per_connection[i];
+      CountInSecond(now);
       result_->latency.Record(Nanos(now - from));
     }
     if (head.close || options_.close) {
@@ -245,6 +253,23 @@ class HttpLoadLoop {
     }
     if (!open_loop_ && now < end_) Enqueue(i, now);
     return true;
+  }
+
+  // An answer that arrived at `now`, in its second of the window. A closed loop counts the
+  // answers its last wait returned past the end in the last second; an open loop's drain may
+  // add seconds after the window.
+  void CountInSecond(Clock::time_point now) {
+    auto second = static_cast<size_t>(
+        std::max(0.0, std::chrono::duration<double>(now - measure_from_).count()));
+    std::vector<uint64_t>& counts = result_->per_second;
+    if (second >= counts.size()) {
+      if (open_loop_ || counts.empty()) {
+        counts.resize(second + 1);
+      } else {
+        second = counts.size() - 1;
+      }
+    }
+    ++counts[second];
   }
 
   // The server ended the connection (EOF or reset). Between answers that is a server closing

@@ -49,6 +49,26 @@ TEST(HttpLoadTest, ClosedLoopCountsEveryConnection) {
   EXPECT_EQ(r.latency.count(), r.messages);
 }
 
+// A server silent for the first 1.1 s: the per-second counts place the gap in the first second
+// (what bench/reload reads a reload's dip from), and they add up to the total.
+TEST(HttpLoadTest, PerSecondCountsPlaceAnswersInTheirSecond) {
+  TestHttpServer server(ServerWith([](auto& o) { o.first_answer_delay_ms = 1100; }));
+  int port = server.Start();
+  ASSERT_NE(port, 0);
+  const double before = static_cast<double>(std::chrono::duration_cast<milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count()) /
+                        1000;
+  LoadResult r = RunHttp(Options(port, 1, 2.0), 0, 1);
+  EXPECT_TRUE(r.Ok());
+  ASSERT_EQ(r.per_second.size(), 2u);
+  EXPECT_EQ(r.per_second[0], 0u);
+  EXPECT_GT(r.per_second[1], 0u);
+  EXPECT_EQ(r.per_second[0] + r.per_second[1], r.messages);
+  EXPECT_GE(r.window_start_unix, before);
+  EXPECT_LT(r.window_start_unix, before + 5);
+}
+
 // What wrk cannot see: a server that answers 2 of 6 connections looks busy and error-free.
 TEST(HttpLoadTest, ConnectionsNeverAnsweredCountAsZero) {
   TestHttpServer server(ServerWith([](auto& o) { o.answer_connections = 2; }));

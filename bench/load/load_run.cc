@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <numeric>
+#include <string>
 
 namespace corral::load {
 
@@ -22,6 +23,9 @@ void LoadResult::Merge(const LoadResult& other) {
   unanswered += other.unanswered;
   per_connection.insert(per_connection.end(), other.per_connection.begin(),
                         other.per_connection.end());
+  if (per_second.size() < other.per_second.size()) per_second.resize(other.per_second.size());
+  for (size_t i = 0; i < other.per_second.size(); ++i) per_second[i] += other.per_second[i];
+  if (window_start_unix == 0) window_start_unix = other.window_start_unix;
   seconds = std::max(seconds, other.seconds);
   latency.Merge(other.latency);
 }
@@ -66,6 +70,19 @@ bool ParseLoopbackTarget(const std::string& text, sockaddr_in* out, std::string*
   return true;
 }
 
+namespace {
+
+std::string PerSecondText(const LoadResult& r, const char* separator) {
+  std::string text;
+  for (size_t i = 0; i < r.per_second.size(); ++i) {
+    if (i > 0) text += separator;
+    text += std::to_string(r.per_second[i]);
+  }
+  return text;
+}
+
+}  // namespace
+
 void PrintResult(const std::string& mode, const LoadOptions& options, const LoadResult& r,
                  bool json) {
   double secs = r.seconds > 0 ? r.seconds : 1;
@@ -80,7 +97,7 @@ void PrintResult(const std::string& mode, const LoadOptions& options, const Load
         "\"wrong_echoes\":%llu,\"connection_errors\":%llu,\"losses\":%llu,"
         "\"late_replies\":%llu,\"bad_responses\":%llu,\"retries\":%llu,"
         "\"scheduled\":%llu,\"unanswered\":%llu,\"connections_answered\":%d,"
-        "\"slowest_share\":%.3f,\"ok\":%s}\n",
+        "\"slowest_share\":%.3f,\"window_start_unix\":%.3f,\"per_second\":[%s],\"ok\":%s}\n",
         mode.c_str(), options.connections, options.size, r.seconds,
         static_cast<unsigned long long>(r.messages), rate, byte_rate, us(0.5), us(0.99), us(0.999),
         static_cast<double>(r.latency.max()) / 1e3, static_cast<unsigned long long>(r.wrong_echoes),
@@ -89,7 +106,7 @@ void PrintResult(const std::string& mode, const LoadOptions& options, const Load
         static_cast<unsigned long long>(r.bad_responses),
         static_cast<unsigned long long>(r.retries), static_cast<unsigned long long>(r.scheduled),
         static_cast<unsigned long long>(r.unanswered), r.AnsweredConnections(), r.SlowestShare(),
-        r.Ok() ? "true" : "false");
+        r.window_start_unix, PerSecondText(r, ",").c_str(), r.Ok() ? "true" : "false");
   } else {
     if (mode.rfind("http", 0) == 0) {
       std::printf("%s: %d connections, GET %s%s, %.2f s measured\n", mode.c_str(),
@@ -115,6 +132,7 @@ void PrintResult(const std::string& mode, const LoadOptions& options, const Load
                   static_cast<unsigned long long>(r.retries),
                   static_cast<unsigned long long>(r.scheduled),
                   static_cast<unsigned long long>(r.unanswered));
+      std::printf("  per second   %s\n", PerSecondText(r, " ").c_str());
     }
   }
   std::fflush(stdout);

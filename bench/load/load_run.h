@@ -57,6 +57,10 @@ struct LoadResult {
   // Answers counted in the measured window, one entry per load connection (a slot that
   // reconnects under Connection: close stays one entry), in connection order.
   std::vector<uint64_t> per_connection;
+  // HTTP: the answers counted in each second of the measured window, by when they arrived
+  // (entry 0: its first second), so a dip can be placed in time; they sum to `messages`.
+  std::vector<uint64_t> per_second;
+  double window_start_unix = 0;  // HTTP: wall-clock seconds since the epoch at the window's start
 
   // Appends `other`'s connections after this one's: merge threads in connection order.
   void Merge(const LoadResult& other);
