@@ -72,6 +72,10 @@ RULES = {
     "examples/": SDK,
     "servers/": ["base/", "servers/", "spec/", PROTO] + SDK,
     "agent/procfs/": ["base/", "agent/procfs/"],
+    # The web dashboard: a client of the agent's own API, with the agent's tokens and roles.
+    "agent/dashboard/": ["base/", "agent/dashboard/", "agent/token_file.h",
+                         "agent/caller_access.h", PROTO, "servers/net/address.h",
+                         "servers/net/socket.h"],
     "agent/logger/": ["base/", "agent/logger/"],
     "agent/": ["base/", "agent/", "spec/", PROTO, "servers/stats/", "servers/net/address.h",
                "servers/net/socket.h", "servers/net/receive_buffer.h", "servers/server_kinds.h",
