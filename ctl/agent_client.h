@@ -19,6 +19,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "corral/v1/agent.grpc.pb.h"
 #include "corral/v1/stats.grpc.pb.h"
@@ -37,6 +38,14 @@ class AgentClient {
   AgentClient& operator=(const AgentClient&) = delete;
 
   const std::string& target() const { return target_; }
+
+  // The Agent service's stub, connected as Call connects, for code written against the
+  // generated interface (the config apply shared with corral-agent: spec/config_apply.h).
+  // Owned by this client.
+  absl::StatusOr<v1::Agent::StubInterface*> AgentStub() {
+    if (absl::Status ready = Connect(); !ready.ok()) return ready;
+    return agent_.get();
+  }
 
   // One request, one response, by `deadline`: `method` is a unary rpc of a generated stub, as
   // &v1::Agent::Stub::List. The status is the agent's, or Unavailable (could not reach it),
