@@ -161,6 +161,34 @@ grpc::ServerUnaryReactor* AgentService::Restart(grpc::CallbackServerContext* con
   return reactor;
 }
 
+grpc::ServerUnaryReactor* AgentService::Reload(grpc::CallbackServerContext* context,
+                                               const v1::ReloadRequest* request,
+                                               v1::ReloadResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!Admitted(*context, Role::kOperator, "Reload", reactor)) return reactor;
+  // A new spec may name another user: the same check as a Start.
+  std::optional<v1::ServerSpec> spec;
+  if (request->has_spec()) {
+    std::optional<Caller> caller = access_.CallerOf(*context);
+    absl::StatusOr<v1::ServerSpec> authorized =
+        caller
+            ? AuthorizeRunAs(request->spec(), *caller, access_.IsBuiltInOperator(*caller), run_as_)
+            : absl::PermissionDeniedError("the caller's connection was never identified");
+    if (!authorized.ok()) {
+      reactor->Finish(ToGrpcStatus(authorized.status()));
+      return reactor;
+    }
+    spec = *std::move(authorized);
+  }
+  loop_.RunInLoop([this, reactor, request, response, spec = std::move(spec)] {
+    supervisor_.Reload(request->name(), spec ? &*spec : nullptr,
+                       [reactor, response](absl::StatusOr<v1::Server> result) {
+                         FinishWithServer(reactor, result, response->mutable_server());
+                       });
+  });
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* AgentService::Remove(grpc::CallbackServerContext* context,
                                                const v1::RemoveRequest* request,
                                                v1::RemoveResponse*) {

@@ -37,6 +37,9 @@ class AgentService final : public v1::Agent::CallbackService {
   grpc::ServerUnaryReactor* Restart(grpc::CallbackServerContext* context,
                                     const v1::RestartRequest* request,
                                     v1::RestartResponse* response) override;
+  grpc::ServerUnaryReactor* Reload(grpc::CallbackServerContext* context,
+                                   const v1::ReloadRequest* request,
+                                   v1::ReloadResponse* response) override;
   grpc::ServerUnaryReactor* Remove(grpc::CallbackServerContext* context,
                                    const v1::RemoveRequest* request,
                                    v1::RemoveResponse* response) override;

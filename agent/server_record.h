@@ -27,9 +27,17 @@ struct Supervisor::Waiter {
   std::function<void(absl::Status)> fire;
 };
 
-struct Supervisor::Record {
-  uint64_t id = 0;  // distinguishes a removed-then-re-added server in pending callbacks
-  v1::ServerSpec spec;
+// One process slot of a server: spec.instances of them share the server's sockets, each
+// supervised on its own (state machine, pid, restarts, backoff, FATAL).
+struct Supervisor::Instance {
+  // What the process is to the server: one of its instances, a reload's new process waiting to
+  // be READY, or an old process draining after a reload replaced it.
+  enum class Role { kServing, kCandidate, kDraining };
+
+  uint32_t index = 0;  // which instance (a candidate: the one it replaces)
+  // Unique in the agent: what pending callbacks find it by, whichever list it moves to.
+  uint64_t serial = 0;
+  Role role = Role::kServing;
   ServerState state = ServerState::kStopped;
 
   // The current process, if any.
@@ -65,28 +73,59 @@ struct Supervisor::Record {
   // The liveness probe and memory guard of the process, once READY (supervisor_health.cc).
   HealthWatch health;
 
-  // The sockets the agent holds for the server (listen_sockets.h): bound before its first
-  // process, handed to every process, kept across restarts.
-  std::vector<HeldSocket> sockets;
-  // A Restart is under way: its stop keeps the sockets for the process it starts next.
-  bool keep_sockets = false;
-  // After an adoption the agent holds no socket (the adopted process has them): the addresses
-  // to bind again, the same ports, once that process has gone.
-  std::vector<v1::ListenSocket> rebind;
-
   uint32_t restarts = 0;
   uint32_t consecutive_failures = 0;
   std::chrono::milliseconds backoff_delay{0};
   std::optional<ExitInfo> last_exit;
   std::string reason;
   absl::Time next_start_time;
+
+  EventLoop::TimerId timer = 0;  // the one deadline that matters in the current state
+};
+
+// A rolling reload (ReloadServer, issue 22): one instance at a time, a new process is started
+// on the held sockets; once it is READY it takes the instance's place and the old process is
+// told to drain. Any failure of a new process ends the reload; the old processes keep serving.
+struct Supervisor::ReloadRun {
+  v1::ServerSpec spec;  // the new spec; the record's becomes it once every instance is replaced
+  uint32_t next = 0;    // the instance being replaced
+  std::unique_ptr<Instance> candidate;
+  absl::Time started;
+  std::vector<ServerCallback> done;
+};
+
+struct Supervisor::Record {
+  uint64_t id = 0;  // distinguishes a removed-then-re-added server in pending callbacks
+  v1::ServerSpec spec;
+  // spec.instances of them (at least one), by index.
+  std::vector<std::unique_ptr<Instance>> instances;
+
+  // The sockets the agent holds for the server (listen_sockets.h): bound before its first
+  // process, handed to every process of every instance, kept across restarts.
+  std::vector<HeldSocket> sockets;
+  // A Restart is under way: its stop keeps the sockets for the process it starts next.
+  bool keep_sockets = false;
+  // After an adoption whose sockets could not be recovered from the adopted processes
+  // (socket_recovery.h), the agent holds none: the addresses to bind again, the same ports,
+  // once those processes have gone.
+  std::vector<v1::ListenSocket> rebind;
+
   uint32_t stop_timeout_override_ms = 0;
   // A Remove is under way: nothing may start the server again (a racing Restart would spawn a
   // process the erase then orphans); Restart and pending starts answer ABORTED.
   bool removing = false;
 
-  EventLoop::TimerId timer = 0;  // the one deadline that matters in the current state
   std::vector<Waiter> waiters;
+
+  // The reload under way (supervisor_reload.cc), and the old processes it replaced that are
+  // still draining (SIGTERMed; stopped at their stop timeout).
+  std::unique_ptr<ReloadRun> reload;
+  std::vector<std::unique_ptr<Instance>> draining;
+
+  // The server as a whole, for views and the state file (supervisor_record.cc): the most
+  // telling of its instances' states (STOPPING, then one all share, then RUNNING, ...).
+  ServerState state() const;
+  Instance& first() const { return *instances.front(); }
 };
 
 }  // namespace corral::agent

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "agent/instance_stats.h"
 #include "agent/procfs/process_tree.h"
 #include "servers/stats/error_kind.h"
 #include "servers/stats/worker_state.h"
@@ -222,17 +223,21 @@ const stats::HistogramSnapshot* ServerHistory::lifetime_latency() const {
 void StatsHistory::SampleAll(const std::vector<v1::Server>& servers) {
   std::set<std::string> seen;
   for (const v1::Server& server : servers) {
-    seen.insert(server.spec().name());
-    Of(server.spec().name()).Sample(server);
+    for (const StatsUnit& unit : StatsUnitsOf(home_, server)) {
+      seen.insert(unit.key);
+      Of(unit.key, unit.scoreboard_path).Sample(unit.view);
+    }
   }
   std::erase_if(servers_, [&](const auto& e) { return !seen.contains(e.first); });
 }
 
 ServerHistory& StatsHistory::Of(const std::string& name) {
-  std::unique_ptr<ServerHistory>& history = servers_[name];
-  if (history == nullptr) {
-    history = std::make_unique<ServerHistory>(ScoreboardPath(home_, name), fs_);
-  }
+  return Of(name, ScoreboardPath(home_, name));
+}
+
+ServerHistory& StatsHistory::Of(const std::string& key, const std::string& scoreboard_path) {
+  std::unique_ptr<ServerHistory>& history = servers_[key];
+  if (history == nullptr) history = std::make_unique<ServerHistory>(scoreboard_path, fs_);
   return *history;
 }
 
@@ -241,7 +246,11 @@ std::vector<v1::ServerStats> StatsHistory::Recent(const std::vector<v1::Server>&
   std::vector<v1::ServerStats> out;
   absl::Time now = absl::Now();
   for (const v1::Server& server : servers) {
-    out.push_back(Of(server.spec().name()).Recent(server, now, per_worker));
+    std::vector<v1::ServerStats> units;
+    for (const StatsUnit& unit : StatsUnitsOf(home_, server)) {
+      units.push_back(Of(unit.key, unit.scoreboard_path).Recent(unit.view, now, per_worker));
+    }
+    out.push_back(CombineUnitStats(server, std::move(units)));
   }
   return out;
 }

@@ -105,8 +105,13 @@ class StatsHistory {
   // are dropped.
   void SampleAll(const std::vector<v1::Server>& servers);
 
-  // The history of `name`, created empty when it has none yet.
+  // The history of `name`, created empty when it has none yet. A server with several
+  // instances has one history per instance, under "NAME#INDEX" (instance_stats.h).
   ServerHistory& Of(const std::string& name);
+  ServerHistory& Of(const std::string& key, const std::string& scoreboard_path);
+
+  // Where `server`'s scoreboards are (one, or one per instance): see StatsUnitsOf.
+  const std::string& home() const { return home_; }
 
   // Stats over about the last kRateWindow for each of `servers`, in that order.
   std::vector<v1::ServerStats> Recent(const std::vector<v1::Server>& servers, bool per_worker);

@@ -9,6 +9,7 @@
 
 #include "absl/time/clock.h"
 #include "agent/grpc_status.h"
+#include "agent/instance_stats.h"
 #include "agent/prometheus_format.h"
 #include "agent/stream_queue.h"
 
@@ -71,16 +72,19 @@ std::vector<v1::ServerStats> StatsService::WatchSample(Watch& watch,
       std::min(absl::Milliseconds(100), absl::FromChrono(watch.interval) / 4);
   std::set<std::string> seen;
   for (const v1::Server& server : servers) {
-    const std::string& name = server.spec().name();
-    seen.insert(name);
-    ServerHistory& history = history_.Of(name);
-    std::shared_ptr<const ServerSample> cur = history.Fresh(server, max_age);
-    std::shared_ptr<const ServerSample>& base = watch.bases[name];
-    // The first message of a server covers the last second, like GetStats; later ones the
-    // time since the previous message.
-    if (base == nullptr) base = history.Before(*cur, kRateWindow * 0.8);
-    out.push_back(StatsBetween(server, base.get(), *cur, now, watch.per_worker));
-    base = cur;
+    std::vector<v1::ServerStats> units;
+    for (const StatsUnit& unit : StatsUnitsOf(history_.home(), server)) {
+      seen.insert(unit.key);
+      ServerHistory& history = history_.Of(unit.key, unit.scoreboard_path);
+      std::shared_ptr<const ServerSample> cur = history.Fresh(unit.view, max_age);
+      std::shared_ptr<const ServerSample>& base = watch.bases[unit.key];
+      // The first message of a server covers the last second, like GetStats; later ones the
+      // time since the previous message.
+      if (base == nullptr) base = history.Before(*cur, kRateWindow * 0.8);
+      units.push_back(StatsBetween(unit.view, base.get(), *cur, now, watch.per_worker));
+      base = cur;
+    }
+    out.push_back(CombineUnitStats(server, std::move(units)));
   }
   std::erase_if(watch.bases, [&](const auto& e) { return !seen.contains(e.first); });
   return out;

@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <sys/epoll.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "agent/server_record.h"
@@ -19,6 +21,14 @@ bool StartSettled(ServerState s) {
 
 bool StopSettled(ServerState s) {
   return s == ServerState::kStopped || s == ServerState::kFailed || s == ServerState::kFatal;
+}
+
+template <typename Record, typename Pred>
+bool AllInstances(const Record& record, Pred pred) {
+  for (const auto& instance : record.instances) {
+    if (!pred(*instance)) return false;
+  }
+  return true;
 }
 
 absl::Status Removing() {
@@ -52,11 +62,20 @@ Supervisor::Supervisor(EventLoop& loop, EventBus& events, SupervisorConfig confi
 Supervisor::~Supervisor() {
   (void)loop_.Unwatch(notify_.fd());
   for (auto& [name, record] : servers_) {
-    loop_.Cancel(record->timer);
-    // Errors are logged by the loop; the processes live on for the next agent either way.
-    if (record->pidfd) (void)loop_.Unwatch(record->pidfd.get());
-    StopReadyCheck(*record);
-    StopHealthWatch(*record);
+    std::vector<Instance*> all;
+    for (auto& instance : record->instances) all.push_back(instance.get());
+    for (auto& instance : record->draining) all.push_back(instance.get());
+    if (record->reload != nullptr && record->reload->candidate != nullptr) {
+      all.push_back(record->reload->candidate.get());
+    }
+    for (Instance* instance : all) {
+      loop_.Cancel(instance->timer);
+      // Errors are logged by the loop; the processes live on for the next agent either way.
+      if (instance->pidfd) (void)loop_.Unwatch(instance->pidfd.get());
+      StopReadyCheck(*instance);
+      StopWatchdog(*instance);
+      StopHealthWatch(*instance);
+    }
   }
 }
 
@@ -70,11 +89,35 @@ Supervisor::Record* Supervisor::Find(const std::string& name, uint64_t id) const
   return record != nullptr && record->id == id ? record : nullptr;
 }
 
+Supervisor::Instance* Supervisor::Find(const std::string& name, uint64_t id,
+                                       uint64_t serial) const {
+  Record* record = Find(name, id);
+  if (record == nullptr) return nullptr;
+  for (const auto& instance : record->instances) {
+    if (instance->serial == serial) return instance.get();
+  }
+  // A reload's new process and the old ones draining (supervisor_reload.cc).
+  if (record->reload != nullptr && record->reload->candidate != nullptr &&
+      record->reload->candidate->serial == serial) {
+    return record->reload->candidate.get();
+  }
+  for (const auto& instance : record->draining) {
+    if (instance->serial == serial) return instance.get();
+  }
+  return nullptr;
+}
+
 Supervisor::Record& Supervisor::Add(const v1::ServerSpec& spec) {
   auto owned = std::make_unique<Record>();
   Record& record = *owned;
   record.id = next_id_++;
   record.spec = spec;
+  const uint32_t count = std::max<uint32_t>(1, spec.instances());
+  for (uint32_t i = 0; i < count; ++i) {
+    record.instances.push_back(std::make_unique<Instance>());
+    record.instances.back()->index = i;
+    record.instances.back()->serial = next_id_++;
+  }
   servers_.emplace(spec.name(), std::move(owned));
   return record;
 }
@@ -107,9 +150,12 @@ void Supervisor::StartExisting(Record& record, ServerCallback done) {
   // Callers check both; a start from here would outlive the record or the agent.
   if (record.removing) return done(Removing());
   if (closing_) return done(ShuttingDown());
-  record.consecutive_failures = 0;
+  for (auto& instance : record.instances) instance->consecutive_failures = 0;
   WhenSettled(
-      record, [](const Record& r) { return StartSettled(r.state); },
+      record,
+      [](const Record& r) {
+        return AllInstances(r, [](const Instance& i) { return StartSettled(i.state); });
+      },
       [this, name = record.spec.name(), id = record.id, done](absl::Status cut) {
         if (!cut.ok()) return done(cut);
         const Record* r = Find(name, id);
@@ -118,25 +164,33 @@ void Supervisor::StartExisting(Record& record, ServerCallback done) {
         if (r->removing) return done(Removing());
         done(ToProto(*r));
       });
-  Dispatch(record, ServerEvent::kStartRequested);
+  DispatchAll(record, ServerEvent::kStartRequested);
 }
 
 absl::Status Supervisor::BeginStop(Record& record, uint32_t timeout_ms, ServerCallback done) {
-  if (!StopSettled(record.state)) {
+  if (!StopSettled(record.state())) {
     v1::ServerRecord saved = ToRecord(record, v1::STATE_STOPPED);
     if (absl::Status s = SaveState(record.spec.name(), &saved); !s.ok()) {
       return StateSaveError(s);
     }
   }
   record.stop_timeout_override_ms = timeout_ms;
-  record.consecutive_failures = 0;
+  // A stop ends a reload: its new process goes, the draining ones are on their way already.
+  EndReload(record, absl::AbortedError(absl::StrCat("reload of ", record.spec.name(),
+                                                    " cut short: the server is stopping")));
+  for (auto& instance : record.instances) instance->consecutive_failures = 0;
   WhenSettled(
-      record, [](const Record& r) { return r.pid == 0 && StopSettled(r.state); },
+      record,
+      [](const Record& r) {
+        return r.reload == nullptr && r.draining.empty() && AllInstances(r, [](const Instance& i) {
+                 return i.pid == 0 && StopSettled(i.state);
+               });
+      },
       [this, name = record.spec.name(), done](absl::Status cut) {
         if (!cut.ok()) return done(cut);
         done(Get(name));
       });
-  Dispatch(record, ServerEvent::kStopRequested);
+  DispatchAll(record, ServerEvent::kStopRequested);
   return absl::OkStatus();
 }
 
@@ -204,13 +258,19 @@ void Supervisor::Erase(const std::string& name) {
   auto node = servers_.extract(name);
   if (node.empty()) return;
   Record& record = *node.mapped();
-  Publish(record, v1::Event::REMOVED);
-  loop_.Cancel(record.timer);
-  StopReadyCheck(record);
+  Publish(record, nullptr, v1::Event::REMOVED);
   ReleaseSockets(record);
-  if (record.pidfd) {
-    // Remove waits for the process to end, so this is a bug; never leave it unsupervised.
-    AbandonProcess(record, absl::InternalError("erased while its process ran"));
+  if (record.reload != nullptr && record.reload->candidate != nullptr) {
+    record.draining.push_back(std::move(record.reload->candidate));
+  }
+  for (auto& instance : record.draining) record.instances.push_back(std::move(instance));
+  for (auto& instance : record.instances) {
+    loop_.Cancel(instance->timer);
+    StopReadyCheck(*instance);
+    if (instance->pidfd) {
+      // Remove waits for the process to end, so this is a bug; never leave it unsupervised.
+      AbandonProcess(record, *instance, absl::InternalError("erased while its process ran"));
+    }
   }
   std::vector<Waiter> waiters = std::move(record.waiters);
   node.mapped().reset();  // the record is gone before any waiter looks for it
@@ -222,10 +282,16 @@ void Supervisor::Erase(const std::string& name) {
 void Supervisor::Close() {
   closing_ = true;
   std::vector<Waiter> waiters;
+  std::vector<ServerCallback> reloads;
   for (auto& [name, record] : servers_) {
     for (Waiter& waiter : record->waiters) waiters.push_back(std::move(waiter));
     record->waiters.clear();
+    if (record->reload != nullptr) {
+      for (ServerCallback& done : record->reload->done) reloads.push_back(std::move(done));
+      record->reload->done.clear();
+    }
   }
+  for (ServerCallback& done : reloads) done(ShuttingDown());
   for (Waiter& waiter : waiters) waiter.fire(ShuttingDown());
 }
 
@@ -261,125 +327,104 @@ void Supervisor::StopAll(std::function<void()> done) {
   }
 }
 
-void Supervisor::Dispatch(Record& record, ServerEvent event, std::string reason) {
-  std::optional<Transition> transition = NextTransition(record.state, event);
+void Supervisor::DispatchAll(Record& record, ServerEvent event) {
+  const std::string name = record.spec.name();
+  const uint64_t id = record.id;
+  std::vector<uint64_t> serials;
+  for (const auto& instance : record.instances) serials.push_back(instance->serial);
+  for (uint64_t serial : serials) {
+    // A waiter fired by one instance's change may have removed the server.
+    Instance* instance = Find(name, id, serial);
+    if (instance == nullptr) continue;
+    Dispatch(*Find(name, id), *instance, event);
+  }
+}
+
+void Supervisor::Dispatch(Record& record, Instance& instance, ServerEvent event,
+                          std::string reason) {
+  std::optional<Transition> transition = NextTransition(instance.state, event);
+  const std::string label = record.instances.size() > 1
+                                ? absl::StrCat(record.spec.name(), "\" instance ", instance.index)
+                                : absl::StrCat(record.spec.name(), "\"");
   if (!transition) {
-    spdlog::debug("server \"{}\": ignoring {} in {}", record.spec.name(), EventName(event),
-                  StateName(record.state));
+    spdlog::debug("server \"{}: ignoring {} in {}", label, EventName(event),
+                  StateName(instance.state));
     FireSettledWaiters(record);
     return;
   }
-  const bool changed = transition->next != record.state;
+  const bool changed = transition->next != instance.state;
   if (changed) {
-    spdlog::info("server \"{}\": {} -> {} ({}){}", record.spec.name(), StateName(record.state),
+    spdlog::info("server \"{}: {} -> {} ({}){}", label, StateName(instance.state),
                  StateName(transition->next), EventName(event),
                  reason.empty() ? "" : ": " + reason);
-    loop_.Cancel(record.timer);
-    record.timer = 0;
-    if (record.state == ServerState::kStarting) StopReadyCheck(record);
-    if (record.state == ServerState::kRunning) StopWatchdog(record);
-    if (record.state == ServerState::kRunning) StopHealthWatch(record);
-    record.state = transition->next;
+    loop_.Cancel(instance.timer);
+    instance.timer = 0;
+    if (instance.state == ServerState::kStarting) StopReadyCheck(instance);
+    if (instance.state == ServerState::kRunning) StopWatchdog(instance);
+    if (instance.state == ServerState::kRunning) StopHealthWatch(instance);
+    instance.state = transition->next;
     // Held while the server is meant to run (BACKOFF included: clients wait for the next
-    // process), and through a Restart's stop; closed once it is stopped for good.
-    if (record.state == ServerState::kFailed || record.state == ServerState::kFatal ||
-        (record.state == ServerState::kStopped && !record.keep_sockets)) {
-      ReleaseSockets(record);
-    }
-    if (record.state == ServerState::kRunning || record.state == ServerState::kStarting ||
-        record.state == ServerState::kStopped) {
-      record.reason.clear();
+    // process), and through a Restart's stop; closed once every instance is stopped for good.
+    const bool all_down = AllInstances(record, [](const Instance& i) {
+      return i.state == ServerState::kFailed || i.state == ServerState::kFatal ||
+             i.state == ServerState::kStopped;
+    });
+    const bool all_stopped =
+        AllInstances(record, [](const Instance& i) { return i.state == ServerState::kStopped; });
+    if (all_down && !(all_stopped && record.keep_sockets)) ReleaseSockets(record);
+    if (instance.state == ServerState::kRunning || instance.state == ServerState::kStarting ||
+        instance.state == ServerState::kStopped) {
+      instance.reason.clear();
     }
   }
-  if (!reason.empty()) record.reason = std::move(reason);
-  Perform(record, transition->action);
-  if (changed) {
-    switch (record.state) {
+  if (!reason.empty()) instance.reason = std::move(reason);
+  Perform(record, instance, transition->action);
+  // A reload's new process that fails, or an old one done draining, does not change what the
+  // server is: the reload's own events (ROLLED_BACK, DRAINING) tell it.
+  const bool publish =
+      instance.role == Instance::Role::kServing || instance.state == ServerState::kRunning;
+  if (changed && publish) {
+    switch (instance.state) {
       case ServerState::kRunning: {
-        Publish(record, event == ServerEvent::kAdopted ? v1::Event::ADOPTED : v1::Event::READY);
-        StartHealthWatch(record);
+        Publish(record, &instance,
+                event == ServerEvent::kAdopted ? v1::Event::ADOPTED : v1::Event::READY);
+        StartHealthWatch(record, instance);
         // A run that lasts clears the failure count, as the next exit's decision would.
         const std::string name = record.spec.name();
         const uint64_t id = record.id;
-        record.timer = loop_.RunAfter(std::chrono::milliseconds(record.spec.stable_after_ms()),
-                                      [this, name, id] {
-                                        if (Record* r = Find(name, id)) {
-                                          r->timer = 0;
-                                          r->consecutive_failures = 0;
-                                        }
-                                      });
+        const uint64_t serial = instance.serial;
+        instance.timer =
+            loop_.RunAfter(std::chrono::milliseconds(SpecOf(record, instance).stable_after_ms()),
+                           [this, name, id, serial] {
+                             if (Instance* i = Find(name, id, serial)) {
+                               i->timer = 0;
+                               i->consecutive_failures = 0;
+                             }
+                           });
         break;
       }
       case ServerState::kBackoff:
-        Publish(record, v1::Event::BACKOFF);
+        Publish(record, &instance, v1::Event::BACKOFF);
         break;
       case ServerState::kFailed:
-        Publish(record, v1::Event::FAILED);
+        Publish(record, &instance, v1::Event::FAILED);
         break;
       case ServerState::kFatal:
-        Publish(record, v1::Event::FATAL);
+        Publish(record, &instance, v1::Event::FATAL);
         break;
       case ServerState::kStopped:
-        Publish(record, v1::Event::STOPPED);
+        Publish(record, &instance, v1::Event::STOPPED);
         break;
       default:
         break;
     }
+  }
+  if (changed) {
     SaveStateOrWarn();
+    // A reload's new process or an old one draining: the reload decides what it means.
+    if (instance.role != Instance::Role::kServing) OnReloadProcessChanged(record, instance);
   }
   FireSettledWaiters(record);
-}
-
-void Supervisor::Perform(Record& record, Action action) {
-  const std::string name = record.spec.name();
-  const uint64_t id = record.id;
-  switch (action) {
-    case Action::kNone:
-      break;
-    case Action::kSpawn:
-      SpawnProcess(record);
-      break;
-    case Action::kTerminate: {
-      // Seen now, while the server lives: its children are findable only through it.
-      record.tree.Snapshot(record.pid);
-      record.tree.SnapshotTagged(record.tree_tag);
-      ::kill(record.pid, SIGTERM);
-      uint32_t timeout_ms = record.stop_timeout_override_ms != 0 ? record.stop_timeout_override_ms
-                                                                 : record.spec.stop_timeout_ms();
-      record.timer = loop_.RunAfter(std::chrono::milliseconds(timeout_ms), [this, name, id] {
-        if (Record* r = Find(name, id)) {
-          r->timer = 0;
-          Dispatch(*r, ServerEvent::kStopDeadline);
-        }
-      });
-      break;
-    }
-    case Action::kKill:
-      spdlog::warn("server \"{}\": still running after the stop timeout; killing its process tree",
-                   name);
-      record.tree.Snapshot(record.pid);
-      record.tree.SnapshotTagged(record.tree_tag);
-      ::kill(record.pid, SIGKILL);
-      record.tree.KillAll(record.pid);
-      break;
-    case Action::kKillAndFail:
-      record.tree.SnapshotTagged(record.tree_tag);
-      ::kill(record.pid, SIGKILL);
-      record.tree.KillAll(record.pid);
-      break;
-    case Action::kScheduleRestart:
-      record.next_start_time = absl::Now() + absl::FromChrono(record.backoff_delay);
-      record.timer = loop_.RunAfter(record.backoff_delay, [this, name, id] {
-        if (Record* r = Find(name, id)) {
-          r->timer = 0;
-          ++r->restarts;
-          Dispatch(*r, ServerEvent::kBackoffElapsed);
-        }
-      });
-      break;
-    case Action::kCancelRestart:
-      break;  // Dispatch already cancelled the timer when the state changed
-  }
 }
 
 void Supervisor::WhenSettled(Record& record, std::function<bool(const Record&)> settled,

@@ -21,6 +21,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -84,6 +85,16 @@ class Supervisor {
   // FAILED_PRECONDITION.
   void Remove(const std::string& name, DoneCallback done);
 
+  // A rolling reload (issue 22): for each instance in turn, a new process (of `spec` when not
+  // null, else of the current spec) starts on the sockets the agent holds; once it is READY it
+  // takes the instance's place and the old process is SIGTERMed to drain. `done` once every
+  // instance is replaced (the spec is then the new one), or once a new process exits, says
+  // FAILED or is not READY in time: then ABORTED with the reason, that process is killed, the
+  // old processes keep serving and the spec stays as it was. INVALID_ARGUMENT (a bad spec, other
+  // sockets, another instance count), FAILED_PRECONDITION (an instance not RUNNING, a reload
+  // already under way), NOT_FOUND.
+  void Reload(const std::string& name, const v1::ServerSpec* spec, ServerCallback done);
+
   std::vector<v1::Server> List() const;
   absl::StatusOr<v1::Server> Get(const std::string& name) const;
 
@@ -102,10 +113,15 @@ class Supervisor {
 
  private:
   struct Record;
+  struct Instance;
+  struct ReloadRun;
   struct Waiter;
 
   Record* Find(const std::string& name) const;
   Record* Find(const std::string& name, uint64_t id) const;
+  // The process slot `serial` of the server (name, id), if both still exist: an instance, a
+  // reload's new process, or an old one draining.
+  Instance* Find(const std::string& name, uint64_t id, uint64_t serial) const;
   Record& Add(const v1::ServerSpec& spec);
   static absl::Status NotFound();
   static absl::Status ShuttingDown();
@@ -118,47 +134,71 @@ class Supervisor {
   void Erase(const std::string& name);
 
   // supervisor.cc
-  void Dispatch(Record& record, ServerEvent event, std::string reason = "");
-  void Perform(Record& record, Action action);
+  // Feeds `event` to every instance of the server.
+  void DispatchAll(Record& record, ServerEvent event);
+  void Dispatch(Record& record, Instance& instance, ServerEvent event, std::string reason = "");
   void WhenSettled(Record& record, std::function<bool(const Record&)> settled,
                    std::function<void(absl::Status)> fire);
   void FireSettledWaiters(Record& record);
 
   // supervisor_process.cc
-  void SpawnProcess(Record& record);
+  void Perform(Record& record, Instance& instance, Action action);
+  void SpawnProcess(Record& record, Instance& instance);
   // Binds the sockets if none are held, then spawns corral-server or the command.
-  absl::StatusOr<SpawnedServer> Launch(Record& record, const std::string& dir);
-  bool TryAdopt(Record& record, const v1::ServerRecord& saved);
-  absl::Status WatchProcess(Record& record);
-  void OnProcessExit(Record& record);
-  void ForgetProcess(Record& record);
+  absl::StatusOr<SpawnedServer> Launch(Record& record, Instance& instance, const std::string& dir);
+  bool TryAdopt(Record& record, Instance& instance, const v1::InstanceRecord& saved);
+  absl::Status WatchProcess(Record& record, Instance& instance);
+  void OnProcessExit(Record& record, Instance& instance);
+  void ForgetProcess(Record& record, Instance& instance);
+  // After adoption: copies the server's sockets out of an adopted process (socket_recovery.h)
+  // so the agent holds them again; on failure keeps `rebind` for a later bind.
+  void RecoverHeldSockets(Record& record);
   // Closes the sockets the agent holds for the server (stopped for good, failed, removed).
   void ReleaseSockets(Record& record);
+  // HOME/servers/NAME for instance 0, HOME/servers/NAME/instance-I for the others: where the
+  // instance's log and scoreboard live. Created if missing.
+  std::string InstanceDir(const Record& record, const Instance& instance) const;
 
   // supervisor_notify.cc: readiness
   void OnNotifyReadable();
-  // The server whose process `pid` is (its main process, its MAINPID, or a descendant of it).
-  Record* ServerOfPid(pid_t pid) const;
-  void OnNotify(Record& record, pid_t sender, const NotifyMessage& message);
+  // The server and instance whose process `pid` is (its main process, its MAINPID, or a
+  // descendant of it); nulls when none.
+  std::pair<Record*, Instance*> ServerOfPid(pid_t pid) const;
+  void OnNotify(Record& record, Instance& instance, pid_t sender, const NotifyMessage& message);
   // Starts the command server's `ready` check (delay or http); notify needs none.
-  void StartReadyCheck(Record& record);
-  void StopReadyCheck(Record& record);
+  void StartReadyCheck(Record& record, Instance& instance);
+  void StopReadyCheck(Instance& instance);
   // The process is ready: publishes its scoreboard, then READY.
-  void MarkReady(Record& record);
+  void MarkReady(Record& record, Instance& instance);
   // The watchdog's next check, at the last WATCHDOG=1 plus spec.watchdog_ms.
-  void ArmWatchdog(Record& record);
-  void StopWatchdog(Record& record);
+  void ArmWatchdog(Record& record, Instance& instance);
+  void StopWatchdog(Instance& instance);
   // SIGKILLs the tree of a process the loop could not watch, and waits for it (our child).
-  void AbandonProcess(Record& record, const absl::Status& why);
+  void AbandonProcess(Record& record, Instance& instance, const absl::Status& why);
 
-  // supervisor_health.cc: the liveness probe and the memory guard of a RUNNING process
-  // (spec.health, spec.memory_max_bytes).
-  void StartHealthWatch(Record& record);
-  void StopHealthWatch(Record& record);
-  // A check of process `pid` failed: an UNHEALTHY event, then a graceful restart (SIGTERM, then
-  // SIGKILL of the tree after stop_timeout_ms); the exit goes through the restart policy, the
-  // reason starting with `why`.
-  void OnUnhealthy(const std::string& name, uint64_t id, pid_t pid, const std::string& why);
+  // supervisor_reload.cc
+  // The spec `instance` runs: a reload's for its new processes and the instances it replaced.
+  const v1::ServerSpec& SpecOf(const Record& record, const Instance& instance) const;
+  void StartCandidate(Record& record);
+  // Called by Dispatch when a reload's new process or a draining one changed state.
+  void OnReloadProcessChanged(Record& record, Instance& instance);
+  void CandidateReady(Record& record);
+  // Ends the reload: OK once every instance was replaced, else the reason it failed.
+  void EndReload(Record& record, absl::Status outcome);
+  // Where a reload is, for `get`; "" when none runs.
+  std::string ReloadStep(const Record& record) const;
+
+  // supervisor_health.cc: the liveness probe and the memory guard of a RUNNING process of an
+  // instance (spec.health, spec.memory_max_bytes). Each instance has its own: the memory guard
+  // measures that instance's tree; the probe goes to the shared socket, so with several
+  // instances it proves that the server answers, not which instance does.
+  void StartHealthWatch(Record& record, Instance& instance);
+  void StopHealthWatch(Instance& instance);
+  // A check of process `pid` of instance `serial` failed: an UNHEALTHY event, then a graceful
+  // restart of that process (SIGTERM, then SIGKILL of the tree after stop_timeout_ms); the exit
+  // goes through the restart policy, the reason starting with `why`.
+  void OnUnhealthy(const std::string& name, uint64_t id, uint64_t serial, pid_t pid,
+                   const std::string& why);
 
   // supervisor_record.cc
   // Saves the state with `name` replaced by `replacement` (or left out when null). The error
@@ -168,7 +208,9 @@ class Supervisor {
   void SaveStateOrWarn();
   v1::ServerRecord ToRecord(const Record& record, v1::State desired) const;
   v1::Server ToProto(const Record& record) const;
-  void Publish(const Record& record, v1::Event::Kind kind);
+  // An event about the server; `instance` is the one it concerns (null: the whole server).
+  void Publish(const Record& record, const Instance* instance, v1::Event::Kind kind,
+               const std::string& reason = "");
 
   EventLoop& loop_;
   EventBus& events_;

@@ -35,73 +35,79 @@ v1::ServerSpec PolicyAfterHealthFailure(const v1::ServerSpec& spec) {
   return failing;
 }
 
-void Supervisor::StartHealthWatch(Record& record) {
-  StopHealthWatch(record);
-  if (record.pid == 0) return;
-  const std::string name = record.spec.name();
+void Supervisor::StartHealthWatch(Record& record, Instance& instance) {
+  StopHealthWatch(instance);
+  if (instance.pid == 0) return;
+  const v1::ServerSpec& spec = SpecOf(record, instance);
+  const std::string name = spec.name();
   const uint64_t id = record.id;
-  const pid_t pid = record.pid;
-  auto on_failure = [this, name, id, pid](std::string why) { OnUnhealthy(name, id, pid, why); };
+  const uint64_t serial = instance.serial;
+  const pid_t pid = instance.pid;
+  auto on_failure = [this, name, id, serial, pid](std::string why) {
+    OnUnhealthy(name, id, serial, pid, why);
+  };
   // The first socket's address: held by this agent, or (adopted) by the process itself.
-  if (!record.spec.health().empty() && !record.bound_address.empty()) {
-    absl::StatusOr<spec::HealthMode> mode = spec::ParseHealthMode(record.spec.health());
+  if (!spec.health().empty() && !instance.bound_address.empty()) {
+    absl::StatusOr<spec::HealthMode> mode = spec::ParseHealthMode(spec.health());
     if (mode.ok()) {  // validated; cannot fail
       HealthCheck::Options options;
       options.mode = *mode;
-      options.address = record.bound_address;
-      options.interval = std::chrono::milliseconds(record.spec.health_interval_ms());
-      options.timeout = std::chrono::milliseconds(record.spec.health_timeout_ms());
-      options.failures = std::max<uint32_t>(1, record.spec.health_failures());
-      record.health.check = std::make_unique<HealthCheck>(loop_, options, on_failure);
+      options.address = instance.bound_address;
+      options.interval = std::chrono::milliseconds(spec.health_interval_ms());
+      options.timeout = std::chrono::milliseconds(spec.health_timeout_ms());
+      options.failures = std::max<uint32_t>(1, spec.health_failures());
+      instance.health.check = std::make_unique<HealthCheck>(loop_, options, on_failure);
     }
   }
-  if (record.spec.memory_max_bytes() != 0) {
+  if (spec.memory_max_bytes() != 0) {
     MemoryGuard::Options options;
     options.pid = pid;
-    options.max_bytes = record.spec.memory_max_bytes();
+    options.max_bytes = spec.memory_max_bytes();
     options.interval = kMemoryInterval;
     options.samples = kMemorySamples;
-    record.health.memory = std::make_unique<MemoryGuard>(loop_, Proc(), options, on_failure);
+    instance.health.memory = std::make_unique<MemoryGuard>(loop_, Proc(), options, on_failure);
   }
 }
 
-void Supervisor::StopHealthWatch(Record& record) {
-  record.health.check.reset();
-  record.health.memory.reset();
-  loop_.Cancel(record.health.kill_timer);
-  record.health.kill_timer = 0;
-  record.health.restarting = false;
+void Supervisor::StopHealthWatch(Instance& instance) {
+  instance.health.check.reset();
+  instance.health.memory.reset();
+  loop_.Cancel(instance.health.kill_timer);
+  instance.health.kill_timer = 0;
+  instance.health.restarting = false;
 }
 
-void Supervisor::OnUnhealthy(const std::string& name, uint64_t id, pid_t pid,
+void Supervisor::OnUnhealthy(const std::string& name, uint64_t id, uint64_t serial, pid_t pid,
                              const std::string& why) {
   Record* record = Find(name, id);
-  if (record == nullptr || record->pid != pid || record->state != ServerState::kRunning ||
-      record->health.restarting) {
+  Instance* instance = Find(name, id, serial);
+  if (record == nullptr || instance == nullptr || instance->pid != pid ||
+      instance->state != ServerState::kRunning || instance->health.restarting) {
     return;  // that process has gone, is stopping, or is being restarted already
   }
   spdlog::warn("server \"{}\": {}; restarting it", name, why);
-  record->health.restarting = true;
-  record->health.check.reset();  // one restart per process, whichever check fails first
-  record->health.memory.reset();
-  record->health_failure = why;  // the restart's reason starts with it (OnProcessExit)
-  record->reason = why;
-  Publish(*record, v1::Event::UNHEALTHY);
+  instance->health.restarting = true;
+  instance->health.check.reset();  // one restart per process, whichever check fails first
+  instance->health.memory.reset();
+  instance->health_failure = why;  // the restart's reason starts with it (OnProcessExit)
+  instance->reason = why;
+  Publish(*record, instance, v1::Event::UNHEALTHY, why);
   // As a Stop would end it, but the state stays RUNNING: the exit then goes through the restart
   // policy, so backoff and FATAL apply to a server that keeps failing its checks.
-  record->tree.Snapshot(pid);
-  record->tree.SnapshotTagged(record->tree_tag);
+  instance->tree.Snapshot(pid);
+  instance->tree.SnapshotTagged(instance->tree_tag);
   ::kill(pid, SIGTERM);
-  record->health.kill_timer = loop_.RunAfter(
-      std::chrono::milliseconds(record->spec.stop_timeout_ms()), [this, name, id, pid] {
-        Record* r = Find(name, id);
-        if (r == nullptr || r->pid != pid) return;
-        r->health.kill_timer = 0;
+  instance->health.kill_timer = loop_.RunAfter(
+      std::chrono::milliseconds(SpecOf(*record, *instance).stop_timeout_ms()),
+      [this, name, id, serial, pid] {
+        Instance* i = Find(name, id, serial);
+        if (i == nullptr || i->pid != pid) return;
+        i->health.kill_timer = 0;
         spdlog::warn("server \"{}\": still running after the stop timeout; killing its tree", name);
-        r->tree.Snapshot(pid);
-        r->tree.SnapshotTagged(r->tree_tag);
+        i->tree.Snapshot(pid);
+        i->tree.SnapshotTagged(i->tree_tag);
         ::kill(pid, SIGKILL);
-        r->tree.KillAll(pid);
+        i->tree.KillAll(pid);
       });
 }
 

@@ -16,6 +16,7 @@
 #include "agent/restart_policy.h"
 #include "agent/scoreboard_handover.h"
 #include "agent/server_record.h"
+#include "agent/socket_recovery.h"
 #include "agent/spawner.h"
 #include "agent/supervisor.h"
 #include "spdlog/spdlog.h"
@@ -31,120 +32,196 @@ constexpr std::chrono::milliseconds kKilledTreeGrace{500};
 
 }  // namespace
 
-absl::StatusOr<SpawnedServer> Supervisor::Launch(Record& record, const std::string& dir) {
+std::string Supervisor::InstanceDir(const Record& record, const Instance& instance) const {
+  const std::string servers_dir = config_.home + "/servers";
+  std::string dir = servers_dir + "/" + record.spec.name();
+  ::mkdir(servers_dir.c_str(), 0700);
+  ::mkdir(dir.c_str(), 0700);
+  if (instance.index == 0) return dir;
+  // Each instance writes its own log and fills in its own scoreboard (one writer per file).
+  dir += absl::StrCat("/instance-", instance.index);
+  ::mkdir(dir.c_str(), 0700);
+  return dir;
+}
+
+absl::StatusOr<SpawnedServer> Supervisor::Launch(Record& record, Instance& instance,
+                                                 const std::string& dir) {
+  const v1::ServerSpec& run_spec = SpecOf(record, instance);
   // Resolved at every spawn: the user may have gone, or the agent's flags changed.
-  absl::StatusOr<std::optional<Credentials>> credentials =
-      ResolveRunAs(record.spec, config_.run_as);
+  absl::StatusOr<std::optional<Credentials>> credentials = ResolveRunAs(run_spec, config_.run_as);
   if (!credentials.ok()) return credentials.status();
   if (record.sockets.empty()) {
     // Bound once and held from then on; after an adoption, the adopted process's addresses.
     const std::vector<v1::ListenSocket> wanted =
-        record.rebind.empty() ? RequestedSockets(record.spec) : record.rebind;
+        record.rebind.empty() ? RequestedSockets(run_spec) : record.rebind;
     absl::StatusOr<std::vector<HeldSocket>> bound = BindSockets(wanted);
     if (!bound.ok()) return bound.status();
     record.sockets = *std::move(bound);
     record.rebind.clear();
   }
   absl::StatusOr<std::vector<std::string>> env =
-      ServerEnvironment(record.spec, notify_.address(), record.sockets);
+      ServerEnvironment(run_spec, notify_.address(), record.sockets);
   if (!env.ok()) return env.status();
-  const bool command = spec::IsCommandServer(record.spec);
+  const bool command = spec::IsCommandServer(run_spec);
   absl::StatusOr<std::vector<std::string>> argv =
-      command ? ResolveCommand(record.spec, *env)
+      command ? ResolveCommand(run_spec, *env)
               : ServerArgv(config_.server_binary, dir, record.sockets.size());
   if (!argv.ok()) return argv.status();
-  record.tree_tag = absl::StrCat("CORRAL_SERVER=", record.spec.name(), ":",
-                                 absl::Hex(random_(), absl::kZeroPad16));
-  env->push_back(record.tree_tag);
+  instance.tree_tag = absl::StrCat("CORRAL_SERVER=", record.spec.name(), ":",
+                                   absl::Hex(random_(), absl::kZeroPad16));
+  env->push_back(instance.tree_tag);
+  if (record.instances.size() > 1) {
+    // Which copy it is, for a program that wants to tell them apart (PM2's NODE_APP_INSTANCE).
+    env->push_back(absl::StrCat("CORRAL_INSTANCE=", instance.index));
+  }
   ServerLaunch launch;
   launch.credentials = *credentials;
   if (!command) launch.scoreboard_path = dir + "/scoreboard";
   launch.env = *std::move(env);
-  launch.cwd = record.spec.cwd();
-  launch.max_open_files = record.spec.max_open_files();
-  if (record.spec.has_umask()) launch.umask = static_cast<mode_t>(record.spec.umask());
+  launch.cwd = run_spec.cwd();
+  launch.max_open_files = run_spec.max_open_files();
+  if (run_spec.has_umask()) launch.umask = static_cast<mode_t>(run_spec.umask());
   for (const HeldSocket& held : record.sockets) launch.listen_fds.push_back(held.fd.get());
-  LogSettings log{config_.logger_binary, dir, record.spec.log_max_bytes(),
-                  record.spec.log_keep_files()};
-  return SpawnServer(*argv, command ? nullptr : &record.spec, log, launch);
+  LogSettings log{config_.logger_binary, dir, run_spec.log_max_bytes(), run_spec.log_keep_files()};
+  return SpawnServer(*argv, command ? nullptr : &run_spec, log, launch);
 }
 
-void Supervisor::SpawnProcess(Record& record) {
+// Carries out a transition's action on the instance's process.
+void Supervisor::Perform(Record& record, Instance& instance, Action action) {
   const std::string name = record.spec.name();
   const uint64_t id = record.id;
-  std::string servers_dir = config_.home + "/servers";
-  std::string dir = servers_dir + "/" + name;
-  ::mkdir(servers_dir.c_str(), 0700);
-  ::mkdir(dir.c_str(), 0700);
+  const uint64_t serial = instance.serial;
+  switch (action) {
+    case Action::kNone:
+      break;
+    case Action::kSpawn:
+      SpawnProcess(record, instance);
+      break;
+    case Action::kTerminate: {
+      // Seen now, while the server lives: its children are findable only through it.
+      instance.tree.Snapshot(instance.pid);
+      instance.tree.SnapshotTagged(instance.tree_tag);
+      ::kill(instance.pid, SIGTERM);
+      uint32_t timeout_ms = record.stop_timeout_override_ms != 0
+                                ? record.stop_timeout_override_ms
+                                : SpecOf(record, instance).stop_timeout_ms();
+      instance.timer =
+          loop_.RunAfter(std::chrono::milliseconds(timeout_ms), [this, name, id, serial] {
+            if (Instance* i = Find(name, id, serial)) {
+              i->timer = 0;
+              Dispatch(*Find(name, id), *i, ServerEvent::kStopDeadline);
+            }
+          });
+      break;
+    }
+    case Action::kKill:
+      spdlog::warn("server \"{}\": still running after the stop timeout; killing its process tree",
+                   name);
+      instance.tree.Snapshot(instance.pid);
+      instance.tree.SnapshotTagged(instance.tree_tag);
+      ::kill(instance.pid, SIGKILL);
+      instance.tree.KillAll(instance.pid);
+      break;
+    case Action::kKillAndFail:
+      instance.tree.SnapshotTagged(instance.tree_tag);
+      ::kill(instance.pid, SIGKILL);
+      instance.tree.KillAll(instance.pid);
+      break;
+    case Action::kScheduleRestart:
+      instance.next_start_time = absl::Now() + absl::FromChrono(instance.backoff_delay);
+      instance.timer = loop_.RunAfter(instance.backoff_delay, [this, name, id, serial] {
+        if (Instance* i = Find(name, id, serial)) {
+          i->timer = 0;
+          ++i->restarts;
+          Dispatch(*Find(name, id), *i, ServerEvent::kBackoffElapsed);
+        }
+      });
+      break;
+    case Action::kCancelRestart:
+      break;  // Dispatch already cancelled the timer when the state changed
+  }
+}
 
-  record.bound_address.clear();
-  record.status.clear();
-  record.notify_main_pid = 0;
-  record.ready = false;
-  record.adopted = false;
-  absl::StatusOr<SpawnedServer> spawned = Launch(record, dir);
+void Supervisor::SpawnProcess(Record& record, Instance& instance) {
+  const std::string name = record.spec.name();
+  const uint64_t id = record.id;
+  const uint64_t serial = instance.serial;
+  const std::string dir = InstanceDir(record, instance);
+
+  instance.bound_address.clear();
+  instance.status.clear();
+  instance.notify_main_pid = 0;
+  instance.ready = false;
+  instance.adopted = false;
+  absl::StatusOr<SpawnedServer> spawned = Launch(record, instance, dir);
   if (!spawned.ok()) {
     // Dispatch from the loop, not from inside this transition.
-    loop_.RunInLoop([this, name, id, why = std::string(spawned.status().message())] {
-      if (Record* r = Find(name, id)) Dispatch(*r, ServerEvent::kStartFailed, why);
+    loop_.RunInLoop([this, name, id, serial, why = std::string(spawned.status().message())] {
+      if (Instance* i = Find(name, id, serial)) {
+        Dispatch(*Find(name, id), *i, ServerEvent::kStartFailed, why);
+      }
     });
     return;
   }
-  record.pid = spawned->pid;
-  record.pidfd = std::move(spawned->pidfd);
-  record.scoreboard = std::move(spawned->scoreboard);
-  record.start_time = absl::Now();
-  record.pid_start_ticks = procfs::StartTimeTicks(record.pid).value_or(0);
+  instance.pid = spawned->pid;
+  instance.pidfd = std::move(spawned->pidfd);
+  instance.scoreboard = std::move(spawned->scoreboard);
+  instance.start_time = absl::Now();
+  instance.pid_start_ticks = procfs::StartTimeTicks(instance.pid).value_or(0);
   loggers_.Reap(std::move(spawned->logger_pidfd));
-  spdlog::info("server \"{}\": spawned pid {}", name, record.pid);
-  Publish(record, v1::Event::STARTED);
+  spdlog::info("server \"{}\": spawned pid {}{}", name, instance.pid,
+               record.instances.size() > 1 ? absl::StrCat(" (instance ", instance.index, ")") : "");
+  Publish(record, &instance, v1::Event::STARTED);
   SaveStateOrWarn();  // before anything else: a new agent must know this pid
 
-  if (absl::Status watched = WatchProcess(record); !watched.ok()) {
+  if (absl::Status watched = WatchProcess(record, instance); !watched.ok()) {
     // Unwatched, its exit would never be seen: a server nobody supervises.
-    AbandonProcess(record, watched);
-    loop_.RunInLoop([this, name, id, why = std::string(watched.message())] {
-      if (Record* r = Find(name, id)) Dispatch(*r, ServerEvent::kStartFailed, why);
+    AbandonProcess(record, instance, watched);
+    loop_.RunInLoop([this, name, id, serial, why = std::string(watched.message())] {
+      if (Instance* i = Find(name, id, serial)) {
+        Dispatch(*Find(name, id), *i, ServerEvent::kStartFailed, why);
+      }
     });
     return;
   }
-  auto ready_timeout = std::chrono::milliseconds(record.spec.ready_timeout_ms());
-  record.timer = loop_.RunAfter(ready_timeout, [this, name, id, ready_timeout] {
-    if (Record* r = Find(name, id)) {
-      r->timer = 0;
-      Dispatch(*r, ServerEvent::kReadyTimeout,
+  auto ready_timeout = std::chrono::milliseconds(SpecOf(record, instance).ready_timeout_ms());
+  instance.timer = loop_.RunAfter(ready_timeout, [this, name, id, serial, ready_timeout] {
+    if (Instance* i = Find(name, id, serial)) {
+      i->timer = 0;
+      Dispatch(*Find(name, id), *i, ServerEvent::kReadyTimeout,
                absl::StrCat("did not report ready within ",
                             absl::FormatDuration(absl::FromChrono(ready_timeout)),
                             "; killed (see `corralctl logs ", name, "`)"));
     }
   });
-  StartReadyCheck(record);
+  StartReadyCheck(record, instance);
 }
 
-absl::Status Supervisor::WatchProcess(Record& record) {
-  return loop_.Watch(record.pidfd.get(), EPOLLIN,
-                     [this, name = record.spec.name(), id = record.id](uint32_t) {
-                       if (Record* r = Find(name, id)) OnProcessExit(*r);
-                     });
+absl::Status Supervisor::WatchProcess(Record& record, Instance& instance) {
+  return loop_.Watch(
+      instance.pidfd.get(), EPOLLIN,
+      [this, name = record.spec.name(), id = record.id, serial = instance.serial](uint32_t) {
+        if (Instance* i = Find(name, id, serial)) OnProcessExit(*Find(name, id), *i);
+      });
 }
 
-void Supervisor::AbandonProcess(Record& record, const absl::Status& why) {
+void Supervisor::AbandonProcess(Record& record, Instance& instance, const absl::Status& why) {
   spdlog::error("server \"{}\": cannot supervise pid {}: {}; killing its process tree",
-                record.spec.name(), record.pid, std::string(why.message()));
-  StopReadyCheck(record);
-  record.tree.Snapshot(record.pid);
-  PidfdSendSignal(record.pidfd.get(), SIGKILL);
-  record.tree.KillAll(record.pid);
-  if (!record.adopted) {
+                record.spec.name(), instance.pid, std::string(why.message()));
+  StopReadyCheck(instance);
+  instance.tree.Snapshot(instance.pid);
+  PidfdSendSignal(instance.pidfd.get(), SIGKILL);
+  instance.tree.KillAll(instance.pid);
+  if (!instance.adopted) {
     // Our child, just SIGKILLed: the wait is short, and it leaves no zombie behind.
     siginfo_t info{};
-    while (::waitid(P_PIDFD, record.pidfd.get(), &info, WEXITED) != 0 && errno == EINTR) {
+    while (::waitid(P_PIDFD, instance.pidfd.get(), &info, WEXITED) != 0 && errno == EINTR) {
     }
   }
-  ForgetProcess(record);
+  ForgetProcess(record, instance);
 }
 
-bool Supervisor::TryAdopt(Record& record, const v1::ServerRecord& saved) {
+bool Supervisor::TryAdopt(Record& record, Instance& instance, const v1::InstanceRecord& saved) {
   if (saved.pid() <= 0) return false;
   base::UniqueFd pidfd(PidfdOpen(saved.pid()));
   if (!pidfd) return false;  // gone
@@ -154,7 +231,7 @@ bool Supervisor::TryAdopt(Record& record, const v1::ServerRecord& saved) {
                  record.spec.name(), saved.pid());
     return false;
   }
-  if (!saved.ready() && saved.bound_address().empty()) {
+  if (!saved.ready()) {
     // It never told the previous agent it was ready, and that agent's readiness check died
     // with it: it cannot be trusted to serve. Kill it (and its group) and start afresh.
     spdlog::info("server \"{}\": pid {} was still starting; killing it to start it again",
@@ -165,25 +242,46 @@ bool Supervisor::TryAdopt(Record& record, const v1::ServerRecord& saved) {
     tree.KillAll(saved.pid());
     return false;
   }
-  record.pid = saved.pid();
-  record.tree_tag.clear();
-  record.pid_start_ticks = saved.pid_start_ticks();
-  record.pidfd = std::move(pidfd);
-  record.bound_address = saved.bound_address();
-  // The adopted process holds its sockets; this agent has none until it has gone.
-  record.rebind.assign(saved.sockets().begin(), saved.sockets().end());
-  record.start_time = absl::FromUnixSeconds(saved.start_time().seconds()) +
-                      absl::Nanoseconds(saved.start_time().nanos());
-  record.ready = true;
-  record.adopted = true;
-  spdlog::info("server \"{}\": adopted pid {} listening on {}", record.spec.name(), record.pid,
-               record.bound_address);
-  if (absl::Status s = WatchProcess(record); !s.ok()) {
-    AbandonProcess(record, s);
+  instance.pid = saved.pid();
+  instance.tree_tag.clear();
+  instance.pid_start_ticks = saved.pid_start_ticks();
+  instance.pidfd = std::move(pidfd);
+  instance.bound_address = record.sockets.empty()
+                               ? (record.rebind.empty() ? "" : record.rebind.front().address())
+                               : record.sockets.front().socket.address();
+  instance.start_time = absl::FromUnixSeconds(saved.start_time().seconds()) +
+                        absl::Nanoseconds(saved.start_time().nanos());
+  instance.ready = true;
+  instance.adopted = true;
+  spdlog::info("server \"{}\": adopted pid {} listening on {}", record.spec.name(), instance.pid,
+               instance.bound_address);
+  if (absl::Status s = WatchProcess(record, instance); !s.ok()) {
+    AbandonProcess(record, instance, s);
     return false;
   }
-  Dispatch(record, ServerEvent::kAdopted);
+  Dispatch(record, instance, ServerEvent::kAdopted);
   return true;
+}
+
+void Supervisor::RecoverHeldSockets(Record& record) {
+  if (!record.sockets.empty() || record.rebind.empty()) return;
+  for (const auto& instance : record.instances) {
+    if (!instance->pidfd) continue;
+    absl::StatusOr<std::vector<HeldSocket>> recovered =
+        RecoverSockets(instance->pid, instance->pidfd.get(), record.rebind);
+    if (!recovered.ok()) {
+      spdlog::warn(
+          "server \"{}\": {}; its addresses are bound again once its processes have gone, "
+          "and clients may be refused meanwhile",
+          record.spec.name(), std::string(recovered.status().message()));
+      continue;
+    }
+    record.sockets = *std::move(recovered);
+    record.rebind.clear();
+    spdlog::info("server \"{}\": recovered its {} socket(s) from pid {}", record.spec.name(),
+                 record.sockets.size(), instance->pid);
+    return;
+  }
 }
 
 void Supervisor::ReleaseSockets(Record& record) {
@@ -194,67 +292,70 @@ void Supervisor::ReleaseSockets(Record& record) {
   record.sockets.clear();
 }
 
-void Supervisor::ForgetProcess(Record& record) {
-  if (record.pidfd) (void)loop_.Unwatch(record.pidfd.get());  // logs its own error
-  record.pidfd.Reset();
-  record.scoreboard.Reset();  // never named if it never got READY
-  StopReadyCheck(record);
-  StopWatchdog(record);
-  StopHealthWatch(record);
-  record.pid = 0;
-  record.pid_start_ticks = 0;
-  record.bound_address.clear();
-  record.tree.Clear();
-  record.tree_tag.clear();
+void Supervisor::ForgetProcess(Record& /*record*/, Instance& instance) {
+  if (instance.pidfd) (void)loop_.Unwatch(instance.pidfd.get());  // logs its own error
+  instance.pidfd.Reset();
+  instance.scoreboard.Reset();  // never named if it never got READY
+  StopReadyCheck(instance);
+  StopWatchdog(instance);
+  StopHealthWatch(instance);
+  instance.pid = 0;
+  instance.pid_start_ticks = 0;
+  instance.bound_address.clear();
+  instance.tree.Clear();
+  instance.tree_tag.clear();
 }
 
-void Supervisor::OnProcessExit(Record& record) {
+void Supervisor::OnProcessExit(Record& record, Instance& instance) {
+  const std::string name = record.spec.name();
   // A message sent just before exiting may still be queued: read it while the sender's pid
-  // still names this server (our zombie holds it).
+  // still names this server (our zombie holds it). It may change the record, never remove it.
   OnNotifyReadable();
 
   // Kill what is left of the tree (forked children) while the process group id cannot have
   // been recycled: our zombie still holds it, or (adopted) its surviving members do.
-  record.tree.SnapshotTagged(record.tree_tag);
-  record.tree.KillAll(record.pid);
-  if (size_t running = record.tree.WaitGone(kKilledTreeGrace); running > 0) {
-    spdlog::warn("server \"{}\": {} process(es) of its tree still run {} ms after SIGKILL",
-                 record.spec.name(), running, kKilledTreeGrace.count());
+  instance.tree.SnapshotTagged(instance.tree_tag);
+  instance.tree.KillAll(instance.pid);
+  if (size_t running = instance.tree.WaitGone(kKilledTreeGrace); running > 0) {
+    spdlog::warn("server \"{}\": {} process(es) of its tree still run {} ms after SIGKILL", name,
+                 running, kKilledTreeGrace.count());
   }
   ExitInfo exit;
-  if (record.adopted) {
+  if (instance.adopted) {
     exit = ExitInfo::Unknown(absl::Now());  // not our child: waitid() cannot see it
   } else {
     siginfo_t info{};
-    if (::waitid(P_PIDFD, record.pidfd.get(), &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0) {
+    if (::waitid(P_PIDFD, instance.pidfd.get(), &info, WEXITED | WNOHANG) != 0 ||
+        info.si_pid == 0) {
       return;  // not exited after all
     }
     exit = ExitInfo::FromSiginfo(info, absl::Now());
   }
-  spdlog::info("server \"{}\": pid {} {}", record.spec.name(), record.pid, exit.ToString());
-  const auto uptime = absl::ToChronoMilliseconds(exit.time - record.start_time);
-  const bool was_ready = record.ready;
+  spdlog::info("server \"{}\": pid {} {}", name, instance.pid, exit.ToString());
+  const auto uptime = absl::ToChronoMilliseconds(exit.time - instance.start_time);
+  const bool was_ready = instance.ready;
   // A failed health check killed it: the reason says which, before how it ended.
-  const std::string health_failure = std::exchange(record.health_failure, "");
-  record.last_exit = exit;
-  Publish(record, v1::Event::EXITED);
-  ForgetProcess(record);
+  const std::string health_failure = std::exchange(instance.health_failure, "");
+  instance.last_exit = exit;
+  Publish(record, &instance, v1::Event::EXITED);
+  ForgetProcess(record, instance);
 
-  switch (record.state) {
+  switch (instance.state) {
     case ServerState::kStarting:
     case ServerState::kRunning: {
       std::uniform_real_distribution<double> jitter(-1.0, 1.0);
       RestartDecision decision = DecideAfterExit(
-          health_failure.empty() ? record.spec : PolicyAfterHealthFailure(record.spec), exit,
-          was_ready, uptime, record.consecutive_failures, jitter(random_));
-      record.consecutive_failures = decision.consecutive_failures;
-      record.backoff_delay = decision.delay;
+          health_failure.empty() ? SpecOf(record, instance)
+                                 : PolicyAfterHealthFailure(SpecOf(record, instance)),
+          exit, was_ready, uptime, instance.consecutive_failures, jitter(random_));
+      instance.consecutive_failures = decision.consecutive_failures;
+      instance.backoff_delay = decision.delay;
       if (!health_failure.empty()) decision.reason = health_failure + "; " + decision.reason;
-      Dispatch(record, decision.event, decision.reason);
+      Dispatch(record, instance, decision.event, decision.reason);
       break;
     }
     default:  // stopping, or failed already: how it ended changes nothing
-      Dispatch(record, ServerEvent::kStoppedExit);
+      Dispatch(record, instance, ServerEvent::kStoppedExit);
       break;
   }
 }

@@ -10,6 +10,7 @@
 #include "ctl/command_line.h"
 #include "ctl/commands.h"
 #include "ctl/exit_codes.h"
+#include "ctl/reload_command.h"
 #include "ctl/server_selection.h"
 #include "ctl/stats_commands.h"
 #include "ctl/stop_command.h"
@@ -80,6 +81,13 @@ int main(int argc, char** argv) {
 
   CLI::App* restart = app.add_subcommand("restart", "stop servers if they run, then start them");
   add_names(restart);
+  std::vector<std::string> reload_command;
+  CLI::App* reload = app.add_subcommand(
+      "reload",
+      "replace a running server's processes without a gap: each new one takes over once ready");
+  reload->add_option("name", name, "server name")->required();
+  reload->add_option("command", reload_command,
+                     "command server: the new program and its arguments, after --");
 
   CLI::App* rm = app.add_subcommand("rm", "stop servers and forget them")->alias("remove");
   add_names(rm);
@@ -178,6 +186,7 @@ int main(int argc, char** argv) {
         [&](const std::string& server) { return ctl::RemoveCommand(ctx, server, keep_logs); },
         /*reverse_dependencies=*/true);
   }
+  if (*reload) return ctl::ReloadCommand(ctx, name, reload_command);
   if (*apply) return ctl::ApplyCommand(ctx, apply_flags);
   if (*export_cmd) return ctl::ExportCommand(ctx);
   if (*ls) return ctl::ListCommand(ctx);

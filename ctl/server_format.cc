@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
+#include "ctl/instance_format.h"
 
 namespace corral::ctl {
 namespace {
@@ -109,6 +110,7 @@ std::string FormatEvent(const v1::Event& event) {
   std::string line = absl::StrCat(
       absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", FromTimestamp(event.time()), absl::UTCTimeZone()),
       "  ", event.name(), "  ", kind);
+  if (event.instance() != 0) absl::StrAppend(&line, "  instance ", event.instance());
   if (event.pid() != 0) absl::StrAppend(&line, "  pid ", event.pid());
   if (event.kind() == v1::Event::READY || event.kind() == v1::Event::ADOPTED) {
     absl::StrAppend(&line, "  on ", event.bound_address());
@@ -133,7 +135,7 @@ std::string FormatServerTable(const std::vector<v1::Server>& servers, absl::Time
                                                  "LAST-EXIT", "REASON"}};
   for (const v1::Server& s : servers) {
     const std::string address = s.bound_address().empty() ? s.spec().listen() : s.bound_address();
-    rows.push_back({s.spec().name(), StateLabel(s.state()),
+    rows.push_back({s.spec().name(), ServerStateLabel(s),
                     ProtocolLabel(s.spec().protocol(), HandlerStem(s.spec().handler())),
                     ModelLabel(s.spec().model()), address.empty() ? "-" : address,
                     s.pid() != 0 ? absl::StrCat(s.pid()) : "-", Uptime(s, now),
@@ -212,6 +214,7 @@ std::string FormatServerDetail(const v1::Server& s, absl::Time now) {
       {"idle timeout", absl::StrCat(spec.idle_timeout_ms(), " ms")},
   };
   if (spec.command_size() > 0) AddCommandFields(s, fields);
+  AddInstanceFields(s, now, fields);
   if (!spec.root().empty()) fields.push_back({"root", spec.root()});
   if (spec.pool_size() != 0) fields.push_back({"pool size", absl::StrCat(spec.pool_size())});
   if (spec.hubs() != 0) fields.push_back({"hubs", absl::StrCat(spec.hubs())});

@@ -126,6 +126,8 @@ SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
       "--group", [this](const std::string& v) { spec_.set_group(v); },
       "run the server with this group (name or gid; default: the user's primary group); "
       "supplementary groups are always dropped"));
+  Number(app, "--instances", &S::set_instances,
+         "run this many copies on the same sockets, each supervised on its own (default 1)");
   CommandFlags(app);
   HealthFlags(app);
 }

@@ -79,6 +79,13 @@ absl::Status CheckMaxWorkers(uint32_t max_workers, Stats kept) {
   return absl::OkStatus();
 }
 
+// instances (issue 21 item 5): 0 means one; each copy is a process tree of its own, so the
+// bound keeps a typo from forking hundreds.
+absl::Status CheckInstances(const v1::ServerSpec& spec) {
+  constexpr uint32_t kMaxInstances = 64;
+  return CheckRange("instances", spec.instances(), kMaxInstances);
+}
+
 // Checks the supervision fields' ranges (their defaults filled in).
 absl::Status CheckPolicy(const v1::ServerSpec& spec) {
   if (!v1::RestartPolicy_IsValid(spec.restart_policy())) {
@@ -106,7 +113,7 @@ absl::Status CheckPolicy(const v1::ServerSpec& spec) {
     return Invalid(absl::StrCat("log_max_bytes ", spec.log_max_bytes(), " is outside ",
                                 kMinLogMaxBytes, " to ", kMaxLogMaxBytes));
   }
-  return absl::OkStatus();
+  return CheckInstances(spec);
 }
 
 absl::Status CheckFileFields(ProtocolKind protocol, const v1::ServerSpec& spec) {

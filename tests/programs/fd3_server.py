@@ -16,10 +16,13 @@ a test can check what the supervisor gave it. Flags shape the misbehaviour a tes
   --bind HOST:PORT  without LISTEN_FDS, bind this address itself (how supervisord runs it)
   --slow-exit MS    on SIGTERM stop accepting at once, exit MS later (a drain), so a test can
                     connect while no process accepts
+  --drain MS        on SIGTERM stop accepting, answer every connection it accepted, exit MS
+                    later: how a server should drain, so a reload loses nothing
 """
 import json
 import os
 import resource
+import select
 import signal
 import socket
 import sys
@@ -125,6 +128,16 @@ def main():
             os._exit(0)
 
         signal.signal(signal.SIGTERM, drain)
+    draining = threading.Event()
+    if "--drain" in args:
+        linger = int(args[args.index("--drain") + 1]) / 1000.0
+
+        def start_drain(signum, frame):
+            # Returns, so a connection accepted just before is still handed to its thread.
+            draining.set()
+            threading.Timer(linger, lambda: os._exit(0)).start()
+
+        signal.signal(signal.SIGTERM, start_drain)
     if "--notify" in args:
         notify("READY=1\nSTATUS=serving %d connections\n" % 0)
     if "--ping-for-ms" in args:
@@ -139,9 +152,15 @@ def main():
 
         threading.Thread(target=ping, daemon=True).start()
     print("serving on descriptor 3 as pid %d" % os.getpid(), flush=True)
-    while True:
+    while not draining.is_set():
+        # Polled, not a socket timeout: that would make the shared descriptor non-blocking
+        # for every process holding it.
+        if "--drain" in args and not select.select([listener], [], [], 0.05)[0]:
+            continue
         conn, _ = listener.accept()
         threading.Thread(target=serve_one, args=(conn, info), daemon=True).start()
+    while True:
+        time.sleep(3600)  # the drain's timer ends the process
 
 
 if __name__ == "__main__":
