@@ -15,6 +15,7 @@
 #include "ctl/stats_commands.h"
 #include "ctl/stop_command.h"
 #include "ctl/top_view.h"
+#include "ctl/update_command.h"
 #include "spec/field_flags.h"
 #include "spec/spec_flags.h"
 
@@ -138,6 +139,13 @@ int main(int argc, char** argv) {
   apply->add_option("-f,--file", apply_flags.file, "the config file (YAML)")->required();
   apply->add_flag("--dry-run", apply_flags.dry_run, "print the plan only");
   apply->add_flag("--prune", apply_flags.prune, "also remove servers the file does not name");
+  // Live update (issue 22 item 4): the start flags, each one given changing its field.
+  CLI::App* update = app.add_subcommand(
+      "update", "change fields of a server's spec: at once, or through a reload when needed");
+  update->add_option("name", name, "server name")->required();
+  spec::SpecFlags update_flags(*update, spec::SpecFlags::Fields::kServerAndSupervision);
+  bool update_dry_run = false;
+  update->add_flag("--dry-run", update_dry_run, "print what would change and how, change nothing");
   CLI::App* export_cmd =
       app.add_subcommand("export", "print the agent's servers as a config file for apply");
 
@@ -188,6 +196,7 @@ int main(int argc, char** argv) {
   }
   if (*reload) return ctl::ReloadCommand(ctx, name, reload_command);
   if (*apply) return ctl::ApplyCommand(ctx, apply_flags);
+  if (*update) return ctl::UpdateCommand(ctx, name, *update, update_flags, update_dry_run);
   if (*export_cmd) return ctl::ExportCommand(ctx);
   if (*ls) return ctl::ListCommand(ctx);
   if (*get) return ctl::GetCommand(ctx, name);

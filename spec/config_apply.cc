@@ -46,9 +46,7 @@ class Applier {
         return Start(change.spec, "created");
       case ChangeKind::kUpdate:
       case ChangeKind::kReload:
-        // Replaced as a whole: removed (its logs kept), then started with the new spec.
-        if (absl::Status s = Remove(name, /*keep_logs=*/true); !s.ok()) return s;
-        return Start(change.spec, change.kind == ChangeKind::kReload ? "reloaded" : "updated");
+        return Update(change.spec);
       case ChangeKind::kRemove:
         if (absl::Status s = Remove(name, /*keep_logs=*/false); !s.ok()) return s;
         out_ << "removed " << name << "\n";
@@ -89,6 +87,29 @@ class Applier {
                        "; the servers after it in the plan were left as they were"));
     }
     out_ << done << " " << spec.name();
+    if (!server.bound_address().empty()) out_ << " (ready on " << server.bound_address() << ")";
+    out_ << "\n";
+    return absl::OkStatus();
+  }
+
+  // UpdateServer: at once, or through a reload (no gap; a new version that fails leaves the
+  // old one serving, and ends the apply).
+  absl::Status Update(const v1::ServerSpec& spec) {
+    const std::string what = absl::StrCat("update \"", spec.name(), "\"");
+    v1::UpdateServerRequest request;
+    *request.mutable_spec() = spec;
+    v1::UpdateServerResponse response;
+    grpc::ClientContext context;
+    SetDeadline(context);
+    if (grpc::Status s = agent_.UpdateServer(&context, request, &response); !s.ok()) {
+      return Step(what, FromGrpc(s));
+    }
+    const v1::Server& server = response.server();
+    if (!response.reloaded()) {
+      out_ << "updated " << spec.name() << " in place\n";
+      return absl::OkStatus();
+    }
+    out_ << "reloaded " << spec.name();
     if (!server.bound_address().empty()) out_ << " (ready on " << server.bound_address() << ")";
     out_ << "\n";
     return absl::OkStatus();

@@ -8,7 +8,9 @@
 namespace corral::spec {
 namespace {
 
-using nlohmann::json;
+// Ordered: the proto printer writes fields in their .proto order (name first), and so does the
+// file.
+using json = nlohmann::ordered_json;
 
 void Emit(const json& value, YAML::Emitter& out) {
   if (value.is_object()) {

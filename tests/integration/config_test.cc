@@ -124,11 +124,20 @@ TEST_F(ConfigTest, ChangedFieldsArePlannedAsUpdateOrReload) {
       << dry.out;
   EXPECT_EQ(Listing(), before);  // a dry run changes nothing
 
+  absl::StatusOr<v1::Server> a_before = Get("a");
+  absl::StatusOr<v1::Server> b_before = Get("b");
+  ASSERT_TRUE(a_before.ok() && b_before.ok());
   CommandResult applied = Apply(edited);
   ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  EXPECT_TRUE(absl::StrContains(applied.out, "updated a in place\n")) << applied.out;
+  EXPECT_TRUE(absl::StrContains(applied.out, "reloaded b (ready on ")) << applied.out;
   absl::StatusOr<v1::Server> a = Get("a");
   absl::StatusOr<v1::Server> b = Get("b");
   ASSERT_TRUE(a.ok() && b.ok());
+  // UpdateServer: a's change needs no new process, b's was a reload on the same socket.
+  EXPECT_EQ(a->pid(), a_before->pid());
+  EXPECT_NE(b->pid(), b_before->pid());
+  EXPECT_EQ(b->bound_address(), b_before->bound_address());
   EXPECT_EQ(a->spec().max_failures(), 8u);
   EXPECT_EQ(b->spec().model(), v1::MODEL_THREAD);
   EXPECT_EQ(b->state(), v1::STATE_RUNNING);
