@@ -52,6 +52,10 @@ class AgentService final : public v1::Agent::CallbackService {
                                                    const v1::WatchEventsRequest* request) override;
   grpc::ServerWriteReactor<v1::LogLines>* TailLogs(grpc::CallbackServerContext* context,
                                                    const v1::TailLogsRequest* request) override;
+  // agent_service_update.cc
+  grpc::ServerUnaryReactor* UpdateServer(grpc::CallbackServerContext* context,
+                                         const v1::UpdateServerRequest* request,
+                                         v1::UpdateServerResponse* response) override;
 
  private:
   // False, with `reactor` finished PERMISSION_DENIED, when the caller lacks `needed`.

@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -28,6 +29,7 @@
 #include "agent/audit_interceptor.h"
 #include "agent/audit_log.h"
 #include "agent/caller_access.h"
+#include "agent/config_at_start.h"
 #include "agent/control_socket.h"
 #include "agent/daemon.h"
 #include "agent/dashboard/dashboard_server.h"
@@ -68,6 +70,7 @@ struct Flags {
   RemoteFlags remote;                    // the TCP listener (docs/remote.md)
   std::string notify_socket;             // systemd's NOTIFY_SOCKET, taken from the environment
   std::string dashboard_listen;          // HOST:PORT of the web dashboard; empty: none
+  std::string config;                    // a config file applied at start; empty: none
 };
 
 // Reports a failure to start: to the waiting parent of a daemon, which prints it, or on
@@ -162,6 +165,13 @@ int RunAgent(const Flags& flags, StartReport& report) {
   }
   absl::StatusOr<v1::StateFile> saved = LoadStateFile(StateFilePath(flags.home));
   if (!saved.ok()) return fail(std::string(saved.status().message()));
+  // Checked whole before the agent serves: a bad file fails the start with its error.
+  std::optional<spec::ConfigFile> config_file;
+  if (!flags.config.empty()) {
+    absl::StatusOr<spec::ConfigFile> loaded = spec::LoadConfigFile(flags.config);
+    if (!loaded.ok()) return fail(std::string(loaded.status().message()));
+    config_file = *std::move(loaded);
+  }
 
   // Signals are blocked before gRPC starts its threads, so they all inherit the mask and only
   // the loop sees SIGTERM/SIGINT/SIGHUP, through the signalfd.
@@ -268,11 +278,24 @@ int RunAgent(const Flags& flags, StartReport& report) {
   server->GetHealthCheckService()->SetServingStatus("corral.v1.Agent", true);
   server->GetHealthCheckService()->SetServingStatus("corral.v1.Stats", true);
   spdlog::info("corral-agent {} listening on unix:{}", ::getpid(), socket_path);
-  report.Ready(absl::StrCat("corral-agent ", ::getpid(), " serving on unix:", socket_path,
-                            "; log: ", AgentLogPath(flags.home)));
-  if (absl::Status s = SendReady(flags.notify_socket, "serving on unix:" + socket_path); !s.ok()) {
-    spdlog::warn("{}", std::string(s.message()));  // systemd will time the start out and say so
-  }
+  const std::string serving =
+      absl::StrCat("corral-agent ", ::getpid(), " serving on unix:", socket_path,
+                   "; log: ", AgentLogPath(flags.home));
+  // With --config the agent counts as started once the file is applied: its calls need the
+  // loop, so the apply runs on a thread of its own and reports back on the loop. A file that
+  // does not fit the saved servers (INVALID_ARGUMENT) fails the start; a server that does not
+  // become READY is logged and stays as it is, FAILED with its reason, as with corralctl.
+  absl::Status config_failure;
+  std::thread applier;
+  // Ready for the daemon's parent and for systemd (Type=notify) alike.
+  auto announce_ready = [&] {
+    report.Ready(serving);
+    if (absl::Status s = SendReady(flags.notify_socket, "serving on unix:" + socket_path);
+        !s.ok()) {
+      spdlog::warn("{}", std::string(s.message()));  // systemd will time the start out
+    }
+  };
+  if (!config_file) announce_ready();
 
   // The shutdown: every waiting call is answered (Supervisor::Close), then the gRPC server
   // shuts down on a thread of its own while the loop keeps running, since calls still queued
@@ -318,6 +341,23 @@ int RunAgent(const Flags& flags, StartReport& report) {
     server->Shutdown(std::chrono::system_clock::now());
     return fail(absl::StrCat("watch for SIGTERM, SIGINT and SIGHUP: ", watched.message()));
   }
+  if (config_file) {
+    applier = std::thread([&] {
+      absl::Status applied = ApplyConfigAtStart(*config_file, socket_path, absl::Seconds(60));
+      loop.RunInLoop([&, applied] {
+        if (stopping) return;  // a signal came first
+        if (applied.code() == absl::StatusCode::kInvalidArgument) {
+          config_failure = applied;
+          stopping = true;
+          return shut_down();
+        }
+        if (!applied.ok()) {
+          spdlog::error("config {}: {}", flags.config, std::string(applied.message()));
+        }
+        announce_ready();
+      });
+    });
+  }
   loop.Run();
 
   if (shutdown.joinable()) {
@@ -330,9 +370,11 @@ int RunAgent(const Flags& flags, StartReport& report) {
     (*control)->Close();
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   }
+  if (applier.joinable()) applier.join();  // its calls were answered or cancelled by now
   (void)loop.Unwatch(signals.get());
   control->reset();  // removes the socket
   if (!loop.status().ok()) return fail(std::string(loop.status().message()));
+  if (!config_failure.ok()) return fail(std::string(config_failure.message()));
   spdlog::info("corral-agent stopped");
   return 0;
 }
@@ -376,6 +418,9 @@ int main(int argc, char** argv) {
                "detach: run in a session of its own with no terminal, log to HOME/agent.log "
                "(rotated like server logs; SIGHUP reopens it) and write HOME/agent.pid; exits 0 "
                "once the agent serves, or 1 with its error");
+  app.add_option("--config", flags.config,
+                 "apply this config file at start, after the saved servers are restored "
+                 "(docs/config.md); a file with an error fails the start");
   app.add_flag("--stop-servers-on-exit", flags.stop_servers_on_exit,
                "on SIGTERM/SIGINT, stop every server before exiting (default: leave them "
                "running for the next agent to adopt)");
@@ -418,9 +463,10 @@ int main(int argc, char** argv) {
   if (flags.daemon) {
     // The daemon runs in "/": paths given relative to the caller's directory are resolved now.
     for (std::string* path :
-         {&flags.home, &flags.server_binary, &flags.logger_binary, &remote.tls_cert,
+         {&flags.home, &flags.server_binary, &flags.logger_binary, &flags.config, &remote.tls_cert,
           &remote.tls_key, &remote.tls_client_ca, &remote.token_file}) {
-      if (!path->empty()) *path = std::filesystem::absolute(*path).lexically_normal().string();
+      if (path->empty()) continue;
+      *path = std::filesystem::absolute(*path).lexically_normal().string();
     }
     absl::StatusOr<corral::agent::StartReport> detached =
         corral::agent::Detach(corral::agent::AgentLogPath(flags.home));

@@ -95,6 +95,15 @@ class Supervisor {
   // already under way), NOT_FOUND.
   void Reload(const std::string& name, const v1::ServerSpec* spec, ServerCallback done);
 
+  // A new spec for a server (UpdateServer, issue 22 item 4; supervisor_update.cc), each changed
+  // field applied as spec/field_apply.h says: when every one applies at once, or the server has
+  // no process (STOPPED, FAILED, FATAL), the record takes the spec (saved first); otherwise a
+  // Reload with it. `done` with the changes and the server after (with `dry_run`, before).
+  // NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION (state file; a change needing new
+  // processes of a server not RUNNING, or of its sockets or instance count), Reload's errors.
+  using UpdateCallback = std::function<void(absl::StatusOr<v1::UpdateServerResponse>)>;
+  void Update(const v1::ServerSpec& spec, bool dry_run, UpdateCallback done);
+
   std::vector<v1::Server> List() const;
   absl::StatusOr<v1::Server> Get(const std::string& name) const;
 

@@ -53,6 +53,14 @@ class AgentClient {
 
   const std::string& target() const { return target_; }
 
+  // The Agent service's stub, connected as Call connects, for code written against the
+  // generated interface (the config apply shared with corral-agent: spec/config_apply.h).
+  // Owned by this client.
+  absl::StatusOr<v1::Agent::StubInterface*> AgentStub() {
+    if (absl::Status ready = Connect(); !ready.ok()) return ready;
+    return agent_.get();
+  }
+
   // One request, one response, by `deadline`: `method` is a unary rpc of a generated stub, as
   // &v1::Agent::Stub::List. The status is the agent's, or Unavailable (could not reach it),
   // PermissionDenied (the socket refused us, or is not ours), DeadlineExceeded.

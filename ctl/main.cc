@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "base/agent_home.h"
 #include "base/version.h"
+#include "ctl/apply_command.h"
 #include "ctl/command_line.h"
 #include "ctl/commands.h"
 #include "ctl/contexts.h"
@@ -17,6 +18,7 @@
 #include "ctl/stats_commands.h"
 #include "ctl/stop_command.h"
 #include "ctl/top_view.h"
+#include "ctl/update_command.h"
 #include "spec/field_flags.h"
 #include "spec/spec_flags.h"
 
@@ -213,6 +215,23 @@ int main(int argc, char** argv) {
   top->add_option("-c,--count", count, "exit after this many refreshes (0: until q)");
   top->add_flag("--all", target.all_agents, "every agent in the contexts file, one screen");
 
+  // Config files (issue 23, docs/config.md).
+  ctl::ApplyFlags apply_flags;
+  CLI::App* apply = app.add_subcommand(
+      "apply", "make the agent run what a config file says: check it whole, print the plan, apply");
+  apply->add_option("-f,--file", apply_flags.file, "the config file (YAML)")->required();
+  apply->add_flag("--dry-run", apply_flags.dry_run, "print the plan only");
+  apply->add_flag("--prune", apply_flags.prune, "also remove servers the file does not name");
+  // Live update (issue 22 item 4): the start flags, each one given changing its field.
+  CLI::App* update = app.add_subcommand(
+      "update", "change fields of a server's spec: at once, or through a reload when needed");
+  update->add_option("name", name, "server name")->required();
+  spec::SpecFlags update_flags(*update, spec::SpecFlags::Fields::kServerAndSupervision);
+  bool update_dry_run = false;
+  update->add_flag("--dry-run", update_dry_run, "print what would change and how, change nothing");
+  CLI::App* export_cmd =
+      app.add_subcommand("export", "print the agent's servers as a config file for apply");
+
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (std::optional<int> answered = ctl::AnswerBeforeParse(app, args)) return *answered;
   try {
@@ -257,9 +276,10 @@ int main(int argc, char** argv) {
   }
   if (*stop) {
     if (stop_timeout->count() > 0) stop_timeout_ms = static_cast<uint32_t>(stop_timeout_s * 1000);
-    return ctl::ForEachServer(ctx, "stop", names, all, [&](const std::string& server) {
-      return ctl::StopCommand(ctx, server, stop_timeout_ms);
-    });
+    return ctl::ForEachServer(
+        ctx, "stop", names, all,
+        [&](const std::string& server) { return ctl::StopCommand(ctx, server, stop_timeout_ms); },
+        /*reverse_dependencies=*/true);
   }
   if (*restart) {
     return ctl::ForEachServer(ctx, "restart", names, all, [&](const std::string& server) {
@@ -267,11 +287,15 @@ int main(int argc, char** argv) {
     });
   }
   if (*rm) {
-    return ctl::ForEachServer(ctx, "rm", names, all, [&](const std::string& server) {
-      return ctl::RemoveCommand(ctx, server, keep_logs);
-    });
+    return ctl::ForEachServer(
+        ctx, "rm", names, all,
+        [&](const std::string& server) { return ctl::RemoveCommand(ctx, server, keep_logs); },
+        /*reverse_dependencies=*/true);
   }
   if (*reload) return ctl::ReloadCommand(ctx, name, reload_command);
+  if (*apply) return ctl::ApplyCommand(ctx, apply_flags);
+  if (*update) return ctl::UpdateCommand(ctx, name, *update, update_flags, update_dry_run);
+  if (*export_cmd) return ctl::ExportCommand(ctx);
   if (*ls) return ctl::ListCommand(ctx);
   if (*get) return ctl::GetCommand(ctx, name);
   if (*stats_cmd) return ctl::StatsCommand(ctx, name, per_worker);

@@ -130,6 +130,17 @@ SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
          "run this many copies on the same sockets, each supervised on its own (default 1)");
   CommandFlags(app);
   HealthFlags(app);
+  AddDependsOnFlag(app);
+}
+
+void SpecFlags::AddDependsOnFlag(CLI::App& app) {
+  options_.push_back(app.add_option_function<std::vector<std::string>>(
+      "--depends-on",
+      [this](const std::vector<std::string>& names) {
+        for (const std::string& dependency : names) spec_.add_depends_on(dependency);
+      },
+      "NAME (repeatable): a server this one needs; `corralctl apply` starts it after them and "
+      "`stop --all` stops it before them (docs/config.md)"));
 }
 
 void SpecFlags::CommandFlags(CLI::App& app) {

@@ -56,6 +56,8 @@ class SpecFlags {
   // --health, --health-interval-ms, --health-timeout-ms, --health-failures, --memory-max
   // (corralctl only: the agent runs the probe and the guard).
   void HealthFlags(CLI::App& app);
+  // --depends-on NAME (repeated; corralctl only): the spec's depends_on.
+  void AddDependsOnFlag(CLI::App& app);
   // --listen's values into spec.listen and spec.sockets.
   absl::Status PlaceListens(v1::ServerSpec& spec) const;
 

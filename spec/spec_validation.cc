@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "servers/net/address.h"
@@ -37,6 +38,22 @@ absl::Status CheckName(const std::string& name) {
   for (char c : name) {
     if (!IsNameChar(c)) {
       return Invalid("name may contain only letters, digits, '-', '_' and '.'");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// depends_on (issue 23): names only; whether they exist is the config file's (or the agent's)
+// concern, since a dependency may be added after its dependent.
+absl::Status CheckDependsOn(const v1::ServerSpec& spec) {
+  absl::flat_hash_set<std::string> seen;
+  for (const std::string& dependency : spec.depends_on()) {
+    if (absl::Status s = CheckName(dependency); !s.ok()) {
+      return Invalid(absl::StrCat("depends_on \"", dependency, "\": ", s.message()));
+    }
+    if (dependency == spec.name()) return Invalid("depends_on names the server itself");
+    if (!seen.insert(dependency).second) {
+      return Invalid(absl::StrCat("depends_on names \"", dependency, "\" twice"));
     }
   }
   return absl::OkStatus();
@@ -222,6 +239,7 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stat
   v1::ServerSpec spec = in;
   const std::string& name = spec.name();
   if (absl::Status s = CheckName(name); !s.ok()) return s;
+  if (absl::Status s = CheckDependsOn(spec); !s.ok()) return s;
 
   // A command server (issue 21): any program; only the supervision fields are shared.
   if (IsCommandServer(spec)) {
