@@ -10,6 +10,7 @@
 #include "ctl/commands.h"
 #include "ctl/exit_codes.h"
 #include "ctl/reload_command.h"
+#include "ctl/scale_command.h"
 #include "ctl/server_selection.h"
 #include "ctl/stats_commands.h"
 #include "ctl/stop_command.h"
@@ -87,6 +88,10 @@ int main(int argc, char** argv) {
   reload->add_option("name", name, "server name")->required();
   reload->add_option("command", reload_command,
                      "command server: the new program and its arguments, after --");
+  v1::ReloadRequest reload_gates;
+  ctl::AddReloadGateFlags(*reload, reload_gates);
+  ctl::ScaleArgs scale_args;
+  CLI::App* scale = ctl::AddScaleCommand(app, scale_args);
 
   CLI::App* rm = app.add_subcommand("rm", "stop servers and forget them")->alias("remove");
   add_names(rm);
@@ -173,7 +178,8 @@ int main(int argc, char** argv) {
       return ctl::RemoveCommand(ctx, server, keep_logs);
     });
   }
-  if (*reload) return ctl::ReloadCommand(ctx, name, reload_command);
+  if (*reload) return ctl::ReloadCommand(ctx, name, reload_command, reload_gates);
+  if (*scale) return ctl::ScaleCommand(ctx, scale_args);
   if (*ls) return ctl::ListCommand(ctx);
   if (*get) return ctl::GetCommand(ctx, name);
   if (*stats_cmd) return ctl::StatsCommand(ctx, name, per_worker);

@@ -56,6 +56,9 @@ class SpecFlags {
   // --health, --health-interval-ms, --health-timeout-ms, --health-failures, --memory-max
   // (corralctl only: the agent runs the probe and the guard).
   void HealthFlags(CLI::App& app);
+  // --check-ms, --max-error-rate, --max-p99-ms, --min-requests, --require-requests: the
+  // rollout gates a reload applies (corralctl only: the agent runs them).
+  void RolloutFlags(CLI::App& app);
   // --listen's values into spec.listen and spec.sockets.
   absl::Status PlaceListens(v1::ServerSpec& spec) const;
 
