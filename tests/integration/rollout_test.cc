@@ -134,7 +134,8 @@ TEST_F(RolloutTest, ANewVersionThatAnswers500IsRolledBackOnItsErrorRate) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
   EXPECT_TRUE(absl::StartsWith(status.error_message(), "rolled back web: error rate 100 % > 10 %"))
       << status.error_message();
-  EXPECT_TRUE(absl::StrContains(status.error_message(), "on instance 0")) << status.error_message();
+  // Whichever instance drew traffic in its window: one that drew none passed unjudged.
+  EXPECT_TRUE(absl::StrContains(status.error_message(), " on instance ")) << status.error_message();
   auto failed = [&clients] {
     int sum = 0;
     for (auto& client : clients) sum += client->non_2xx();
