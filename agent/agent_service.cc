@@ -183,10 +183,25 @@ grpc::ServerUnaryReactor* AgentService::Reload(grpc::CallbackServerContext* cont
     spec = *std::move(authorized);
   }
   loop_.RunInLoop([this, reactor, request, response, spec = std::move(spec)] {
-    supervisor_.Reload(request->name(), spec ? &*spec : nullptr,
-                       [reactor, response](absl::StatusOr<v1::Server> result) {
-                         FinishWithServer(reactor, result, response->mutable_server());
-                       });
+    supervisor_.Reload(
+        request->name(), spec ? &*spec : nullptr,
+        [reactor, response](absl::StatusOr<v1::Server> result) {
+          FinishWithServer(reactor, result, response->mutable_server());
+        },
+        request);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AgentService::Scale(grpc::CallbackServerContext* context,
+                                              const v1::ScaleRequest* request,
+                                              v1::ScaleResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!Admitted(*context, Role::kOperator, "Scale", reactor)) return reactor;
+  loop_.RunInLoop([this, reactor, request, response] {
+    supervisor_.Scale(*request, [reactor, response](absl::StatusOr<v1::Server> result) {
+      FinishWithServer(reactor, result, response->mutable_server());
+    });
   });
   return reactor;
 }

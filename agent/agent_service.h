@@ -40,6 +40,9 @@ class AgentService final : public v1::Agent::CallbackService {
   grpc::ServerUnaryReactor* Reload(grpc::CallbackServerContext* context,
                                    const v1::ReloadRequest* request,
                                    v1::ReloadResponse* response) override;
+  grpc::ServerUnaryReactor* Scale(grpc::CallbackServerContext* context,
+                                  const v1::ScaleRequest* request,
+                                  v1::ScaleResponse* response) override;
   grpc::ServerUnaryReactor* Remove(grpc::CallbackServerContext* context,
                                    const v1::RemoveRequest* request,
                                    v1::RemoveResponse* response) override;

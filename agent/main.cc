@@ -135,8 +135,9 @@ absl::StatusOr<std::unique_ptr<dashboard::DashboardServer>> StartDashboard(
   absl::StatusOr<std::unique_ptr<dashboard::DashboardServer>> started =
       dashboard::DashboardServer::Start(std::move(options));
   if (started.ok()) {
-    spdlog::info("dashboard on {}://{}/{}", (*started)->scheme(), (*started)->address(),
-                 flags.remote.token_file.empty() ? " (no --token-file: read only, loopback only)" : "");
+    spdlog::info(
+        "dashboard on {}://{}/{}", (*started)->scheme(), (*started)->address(),
+        flags.remote.token_file.empty() ? " (no --token-file: read only, loopback only)" : "");
   }
   return started;
 }
@@ -446,7 +447,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
-  if (absl::Status s = corral::agent::CheckRemoteFlags(remote, !flags.dashboard_listen.empty()); !s.ok()) {
+  if (absl::Status s = corral::agent::CheckRemoteFlags(remote, !flags.dashboard_listen.empty());
+      !s.ok()) {
     std::cerr << "corral-agent: " << s.message() << "\n";
     return 2;
   }

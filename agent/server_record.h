@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "agent/event_loop.h"
 #include "agent/exit_info.h"
+#include "agent/health_check.h"
 #include "agent/health_watch.h"
 #include "agent/http_probe.h"
 #include "agent/listen_sockets.h"
@@ -17,6 +18,8 @@
 #include "agent/supervisor.h"
 #include "agent/tree_kill.h"
 #include "base/unique_fd.h"
+#include "servers/stats/snapshot.h"
+#include "spec/rollout_fields.h"
 
 namespace corral::agent {
 
@@ -85,13 +88,34 @@ struct Supervisor::Instance {
 
 // A rolling reload (ReloadServer, issue 22): one instance at a time, a new process is started
 // on the held sockets; once it is READY it takes the instance's place and the old process is
-// told to drain. Any failure of a new process ends the reload; the old processes keep serving.
+// told to drain; with a check window (rollout gates) the next instance waits until this one's
+// own figures passed. Any failure of a new process, or a breach of a gate, turns the reload into
+// a rollback: the instances it replaced are replaced again, one at a time and in the same way,
+// by new processes of the old spec, so it ends with every instance on the old spec.
 struct Supervisor::ReloadRun {
   v1::ServerSpec spec;  // the new spec; the record's becomes it once every instance is replaced
-  uint32_t next = 0;    // the instance being replaced
+  spec::RolloutGates gates;
+  uint32_t next = 0;  // the instance being replaced (or restored)
   std::unique_ptr<Instance> candidate;
+  // By index: the instance runs a process of `spec` (this reload replaced it).
+  std::vector<bool> on_new;
+  // Rolling back: candidates run the old spec and replace the instances on `spec`; `failure`
+  // says why (the ROLLED_BACK reason).
+  bool restoring = false;
+  absl::Status failure;
+  // Each instance's gate outcome so far, for RELOADED.
+  std::vector<std::string> verdicts;
   absl::Time started;
   std::vector<ServerCallback> done;
+
+  // The check window of the instance just replaced (supervisor_rollout.cc): its serial and pid,
+  // its scoreboard as read at READY, the timer ending the window, and a command server's
+  // health probe run through it (the first failure ends the window).
+  uint64_t checking = 0;
+  pid_t checking_pid = 0;
+  std::optional<stats::Snapshot> base;
+  EventLoop::TimerId check_timer = 0;
+  std::unique_ptr<HealthCheck> probe;
 };
 
 struct Supervisor::Record {
@@ -121,6 +145,8 @@ struct Supervisor::Record {
   // still draining (SIGTERMed; stopped at their stop timeout).
   std::unique_ptr<ReloadRun> reload;
   std::vector<std::unique_ptr<Instance>> draining;
+  // How the last reload ended ("reloaded ...", "rolled back ..."), for `get`.
+  std::string last_reload;
 
   // The server as a whole, for views and the state file (supervisor_record.cc): the most
   // telling of its instances' states (STOPPING, then one all share, then RUNNING, ...).

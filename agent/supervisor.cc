@@ -68,6 +68,7 @@ Supervisor::~Supervisor() {
     if (record->reload != nullptr && record->reload->candidate != nullptr) {
       all.push_back(record->reload->candidate.get());
     }
+    if (record->reload != nullptr) StopCheck(*record->reload);
     for (Instance* instance : all) {
       loop_.Cancel(instance->timer);
       // Errors are logged by the loop; the processes live on for the next agent either way.

@@ -33,6 +33,7 @@
 #include "agent/server_state.h"
 #include "corral/v1/agent.pb.h"
 #include "corral/v1/server.pb.h"
+#include "servers/stats/snapshot.h"
 
 namespace corral::agent {
 
@@ -93,7 +94,23 @@ class Supervisor {
   // old processes keep serving and the spec stays as it was. INVALID_ARGUMENT (a bad spec, other
   // sockets, another instance count), FAILED_PRECONDITION (an instance not RUNNING, a reload
   // already under way), NOT_FOUND.
-  void Reload(const std::string& name, const v1::ServerSpec* spec, ServerCallback done);
+  //
+  // Rollout gates (issue 22 item 3): with a check window (the new spec's rollout_* fields, or
+  // `overrides`' fields when set) each new instance is judged by its own figures before the next
+  // is replaced; a breach, like any failure of a new process, rolls the reload back: the
+  // instances it replaced get new processes of the old spec, one at a time, old-before-new, and
+  // `done` is called (ABORTED, "rolled back web: p99 84 ms > 50 ms") once every instance runs
+  // the old spec again.
+  void Reload(const std::string& name, const v1::ServerSpec* spec, ServerCallback done,
+              const v1::ReloadRequest* overrides = nullptr);
+
+  // Scale (issue 22 item 5): `instances` new instances start on the held sockets (`done` once
+  // each is RUNNING; one that fails is stopped and the count stays) or the highest-indexed
+  // ones drain (`done` once they are gone). INVALID_ARGUMENT, FAILED_PRECONDITION (not
+  // RUNNING, a reload under way), NOT_FOUND. Pool size and hubs go through Reload.
+  void ScaleInstances(const std::string& name, uint32_t instances, ServerCallback done);
+  // The Scale rpc: instances as above, pool_size or hubs by a Reload with the new value.
+  void Scale(const v1::ScaleRequest& request, ServerCallback done);
 
   // A new spec for a server (UpdateServer, issue 22 item 4; supervisor_update.cc), each changed
   // field applied as spec/field_apply.h says: when every one applies at once, or the server has
@@ -192,8 +209,31 @@ class Supervisor {
   // Called by Dispatch when a reload's new process or a draining one changed state.
   void OnReloadProcessChanged(Record& record, Instance& instance);
   void CandidateReady(Record& record);
-  // Ends the reload: OK once every instance was replaced, else the reason it failed.
+  // The instance just replaced passed (or needs no check): the next one, or the end.
+  void AdvanceReload(Record& record);
+  // A new process failed or a gate tripped: rolls back the instances already replaced, then
+  // ends the reload with `why`.
+  void FailReload(Record& record, absl::Status why);
+  void NextRestore(Record& record);
+  // Kills the reload's new process, if any, and forgets it.
+  void DropCandidate(Record& record, const absl::Status& why);
+  // Ends the reload now, as it is: OK once every instance was replaced, else the reason it
+  // failed (a stop does not wait for a rollback).
   void EndReload(Record& record, absl::Status outcome);
+
+  // supervisor_rollout.cc: the check window of the instance just replaced.
+  void BeginCheck(Record& record, Instance& fresh);
+  void EndCheck(Record& record);
+  void StopCheck(ReloadRun& reload);
+  // The scoreboard at the instance's path, if it is this process's (published at READY).
+  absl::StatusOr<stats::Snapshot> ReadOwnScoreboard(const Record& record,
+                                                    const Instance& instance) const;
+  // Restore: the new process of a reload the previous agent did not finish is killed.
+  void KillInterruptedCandidate(const v1::ServerRecord& saved);
+
+  // supervisor_scale.cc
+  void ScaleUp(Record& record, uint32_t instances, ServerCallback done);
+  void ScaleDown(Record& record, uint32_t instances, ServerCallback done);
   // Where a reload is, for `get`; "" when none runs.
   std::string ReloadStep(const Record& record) const;
 

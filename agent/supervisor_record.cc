@@ -116,6 +116,16 @@ v1::ServerRecord Supervisor::ToRecord(const Record& record, v1::State desired) c
       out->set_reason(instance->reason);
     }
   }
+  // A reload's new process, so that an agent restarted mid-reload can kill it (Restore).
+  if (record.reload != nullptr && record.reload->candidate != nullptr &&
+      record.reload->candidate->pid != 0) {
+    const Instance& candidate = *record.reload->candidate;
+    v1::InstanceRecord* out = saved.mutable_reload_candidate();
+    out->set_index(candidate.index);
+    out->set_pid(candidate.pid);
+    out->set_pid_start_ticks(candidate.pid_start_ticks);
+    *out->mutable_start_time() = ToTimestamp(candidate.start_time);
+  }
   return saved;
 }
 
@@ -156,6 +166,7 @@ void Supervisor::Restore(const v1::StateFile& state) {
                    spec.ok() ? "duplicate name" : std::string(spec.status().message()));
       continue;
     }
+    KillInterruptedCandidate(saved);
     Record& record = Add(*spec);
     // Every live process first: they hold the sockets, which must be recovered (or their
     // addresses kept) before any instance is spawned on them.
@@ -255,6 +266,7 @@ v1::Server Supervisor::ToProto(const Record& record) const {
   }
   server.set_reloading(record.reload != nullptr);
   server.set_reload_step(ReloadStep(record));
+  server.set_last_reload(record.last_reload);
   return server;
 }
 

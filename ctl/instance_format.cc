@@ -19,6 +19,7 @@ std::string ServerStateLabel(const v1::Server& server) {
 void AddInstanceFields(const v1::Server& server, absl::Time now,
                        std::vector<std::pair<std::string, std::string>>& fields) {
   if (server.reloading()) fields.push_back({"reload", server.reload_step()});
+  if (!server.last_reload().empty()) fields.push_back({"last reload", server.last_reload()});
   if (server.instances_size() <= 1) return;
   for (const v1::Instance& instance : server.instances()) {
     std::string line = absl::StrCat(instance.index(), ": ", StateLabel(instance.state()));

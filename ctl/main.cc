@@ -14,6 +14,7 @@
 #include "ctl/exit_codes.h"
 #include "ctl/many_agents.h"
 #include "ctl/reload_command.h"
+#include "ctl/scale_command.h"
 #include "ctl/server_selection.h"
 #include "ctl/stats_commands.h"
 #include "ctl/stop_command.h"
@@ -168,6 +169,10 @@ int main(int argc, char** argv) {
   reload->add_option("name", name, "server name")->required();
   reload->add_option("command", reload_command,
                      "command server: the new program and its arguments, after --");
+  v1::ReloadRequest reload_gates;
+  ctl::AddReloadGateFlags(*reload, reload_gates);
+  ctl::ScaleArgs scale_args;
+  CLI::App* scale = ctl::AddScaleCommand(app, scale_args);
 
   CLI::App* rm = app.add_subcommand("rm", "stop servers and forget them")->alias("remove");
   add_names(rm);
@@ -292,10 +297,11 @@ int main(int argc, char** argv) {
         [&](const std::string& server) { return ctl::RemoveCommand(ctx, server, keep_logs); },
         /*reverse_dependencies=*/true);
   }
-  if (*reload) return ctl::ReloadCommand(ctx, name, reload_command);
+  if (*reload) return ctl::ReloadCommand(ctx, name, reload_command, reload_gates);
   if (*apply) return ctl::ApplyCommand(ctx, apply_flags);
   if (*update) return ctl::UpdateCommand(ctx, name, *update, update_flags, update_dry_run);
   if (*export_cmd) return ctl::ExportCommand(ctx);
+  if (*scale) return ctl::ScaleCommand(ctx, scale_args);
   if (*ls) return ctl::ListCommand(ctx);
   if (*get) return ctl::GetCommand(ctx, name);
   if (*stats_cmd) return ctl::StatsCommand(ctx, name, per_worker);

@@ -11,10 +11,28 @@
 
 namespace corral::ctl {
 
+void AddReloadGateFlags(CLI::App& reload, v1::ReloadRequest& gates) {
+  reload.add_option_function<uint32_t>(
+      "--check-ms", [&gates](uint32_t v) { gates.set_check_ms(v); },
+      "watch each new instance this long once ready; roll back on a breach (0: no check)");
+  reload.add_option_function<double>(
+      "--max-error-rate", [&gates](double v) { gates.set_max_error_rate(v); },
+      "roll back when a new instance's errors per request in the check exceed this (0.01: 1 %)");
+  reload.add_option_function<uint32_t>(
+      "--max-p99-ms", [&gates](uint32_t v) { gates.set_max_p99_ms(v); },
+      "roll back when a new instance's p99 latency in the check exceeds this");
+  reload.add_option_function<uint32_t>(
+      "--min-requests", [&gates](uint32_t v) { gates.set_min_requests(v); },
+      "fewer requests in the check are not judged (default: the spec's, else 20)");
+  reload.add_flag_function(
+      "--require-requests", [&gates](int64_t n) { gates.set_require_requests(n > 0); },
+      "fewer than --min-requests requests in the check roll back instead of passing");
+}
+
 int ReloadCommand(CommandContext& ctx, const std::string& name,
-                  const std::vector<std::string>& command) {
+                  const std::vector<std::string>& command, const v1::ReloadRequest& gates) {
   const std::string what = absl::StrCat("reload \"", name, "\"");
-  v1::ReloadRequest request;
+  v1::ReloadRequest request = gates;
   request.set_name(name);
   if (!command.empty()) {
     // The server's spec as it is, with the new program: everything else stays.

@@ -24,6 +24,12 @@ constexpr Exception kExceptions[] = {
     {"receive_buffer_bytes", "--receive-buffer"},
     {"memory_max_bytes", "--memory-max"},
     {"access_log", "--no-access-log"},  // the flag turns it off
+    // The rollout gates: named as the issue and `corralctl reload` name them.
+    {"rollout_check_ms", "--check-ms"},
+    {"rollout_max_error_rate", "--max-error-rate"},
+    {"rollout_max_p99_ms", "--max-p99-ms"},
+    {"rollout_min_requests", "--min-requests"},
+    {"rollout_require_requests", "--require-requests"},
 };
 
 bool IsWordChar(char c) { return absl::ascii_isalnum(c) || c == '_'; }

@@ -10,6 +10,7 @@
 #include "spec/health_mode.h"
 #include "spec/listen_address.h"
 #include "spec/ready_mode.h"
+#include "spec/rollout_fields.h"
 #include "spec/spec_defaults.h"
 #include "spec/spec_kinds.h"
 
@@ -131,6 +132,7 @@ SpecFlags::SpecFlags(CLI::App& app, Fields fields) {
   CommandFlags(app);
   HealthFlags(app);
   AddDependsOnFlag(app);
+  RolloutFlags(app);
 }
 
 void SpecFlags::AddDependsOnFlag(CLI::App& app) {
@@ -141,6 +143,25 @@ void SpecFlags::AddDependsOnFlag(CLI::App& app) {
       },
       "NAME (repeatable): a server this one needs; `corralctl apply` starts it after them and "
       "`stop --all` stops it before them (docs/config.md)"));
+}
+
+void SpecFlags::RolloutFlags(CLI::App& app) {
+  Number(app, "--check-ms", &v1::ServerSpec::set_rollout_check_ms,
+         "reload: watch each new instance this long once ready, and roll back on a breach of "
+         "--max-error-rate or --max-p99-ms (0: no check)");
+  Number(app, "--max-error-rate", &v1::ServerSpec::set_rollout_max_error_rate,
+         "reload: roll back when a new instance's errors per request in the check exceed this "
+         "fraction (0.01 is 1 %)");
+  Number(app, "--max-p99-ms", &v1::ServerSpec::set_rollout_max_p99_ms,
+         "reload: roll back when a new instance's p99 latency in the check exceeds this");
+  Number(app, "--min-requests", &v1::ServerSpec::set_rollout_min_requests,
+         absl::StrCat("reload: fewer requests in the check are not judged (the instance passes, "
+                      "and the event says so)",
+                      Default(kDefaultRolloutMinRequests)));
+  options_.push_back(app.add_flag_function(
+      "--require-requests",
+      [this](int64_t count) { spec_.set_rollout_require_requests(count > 0); },
+      "reload: fewer than --min-requests requests in the check roll back instead of passing"));
 }
 
 void SpecFlags::CommandFlags(CLI::App& app) {

@@ -58,6 +58,9 @@ class SpecFlags {
   void HealthFlags(CLI::App& app);
   // --depends-on NAME (repeated; corralctl only): the spec's depends_on.
   void AddDependsOnFlag(CLI::App& app);
+  // --check-ms, --max-error-rate, --max-p99-ms, --min-requests, --require-requests: the
+  // rollout gates a reload applies (corralctl only: the agent runs them).
+  void RolloutFlags(CLI::App& app);
   // --listen's values into spec.listen and spec.sockets.
   absl::Status PlaceListens(v1::ServerSpec& spec) const;
 

@@ -15,6 +15,7 @@
 #include "spec/exec_program.h"
 #include "spec/fill_defaults.h"
 #include "spec/health_mode.h"
+#include "spec/rollout_fields.h"
 #include "spec/spec_kinds.h"
 
 namespace corral::spec {
@@ -247,6 +248,7 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stat
     if (absl::Status s = CheckPolicy(spec); !s.ok()) return s;
     if (absl::Status s = CheckCommandServer(spec); !s.ok()) return s;
     if (absl::Status s = CheckHealthFields(spec, !spec.listen().empty()); !s.ok()) return s;
+    if (absl::Status s = CheckRolloutFields(spec, /*command_server=*/true); !s.ok()) return s;
     return spec;
   }
   if (absl::Status s = CheckNoCommandFields(spec); !s.ok()) return s;
@@ -296,6 +298,7 @@ absl::StatusOr<v1::ServerSpec> ValidateSpec(const v1::ServerSpec& in, Stats stat
     return s;
   }
   if (absl::Status s = CheckReceiveBuffer(*protocol, spec); !s.ok()) return s;
+  if (absl::Status s = CheckRolloutFields(spec, /*command_server=*/false); !s.ok()) return s;
 
   if (NeedsRoot(*protocol)) {
     if (spec.root().empty()) {
