@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ctl/exit_codes.h"
+#include "ctl/server_format.h"
 #include "spec/field_apply.h"
 #include "spec/field_flags.h"
 
@@ -94,7 +95,7 @@ int UpdateCommand(CommandContext& ctx, const std::string& name, const CLI::App& 
               << "\" (dry run: nothing changed)\n";
   } else {
     std::cout << (response.reloaded() ? "reloaded" : "updated in place") << " \"" << name
-              << "\": " << v1::State_Name(response.server().state()) << "\n";
+              << "\": " << StateLabel(response.server().state()) << "\n";
   }
   return kExitOk;
 }

@@ -66,6 +66,12 @@ absl::StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(Dashboar
         ": not a loopback address, and there is no --token-file: anyone who can reach it could "
         "watch every server (give --token-file, or listen on 127.0.0.1)"));
   }
+  if (options.tokens && !options.tls && !IsLoopback(*address)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "listen for the dashboard on ", options.listen,
+        ": not a loopback address, and no --tls-cert: tokens and session cookies would cross "
+        "the network in the clear (give --tls-cert and --tls-key, or listen on 127.0.0.1)"));
+  }
   absl::StatusOr<base::UniqueFd> listener = net::ListenTcp(*address, {.backlog = 64});
   if (!listener.ok()) {
     return absl::Status(listener.status().code(),

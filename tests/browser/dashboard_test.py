@@ -433,6 +433,21 @@ class ServingTest(unittest.TestCase):
         finally:
             shutil.rmtree(home, ignore_errors=True)
 
+    def test_tokens_off_loopback_without_tls_are_refused_at_start(self):
+        home = tempfile.mkdtemp(prefix="corral-dash-")
+        try:
+            tokens = os.path.join(home, "tokens")
+            with open(tokens, "w") as f:
+                f.write("alice operator 0123456789abcdef0123\n")
+            os.chmod(tokens, 0o600)
+            out = subprocess.run([os.path.join(ARGS.bin, "corral-agent"), "--home", home,
+                                  "--dashboard-listen", "0.0.0.0:0", "--token-file", tokens],
+                                 capture_output=True, text=True, timeout=60)
+            self.assertEqual(out.returncode, 1)
+            self.assertIn("--tls-cert", out.stderr)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()

@@ -40,7 +40,7 @@ TEST_F(UpdateTest, AgentFieldsChangeAtOnceInTheSameProcess) {
   EXPECT_EQ(updated.out,
             "restart_policy: \"RESTART_ALWAYS\" -> \"RESTART_NEVER\" (at once)\n"
             "max_failures: 5 -> 9 (at once)\n"
-            "updated in place \"web\": STATE_RUNNING\n");
+            "updated in place \"web\": RUNNING\n");
   absl::StatusOr<v1::Server> web = Get("web");
   ASSERT_TRUE(web.ok());
   EXPECT_EQ(web->pid(), before_.pid());
@@ -53,7 +53,7 @@ TEST_F(UpdateTest, ServingFieldsChangeThroughAReload) {
   CommandResult updated = Ctl({"update", "web", "--max-workers", "10"});
   ASSERT_EQ(updated.exit_code, 0) << updated.err;
   EXPECT_EQ(updated.out,
-            "max_workers: 1024 -> 10 (new processes)\nreloaded \"web\": STATE_RUNNING\n");
+            "max_workers: 1024 -> 10 (new processes)\nreloaded \"web\": RUNNING\n");
   absl::StatusOr<v1::Server> web = Get("web");
   ASSERT_TRUE(web.ok());
   EXPECT_NE(web->pid(), before_.pid());
