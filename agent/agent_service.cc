@@ -113,21 +113,28 @@ bool AgentService::Admitted(const grpc::CallbackServerContext& context, Role nee
   return denied.ok();
 }
 
+std::optional<v1::ServerSpec> AgentService::AuthorizedSpec(
+    const grpc::CallbackServerContext& context, const v1::ServerSpec& spec,
+    grpc::ServerUnaryReactor* reactor) const {
+  std::optional<Caller> caller = access_.CallerOf(context);
+  absl::StatusOr<v1::ServerSpec> authorized =
+      caller ? AuthorizeRunAs(spec, *caller, access_.IsBuiltInOperator(*caller), run_as_)
+             : absl::PermissionDeniedError("the caller's connection was never identified");
+  if (!authorized.ok()) {
+    reactor->Finish(ToGrpcStatus(authorized.status()));
+    return std::nullopt;
+  }
+  return *std::move(authorized);
+}
+
 grpc::ServerUnaryReactor* AgentService::Start(grpc::CallbackServerContext* context,
                                               const v1::StartRequest* request,
                                               v1::StartResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!Admitted(*context, Role::kOperator, "Start", reactor, request->spec().name()))
     return reactor;
-  // Here, not on the loop: the user and group lookups may wait on NSS.
-  std::optional<Caller> caller = access_.CallerOf(*context);
-  absl::StatusOr<v1::ServerSpec> spec =
-      caller ? AuthorizeRunAs(request->spec(), *caller, access_.IsBuiltInOperator(*caller), run_as_)
-             : absl::PermissionDeniedError("the caller's connection was never identified");
-  if (!spec.ok()) {
-    reactor->Finish(ToGrpcStatus(spec.status()));
-    return reactor;
-  }
+  std::optional<v1::ServerSpec> spec = AuthorizedSpec(*context, request->spec(), reactor);
+  if (!spec) return reactor;
   loop_.RunInLoop([this, reactor, spec = *std::move(spec), response] {
     supervisor_.Start(spec, [reactor, response](absl::StatusOr<v1::Server> result) {
       FinishWithServer(reactor, result, response->mutable_server());
@@ -171,16 +178,8 @@ grpc::ServerUnaryReactor* AgentService::Reload(grpc::CallbackServerContext* cont
   // A new spec may name another user: the same check as a Start.
   std::optional<v1::ServerSpec> spec;
   if (request->has_spec()) {
-    std::optional<Caller> caller = access_.CallerOf(*context);
-    absl::StatusOr<v1::ServerSpec> authorized =
-        caller
-            ? AuthorizeRunAs(request->spec(), *caller, access_.IsBuiltInOperator(*caller), run_as_)
-            : absl::PermissionDeniedError("the caller's connection was never identified");
-    if (!authorized.ok()) {
-      reactor->Finish(ToGrpcStatus(authorized.status()));
-      return reactor;
-    }
-    spec = *std::move(authorized);
+    spec = AuthorizedSpec(*context, request->spec(), reactor);
+    if (!spec) return reactor;
   }
   loop_.RunInLoop([this, reactor, request, response, spec = std::move(spec)] {
     supervisor_.Reload(

@@ -64,6 +64,12 @@ class AgentService final : public v1::Agent::CallbackService {
   // False, with `reactor` finished PERMISSION_DENIED, when the caller lacks `needed`.
   bool Admitted(const grpc::CallbackServerContext& context, Role needed, const char* method,
                 grpc::ServerUnaryReactor* reactor, absl::string_view server = {}) const;
+  // `spec` with its user and group checked against the caller (Start, Reload with a new spec,
+  // UpdateServer): nullopt, with `reactor` finished with the refusal, when the caller may not
+  // run it so. Not on the loop: the user and group lookups may wait on NSS.
+  std::optional<v1::ServerSpec> AuthorizedSpec(const grpc::CallbackServerContext& context,
+                                               const v1::ServerSpec& spec,
+                                               grpc::ServerUnaryReactor* reactor) const;
 
   EventLoop& loop_;
   Supervisor& supervisor_;

@@ -10,15 +10,8 @@ grpc::ServerUnaryReactor* AgentService::UpdateServer(grpc::CallbackServerContext
                                                      v1::UpdateServerResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!Admitted(*context, Role::kOperator, "UpdateServer", reactor)) return reactor;
-  // Here, not on the loop: the user and group lookups may wait on NSS.
-  std::optional<Caller> caller = access_.CallerOf(*context);
-  absl::StatusOr<v1::ServerSpec> spec =
-      caller ? AuthorizeRunAs(request->spec(), *caller, access_.IsBuiltInOperator(*caller), run_as_)
-             : absl::PermissionDeniedError("the caller's connection was never identified");
-  if (!spec.ok()) {
-    reactor->Finish(ToGrpcStatus(spec.status()));
-    return reactor;
-  }
+  std::optional<v1::ServerSpec> spec = AuthorizedSpec(*context, request->spec(), reactor);
+  if (!spec) return reactor;
   const bool dry_run = request->dry_run();
   loop_.RunInLoop([this, reactor, spec = *std::move(spec), dry_run, response] {
     supervisor_.Update(spec, dry_run,

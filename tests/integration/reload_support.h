@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -18,6 +19,17 @@
 #include "tests/support/wait_for.h"
 
 namespace corral::testing {
+
+// The Reload rpc with a minute's deadline; the server it answered with in *out when not null.
+inline grpc::Status CallReload(v1::Agent::Stub& stub, const v1::ReloadRequest& request,
+                               v1::Server* out) {
+  v1::ReloadResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  grpc::Status status = stub.Reload(&context, request, &response);
+  if (out != nullptr) *out = response.server();
+  return status;
+}
 
 // A client that sends GET requests one after another, on a keep-alive connection when the
 // server allows one, until stopped. A request that gets no answer because the server closed an

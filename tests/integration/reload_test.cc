@@ -31,12 +31,7 @@ class ReloadTest : public AgentTest {
     v1::ReloadRequest request;
     request.set_name(name);
     if (spec != nullptr) *request.mutable_spec() = *spec;
-    v1::ReloadResponse response;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    grpc::Status status = stub().Reload(&context, request, &response);
-    if (out != nullptr) *out = response.server();
-    return status;
+    return CallReload(stub(), request, out);
   }
 
   std::string WriteRoot() {

@@ -55,12 +55,7 @@ class RolloutTest : public AgentTest {
     *gates.mutable_spec() = server.spec();
     for (const auto& [key, value] : args)
       (*gates.mutable_spec()->mutable_handler_args())[key] = value;
-    v1::ReloadResponse response;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    grpc::Status status = stub().Reload(&context, gates, &response);
-    if (out != nullptr) *out = response.server();
-    return status;
+    return CallReload(stub(), gates, out);
   }
 
   static v1::ReloadRequest Gates(uint32_t check_ms, double max_error_rate, uint32_t max_p99_ms,
